@@ -1,0 +1,110 @@
+import { RequestAuthentication } from '../imports/security.istio.io.js';
+import { ZeroTrustConfigError } from './errors.js';
+import { JwtIssuer } from './jwt-issuer.js';
+import { EndUserCheck, MeshWorkload, MeshWorkloadProps } from './mesh-workload.js';
+import { acknowledgementAnnotation } from './security-posture.js';
+import { ZeroTrustNamespace } from './zero-trust-namespace.js';
+
+/** Props of a service whose callers must also present an end user's token. */
+export interface JwtProtectedServiceProps extends MeshWorkloadProps {
+  /** The issuers whose tokens are accepted (one or more). */
+  readonly issuers: readonly JwtIssuer[];
+  /**
+   * Leave the validated token in the request, so the app can pass it to the next hop, which
+   * checks it again. Istio strips it by default (ISTIO.md §3.5).
+   * @default false
+   */
+  readonly forwardOriginalToken?: boolean;
+  /**
+   * Claims the token must carry, each matching any of the listed values (a list claim such as
+   * `groups` matches when any element does), e.g. `{ groups: ['group1'] }`.
+   * @default - none: any valid token of the issuers
+   */
+  readonly requiredClaims?: Readonly<Record<string, readonly string[]>>;
+}
+
+/**
+ * A `MeshWorkload` whose callers must present, besides their own identity, a valid end-user JWT
+ * from one of its issuers: a RequestAuthentication validates the token at the sidecar (a bad token
+ * gets 401), and every grant requires a request principal of those issuers (no token gets 403).
+ */
+export class JwtProtectedService extends MeshWorkload {
+  public readonly issuers: readonly JwtIssuer[];
+  public readonly forwardOriginalToken: boolean;
+  private readonly check: EndUserCheck;
+
+  public constructor(scope: ZeroTrustNamespace, name: string, props: JwtProtectedServiceProps) {
+    super(scope, name, props);
+    if (!props.issuers || props.issuers.length === 0) {
+      throw new ZeroTrustConfigError(this.self, 'issuers', 'no issuer is given, so no token could ever be valid.', 'pass the environment\'s issuer, e.g. issuers: [JwtIssuer.fromConfig(env.issuer)].');
+    }
+    if (!this.ports.some((p) => p.isHttp)) {
+      throw new ZeroTrustConfigError(this.self, 'ports', 'has no HTTP port, and tokens are only checked on HTTP ports.', 'declare an HTTP port (ServicePort.http), or use a plain MeshWorkload for TCP.');
+    }
+    const seen = new Set<string>();
+    props.issuers.forEach((issuer, i) => {
+      if (seen.has(issuer.issuer)) {
+        throw new ZeroTrustConfigError(this.self, `issuers[${i}]`, `issuer "${issuer.issuer}" is listed twice.`, 'list each issuer once.');
+      }
+      seen.add(issuer.issuer);
+    });
+    this.issuers = [...props.issuers];
+    this.forwardOriginalToken = props.forwardOriginalToken ?? false;
+
+    const when = Object.entries(props.requiredClaims ?? {}).map(([claim, values]) => {
+      if (!/^[A-Za-z0-9_:./-]+$/.test(claim)) {
+        throw new ZeroTrustConfigError(this.self, `requiredClaims.${claim}`, 'is not a plain claim name.', 'name a top-level claim, e.g. "groups" or "https://example.com/roles".');
+      }
+      if (values.length === 0 || values.some((v) => v === '')) {
+        throw new ZeroTrustConfigError(this.self, `requiredClaims.${claim}`, 'needs at least one non-empty value.', 'list the accepted values, e.g. ["group1"].');
+      }
+      return { key: `request.auth.claims[${claim}]`, values: [...values] };
+    });
+    this.check = { requestPrincipals: this.issuers.map((i) => i.anySubject), when };
+
+    const annotations = this.checkIssuers();
+    new RequestAuthentication(this, 'jwt', {
+      metadata: { name, namespace: this.namespace.name, ...(Object.keys(annotations).length ? { annotations } : {}) },
+      spec: {
+        selector: { matchLabels: { ...this.selector } },
+        jwtRules: this.issuers.map((issuer) => ({
+          issuer: issuer.issuer,
+          ...(issuer.jwksUri ? { jwksUri: issuer.jwksUri } : {}),
+          ...(issuer.jwks ? { jwks: issuer.jwks } : {}),
+          ...(issuer.audiences.length ? { audiences: [...issuer.audiences] } : {}),
+          ...(this.forwardOriginalToken ? { forwardOriginalToken: true } : {}),
+        })),
+      },
+    });
+  }
+
+  protected override endUserCheck(): EndUserCheck {
+    return this.check;
+  }
+
+  /** The environment's guard rails for issuers; returns the acknowledgements to record. */
+  private checkIssuers(): Record<string, string> {
+    const posture = this.namespace.mesh.posture;
+    const annotations: Record<string, string> = {};
+    this.issuers.forEach((issuer, i) => {
+      if (issuer.isDemo) {
+        const ack = posture.permit('demoIssuer', {
+          construct: this.self, field: `issuers[${i}]`,
+          problem: `Istio's demo issuer "${issuer.issuer}" is trusted, and its private key is public: anyone can mint valid tokens.`,
+          fix: 'use the environment\'s real identity provider (JwtIssuer.auth0, .okta, .oidc).',
+        });
+        if (ack) annotations[acknowledgementAnnotation('demoIssuer')] = ack;
+      }
+      for (const url of issuer.urls) {
+        if (url.value.startsWith('https://')) continue;
+        const ack = posture.permit('insecureIssuer', {
+          construct: this.self, field: `issuers[${i}].${url.field}`,
+          problem: `"${url.value}" is not an https URL, so the keys or issuer identity could be spoofed on the way.`,
+          fix: 'use the identity provider\'s https issuer and JWKS URLs.',
+        });
+        if (ack) annotations[acknowledgementAnnotation('insecureIssuer')] = ack;
+      }
+    });
+    return annotations;
+  }
+}

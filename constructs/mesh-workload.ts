@@ -1,0 +1,467 @@
+import { Lazy } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import {
+  AuthorizationPolicy, AuthorizationPolicySpecAction, AuthorizationPolicySpecRules,
+  AuthorizationPolicySpecRulesFromSource, AuthorizationPolicySpecRulesToOperation, AuthorizationPolicySpecRulesWhen,
+} from '../imports/security.istio.io.js';
+import { CallerIdentity, ICaller, principalOf } from './caller.js';
+import { EnvValue } from './env-value.js';
+import { checkDnsLabel, checkDnsSubdomain, checkPortNumber, ZeroTrustConfigError } from './errors.js';
+import { EndUserRequirement, Grant, GrantOptions } from './grant.js';
+import { MtlsMode } from './mtls-mode.js';
+import { acknowledgementAnnotation } from './security-posture.js';
+import { ServicePort } from './service-port.js';
+import { ZeroTrustNamespace } from './zero-trust-namespace.js';
+
+/** CPU and memory of the app container, as Kubernetes quantities. */
+export interface ResourceSettings {
+  /** @default { cpu: '50m', memory: '64Mi' } */
+  readonly requests?: { readonly cpu?: string; readonly memory?: string };
+  /** @default { cpu: '500m', memory: '256Mi' } */
+  readonly limits?: { readonly cpu?: string; readonly memory?: string };
+}
+
+/** The user and file-system settings of the app container. */
+export interface SecuritySettings {
+  /**
+   * UID the app runs as. Never 1337: that is the sidecar's UID, whose traffic bypasses the proxy.
+   * @default 65532
+   */
+  readonly runAsUser?: number;
+  /** @default 65532 */
+  readonly runAsGroup?: number;
+  /**
+   * Group that owns mounted volumes.
+   * @default - the runAsGroup
+   */
+  readonly fsGroup?: number;
+  /**
+   * Whether the root file system is read-only; writable paths come from `writablePaths`.
+   * @default true
+   */
+  readonly readOnlyRootFilesystem?: boolean;
+}
+
+/** Props of a mesh workload. */
+export interface MeshWorkloadProps {
+  /** The container image, with a tag or digest. */
+  readonly image: string;
+  /**
+   * The ports the Service exposes, with the protocol Istio must apply.
+   * @default - none: no Service is created (a pure client)
+   */
+  readonly ports?: readonly ServicePort[];
+  /**
+   * The ServiceAccount, i.e. the workload's mesh identity.
+   * @default - the workload name: one identity per workload
+   */
+  readonly serviceAccountName?: string;
+  /**
+   * The `version` label, for Istio telemetry and routing.
+   * @default 'v1'
+   */
+  readonly version?: string;
+  /** @default 1 */
+  readonly replicas?: number;
+  /** @default - the image's entrypoint */
+  readonly command?: readonly string[];
+  /** @default - the image's arguments */
+  readonly args?: readonly string[];
+  /**
+   * Environment variables; secrets only by reference (`EnvValue.fromSecretKey`).
+   * @default - none
+   */
+  readonly env?: Readonly<Record<string, EnvValue>>;
+  /** @default - see ResourceSettings */
+  readonly resources?: ResourceSettings;
+  /** @default - non-root UID 65532, read-only root, no capabilities, RuntimeDefault seccomp */
+  readonly securityContext?: SecuritySettings;
+  /**
+   * Directories the app may write to (emptyDir volumes).
+   * @default ['/tmp']
+   */
+  readonly writablePaths?: readonly string[];
+  /**
+   * Whether the pod gets a sidecar. A workload without one has no identity, sends plaintext
+   * and enforces no policy: it can never be granted by principal.
+   * @default true
+   */
+  readonly sidecar?: boolean;
+}
+
+/** What a service requires of the end user, contributed by subclasses that check tokens. */
+export interface EndUserCheck {
+  /** `requestPrincipals` values, e.g. `<iss>/*` per issuer. */
+  readonly requestPrincipals: readonly string[];
+  /** Claim conditions, ANDed with the principal. */
+  readonly when: readonly AuthorizationPolicySpecRulesWhen[];
+}
+
+const SECRET_LOOKING_NAME = /(PASSWORD|PASSWD|SECRET|TOKEN|PRIVATE_?KEY|API_?KEY|CREDENTIAL)/i;
+const ISTIO_PROXY_UID = 1337;
+
+/**
+ * A workload in the mesh: its own ServiceAccount (its SPIFFE identity), a Deployment whose pods
+ * get a sidecar, and a Service whose port names tell Istio the protocol. It is reachable only
+ * through grants: `allowFrom(caller, ...)` writes the AuthorizationPolicy rules.
+ */
+export class MeshWorkload extends Construct implements ICaller {
+  /** The workload name (Deployment, Service and `app` label). */
+  public readonly name: string;
+  public readonly namespace: ZeroTrustNamespace;
+  public readonly serviceAccountName: string;
+  public readonly ports: readonly ServicePort[];
+  public readonly hasSidecar: boolean;
+  /** The policy principal: `<trust-domain>/ns/<namespace>/sa/<service-account>`. */
+  public readonly principal: string;
+  /** The SPIFFE id in the workload's certificate. */
+  public readonly spiffeId: string;
+  /** Labels that select this workload's pods. */
+  public readonly selector: Readonly<Record<string, string>>;
+  protected readonly self: string;
+  private readonly grantList: Grant[] = [];
+  private readonly grantKeys = new Map<string, Grant>();
+  private policy?: AuthorizationPolicy;
+
+  public constructor(scope: ZeroTrustNamespace, name: string, props: MeshWorkloadProps) {
+    super(scope, name);
+    this.namespace = ZeroTrustNamespace.of(this);
+    this.self = `${new.target.name} "${this.namespace.name}/${name}"`;
+    checkDnsLabel(name, this.self, 'name');
+    this.name = name;
+    this.serviceAccountName = props.serviceAccountName ?? name;
+    checkDnsSubdomain(this.serviceAccountName, this.self, 'serviceAccountName');
+    this.ports = [...(props.ports ?? [])];
+    this.checkPorts();
+    this.checkEnv(props.env ?? {});
+    this.checkSecurity(props.securityContext ?? {});
+    if (!props.image || /\s/.test(props.image)) {
+      throw new ZeroTrustConfigError(this.self, 'image', `"${props.image ?? ''}" is not an image reference.`, 'give an image with a tag or digest, e.g. "mysql:8.4".');
+    }
+    const replicas = props.replicas ?? 1;
+    if (!Number.isInteger(replicas) || replicas < 0) {
+      throw new ZeroTrustConfigError(this.self, 'replicas', `${replicas} is not a replica count.`, 'use a whole number, 0 or more.');
+    }
+    this.namespace.registerWorkload(name, this.serviceAccountName, this.self);
+    this.hasSidecar = props.sidecar ?? true;
+    const identity = { namespace: this.namespace.name, serviceAccount: this.serviceAccountName };
+    this.principal = principalOf(this.namespace.mesh.trustDomain, identity);
+    this.spiffeId = `spiffe://${this.principal}`;
+    this.selector = { app: name };
+
+    this.emitObjects(props, replicas);
+  }
+
+  /** This workload as a caller: its own principal. */
+  public toCallerIdentity(): CallerIdentity {
+    return {
+      kind: 'workloads',
+      identities: [{ namespace: this.namespace.name, serviceAccount: this.serviceAccountName }],
+      hasSidecar: this.hasSidecar,
+      description: `workload ${this.namespace.name}/${this.name}`,
+    };
+  }
+
+  /** The grants given so far, in order. */
+  public get grants(): readonly Grant[] {
+    return this.grantList;
+  }
+
+  /** The port a grant or route names, by Service port number. */
+  public servicePort(port: number, field: string): ServicePort {
+    const found = this.ports.find((p) => p.port === port);
+    if (!found) {
+      throw new ZeroTrustConfigError(this.self, field,
+        `${port} is not a port of this workload's Service (it has ${this.ports.map((p) => p.port).join(', ') || 'none'}).`,
+        'name one of the Service ports.');
+    }
+    return found;
+  }
+
+  /**
+   * Lets `caller` reach this workload, as narrowly as the options say. Returns the grant;
+   * granting the same thing twice returns the first grant.
+   */
+  public allowFrom(caller: ICaller, options: GrantOptions = {}): Grant {
+    const identity = caller.toCallerIdentity();
+    const key = JSON.stringify([identity, options]);
+    const existing = this.grantKeys.get(key);
+    if (existing) return existing;
+
+    const endUserCheck = this.endUserCheck();
+    const endUser: EndUserRequirement = options.endUser ?? (endUserCheck ? 'required' : 'none');
+    if (endUser !== 'none' && !endUserCheck) {
+      throw new ZeroTrustConfigError(this.self, 'allowFrom.endUser',
+        `"${endUser}" needs end-user tokens, but this workload checks none (it has no RequestAuthentication).`,
+        'make it a JwtProtectedService, or leave endUser unset.');
+    }
+    if (this.ports.length === 0) {
+      throw new ZeroTrustConfigError(this.self, 'allowFrom', 'this workload has no ports, so there is nothing to grant.', 'declare its ports, or drop the grant.');
+    }
+    this.checkCallerCanBeIdentified(identity);
+
+    const targeted = options.ports?.length
+      ? options.ports.map((p, i) => this.servicePort(p, `allowFrom.ports[${i}]`))
+      : this.ports;
+    const methods = [...(options.methods ?? [])];
+    const paths = [...(options.paths ?? [])];
+    methods.forEach((m, i) => {
+      if (m !== '*' && !/^[A-Z]+$/.test(m)) {
+        throw new ZeroTrustConfigError(this.self, `allowFrom.methods[${i}]`,
+          `"${m}" is not an upper-case HTTP method; Istio compares methods exactly, so it would never match.`,
+          `write "${m.toUpperCase()}".`);
+      }
+    });
+    paths.forEach((p, i) => {
+      if (!/^[/*]/.test(p) || p.includes('?')) {
+        throw new ZeroTrustConfigError(this.self, `allowFrom.paths[${i}]`,
+          `"${p}" is not a path pattern (a path starts with "/", carries no query, and may start or end with "*").`,
+          `write "/${p.replace(/^\/*/, '').replace(/\?.*$/, '')}".`);
+      }
+    });
+    const httpOnly = methods.length > 0 || paths.length > 0 || endUser !== 'none';
+    if (httpOnly && targeted.every((p) => !p.isHttp)) {
+      throw new ZeroTrustConfigError(this.self, 'allowFrom',
+        `the grant ${endUser !== 'none' ? `requires an end-user token (endUser: "${endUser}")` : 'names methods or paths'}, which only HTTP ports carry, but it targets only TCP ports (${targeted.map((p) => p.port).join(', ')}); Istio would drop the rule on TCP and deny the caller (ISTIO.md §1.9).`,
+        'for TCP, grant by identity and port only: allowFrom(caller, { ports: [...], endUser: "none" }).');
+    }
+    const unauthenticated = identity.kind === 'anyone' && endUser !== 'required';
+    const acknowledged = unauthenticated
+      ? this.namespace.mesh.posture.permit('openToAnyone', {
+        construct: this.self, field: 'allowFrom(Callers.anyone())',
+        problem: 'the workload would accept callers with neither an mTLS identity nor an end-user token.',
+        fix: 'grant named callers (a workload, the ingress gateway, Callers.anyAuthenticatedWorkload()), or require an end-user token.',
+      })
+      : undefined;
+    if (identity.kind === 'anyone' && endUser === 'either') {
+      throw new ZeroTrustConfigError(this.self, 'allowFrom.endUser',
+        '"either" offers a token as an alternative to the caller\'s identity, but Callers.anyone() has no identity to offer.',
+        'use endUser: "required" (anyone with a valid token) or "none" (anyone at all).');
+    }
+
+    const targetPorts = options.ports?.length ? targeted.map((p) => p.targetPort) : [];
+    const rules = this.rulesFor(identity, endUser, endUserCheck, { ports: targetPorts, methods, paths });
+    const grant = new Grant(`${this.namespace.name}/${this.name}`, identity, targetPorts, methods, paths, endUser, rules, options.reason);
+    this.grantKeys.set(key, grant);
+    this.grantList.push(grant);
+    this.ensurePolicy();
+    if (acknowledged) this.policy!.metadata.addAnnotation(acknowledgementAnnotation('openToAnyone'), acknowledged);
+    return grant;
+  }
+
+  /** What this workload requires of end users; none for a plain workload. */
+  protected endUserCheck(): EndUserCheck | undefined {
+    return undefined;
+  }
+
+  private rulesFor(
+    identity: CallerIdentity, endUser: EndUserRequirement, check: EndUserCheck | undefined,
+    operation: { ports: number[]; methods: string[]; paths: string[] },
+  ): AuthorizationPolicySpecRules[] {
+    const peer = this.peerSource(identity);
+    const op: AuthorizationPolicySpecRulesToOperation = {
+      ...(operation.ports.length ? { ports: operation.ports.map(String) } : {}),
+      ...(operation.methods.length ? { methods: operation.methods } : {}),
+      ...(operation.paths.length ? { paths: operation.paths } : {}),
+    };
+    const to = Object.keys(op).length ? { to: [{ operation: op }] } : {};
+    const rule = (source: AuthorizationPolicySpecRulesFromSource | undefined, when?: readonly AuthorizationPolicySpecRulesWhen[]): AuthorizationPolicySpecRules => ({
+      ...(source ? { from: [{ source }] } : {}),
+      ...to,
+      ...(when && when.length ? { when: [...when] } : {}),
+    });
+    switch (endUser) {
+      case 'none':
+        return [rule(peer)];
+      case 'required':
+        // Identity and token in ONE source, so a tokenless in-mesh caller never slips through
+        // another rule (ISTIO.md §3.4, §3.5).
+        return [rule({ ...peer, requestPrincipals: [...check!.requestPrincipals] }, check!.when)];
+      case 'either':
+        return [rule(peer), rule({ requestPrincipals: [...check!.requestPrincipals] }, check!.when)];
+      default:
+        throw new ZeroTrustConfigError(this.self, 'allowFrom.endUser', `"${String(endUser)}" is not an end-user requirement.`, 'use "required", "either" or "none".');
+    }
+  }
+
+  private peerSource(identity: CallerIdentity): AuthorizationPolicySpecRulesFromSource | undefined {
+    const td = this.namespace.mesh.trustDomain;
+    switch (identity.kind) {
+      case 'workloads': return { principals: identity.identities.map((i) => principalOf(td, i)) };
+      case 'namespaces': return { namespaces: [...identity.namespaces] };
+      case 'any-authenticated-workload': return { principals: ['*'] };
+      case 'anyone': return undefined;
+    }
+  }
+
+  /** Refuses grants by identity that can never match (DESIGN.md, "Vocabulary"; ISTIO.md §2.4). */
+  private checkCallerCanBeIdentified(identity: CallerIdentity): void {
+    if (identity.kind === 'anyone') return;
+    if (identity.kind === 'workloads' && !identity.hasSidecar) {
+      throw new ZeroTrustConfigError(this.self, 'allowFrom(caller)',
+        `${identity.description} has no sidecar: it sends plaintext and carries no mTLS identity, so a grant to its principal could never match.`,
+        'give the caller a sidecar (sidecar: true), or, knowingly, grant Callers.anyone().');
+    }
+    if (this.namespace.mtls === MtlsMode.DISABLE) {
+      throw new ZeroTrustConfigError(this.self, 'allowFrom(caller)',
+        `this workload's inbound mTLS is DISABLE (namespace "${this.namespace.name}"), so every caller arrives in plaintext without an identity and a grant to ${identity.description} could never match.`,
+        'set the namespace mtls to STRICT or PERMISSIVE, or, knowingly, grant Callers.anyone().');
+    }
+  }
+
+  private ensurePolicy(): void {
+    if (this.policy) {
+      this.policy.metadata.addAnnotation('zero-trust-mesh.io/grants', this.grantAnnotation());
+      return;
+    }
+    this.policy = new AuthorizationPolicy(this, 'grants', {
+      metadata: {
+        name: this.name,
+        namespace: this.namespace.name,
+        annotations: { 'zero-trust-mesh.io/grants': this.grantAnnotation() },
+      },
+      spec: {
+        selector: { matchLabels: { ...this.selector } },
+        action: AuthorizationPolicySpecAction.ALLOW,
+        // Lazy, so grants added later land in the same policy; resolved once at synth.
+        rules: Lazy.any({ produce: () => this.grantList.flatMap((g) => g.rules) }) as unknown as AuthorizationPolicySpecRules[],
+      },
+    });
+  }
+
+  private grantAnnotation(): string {
+    let index = 0;
+    return this.grantList.map((g) => g.rules.map(() => `rule[${index++}] ${g.summary}`).join('\n')).join('\n');
+  }
+
+  private checkPorts(): void {
+    const seenPorts = new Set<number>();
+    const seenNames = new Set<string>();
+    this.ports.forEach((p, i) => {
+      checkPortNumber(p.port, this.self, `ports[${i}].port`);
+      checkPortNumber(p.targetPort, this.self, `ports[${i}].targetPort`);
+      if (p.name.length > 15 || !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(p.name) || p.name.includes('--')) {
+        throw new ZeroTrustConfigError(this.self, `ports[${i}].suffix`,
+          `port name "${p.name}" is not a valid IANA service name (at most 15 lower-case letters, digits and single "-").`,
+          `use a shorter suffix, e.g. "${p.protocol}-${p.name.slice(p.protocol.length + 1, 15).replace(/-+$/, '') || 'main'}".`.slice(0, 200));
+      }
+      if (seenPorts.has(p.port)) {
+        throw new ZeroTrustConfigError(this.self, `ports[${i}].port`, `port ${p.port} is declared twice.`, 'declare each Service port once.');
+      }
+      if (seenNames.has(p.name)) {
+        throw new ZeroTrustConfigError(this.self, `ports[${i}].suffix`, `port name "${p.name}" is used twice.`, 'give the ports distinct suffixes, e.g. ServicePort.http(9090, { suffix: "admin" }).');
+      }
+      seenPorts.add(p.port);
+      seenNames.add(p.name);
+    });
+  }
+
+  private checkEnv(env: Readonly<Record<string, EnvValue>>): void {
+    for (const [name, value] of Object.entries(env)) {
+      if (!/^[A-Za-z_][A-Za-z0-9_.-]*$/.test(name)) {
+        throw new ZeroTrustConfigError(this.self, `env.${name}`, 'is not a valid environment variable name.', 'use letters, digits and "_", not starting with a digit.');
+      }
+      if (value.value !== undefined && SECRET_LOOKING_NAME.test(name)) {
+        throw new ZeroTrustConfigError(this.self, `env.${name}`,
+          'looks like a secret, and a literal value would be written into the synthesized manifests.',
+          `reference a Secret instead: EnvValue.fromSecretKey("${this.node.id}-credentials", "${name.toLowerCase().replace(/_/g, '-')}").`);
+      }
+    }
+  }
+
+  private checkSecurity(settings: SecuritySettings): void {
+    for (const field of ['runAsUser', 'runAsGroup', 'fsGroup'] as const) {
+      const value = settings[field];
+      if (value === undefined) continue;
+      if (!Number.isInteger(value) || value < 1) {
+        throw new ZeroTrustConfigError(this.self, `securityContext.${field}`, `${value} is not a non-root id.`, 'use a positive integer (the image\'s non-root user).');
+      }
+    }
+    if (settings.runAsUser === ISTIO_PROXY_UID) {
+      throw new ZeroTrustConfigError(this.self, 'securityContext.runAsUser',
+        '1337 is the sidecar proxy\'s UID: traffic from that UID bypasses the proxy, so the app would escape mTLS and policy (istioctl IST0144).',
+        'run the app as another UID, e.g. 65532.');
+    }
+  }
+
+  private emitObjects(props: MeshWorkloadProps, replicas: number): void {
+    const ns = this.namespace.name;
+    const labels = { ...this.selector, version: props.version ?? 'v1' };
+    checkDnsLabel(labels.version.replace(/\./g, '-'), this.self, 'version');
+    const security = props.securityContext ?? {};
+    const runAsUser = security.runAsUser ?? 65532;
+    const runAsGroup = security.runAsGroup ?? 65532;
+    const writable = props.writablePaths ?? ['/tmp'];
+    const volumeName = (path: string): string => `writable${path.replace(/[^a-z0-9]+/gi, '-').toLowerCase()}`.replace(/-+$/, '').slice(0, 63);
+
+    new k8s.KubeServiceAccount(this, 'service-account', {
+      metadata: { name: this.serviceAccountName, namespace: ns, labels: { app: this.name } },
+      // The sidecar gets its identity from its own projected `istio-token` volume (Istio's
+      // injection template), so the app needs no Kubernetes API token.
+      automountServiceAccountToken: false,
+    });
+
+    const resources = props.resources ?? {};
+    const quantities = (values: { cpu: string; memory: string }) => ({
+      cpu: k8s.Quantity.fromString(values.cpu), memory: k8s.Quantity.fromString(values.memory),
+    });
+
+    new k8s.KubeDeployment(this, 'deployment', {
+      metadata: { name: this.name, namespace: ns, labels },
+      spec: {
+        replicas,
+        selector: { matchLabels: { ...this.selector } },
+        template: {
+          metadata: { labels: { ...labels, ...this.namespace.dataplane.podLabels(this.hasSidecar) } },
+          spec: {
+            serviceAccountName: this.serviceAccountName,
+            automountServiceAccountToken: false,
+            securityContext: {
+              runAsNonRoot: true,
+              runAsUser,
+              runAsGroup,
+              fsGroup: security.fsGroup ?? runAsGroup,
+              seccompProfile: { type: 'RuntimeDefault' },
+            },
+            containers: [{
+              name: this.name,
+              image: props.image,
+              imagePullPolicy: 'IfNotPresent',
+              ...(props.command ? { command: [...props.command] } : {}),
+              ...(props.args ? { args: [...props.args] } : {}),
+              ...(this.ports.length ? { ports: this.ports.map((p) => ({ name: p.name, containerPort: p.targetPort, protocol: 'TCP' })) } : {}),
+              ...(props.env && Object.keys(props.env).length ? {
+                env: Object.entries(props.env).map(([name, v]) => (v.secretKeyRef
+                  ? { name, valueFrom: { secretKeyRef: { name: v.secretKeyRef.name, key: v.secretKeyRef.key } } }
+                  : { name, value: v.value! })),
+              } : {}),
+              resources: {
+                requests: quantities({ cpu: resources.requests?.cpu ?? '50m', memory: resources.requests?.memory ?? '64Mi' }),
+                limits: quantities({ cpu: resources.limits?.cpu ?? '500m', memory: resources.limits?.memory ?? '256Mi' }),
+              },
+              securityContext: {
+                allowPrivilegeEscalation: false,
+                readOnlyRootFilesystem: security.readOnlyRootFilesystem ?? true,
+                runAsNonRoot: true,
+                capabilities: { drop: ['ALL'] },
+              },
+              ...(writable.length ? { volumeMounts: writable.map((path) => ({ name: volumeName(path), mountPath: path })) } : {}),
+            }],
+            ...(writable.length ? { volumes: writable.map((path) => ({ name: volumeName(path), emptyDir: {} })) } : {}),
+          },
+        },
+      },
+    });
+
+    if (this.ports.length > 0) {
+      new k8s.KubeService(this, 'service', {
+        metadata: { name: this.name, namespace: ns, labels: { app: this.name } },
+        spec: {
+          selector: { ...this.selector },
+          ports: this.ports.map((p) => ({ name: p.name, port: p.port, targetPort: k8s.IntOrString.fromNumber(p.targetPort), protocol: 'TCP' })),
+        },
+      });
+    }
+  }
+}

@@ -1,0 +1,137 @@
+import { Chart } from 'cdk8s';
+import { Construct } from 'constructs';
+import { PeerAuthentication, PeerAuthenticationSpecMtlsMode } from '../imports/security.istio.io.js';
+import { Telemetry } from '../imports/telemetry.istio.io.js';
+import { checkDnsLabel, checkDnsSubdomain, ZeroTrustConfigError } from './errors.js';
+import { IngressGateway } from './ingress-gateway.js';
+import { acceptsPlaintext, MtlsMode } from './mtls-mode.js';
+import { Acknowledgements, acknowledgementAnnotation, SecurityPosture, Stage } from './security-posture.js';
+
+/** Props of a mesh: the mesh-wide settings of one environment. */
+export interface MeshProps {
+  /**
+   * The environment's name, used in messages.
+   * @default - the construct id
+   */
+  readonly environment?: string;
+  /**
+   * How hardened the environment must be; decides which insecure combinations are refused.
+   * @default 'prod' (the strictest)
+   */
+  readonly stage?: Stage;
+  /**
+   * The mesh's trust domain (meshConfig `trustDomain`), the first segment of every principal.
+   * @default 'cluster.local'
+   */
+  readonly trustDomain?: string;
+  /**
+   * Istio's root namespace (meshConfig `rootNamespace`), where mesh-wide policy lives.
+   * @default 'istio-system'
+   */
+  readonly rootNamespace?: string;
+  /**
+   * Mesh-wide inbound mTLS mode; namespaces inherit it unless they set their own.
+   * @default MtlsMode.STRICT
+   */
+  readonly mtls?: MtlsMode;
+  /**
+   * Log every request at every proxy, with the authentication and authorization decision
+   * (response code and flags, `rbac_access_denied_matched_policy[...]`), for audit.
+   * @default true
+   */
+  readonly accessLogging?: boolean;
+  /**
+   * The ingress gateway deployment that `MeshIngress` binds to and grants.
+   * @default IngressGateway.helmChart() (release `istio-ingressgateway` in `istio-system`)
+   */
+  readonly ingressGateway?: IngressGateway;
+  /**
+   * Insecure exceptions this environment accepts on purpose, each with its reason.
+   * @default - none
+   */
+  readonly acknowledgements?: Acknowledgements;
+}
+
+/**
+ * The mesh of one environment and the root of its constructs: mesh-wide mTLS and access
+ * logging in the root namespace, the trust domain, the ingress gateway, and the guard rails
+ * (`posture`) every construct below it checks. One chart per environment, so synth resolves
+ * the tree once and stays linear in the number of workloads.
+ */
+export class Mesh extends Chart {
+  /** The mesh that `scope` belongs to. */
+  public static of(scope: Construct): Mesh {
+    const mesh = scope.node.scopes.find((s): s is Mesh => s instanceof Mesh);
+    if (!mesh) {
+      throw new ZeroTrustConfigError(scope.node.path || 'construct', 'scope',
+        'is not inside a Mesh.', 'create it under a Mesh (new Mesh(app, "dev", {...})) or a ZeroTrustNamespace of one.');
+    }
+    return mesh;
+  }
+
+  public readonly environment: string;
+  public readonly trustDomain: string;
+  public readonly rootNamespace: string;
+  public readonly mtls: MtlsMode;
+  public readonly ingressGateway: IngressGateway;
+  public readonly posture: SecurityPosture;
+  private readonly namespaceNames = new Set<string>();
+
+  public constructor(scope: Construct, id: string, props: MeshProps = {}) {
+    super(scope, id, { disableResourceNameHashes: true });
+    this.environment = props.environment ?? id;
+    const self = `Mesh "${this.environment}"`;
+    this.trustDomain = props.trustDomain ?? 'cluster.local';
+    this.rootNamespace = props.rootNamespace ?? 'istio-system';
+    this.mtls = props.mtls ?? MtlsMode.STRICT;
+    this.ingressGateway = props.ingressGateway ?? IngressGateway.helmChart();
+    this.posture = new SecurityPosture(this.environment, props.stage ?? 'prod', props.acknowledgements);
+    checkDnsSubdomain(this.trustDomain, self, 'trustDomain');
+    checkDnsLabel(this.rootNamespace, self, 'rootNamespace');
+    if (!Object.values(MtlsMode).includes(this.mtls)) {
+      throw new ZeroTrustConfigError(self, 'mtls', `"${this.mtls}" is not an mTLS mode.`, 'use STRICT, PERMISSIVE or DISABLE.');
+    }
+
+    const acknowledged = acceptsPlaintext(this.mtls)
+      ? this.posture.permit('nonStrictMtls', {
+        construct: self, field: 'mtls',
+        problem: `mesh-wide mTLS ${this.mtls} accepts plaintext, so callers without a verified identity reach every workload that does not override it.`,
+        fix: 'set mtls to STRICT.',
+      })
+      : undefined;
+
+    // Mesh scope: the root namespace, no selector (ISTIO.md §2.2).
+    new PeerAuthentication(this, 'mesh-mtls', {
+      metadata: {
+        name: 'default',
+        namespace: this.rootNamespace,
+        ...(acknowledged ? { annotations: { [acknowledgementAnnotation('nonStrictMtls')]: acknowledged } } : {}),
+      },
+      spec: { mtls: { mode: PeerAuthenticationSpecMtlsMode[this.mtls] } },
+    });
+
+    if (props.accessLogging ?? true) {
+      // The `envoy` provider exists in the default meshConfig; its format carries the response
+      // code and `%RESPONSE_CODE_DETAILS%`, i.e. which policy denied (istio.io Telemetry API task).
+      new Telemetry(this, 'mesh-access-logging', {
+        metadata: { name: 'mesh-default', namespace: this.rootNamespace },
+        spec: { accessLogging: [{ providers: [{ name: 'envoy' }] }] },
+      });
+    }
+  }
+
+  /** Reserves a namespace name; refuses duplicates and the root namespace. */
+  public registerNamespace(name: string, construct: string): void {
+    if (name === this.rootNamespace) {
+      throw new ZeroTrustConfigError(construct, 'name',
+        `"${name}" is Istio's root namespace: every policy there applies to the whole mesh, gateways included.`,
+        'put workloads in a namespace of their own.');
+    }
+    if (this.namespaceNames.has(name)) {
+      throw new ZeroTrustConfigError(construct, 'name',
+        `mesh "${this.environment}" already has a namespace "${name}".`,
+        'add workloads to the existing ZeroTrustNamespace instead of creating a second one.');
+    }
+    this.namespaceNames.add(name);
+  }
+}

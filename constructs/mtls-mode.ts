@@ -1,0 +1,17 @@
+/**
+ * The inbound mTLS mode of a PeerAuthentication (Istio `security.istio.io/v1`).
+ * It governs what a workload's sidecar *accepts*; callers' sidecars follow it (auto mTLS).
+ */
+export enum MtlsMode {
+  /** Only Istio mTLS is accepted; a plaintext client's connection is reset. */
+  STRICT = 'STRICT',
+  /** mTLS and plaintext are both accepted; plaintext requests carry no peer identity. */
+  PERMISSIVE = 'PERMISSIVE',
+  /** Plaintext only; no peer identity is ever known, so principal-based grants can never match. */
+  DISABLE = 'DISABLE',
+}
+
+/** True when `mode` accepts plaintext, i.e. is weaker than STRICT. */
+export function acceptsPlaintext(mode: MtlsMode): boolean {
+  return mode !== MtlsMode.STRICT;
+}

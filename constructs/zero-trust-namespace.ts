@@ -1,0 +1,110 @@
+import { k8s } from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import { AuthorizationPolicy, PeerAuthentication, PeerAuthenticationSpecMtlsMode } from '../imports/security.istio.io.js';
+import { CallerIdentity, ICaller } from './caller.js';
+import { Dataplane } from './dataplane.js';
+import { checkDnsLabel, ZeroTrustConfigError } from './errors.js';
+import { Mesh } from './mesh.js';
+import { acceptsPlaintext, MtlsMode } from './mtls-mode.js';
+import { acknowledgementAnnotation } from './security-posture.js';
+
+/** Props of a zero-trust namespace. */
+export interface ZeroTrustNamespaceProps {
+  /**
+   * The namespace's inbound mTLS mode, written as a namespace-wide PeerAuthentication.
+   * @default - the mesh's mode
+   */
+  readonly mtls?: MtlsMode;
+  /**
+   * How pods get their proxy.
+   * @default Dataplane.SIDECAR
+   */
+  readonly dataplane?: Dataplane;
+  /**
+   * Extra labels on the Namespace object.
+   * @default - none
+   */
+  readonly labels?: Record<string, string>;
+}
+
+/**
+ * A Namespace enrolled in the mesh, with its mTLS mode and default deny: an allow-nothing
+ * AuthorizationPolicy, so no workload in it is reachable until a grant says so.
+ * The construct id is the namespace name; workloads are created inside it.
+ */
+export class ZeroTrustNamespace extends Construct implements ICaller {
+  /** The ZeroTrustNamespace that `scope` belongs to. */
+  public static of(scope: Construct): ZeroTrustNamespace {
+    const ns = scope.node.scopes.find((s): s is ZeroTrustNamespace => s instanceof ZeroTrustNamespace);
+    if (!ns) {
+      throw new ZeroTrustConfigError(scope.node.path, 'scope', 'is not inside a ZeroTrustNamespace.', 'create workloads inside a ZeroTrustNamespace: new MeshWorkload(namespace, "name", {...}).');
+    }
+    return ns;
+  }
+
+  /** The namespace name. */
+  public readonly name: string;
+  /** The effective inbound mTLS mode of its workloads. */
+  public readonly mtls: MtlsMode;
+  public readonly dataplane: Dataplane;
+  public readonly mesh: Mesh;
+  private readonly workloadNames = new Set<string>();
+  private readonly serviceAccountNames = new Set<string>();
+
+  public constructor(mesh: Mesh, name: string, props: ZeroTrustNamespaceProps = {}) {
+    super(mesh, name);
+    const self = `ZeroTrustNamespace "${name}"`;
+    checkDnsLabel(name, self, 'name');
+    mesh.registerNamespace(name, self);
+    this.name = name;
+    this.mesh = mesh;
+    this.mtls = props.mtls ?? mesh.mtls;
+    this.dataplane = props.dataplane ?? Dataplane.SIDECAR;
+
+    const acknowledged = acceptsPlaintext(this.mtls)
+      ? mesh.posture.permit('nonStrictMtls', {
+        construct: self, field: 'mtls',
+        problem: `mode ${this.mtls} accepts plaintext, so callers without a verified identity reach its workloads.`,
+        fix: 'set mtls to STRICT (or leave it unset to inherit a STRICT mesh).',
+      })
+      : undefined;
+    const annotations = acknowledged ? { [acknowledgementAnnotation('nonStrictMtls')]: acknowledged } : undefined;
+
+    new k8s.KubeNamespace(this, 'namespace', {
+      metadata: { name, labels: { ...props.labels, ...this.dataplane.namespaceLabels() } },
+    });
+    // Namespace scope: no selector in a non-root namespace (ISTIO.md §2.2). Written even when it
+    // equals the mesh's mode, so each namespace file states its own transport security.
+    new PeerAuthentication(this, 'mtls', {
+      metadata: { name: 'default', namespace: name, ...(annotations ? { annotations } : {}) },
+      spec: { mtls: { mode: PeerAuthenticationSpecMtlsMode[this.mtls] } },
+    });
+    // `spec: {}` is "allow-nothing": an ALLOW policy that matches nothing, so any request not
+    // matched by another ALLOW policy is denied (ISTIO.md §1.3).
+    new AuthorizationPolicy(this, 'default-deny', {
+      metadata: { name: 'allow-nothing', namespace: name },
+      spec: {},
+    });
+  }
+
+  /** Reserves a workload name and its ServiceAccount; refuses duplicates with advice. */
+  public registerWorkload(name: string, serviceAccount: string, construct: string): void {
+    if (this.workloadNames.has(name)) {
+      throw new ZeroTrustConfigError(construct, 'name',
+        `namespace "${this.name}" already has a workload named "${name}".`,
+        'give each workload a unique name within its namespace.');
+    }
+    if (this.serviceAccountNames.has(serviceAccount)) {
+      throw new ZeroTrustConfigError(construct, 'serviceAccountName',
+        `ServiceAccount "${serviceAccount}" is already used by another workload in "${this.name}"; principals could not tell the two apart (ISTIO.md §1.6).`,
+        'give each workload its own ServiceAccount (leave serviceAccountName unset to use the workload name).');
+    }
+    this.workloadNames.add(name);
+    this.serviceAccountNames.add(serviceAccount);
+  }
+
+  /** Every mesh workload of this namespace, as a caller. */
+  public toCallerIdentity(): CallerIdentity {
+    return { kind: 'namespaces', namespaces: [this.name], description: `any workload in namespace ${this.name}` };
+  }
+}

@@ -1,0 +1,113 @@
+import type { Acknowledgements, JwtIssuerConfig, Stage } from '../constructs/index.js';
+import { MtlsMode } from '../constructs/index.js';
+
+/** Container images of the reference mesh, with pinned tags. */
+export interface ImageConfig {
+  readonly httpbin: string;
+  readonly sleep: string;
+  readonly serviceA: string;
+  readonly serviceB: string;
+  readonly serviceC: string;
+  readonly mysql: string;
+}
+
+/**
+ * Everything that differs between environments, as data. Nothing else in the program knows
+ * which environment it is in; the Pulumi program overrides fields from stack config.
+ */
+export interface EnvironmentConfig {
+  /** The environment's name, the output directory `dist/<name>/`. */
+  readonly name: string;
+  /** How hardened it must be (see `Acknowledgements` for what each stage refuses). */
+  readonly stage: Stage;
+  /** meshConfig `trustDomain`. */
+  readonly trustDomain: string;
+  /** Mesh-wide mTLS mode; the products and sleep namespaces follow it. */
+  readonly mtls: MtlsMode;
+  /** Who signs end-user tokens. Switching IdP is a change of this value alone. */
+  readonly issuer: JwtIssuerConfig;
+  /** The products app's external entry. */
+  readonly ingress: {
+    readonly host: string;
+    /** TLS Secret in the gateway's namespace; omitted means plain HTTP (dev). */
+    readonly tlsCredentialName?: string;
+    /** How the ingress gateway was installed, which fixes its labels and identity. */
+    readonly gateway: { readonly install: 'helm'; readonly release: string; readonly namespace: string } | { readonly install: 'istioctl' };
+  };
+  readonly images: ImageConfig;
+  /** Replicas of each products service. */
+  readonly replicas: number;
+  /**
+   * The demo namespaces (`jwt`, `mtls-*`) and the `sleep` client; `requiredGroup` is the value
+   * the jwt demo's httpbin requires in the token's `groups` claim.
+   */
+  readonly demos: { readonly enabled: boolean; readonly requiredGroup: string };
+  /** The Secret holding MySQL's root password (created by Pulumi or the cluster's secret tooling). */
+  readonly mysqlSecret: { readonly name: string; readonly key: string };
+  /** Insecure exceptions accepted on purpose, with their reasons. */
+  readonly acknowledgements: Acknowledgements;
+}
+
+const images: ImageConfig = {
+  httpbin: 'docker.io/mccutchen/go-httpbin:v2.15.0',
+  sleep: 'docker.io/curlimages/curl:8.11.1',
+  serviceA: 'ghcr.io/zero-trust-mesh/service-a:1.0.0',
+  serviceB: 'ghcr.io/zero-trust-mesh/service-b:1.0.0',
+  serviceC: 'ghcr.io/zero-trust-mesh/service-c:1.0.0',
+  mysql: 'docker.io/library/mysql:8.4.3',
+};
+
+const helmGateway = { install: 'helm', release: 'istio-ingressgateway', namespace: 'istio-system' } as const;
+const mysqlSecret = { name: 'mysql-credentials', key: 'root-password' };
+
+/** The environments of SCENARIOS.md. */
+export const ENVIRONMENTS: Readonly<Record<string, EnvironmentConfig>> = {
+  dev: {
+    name: 'dev',
+    stage: 'dev',
+    trustDomain: 'cluster.local',
+    mtls: MtlsMode.PERMISSIVE,
+    issuer: { provider: 'istio-demo' },
+    ingress: { host: 'products.dev.example.com', gateway: helmGateway },
+    images,
+    replicas: 1,
+    demos: { enabled: true, requiredGroup: 'group1' },
+    mysqlSecret,
+    acknowledgements: {},
+  },
+  staging: {
+    name: 'staging',
+    stage: 'staging',
+    trustDomain: 'cluster.local',
+    mtls: MtlsMode.STRICT,
+    issuer: { provider: 'auth0', domain: 'zero-trust-mesh-staging.eu.auth0.com', audiences: ['https://products.staging.example.com'] },
+    ingress: { host: 'products.staging.example.com', tlsCredentialName: 'products-staging-tls', gateway: helmGateway },
+    images,
+    replicas: 2,
+    demos: { enabled: false, requiredGroup: 'group1' },
+    mysqlSecret,
+    acknowledgements: {},
+  },
+  prod: {
+    name: 'prod',
+    stage: 'prod',
+    trustDomain: 'cluster.local',
+    mtls: MtlsMode.STRICT,
+    issuer: { provider: 'okta', domain: 'zero-trust-mesh.okta.com', authorizationServerId: 'default', audiences: ['api://products'] },
+    ingress: { host: 'products.example.com', tlsCredentialName: 'products-tls', gateway: helmGateway },
+    images,
+    replicas: 3,
+    demos: { enabled: false, requiredGroup: 'group1' },
+    mysqlSecret,
+    acknowledgements: {},
+  },
+};
+
+/** The config of a named environment, or a clear error listing the known ones. */
+export function environment(name: string): EnvironmentConfig {
+  const env = ENVIRONMENTS[name];
+  if (!env) {
+    throw new Error(`Unknown environment "${name}". Known environments: ${Object.keys(ENVIRONMENTS).join(', ')}.`);
+  }
+  return env;
+}

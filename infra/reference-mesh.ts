@@ -1,0 +1,85 @@
+import { App } from 'cdk8s';
+import {
+  Callers, EnvValue, IngressGateway, JwtIssuer, JwtProtectedService, Mesh, MeshIngress, MeshWorkload,
+  MtlsMode, ServicePort, ZeroTrustNamespace,
+} from '../constructs/index.js';
+import type { EnvironmentConfig } from './environment.js';
+
+/** The products app's services listen on 8080 behind Service port 8000. */
+const HTTP = ServicePort.http(8000, { targetPort: 8080 });
+/** What the products services serve, and so all a caller may ask of them. */
+const PRODUCTS_API = { methods: ['GET'], paths: ['/products', '/products/*'] } as const;
+
+/**
+ * The reference mesh of SCENARIOS.md for one environment: the products app (ingress → a → c →
+ * b → MySQL, each hop granted to its one caller, the token forwarded and checked at every hop)
+ * and, where enabled, the demo namespaces with the `sleep` client.
+ */
+export function defineReferenceMesh(app: App, env: EnvironmentConfig): Mesh {
+  const mesh = new Mesh(app, env.name, {
+    environment: env.name,
+    stage: env.stage,
+    trustDomain: env.trustDomain,
+    mtls: env.mtls,
+    ingressGateway: env.ingress.gateway.install === 'helm'
+      ? IngressGateway.helmChart({ release: env.ingress.gateway.release, namespace: env.ingress.gateway.namespace })
+      : IngressGateway.istioctl(),
+    acknowledgements: env.acknowledgements,
+  });
+  const issuer = JwtIssuer.fromConfig(env.issuer);
+  const products = new ZeroTrustNamespace(mesh, 'products');
+
+  const service = (name: string, image: string, forwardOriginalToken: boolean) => new JwtProtectedService(products, name, {
+    image, ports: [HTTP], replicas: env.replicas, issuers: [issuer], forwardOriginalToken,
+  });
+  // a and c pass the user's token on to the next hop; b is the last hop that checks it.
+  const serviceA = service('service-a', env.images.serviceA, true);
+  const serviceC = service('service-c', env.images.serviceC, true);
+  const serviceB = service('service-b', env.images.serviceB, false);
+  const mysql = new MeshWorkload(products, 'mysql', {
+    image: env.images.mysql,
+    ports: [ServicePort.tcp(3306, { suffix: 'mysql' })],
+    env: { MYSQL_ROOT_PASSWORD: EnvValue.fromSecretKey(env.mysqlSecret.name, env.mysqlSecret.key) },
+    // The official image's `mysql` user; it writes its data and socket directories.
+    securityContext: { runAsUser: 999, runAsGroup: 999, readOnlyRootFilesystem: false },
+    writablePaths: ['/var/lib/mysql', '/var/run/mysqld', '/tmp'],
+    resources: { requests: { cpu: '250m', memory: '512Mi' }, limits: { cpu: '1', memory: '1Gi' } },
+  });
+
+  new MeshIngress(products, 'products', {
+    host: env.ingress.host,
+    service: serviceA,
+    pathPrefixes: ['/products'],
+    methods: PRODUCTS_API.methods,
+    ...(env.ingress.tlsCredentialName ? { tlsCredentialName: env.ingress.tlsCredentialName } : {}),
+  });
+  serviceC.allowFrom(serviceA, { ...PRODUCTS_API, reason: 'a reads products from c with the user\'s token' });
+  serviceB.allowFrom(serviceC, { ...PRODUCTS_API, reason: 'c reads products from b with the user\'s token' });
+  mysql.allowFrom(serviceB, { ports: [3306], reason: 'b is the only reader of the products database' });
+
+  if (env.demos.enabled) defineDemos(mesh, issuer, env);
+  return mesh;
+}
+
+/** Istio's security demos: JWT on httpbin, and one httpbin per mTLS mode, called by `sleep`. */
+function defineDemos(mesh: Mesh, issuer: JwtIssuer, env: EnvironmentConfig): void {
+  const sleep = new MeshWorkload(new ZeroTrustNamespace(mesh, 'sleep'), 'sleep', {
+    image: env.images.sleep,
+    command: ['/bin/sleep', 'infinity'],
+  });
+  const httpbinPort = ServicePort.http(8000, { targetPort: 8080 });
+
+  const jwtHttpbin = new JwtProtectedService(new ZeroTrustNamespace(mesh, 'jwt'), 'httpbin', {
+    image: env.images.httpbin, ports: [httpbinPort], issuers: [issuer],
+    requiredClaims: { groups: [env.demos.requiredGroup] },
+  });
+  jwtHttpbin.allowFrom(sleep, { reason: 'JWT demo: no token 403, bad token 401, valid token 200' });
+
+  const httpbinIn = (namespace: string, mtls: MtlsMode) => new MeshWorkload(new ZeroTrustNamespace(mesh, namespace, { mtls }), 'httpbin', {
+    image: env.images.httpbin, ports: [httpbinPort],
+  });
+  // Each demo shows what its mode lets through, so the grants admit every caller the mode accepts.
+  httpbinIn('mtls-strict', MtlsMode.STRICT).allowFrom(Callers.anyAuthenticatedWorkload(), { reason: 'mTLS demo: only mesh workloads get in' });
+  httpbinIn('mtls-permissive', MtlsMode.PERMISSIVE).allowFrom(Callers.anyone(), { reason: 'mTLS demo: plaintext clients are accepted too' });
+  httpbinIn('mtls-disable', MtlsMode.DISABLE).allowFrom(Callers.anyone(), { reason: 'mTLS demo: no mTLS at all' });
+}

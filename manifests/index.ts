@@ -1,0 +1,3 @@
+export * from './manifest.js';
+export * from './render.js';
+export * from './write.js';
