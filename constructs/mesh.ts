@@ -7,6 +7,8 @@ import { IngressGateway } from './ingress-gateway.js';
 import { acceptsPlaintext, MtlsMode } from './mtls-mode.js';
 import { Acknowledgements, acknowledgementAnnotation, SecurityPosture, Stage } from './security-posture.js';
 
+const MESH_BRAND = Symbol.for('zero-trust-mesh.Mesh');
+
 /** Props of a mesh: the mesh-wide settings of one environment. */
 export interface MeshProps {
   /**
@@ -59,9 +61,17 @@ export interface MeshProps {
  * the tree once and stays linear in the number of workloads.
  */
 export class Mesh extends Chart {
+  /**
+   * True for a Mesh. (`instanceof Mesh` would not do: cdk8s's Chart defines `Symbol.hasInstance`,
+   * so every Chart is an `instanceof` of every Chart subclass.)
+   */
+  public static isMesh(x: unknown): x is Mesh {
+    return typeof x === 'object' && x !== null && MESH_BRAND in x;
+  }
+
   /** The mesh that `scope` belongs to. */
   public static of(scope: Construct): Mesh {
-    const mesh = scope.node.scopes.find((s): s is Mesh => s instanceof Mesh);
+    const mesh = scope.node.scopes.find((s): s is Mesh => Mesh.isMesh(s));
     if (!mesh) {
       throw new ZeroTrustConfigError(scope.node.path || 'construct', 'scope',
         'is not inside a Mesh.', 'create it under a Mesh (new Mesh(app, "dev", {...})) or a ZeroTrustNamespace of one.');
@@ -79,6 +89,7 @@ export class Mesh extends Chart {
 
   public constructor(scope: Construct, id: string, props: MeshProps = {}) {
     super(scope, id, { disableResourceNameHashes: true });
+    Object.defineProperty(this, MESH_BRAND, { value: true });
     this.environment = props.environment ?? id;
     const self = `Mesh "${this.environment}"`;
     this.trustDomain = props.trustDomain ?? 'cluster.local';

@@ -1,0 +1,43 @@
+// Validates manifests against the published schemas: Kubernetes' (kubernetes-models) and
+// Istio's CRDs (@kubernetes-models/istio, Istio 1.29 schemas). Both are ESM-only packages.
+import { Namespace } from 'kubernetes-models/v1/Namespace';
+import { Service } from 'kubernetes-models/v1/Service';
+import { ServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
+import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
+import { AuthorizationPolicy } from '@kubernetes-models/istio/security.istio.io/v1/AuthorizationPolicy';
+import { PeerAuthentication } from '@kubernetes-models/istio/security.istio.io/v1/PeerAuthentication';
+import { RequestAuthentication } from '@kubernetes-models/istio/security.istio.io/v1/RequestAuthentication';
+import { Gateway } from '@kubernetes-models/istio/networking.istio.io/v1/Gateway';
+import { VirtualService } from '@kubernetes-models/istio/networking.istio.io/v1/VirtualService';
+import { DestinationRule } from '@kubernetes-models/istio/networking.istio.io/v1/DestinationRule';
+import { Telemetry } from '@kubernetes-models/istio/telemetry.istio.io/v1/Telemetry';
+import type { Manifest } from '../../manifests/index.js';
+
+interface Model { validate(): void }
+type ModelClass = new (data: never) => Model;
+
+const MODELS: Record<string, ModelClass> = {
+  'v1/Namespace': Namespace,
+  'v1/Service': Service,
+  'v1/ServiceAccount': ServiceAccount,
+  'apps/v1/Deployment': Deployment,
+  'security.istio.io/v1/AuthorizationPolicy': AuthorizationPolicy,
+  'security.istio.io/v1/PeerAuthentication': PeerAuthentication,
+  'security.istio.io/v1/RequestAuthentication': RequestAuthentication,
+  'networking.istio.io/v1/Gateway': Gateway,
+  'networking.istio.io/v1/VirtualService': VirtualService,
+  'networking.istio.io/v1/DestinationRule': DestinationRule,
+  'telemetry.istio.io/v1/Telemetry': Telemetry,
+} as Record<string, ModelClass>;
+
+/** Schema errors of one manifest; an unknown kind is an error too, so nothing goes unchecked. */
+export function schemaErrors(manifest: Manifest): string[] {
+  const model = MODELS[`${manifest.apiVersion}/${manifest.kind}`];
+  if (!model) return [`no schema registered for ${manifest.apiVersion} ${manifest.kind}`];
+  try {
+    new model(structuredClone(manifest) as never).validate();
+    return [];
+  } catch (error) {
+    return [String((error as Error).message)];
+  }
+}

@@ -1,0 +1,88 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ZeroTrustConfigError, MtlsMode } from '../../constructs/index.js';
+import { ENVIRONMENTS, EnvironmentConfig } from '../../infra/environment.js';
+import { synthToDirectory } from '../../infra/synth.js';
+import { schemaErrors } from '../helpers/schema.js';
+
+const ALL = Object.values(ENVIRONMENTS);
+
+/** Every file under dir, relative path → content. */
+function readTree(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (entry.isFile()) {
+      const path = join(entry.parentPath, entry.name);
+      out[path.slice(dir.length + 1)] = readFileSync(path, 'utf8');
+    }
+  }
+  return out;
+}
+
+describe('synth to a directory', () => {
+  let out: string;
+  beforeEach(() => { out = mkdtempSync(join(tmpdir(), 'zt-synth-')); });
+  afterEach(() => rmSync(out, { recursive: true, force: true }));
+
+  test('writes one file per namespace plus mesh.yaml for every environment', () => {
+    synthToDirectory(ALL, out);
+    expect(readdirSync(out).sort()).toEqual(['dev', 'prod', 'staging']);
+    expect(readdirSync(join(out, 'dev')).sort()).toEqual(['jwt.yaml', 'mesh.yaml', 'mtls-disable.yaml', 'mtls-permissive.yaml', 'mtls-strict.yaml', 'products.yaml', 'sleep.yaml']);
+    expect(readdirSync(join(out, 'prod')).sort()).toEqual(['mesh.yaml', 'products.yaml']);
+  });
+
+  test('running synth twice gives byte-identical files', () => {
+    synthToDirectory(ALL, out);
+    const first = readTree(out);
+    synthToDirectory(ALL, out);
+    expect(readTree(out)).toEqual(first);
+    const other = mkdtempSync(join(tmpdir(), 'zt-synth-'));
+    try {
+      synthToDirectory(ALL, other);
+      expect(readTree(other)).toEqual(first);
+    } finally {
+      rmSync(other, { recursive: true, force: true });
+    }
+  });
+
+  test('no Secret object and no secret-looking literal reaches dist/', () => {
+    synthToDirectory(ALL, out);
+    for (const [file, yaml] of Object.entries(readTree(out))) {
+      expect([file, yaml]).not.toEqual([file, expect.stringMatching(/kind: Secret\b/)]);
+      expect([file, yaml]).not.toEqual([file, expect.stringMatching(/^\s*(stringData|data):/m)]);
+      expect([file, yaml]).not.toEqual([file, expect.stringMatching(/BEGIN [A-Z ]*PRIVATE KEY|"d":/)]);
+    }
+  });
+
+  test('a stale file from an earlier synth is removed when the environment is replaced', () => {
+    mkdirSync(join(out, 'dev'));
+    writeFileSync(join(out, 'dev', 'retired-namespace.yaml'), 'old');
+    synthToDirectory([ENVIRONMENTS.dev!], out);
+    expect(readdirSync(join(out, 'dev'))).not.toContain('retired-namespace.yaml');
+  });
+
+  test('a bad environment writes nothing: earlier output stays byte-identical and no temporary files remain', () => {
+    synthToDirectory(ALL, out);
+    const before = readTree(out);
+    const weakProd: EnvironmentConfig = { ...ENVIRONMENTS.prod!, mtls: MtlsMode.PERMISSIVE };
+    expect(() => synthToDirectory([ENVIRONMENTS.dev!, weakProd], out)).toThrow(ZeroTrustConfigError);
+    expect(readTree(out)).toEqual(before);
+    expect(readdirSync(out).sort()).toEqual(['dev', 'prod', 'staging']);
+  });
+
+  test('a bad environment on a clean checkout creates nothing', () => {
+    const fresh = join(out, 'dist');
+    const demoInProd: EnvironmentConfig = { ...ENVIRONMENTS.prod!, issuer: { provider: 'istio-demo' } };
+    expect(() => synthToDirectory([ENVIRONMENTS.dev!, demoInProd], fresh)).toThrow(/demo issuer/);
+    expect(readdirSync(out)).toEqual([]);
+  });
+});
+
+describe('the schema check itself', () => {
+  test('rejects objects the API server would refuse, and kinds it has no schema for', () => {
+    expect(schemaErrors({ apiVersion: 'security.istio.io/v1', kind: 'AuthorizationPolicy', metadata: { name: 'x', namespace: 'y' }, spec: { action: 'NOPE' } })).not.toEqual([]);
+    expect(schemaErrors({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'x' }, spec: { replicas: 'three' } })).not.toEqual([]);
+    expect(schemaErrors({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'x' } })).toEqual(['no schema registered for v1 Secret']);
+  });
+});
