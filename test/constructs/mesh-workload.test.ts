@@ -1,0 +1,484 @@
+import {
+  Callers, EnvValue, IngressGateway, MeshWorkload, MeshWorkloadProps, MtlsMode, ServicePort, ZeroTrustNamespace,
+} from '../../constructs/index.js';
+import { expectConfigError, find, findAll, newMesh, newNamespace, synth } from './util.js';
+
+const OPEN_ACK = 'zero-trust-mesh.io/acknowledged-open-to-anyone';
+
+function workload(ns: ZeroTrustNamespace, name: string, props: Partial<MeshWorkloadProps> = {}): MeshWorkload {
+  return new MeshWorkload(ns, name, { image: `registry.example.com/${name}:1.0`, ...props });
+}
+
+/** A namespace `shop` with `api` (HTTP 8000 → 8080) and a `client`. */
+function shop(meshProps: Parameters<typeof newNamespace>[0] = {}, nsProps: Parameters<typeof newNamespace>[1] = {}) {
+  const ns = newNamespace(meshProps, nsProps);
+  const api = workload(ns, 'api', { ports: [ServicePort.http(8000, { targetPort: 8080 })] });
+  const client = workload(ns, 'client');
+  return { ns, mesh: ns.mesh, api, client };
+}
+
+describe('MeshWorkload objects', () => {
+  test('a ServiceAccount named after the workload, without API token', () => {
+    const { mesh } = shop();
+    const sa = find(synth(mesh), 'ServiceAccount', 'api', 'shop');
+    expect(sa.automountServiceAccountToken).toBe(false);
+    expect(sa.metadata.labels).toEqual({ app: 'api' });
+  });
+
+  test('a custom serviceAccountName names the ServiceAccount, the pod identity and the principal', () => {
+    const ns = newNamespace();
+    const api = workload(ns, 'api', { serviceAccountName: 'api-reader' });
+    const objects = synth(ns.mesh);
+    expect(find(objects, 'ServiceAccount', 'api-reader', 'shop')).toBeDefined();
+    expect(findAll(objects, 'ServiceAccount', 'api')).toHaveLength(0);
+    expect(find(objects, 'Deployment', 'api', 'shop').spec.template.spec.serviceAccountName).toBe('api-reader');
+    expect(api.principal).toBe('cluster.local/ns/shop/sa/api-reader');
+  });
+
+  test('the Deployment runs as its ServiceAccount, non-root, read-only, with no capabilities', () => {
+    const { mesh } = shop();
+    const deployment = find(synth(mesh), 'Deployment', 'api', 'shop');
+    const pod = deployment.spec.template.spec;
+    const container = pod.containers[0];
+    expect(pod.serviceAccountName).toBe('api');
+    expect(pod.automountServiceAccountToken).toBe(false);
+    expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, fsGroup: 65532, seccompProfile: { type: 'RuntimeDefault' } });
+    expect(container.securityContext).toEqual({
+      allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, runAsNonRoot: true, capabilities: { drop: ['ALL'] },
+    });
+    expect(container.image).toBe('registry.example.com/api:1.0');
+    expect(container.ports).toEqual([{ name: 'http', containerPort: 8080, protocol: 'TCP' }]);
+    expect(deployment.spec.replicas).toBe(1);
+    expect(deployment.spec.selector.matchLabels).toEqual({ app: 'api' });
+  });
+
+  test('pods get a sidecar: no injection label unless sidecar is false', () => {
+    const ns = newNamespace();
+    workload(ns, 'api');
+    workload(ns, 'legacy', { sidecar: false });
+    const objects = synth(ns.mesh);
+    expect(find(objects, 'Deployment', 'api').spec.template.metadata.labels).toEqual({ app: 'api', version: 'v1' });
+    expect(find(objects, 'Deployment', 'legacy').spec.template.metadata.labels).toEqual({
+      app: 'legacy', version: 'v1', 'sidecar.istio.io/inject': 'false',
+    });
+  });
+
+  test('security settings, version, replicas, command and writable paths are honoured', () => {
+    const ns = newNamespace();
+    workload(ns, 'db', {
+      securityContext: { runAsUser: 999, runAsGroup: 998, readOnlyRootFilesystem: false },
+      version: '8.4', replicas: 3, command: ['/bin/db'], args: ['--serve'],
+      writablePaths: ['/var/lib/db', '/tmp'],
+    });
+    const deployment = find(synth(ns.mesh), 'Deployment', 'db');
+    const pod = deployment.spec.template.spec;
+    expect(deployment.spec.replicas).toBe(3);
+    expect(deployment.metadata.labels).toEqual({ app: 'db', version: '8.4' });
+    expect(pod.securityContext).toMatchObject({ runAsUser: 999, runAsGroup: 998, fsGroup: 998 });
+    expect(pod.containers[0].securityContext.readOnlyRootFilesystem).toBe(false);
+    expect(pod.containers[0].command).toEqual(['/bin/db']);
+    expect(pod.containers[0].args).toEqual(['--serve']);
+    expect(pod.containers[0].volumeMounts.map((m: { mountPath: string }) => m.mountPath)).toEqual(['/var/lib/db', '/tmp']);
+    expect(pod.volumes.every((v: { emptyDir?: object }) => v.emptyDir !== undefined)).toBe(true);
+    expect(pod.volumes).toHaveLength(2);
+  });
+
+  test('the Service names its ports by protocol and forwards to the target port', () => {
+    const ns = newNamespace();
+    workload(ns, 'db', { ports: [ServicePort.http(8000, { targetPort: 8080 }), ServicePort.tcp(3306, { suffix: 'mysql' })] });
+    const service = find(synth(ns.mesh), 'Service', 'db', 'shop');
+    expect(service.spec.selector).toEqual({ app: 'db' });
+    expect(service.spec.ports).toEqual([
+      { name: 'http', port: 8000, targetPort: 8080, protocol: 'TCP' },
+      { name: 'tcp-mysql', port: 3306, targetPort: 3306, protocol: 'TCP' },
+    ]);
+  });
+
+  test('no Service when the workload has no ports', () => {
+    const ns = newNamespace();
+    workload(ns, 'client');
+    const objects = synth(ns.mesh);
+    expect(findAll(objects, 'Service')).toHaveLength(0);
+    expect(find(objects, 'Deployment', 'client').spec.template.spec.containers[0].ports).toBeUndefined();
+  });
+
+  test('a secret env var is a secretKeyRef and its name never carries a value', () => {
+    const ns = newNamespace();
+    workload(ns, 'db', {
+      env: { DB_PASSWORD: EnvValue.fromSecretKey('db-credentials', 'password'), LOG_LEVEL: EnvValue.fromValue('debug') },
+    });
+    const objects = synth(ns.mesh);
+    const env = find(objects, 'Deployment', 'db').spec.template.spec.containers[0].env;
+    expect(env).toEqual([
+      { name: 'DB_PASSWORD', valueFrom: { secretKeyRef: { name: 'db-credentials', key: 'password' } } },
+      { name: 'LOG_LEVEL', value: 'debug' },
+    ]);
+    expect(env[0].value).toBeUndefined();
+    expect(findAll(objects, 'Secret')).toHaveLength(0);
+  });
+
+  test('exposes its identity', () => {
+    const { api } = shop();
+    expect(api.name).toBe('api');
+    expect(api.principal).toBe('cluster.local/ns/shop/sa/api');
+    expect(api.spiffeId).toBe('spiffe://cluster.local/ns/shop/sa/api');
+    expect(api.selector).toEqual({ app: 'api' });
+    expect(api.toCallerIdentity()).toEqual({
+      kind: 'workloads', identities: [{ namespace: 'shop', serviceAccount: 'api' }], hasSidecar: true, description: 'workload shop/api',
+    });
+  });
+});
+
+describe('MeshWorkload grants', () => {
+  test('no grants: no AuthorizationPolicy for the workload, only the namespace allow-nothing', () => {
+    const { mesh } = shop();
+    const policies = findAll(synth(mesh), 'AuthorizationPolicy');
+    expect(policies).toHaveLength(1);
+    expect(policies[0]!.metadata.name).toBe('allow-nothing');
+    expect(policies[0]!.spec).toEqual({});
+  });
+
+  test('a workload grant allows its principal, and asks for no request principal', () => {
+    const { mesh, api, client } = shop();
+    const grant = api.allowFrom(client);
+    const policy = find(synth(mesh), 'AuthorizationPolicy', 'api', 'shop');
+    expect(policy.spec.action).toBe('ALLOW');
+    expect(policy.spec.selector.matchLabels).toEqual({ app: 'api' });
+    expect(policy.spec.rules).toHaveLength(1);
+    const source = policy.spec.rules[0].from[0].source;
+    expect(source.principals).toEqual(['cluster.local/ns/shop/sa/client']);
+    expect(source.requestPrincipals).toBeUndefined();
+    expect(policy.spec.rules[0].to).toBeUndefined();
+    expect(policy.spec.rules[0].when).toBeUndefined();
+    expect(grant.endUser).toBe('none');
+    expect(grant.callee).toBe('shop/api');
+    expect(grant.targetPorts).toEqual([]);
+  });
+
+  test('the selector names the workload, whatever its ServiceAccount', () => {
+    const ns = newNamespace();
+    const api = workload(ns, 'catalog', { serviceAccountName: 'catalog-sa', ports: [ServicePort.http(80)] });
+    api.allowFrom(Callers.serviceAccount('other', 'robot'));
+    const policy = find(synth(ns.mesh), 'AuthorizationPolicy', 'catalog', 'shop');
+    expect(policy.spec.selector.matchLabels.app).toBe('catalog');
+    expect(policy.spec.rules[0].from[0].source.principals).toEqual(['cluster.local/ns/other/sa/robot']);
+  });
+
+  test('ports are written as the container port (targetPort), as strings', () => {
+    const { mesh, api, client } = shop();
+    const grant = api.allowFrom(client, { ports: [8000] });
+    expect(grant.targetPorts).toEqual([8080]);
+    const rule = find(synth(mesh), 'AuthorizationPolicy', 'api').spec.rules[0];
+    expect(rule.to).toEqual([{ operation: { ports: ['8080'] } }]);
+  });
+
+  test('methods and paths are written into the operation', () => {
+    const { mesh, api, client } = shop();
+    api.allowFrom(client, { methods: ['GET', 'HEAD'], paths: ['/products', '/products/*'] });
+    const rule = find(synth(mesh), 'AuthorizationPolicy', 'api').spec.rules[0];
+    expect(rule.to).toEqual([{ operation: { methods: ['GET', 'HEAD'], paths: ['/products', '/products/*'] } }]);
+  });
+
+  test('Callers.anyAuthenticatedWorkload() is principals ["*"]', () => {
+    const { mesh, api } = shop();
+    api.allowFrom(Callers.anyAuthenticatedWorkload());
+    expect(find(synth(mesh), 'AuthorizationPolicy', 'api').spec.rules).toEqual([{ from: [{ source: { principals: ['*'] } }] }]);
+  });
+
+  test('a ZeroTrustNamespace caller is matched by namespace', () => {
+    const { mesh, api } = shop();
+    const frontend = new ZeroTrustNamespace(mesh, 'frontend');
+    api.allowFrom(frontend);
+    expect(find(synth(mesh), 'AuthorizationPolicy', 'api').spec.rules).toEqual([{ from: [{ source: { namespaces: ['frontend'] } }] }]);
+  });
+
+  test('the ingress gateway as caller is its ServiceAccount principal', () => {
+    const { mesh, api } = shop();
+    api.allowFrom(IngressGateway.istioctl());
+    expect(find(synth(mesh), 'AuthorizationPolicy', 'api').spec.rules[0].from[0].source.principals)
+      .toEqual(['cluster.local/ns/istio-system/sa/istio-ingressgateway-service-account']);
+  });
+
+  test('granting the same thing twice yields one rule and the same Grant', () => {
+    const { mesh, api, client } = shop();
+    const first = api.allowFrom(client, { methods: ['GET'] });
+    const second = api.allowFrom(client, { methods: ['GET'] });
+    expect(second).toBe(first);
+    expect(api.grants).toEqual([first]);
+    expect(find(synth(mesh), 'AuthorizationPolicy', 'api').spec.rules).toHaveLength(1);
+  });
+
+  test('different grants land, in order, in one policy', () => {
+    const { mesh, api, client, ns } = shop();
+    const other = workload(ns, 'other');
+    api.allowFrom(client, { methods: ['GET'] });
+    api.allowFrom(client, { methods: ['POST'] });
+    api.allowFrom(other);
+    const policies = findAll(synth(mesh), 'AuthorizationPolicy', 'api');
+    expect(policies).toHaveLength(1);
+    const rules = policies[0]!.spec.rules;
+    expect(rules).toHaveLength(3);
+    expect(rules[0].to[0].operation.methods).toEqual(['GET']);
+    expect(rules[1].to[0].operation.methods).toEqual(['POST']);
+    expect(rules[2].from[0].source.principals).toEqual(['cluster.local/ns/shop/sa/other']);
+    expect(api.grants).toHaveLength(3);
+  });
+
+  test('the policy records each rule and its reason for reviewers', () => {
+    const { mesh, api, client } = shop();
+    api.allowFrom(client, { methods: ['GET'], reason: 'reads the catalogue' });
+    api.allowFrom(Callers.anyAuthenticatedWorkload(), { ports: [8000] });
+    const annotation = find(synth(mesh), 'AuthorizationPolicy', 'api').metadata.annotations!['zero-trust-mesh.io/grants'];
+    expect(annotation).toBe('rule[0] from workload shop/client: GET (reads the catalogue)\nrule[1] from any authenticated mesh workload: port 8080');
+  });
+
+  test('Callers.anyone() is a rule without source', () => {
+    const { mesh, api } = shop();
+    api.allowFrom(Callers.anyone());
+    const policy = find(synth(mesh), 'AuthorizationPolicy', 'api');
+    expect(policy.spec.rules).toEqual([{}]);
+    expect(policy.metadata.annotations![OPEN_ACK]).toBeUndefined();
+  });
+});
+
+describe('MeshWorkload validation', () => {
+  test.each(['Products', 'my_app', 'api.v1', 'x-'])('refuses the workload name %s', (name) => {
+    const ns = newNamespace();
+    expectConfigError(() => workload(ns, name), `MeshWorkload "shop/${name}"`, 'name', /not a valid DNS-1123 label.*Fix: use a name like "/);
+  });
+
+  test('suggests a valid name', () => {
+    expectConfigError(() => workload(newNamespace(), 'My_App'), 'MeshWorkload "shop/My_App"', 'name', /Fix: use a name like "my-app"\./);
+  });
+
+  test('refuses an invalid serviceAccountName', () => {
+    expectConfigError(() => workload(newNamespace(), 'api', { serviceAccountName: 'API_SA' }), 'MeshWorkload "shop/api"', 'serviceAccountName', /Fix: use a name like "api-sa"/);
+  });
+
+  test('refuses two workloads sharing a serviceAccountName', () => {
+    const ns = newNamespace();
+    workload(ns, 'reader', { serviceAccountName: 'shared' });
+    expectConfigError(() => workload(ns, 'writer', { serviceAccountName: 'shared' }), 'MeshWorkload "shop/writer"', 'serviceAccountName',
+      /ServiceAccount "shared" is already used.*Fix: give each workload its own ServiceAccount/);
+  });
+
+  test('refuses a workload whose default ServiceAccount another workload already claimed', () => {
+    const ns = newNamespace();
+    workload(ns, 'reader', { serviceAccountName: 'writer' });
+    expectConfigError(() => workload(ns, 'writer'), 'MeshWorkload "shop/writer"', 'serviceAccountName', /Fix: give each workload its own ServiceAccount/);
+  });
+
+  test('the same workload name in two namespaces is fine', () => {
+    const mesh = newMesh();
+    workload(new ZeroTrustNamespace(mesh, 'a'), 'api');
+    expect(() => workload(new ZeroTrustNamespace(mesh, 'b'), 'api')).not.toThrow();
+  });
+
+  test('refuses runAsUser 1337, the sidecar UID', () => {
+    expectConfigError(() => workload(newNamespace(), 'api', { securityContext: { runAsUser: 1337 } }), 'MeshWorkload "shop/api"',
+      'securityContext.runAsUser', /sidecar proxy's UID.*Fix: run the app as another UID, e\.g\. 65532/);
+  });
+
+  test.each([
+    ['runAsUser', 0], ['runAsGroup', -1], ['fsGroup', 1.5],
+  ] as const)('refuses %s %s', (field, value) => {
+    expectConfigError(() => workload(newNamespace(), 'api', { securityContext: { [field]: value } }), 'MeshWorkload "shop/api"',
+      `securityContext.${field}`, /Fix: use a positive integer/);
+  });
+
+  test.each(['DB_PASSWORD', 'api_key', 'GITHUB_TOKEN', 'CLIENT_SECRET', 'AWS_CREDENTIALS', 'TLS_PRIVATE_KEY'])(
+    'refuses a literal value for the secret-looking env var %s', (name) => {
+      expectConfigError(() => workload(newNamespace(), 'api', { env: { [name]: EnvValue.fromValue('hunter2') } }), 'MeshWorkload "shop/api"',
+        `env.${name}`, /looks like a secret.*Fix: reference a Secret instead: EnvValue\.fromSecretKey\("api-credentials", /);
+    });
+
+  test('the fix names the secret key to use', () => {
+    expectConfigError(() => workload(newNamespace(), 'api', { env: { DB_PASSWORD: EnvValue.fromValue('x') } }), 'MeshWorkload "shop/api"',
+      'env.DB_PASSWORD', /Fix: reference a Secret instead: EnvValue\.fromSecretKey\("api-credentials", "db-password"\)\./);
+  });
+
+  test('accepts a secret-looking env var from a Secret, and a plain literal', () => {
+    expect(() => workload(newNamespace(), 'api', {
+      env: { DB_PASSWORD: EnvValue.fromSecretKey('api-credentials', 'db-password'), LOG_LEVEL: EnvValue.fromValue('info') },
+    })).not.toThrow();
+  });
+
+  test('refuses an invalid env var name', () => {
+    expectConfigError(() => workload(newNamespace(), 'api', { env: { '1BAD': EnvValue.fromValue('x') } }), 'MeshWorkload "shop/api"', 'env.1BAD', /Fix: use letters, digits and "_"/);
+  });
+
+  test.each(['', 'nginx latest'])('refuses the image %j', (image) => {
+    expectConfigError(() => new MeshWorkload(newNamespace(), 'api', { image }), 'MeshWorkload "shop/api"', 'image', /Fix: give an image with a tag or digest/);
+  });
+
+  test.each([-1, 1.5])('refuses replicas %s', (replicas) => {
+    expectConfigError(() => workload(newNamespace(), 'api', { replicas }), 'MeshWorkload "shop/api"', 'replicas', /Fix: use a whole number, 0 or more/);
+  });
+
+  test('refuses a version that is not a label value', () => {
+    expectConfigError(() => workload(newNamespace(), 'api', { version: 'V_1' }), 'MeshWorkload "shop/api"', 'version', /Fix: use a name like/);
+  });
+});
+
+describe('MeshWorkload grant validation', () => {
+  test('refuses a lower-case method', () => {
+    const { api, client } = shop();
+    expectConfigError(() => api.allowFrom(client, { methods: ['GET', 'get'] }), 'MeshWorkload "shop/api"', 'allowFrom.methods[1]',
+      /not an upper-case HTTP method.*Fix: write "GET"\./);
+    expect(api.grants).toHaveLength(0);
+  });
+
+  test('accepts the method wildcard', () => {
+    const { api, client } = shop();
+    expect(() => api.allowFrom(client, { methods: ['*'] })).not.toThrow();
+  });
+
+  test('refuses a path without leading slash', () => {
+    const { api, client } = shop();
+    expectConfigError(() => api.allowFrom(client, { paths: ['products'] }), 'MeshWorkload "shop/api"', 'allowFrom.paths[0]',
+      /not a path pattern.*Fix: write "\/products"\./);
+  });
+
+  test('refuses a path with a query string', () => {
+    const { api, client } = shop();
+    expectConfigError(() => api.allowFrom(client, { paths: ['/products?id=1'] }), 'MeshWorkload "shop/api"', 'allowFrom.paths[0]', /Fix: write "\/products"\./);
+  });
+
+  test('accepts prefix and suffix path patterns', () => {
+    const { api, client } = shop();
+    expect(() => api.allowFrom(client, { paths: ['/products/*', '*.json'] })).not.toThrow();
+  });
+
+  describe('on a TCP port', () => {
+    function db() {
+      const ns = newNamespace();
+      const mysql = workload(ns, 'mysql', { ports: [ServicePort.tcp(3306, { suffix: 'mysql' }), ServicePort.http(9104, { suffix: 'metrics' })] });
+      return { ns, mysql, client: workload(ns, 'client') };
+    }
+
+    test('refuses methods on a grant that targets only TCP ports', () => {
+      const { mysql, client } = db();
+      expectConfigError(() => mysql.allowFrom(client, { ports: [3306], methods: ['GET'] }), 'MeshWorkload "shop/mysql"', 'allowFrom',
+        /names methods or paths.*only TCP ports \(3306\).*Fix: for TCP, grant by identity and port only/);
+    });
+
+    test('refuses paths on a grant that targets only TCP ports', () => {
+      const { mysql, client } = db();
+      expectConfigError(() => mysql.allowFrom(client, { ports: [3306], paths: ['/x'] }), 'MeshWorkload "shop/mysql"', 'allowFrom', /Fix: for TCP/);
+    });
+
+    test('refuses methods on a TCP-only workload even without ports', () => {
+      const ns = newNamespace();
+      const mysql = workload(ns, 'mysql', { ports: [ServicePort.tcp(3306)] });
+      expectConfigError(() => mysql.allowFrom(workload(ns, 'client'), { methods: ['GET'] }), 'MeshWorkload "shop/mysql"', 'allowFrom', /Fix: for TCP/);
+    });
+
+    test('accepts a grant by identity and port, written with the port', () => {
+      const { ns, mysql, client } = db();
+      mysql.allowFrom(client, { ports: [3306] });
+      expect(find(synth(ns.mesh), 'AuthorizationPolicy', 'mysql').spec.rules).toEqual([{
+        from: [{ source: { principals: ['cluster.local/ns/shop/sa/client'] } }],
+        to: [{ operation: { ports: ['3306'] } }],
+      }]);
+    });
+
+    test('accepts methods on the HTTP port of a mixed workload', () => {
+      const { mysql, client } = db();
+      expect(() => mysql.allowFrom(client, { ports: [9104], methods: ['GET'] })).not.toThrow();
+    });
+  });
+
+  test('refuses a port the service does not have', () => {
+    const { api, client } = shop();
+    expectConfigError(() => api.allowFrom(client, { ports: [9090] }), 'MeshWorkload "shop/api"', 'allowFrom.ports[0]',
+      /9090 is not a port of this workload's Service \(it has 8000\).*Fix: name one of the Service ports/);
+  });
+
+  test('refuses the container port in place of the Service port', () => {
+    const { api, client } = shop();
+    expectConfigError(() => api.allowFrom(client, { ports: [8080] }), 'MeshWorkload "shop/api"', 'allowFrom.ports[0]', /Fix: name one of the Service ports/);
+  });
+
+  test('refuses a grant on a workload with no ports', () => {
+    const { client, api } = shop();
+    expectConfigError(() => client.allowFrom(api), 'MeshWorkload "shop/client"', 'allowFrom', /has no ports.*Fix: declare its ports, or drop the grant/);
+  });
+
+  test('refuses a caller without sidecar', () => {
+    const { ns, api } = shop();
+    const legacy = workload(ns, 'legacy', { sidecar: false });
+    expectConfigError(() => api.allowFrom(legacy), 'MeshWorkload "shop/api"', 'allowFrom(caller)',
+      /workload shop\/legacy has no sidecar.*Fix: give the caller a sidecar \(sidecar: true\)/);
+  });
+
+  test('refuses a grant by principal to a workload in a DISABLE namespace', () => {
+    const { api, client } = shop({}, { mtls: MtlsMode.DISABLE });
+    expectConfigError(() => api.allowFrom(client), 'MeshWorkload "shop/api"', 'allowFrom(caller)',
+      /inbound mTLS is DISABLE.*Fix: set the namespace mtls to STRICT or PERMISSIVE/);
+  });
+
+  test.each([
+    ['any authenticated workload', Callers.anyAuthenticatedWorkload()],
+    ['a service account', Callers.serviceAccount('other', 'robot')],
+  ])('refuses %s as caller in a DISABLE namespace', (_label, caller) => {
+    const { api } = shop({}, { mtls: MtlsMode.DISABLE });
+    expectConfigError(() => api.allowFrom(caller), 'MeshWorkload "shop/api"', 'allowFrom(caller)', /Fix: set the namespace mtls/);
+  });
+
+  test('refuses a namespace as caller in a DISABLE namespace', () => {
+    const { api, mesh } = shop({}, { mtls: MtlsMode.DISABLE });
+    const frontend = new ZeroTrustNamespace(mesh, 'frontend');
+    expectConfigError(() => api.allowFrom(frontend), 'MeshWorkload "shop/api"', 'allowFrom(caller)', /Fix: set the namespace mtls/);
+  });
+
+  test('allows Callers.anyone() in a DISABLE namespace in dev', () => {
+    const { api, mesh } = shop({ stage: 'dev' }, { mtls: MtlsMode.DISABLE });
+    api.allowFrom(Callers.anyone());
+    expect(find(synth(mesh), 'AuthorizationPolicy', 'api').spec.rules).toEqual([{}]);
+  });
+
+  test('allows grants by principal in a PERMISSIVE namespace', () => {
+    const { api, client } = shop({}, { mtls: MtlsMode.PERMISSIVE });
+    expect(() => api.allowFrom(client)).not.toThrow();
+  });
+
+  test.each(['required', 'either'] as const)('refuses endUser %s on a plain MeshWorkload', (endUser) => {
+    const { api, client } = shop();
+    expectConfigError(() => api.allowFrom(client, { endUser }), 'MeshWorkload "shop/api"', 'allowFrom.endUser',
+      new RegExp(`"${endUser}" needs end-user tokens.*Fix: make it a JwtProtectedService, or leave endUser unset`));
+  });
+
+  test('accepts endUser none on a plain MeshWorkload', () => {
+    const { api, client } = shop();
+    expect(api.allowFrom(client, { endUser: 'none' }).endUser).toBe('none');
+  });
+});
+
+describe('MeshWorkload guard rails: Callers.anyone()', () => {
+  test('refused in prod', () => {
+    const { api } = shop({ stage: 'prod' });
+    expectConfigError(() => api.allowFrom(Callers.anyone()), 'MeshWorkload "shop/api"', 'allowFrom(Callers.anyone())',
+      /neither an mTLS identity nor an end-user token\. Environment "test" \(stage prod\) refuses this\. Fix: grant named callers.*acknowledgements\.openToAnyone: "<reason>"/);
+    expect(api.grants).toHaveLength(0);
+  });
+
+  test('allowed in prod with the openToAnyone acknowledgement, recorded on the policy', () => {
+    const { api, mesh } = shop({ stage: 'prod', acknowledgements: { openToAnyone: 'public health endpoint' } });
+    api.allowFrom(Callers.anyone(), { paths: ['/healthz'] });
+    const policy = find(synth(mesh), 'AuthorizationPolicy', 'api');
+    expect(policy.metadata.annotations![OPEN_ACK]).toBe('public health endpoint');
+    expect(policy.spec.rules).toEqual([{ to: [{ operation: { paths: ['/healthz'] } }] }]);
+  });
+
+  test('the acknowledgement is not recorded on a policy without an open grant', () => {
+    const { api, client, mesh } = shop({ stage: 'prod', acknowledgements: { openToAnyone: 'unused' } });
+    api.allowFrom(client);
+    expect(find(synth(mesh), 'AuthorizationPolicy', 'api').metadata.annotations![OPEN_ACK]).toBeUndefined();
+  });
+
+  test.each(['dev', 'staging'] as const)('allowed in %s without acknowledgement', (stage) => {
+    const { api, mesh } = shop({ stage });
+    api.allowFrom(Callers.anyone());
+    expect(find(synth(mesh), 'AuthorizationPolicy', 'api').metadata.annotations![OPEN_ACK]).toBeUndefined();
+  });
+});
