@@ -181,9 +181,12 @@ export class JwtIssuer {
     return this.issuer === ISTIO_DEMO_ISSUER;
   }
 
-  /** URLs that must be https outside dev. */
+  /**
+   * URLs that must be https outside dev. OIDC issuers are https URLs; the demo issuer is not a
+   * URL and has a rule of its own (`demoIssuer`).
+   */
   public get urls(): { field: string; value: string }[] {
-    const urls = [{ field: 'issuer', value: this.issuer }];
+    const urls = this.isDemo ? [] : [{ field: 'issuer', value: this.issuer }];
     if (this.jwksUri) urls.push({ field: 'jwksUri', value: this.jwksUri });
     return urls;
   }

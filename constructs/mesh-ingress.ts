@@ -51,7 +51,8 @@ export class MeshIngress extends Construct {
   public readonly grant: Grant;
 
   public constructor(scope: Construct, name: string, props: MeshIngressProps) {
-    super(scope, name);
+    // ":" cannot appear in a workload name, so the ingress never collides with one in the tree.
+    super(scope, `ingress:${name}`);
     const service = props.service;
     const ns = service.namespace.name;
     const self = `MeshIngress "${ns}/${name}"`;
@@ -66,10 +67,13 @@ export class MeshIngress extends Construct {
       }
     });
     const port = props.port !== undefined
-      ? service.servicePort(props.port, 'port')
+      ? service.ports.find((p) => p.port === props.port)
       : service.ports.find((p) => p.isHttp);
     if (!port || !port.isHttp) {
-      throw new ZeroTrustConfigError(self, 'port', `the service ${ns}/${service.name} has no HTTP port to route to.`, 'give the service an HTTP port (ServicePort.http) and name it here.');
+      const has = service.ports.filter((p) => p.isHttp).map((p) => p.port).join(', ');
+      throw new ZeroTrustConfigError(self, 'port',
+        `the service ${ns}/${service.name} has no HTTP port${props.port !== undefined ? ` ${props.port}` : ''} to route to (its HTTP ports: ${has || 'none'}).`,
+        has ? `route to one of its HTTP ports: ${has}.` : 'give the service an HTTP port (ServicePort.http) and name it here.');
     }
 
     let ack: string | undefined;

@@ -125,13 +125,17 @@ export class MeshWorkload extends Construct implements ICaller {
   private policy?: AuthorizationPolicy;
 
   public constructor(scope: ZeroTrustNamespace, name: string, props: MeshWorkloadProps) {
+    // Name checks come before the construct node exists, so a duplicate gets advice, not a tree error.
+    const self = `${new.target.name} "${scope.name}/${name}"`;
+    const serviceAccountName = props.serviceAccountName ?? name;
+    checkDnsLabel(name, self, 'name');
+    checkDnsSubdomain(serviceAccountName, self, 'serviceAccountName');
+    scope.registerWorkload(name, serviceAccountName, self);
     super(scope, name);
-    this.namespace = ZeroTrustNamespace.of(this);
-    this.self = `${new.target.name} "${this.namespace.name}/${name}"`;
-    checkDnsLabel(name, this.self, 'name');
+    this.namespace = scope;
+    this.self = self;
     this.name = name;
-    this.serviceAccountName = props.serviceAccountName ?? name;
-    checkDnsSubdomain(this.serviceAccountName, this.self, 'serviceAccountName');
+    this.serviceAccountName = serviceAccountName;
     this.ports = [...(props.ports ?? [])];
     this.checkPorts();
     this.checkEnv(props.env ?? {});
@@ -143,7 +147,6 @@ export class MeshWorkload extends Construct implements ICaller {
     if (!Number.isInteger(replicas) || replicas < 0) {
       throw new ZeroTrustConfigError(this.self, 'replicas', `${replicas} is not a replica count.`, 'use a whole number, 0 or more.');
     }
-    this.namespace.registerWorkload(name, this.serviceAccountName, this.self);
     this.hasSidecar = props.sidecar ?? true;
     const identity = { namespace: this.namespace.name, serviceAccount: this.serviceAccountName };
     this.principal = principalOf(this.namespace.mesh.trustDomain, identity);

@@ -75,7 +75,7 @@ export class SecurityPosture {
     public readonly acknowledgements: Acknowledgements = {},
   ) {
     for (const [key, reason] of Object.entries(acknowledgements)) {
-      if (!(key in REFUSED_IN)) {
+      if (!Object.hasOwn(REFUSED_IN, key)) {
         throw new ZeroTrustConfigError(`Mesh "${environment}"`, `acknowledgements.${key}`,
           `"${key}" is not a known exception.`,
           `use one of ${Object.keys(REFUSED_IN).join(', ')}.`);

@@ -52,10 +52,11 @@ export class ZeroTrustNamespace extends Construct implements ICaller {
   private readonly serviceAccountNames = new Set<string>();
 
   public constructor(mesh: Mesh, name: string, props: ZeroTrustNamespaceProps = {}) {
-    super(mesh, name);
+    // Checked before the construct node exists, so a duplicate gets advice, not a tree error.
     const self = `ZeroTrustNamespace "${name}"`;
     checkDnsLabel(name, self, 'name');
     mesh.registerNamespace(name, self);
+    super(mesh, name);
     this.name = name;
     this.mesh = mesh;
     this.mtls = props.mtls ?? mesh.mtls;

@@ -1,5 +1,5 @@
 import {
-  Callers, EnvValue, IngressGateway, MeshWorkload, MeshWorkloadProps, MtlsMode, ServicePort, ZeroTrustNamespace,
+  Callers, EnvValue, IngressGateway, MeshIngress, MeshWorkload, MeshWorkloadProps, MtlsMode, ServicePort, ZeroTrustNamespace,
 } from '../../constructs/index.js';
 import { expectConfigError, find, findAll, newMesh, newNamespace, synth } from './util.js';
 
@@ -480,5 +480,21 @@ describe('MeshWorkload guard rails: Callers.anyone()', () => {
     const { api, mesh } = shop({ stage });
     api.allowFrom(Callers.anyone());
     expect(find(synth(mesh), 'AuthorizationPolicy', 'api').metadata.annotations![OPEN_ACK]).toBeUndefined();
+  });
+});
+
+describe('MeshWorkload duplicates', () => {
+  test('a second workload of the same name gets advice, not a construct-tree error', () => {
+    const ns = newNamespace();
+    new MeshWorkload(ns, 'api', { image: 'api:1' });
+    expectConfigError(() => new MeshWorkload(ns, 'api', { image: 'api:2', serviceAccountName: 'other' }), 'MeshWorkload "shop/api"', 'name',
+      /already has a workload named "api".*Fix: give each workload a unique name/);
+  });
+
+  test('an ingress may share its name with a workload of the namespace', () => {
+    const ns = newNamespace();
+    const api = new MeshWorkload(ns, 'api', { image: 'api:1', ports: [ServicePort.http(8000)] });
+    new MeshIngress(ns, 'api', { host: 'api.example.com', service: api });
+    expect(findAll(synth(ns.mesh), 'Gateway', 'api')).toHaveLength(1);
   });
 });

@@ -137,3 +137,12 @@ describe('ZeroTrustNamespace guard rails', () => {
     expect(find(synth(mesh), 'PeerAuthentication', 'default', 'legacy').metadata.annotations).toBeUndefined();
   });
 });
+
+describe('ZeroTrustNamespace duplicates', () => {
+  test('a second namespace of the same name gets advice, not a construct-tree error', () => {
+    const mesh = newMesh();
+    new ZeroTrustNamespace(mesh, 'shop');
+    expectConfigError(() => new ZeroTrustNamespace(mesh, 'shop'), 'ZeroTrustNamespace "shop"', 'name',
+      /already has a namespace "shop".*Fix: add workloads to the existing ZeroTrustNamespace/);
+  });
+});
