@@ -79,6 +79,52 @@ describe('synth to a directory', () => {
   });
 });
 
+describe('every insecure or invalid environment config is refused before anything is written', () => {
+  const prod = ENVIRONMENTS.prod!;
+  const staging = ENVIRONMENTS.staging!;
+  const cases: [string, EnvironmentConfig, RegExp][] = [
+    ['prod weaker than STRICT', { ...prod, mtls: MtlsMode.PERMISSIVE }, /Mesh "prod": mtls: .*acknowledgements\.nonStrictMtls/],
+    ['an http JWKS outside dev', { ...staging, issuer: { provider: 'oidc', issuer: 'https://idp.example.com', jwksUri: 'http://idp.example.com/keys' } }, /jwksUri: .*not an https URL.*acknowledgements\.insecureIssuer/],
+    ['an http issuer outside dev', { ...prod, issuer: { provider: 'oidc', issuer: 'http://idp.example.com', jwksUri: 'https://idp.example.com/keys' } }, /issuer: .*acknowledgements\.insecureIssuer/],
+    ['the demo issuer outside dev', { ...staging, issuer: { provider: 'istio-demo' } }, /demo issuer.*acknowledgements\.demoIssuer/],
+    ['a workload open to anyone in prod (demos in prod)', { ...prod, demos: { enabled: true, requiredGroup: 'g' }, acknowledgements: { nonStrictMtls: 'mtls demos' } }, /allowFrom\(Callers\.anyone\(\)\).*acknowledgements\.openToAnyone/],
+    ['a plaintext ingress outside dev', { ...prod, ingress: { ...prod.ingress, tlsCredentialName: undefined } }, /tlsCredentialName: .*acknowledgements\.plaintextIngress/],
+    ['a wildcard ingress host', { ...prod, ingress: { ...prod.ingress, host: '*.example.com' } }, /host: "\*\.example\.com" is a wildcard host/],
+    ['an unknown identity provider', { ...prod, issuer: { provider: 'keycloak' } as never }, /"keycloak" is not a known identity provider/],
+    ['an IdP domain given as a URL', { ...prod, issuer: { provider: 'okta', domain: 'https://corp.okta.com/', audiences: ['a'] } }, /give the domain alone.*"corp\.okta\.com"/],
+    ['an invalid trust domain', { ...prod, trustDomain: 'Cluster_Local' }, /trustDomain: "Cluster_Local" is not a valid DNS-1123 subdomain/],
+    ['an acknowledgement without a reason', { ...prod, acknowledgements: { nonStrictMtls: ' ' } }, /an acknowledgement needs a reason/],
+  ];
+
+  test.each(cases)('%s', (_, config, message) => {
+    const out = mkdtempSync(join(tmpdir(), 'zt-refuse-'));
+    try {
+      synthToDirectory(ALL, out);
+      const before = readTree(out);
+      expect(() => synthToDirectory([ENVIRONMENTS.dev!, config], out)).toThrow(message);
+      expect(() => synthToDirectory([config], out)).toThrow(ZeroTrustConfigError);
+      expect(readTree(out)).toEqual(before);
+      expect(readdirSync(out).sort()).toEqual(['dev', 'prod', 'staging']);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  });
+
+  test('the same exceptions pass once acknowledged, and the reason is written where it applies', () => {
+    const acknowledged: EnvironmentConfig = {
+      ...prod, mtls: MtlsMode.PERMISSIVE, acknowledgements: { nonStrictMtls: 'migrating legacy clients, OPS-42' },
+    };
+    const out = mkdtempSync(join(tmpdir(), 'zt-ack-'));
+    try {
+      const files = synthToDirectory([acknowledged], out).get('prod')!;
+      expect(files.get('mesh.yaml')).toContain('zero-trust-mesh.io/acknowledged-non-strict-mtls: migrating legacy clients, OPS-42');
+      expect(files.get('products.yaml')).toContain('zero-trust-mesh.io/acknowledged-non-strict-mtls: migrating legacy clients, OPS-42');
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('the schema check itself', () => {
   test('rejects objects the API server would refuse, and kinds it has no schema for', () => {
     expect(schemaErrors({ apiVersion: 'security.istio.io/v1', kind: 'AuthorizationPolicy', metadata: { name: 'x', namespace: 'y' }, spec: { action: 'NOPE' } })).not.toEqual([]);
