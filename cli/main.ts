@@ -26,7 +26,7 @@ export function main(argv: readonly string[]): number {
         return 2;
     }
   } catch (error) {
-    if (error instanceof ZeroTrustConfigError || (error instanceof Error && /^Unknown environment/.test(error.message))) {
+    if (error instanceof ZeroTrustConfigError) {
       process.stderr.write(`zt-mesh ${verb}: ${error.message}\nNothing was written.\n`);
       return 1;
     }

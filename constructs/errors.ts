@@ -45,6 +45,17 @@ export function checkDnsSubdomain(value: string, construct: string, field: strin
   }
 }
 
+const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
+
+/** A Kubernetes label value: at most 63 characters, alphanumeric at both ends, `-`, `_`, `.` inside. */
+export function checkLabelValue(value: string, construct: string, field: string): void {
+  if (value.length > 63 || !LABEL_VALUE.test(value)) {
+    throw new ZeroTrustConfigError(construct, field,
+      `"${value}" is not a valid label value (at most 63 letters, digits, "-", "_" and ".", starting and ending with a letter or digit).`,
+      `use a value like "${value.replace(/[^A-Za-z0-9_.-]+/g, '-').replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9]+$/g, '').slice(0, 63) || 'v1'}".`);
+  }
+}
+
 /** A TCP port number: an integer between 1 and 65535. */
 export function checkPortNumber(value: number, construct: string, field: string): void {
   if (!Number.isInteger(value) || value < 1 || value > 65535) {

@@ -7,7 +7,7 @@ import {
 } from '../imports/security.istio.io.js';
 import { CallerIdentity, ICaller, principalOf } from './caller.js';
 import { EnvValue } from './env-value.js';
-import { checkDnsLabel, checkDnsSubdomain, checkPortNumber, ZeroTrustConfigError } from './errors.js';
+import { checkDnsLabel, checkDnsSubdomain, checkLabelValue, checkPortNumber, ZeroTrustConfigError } from './errors.js';
 import { EndUserRequirement, Grant, GrantOptions } from './grant.js';
 import { MtlsMode } from './mtls-mode.js';
 import { acknowledgementAnnotation } from './security-posture.js';
@@ -391,7 +391,7 @@ export class MeshWorkload extends Construct implements ICaller {
   private emitObjects(props: MeshWorkloadProps, replicas: number): void {
     const ns = this.namespace.name;
     const labels = { ...this.selector, version: props.version ?? 'v1' };
-    checkDnsLabel(labels.version.replace(/\./g, '-'), this.self, 'version');
+    checkLabelValue(labels.version, this.self, 'version');
     const security = props.securityContext ?? {};
     const runAsUser = security.runAsUser ?? 65532;
     const runAsGroup = security.runAsGroup ?? 65532;

@@ -1,5 +1,5 @@
 import type { Acknowledgements, JwtIssuerConfig, Stage } from '../constructs/index.js';
-import { MtlsMode } from '../constructs/index.js';
+import { MtlsMode, ZeroTrustConfigError } from '../constructs/index.js';
 
 /** Container images of the reference mesh, with pinned tags. */
 export interface ImageConfig {
@@ -107,7 +107,7 @@ export const ENVIRONMENTS: Readonly<Record<string, EnvironmentConfig>> = {
 export function environment(name: string): EnvironmentConfig {
   const env = ENVIRONMENTS[name];
   if (!env) {
-    throw new Error(`Unknown environment "${name}". Known environments: ${Object.keys(ENVIRONMENTS).join(', ')}.`);
+    throw new ZeroTrustConfigError('environment', 'name', `Unknown environment "${name}".`, `use one of ${Object.keys(ENVIRONMENTS).join(', ')}.`);
   }
   return env;
 }

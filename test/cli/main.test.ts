@@ -24,7 +24,7 @@ describe('zt-mesh', () => {
     const target = join(out, 'unknown');
     const result = run('synth', '--env', 'dev,qa', '--out', target);
     expect(result.status).toBe(1);
-    expect(result.stderr).toMatch(/Unknown environment "qa"\. Known environments: dev, staging, prod\./);
+    expect(result.stderr).toMatch(/environment: name: Unknown environment "qa"\. Fix: use one of dev, staging, prod\./);
     expect(result.stderr).not.toMatch(/\n\s+at /);
     expect(existsSync(target)).toBe(false);
   });

@@ -316,7 +316,7 @@ describe('MeshWorkload validation', () => {
   });
 
   test('refuses a version that is not a label value', () => {
-    expectConfigError(() => workload(newNamespace(), 'api', { version: 'V_1' }), 'MeshWorkload "shop/api"', 'version', /Fix: use a name like/);
+    expectConfigError(() => workload(newNamespace(), 'api', { version: 'v1/beta' }), 'MeshWorkload "shop/api"', 'version', /Fix: use a value like "v1-beta"/);
   });
 });
 
@@ -496,5 +496,18 @@ describe('MeshWorkload duplicates', () => {
     const api = new MeshWorkload(ns, 'api', { image: 'api:1', ports: [ServicePort.http(8000)] });
     new MeshIngress(ns, 'api', { host: 'api.example.com', service: api });
     expect(findAll(synth(ns.mesh), 'Gateway', 'api')).toHaveLength(1);
+  });
+});
+
+describe('MeshWorkload version label', () => {
+  test.each(['v1', '1.4.2', '2024.11_rc1'])('accepts the label value %s', (version) => {
+    const ns = newNamespace();
+    new MeshWorkload(ns, 'api', { image: 'api:1', version });
+    expect(find(synth(ns.mesh), 'Deployment', 'api').metadata.labels?.version).toBe(version);
+  });
+
+  test.each(['-v1', 'v1 beta', 'x'.repeat(64)])('refuses the label value %j', (version) => {
+    expectConfigError(() => new MeshWorkload(newNamespace(), 'api', { image: 'api:1', version }), 'MeshWorkload "shop/api"', 'version',
+      /is not a valid label value.*Fix: use a value like/);
   });
 });
