@@ -105,7 +105,8 @@ export const ENVIRONMENTS: Readonly<Record<string, EnvironmentConfig>> = {
 
 /** The config of a named environment, or a clear error listing the known ones. */
 export function environment(name: string): EnvironmentConfig {
-  const env = ENVIRONMENTS[name];
+  // Own keys only: `toString` and friends are not environments.
+  const env = Object.hasOwn(ENVIRONMENTS, name) ? ENVIRONMENTS[name] : undefined;
   if (!env) {
     throw new ZeroTrustConfigError('environment', 'name', `Unknown environment "${name}".`, `use one of ${Object.keys(ENVIRONMENTS).join(', ')}.`);
   }

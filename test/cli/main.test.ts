@@ -29,6 +29,13 @@ describe('zt-mesh', () => {
     expect(existsSync(target)).toBe(false);
   });
 
+  test('a built-in property name is not an environment', () => {
+    const result = run('synth', '--env', 'toString', '--out', join(out, 'builtin'));
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/Unknown environment "toString"/);
+    expect(existsSync(join(out, 'builtin'))).toBe(false);
+  });
+
   test('an unknown command prints usage and exits 2', () => {
     const result = run('deploy');
     expect(result.status).toBe(2);
