@@ -314,15 +314,13 @@ export class MeshWorkload extends Construct implements ICaller {
   }
 
   private ensurePolicy(): void {
-    if (this.policy) {
-      this.policy.metadata.addAnnotation('zero-trust-mesh.io/grants', this.grantAnnotation());
-      return;
-    }
+    if (this.policy) return;
     this.policy = new AuthorizationPolicy(this, 'grants', {
       metadata: {
         name: this.name,
         namespace: this.namespace.name,
-        annotations: { 'zero-trust-mesh.io/grants': this.grantAnnotation() },
+        // Lazy like the rules: written once at synth, not rebuilt on every grant.
+        annotations: { 'zero-trust-mesh.io/grants': Lazy.any({ produce: () => this.grantAnnotation() }) as unknown as string },
       },
       spec: {
         selector: { matchLabels: { ...this.selector } },
