@@ -1,0 +1,118 @@
+import * as k8s from '@pulumi/kubernetes';
+import * as pulumi from '@pulumi/pulumi';
+import { JwtIssuer, ZeroTrustConfigError } from '../constructs/index.js';
+import { synthesizeEnvironment } from '../infra/synth.js';
+import { planDeployment } from './deployment-plan.js';
+import type { IstioControlPlaneArgs } from './istio-control-plane.js';
+import { MeshDeployment } from './mesh-deployment.js';
+import { CONFIG_NAMESPACE, ISTIO_VERSION, StackConfigError, StackSettings, resolveStackSettings } from './stack-config.js';
+
+/** What `pulumi stack output` shows. No secret value is among them. */
+export interface StackOutputs {
+  readonly environment: string;
+  /** The `iss` the mesh accepts end-user tokens from. */
+  readonly issuer: string;
+  readonly ingressHost: string;
+  /** The namespaces the mesh defines. */
+  readonly namespaces: readonly string[];
+  /** Kubernetes objects registered for the mesh (synthesized objects plus created Secrets). */
+  readonly objects: number;
+  /** The Istio version installed, or "not managed by this stack". */
+  readonly istio: string;
+}
+
+/** Reads and validates this stack's config from Pulumi's runtime. Registers nothing. */
+export function readStackSettings(): StackSettings {
+  const prefix = `${CONFIG_NAMESPACE}:`;
+  const setKeys = Object.keys(pulumi.runtime.allConfig()).filter((k) => k.startsWith(prefix)).map((k) => k.slice(prefix.length));
+  return resolveStackSettings(pulumi.getStack(), (key) => pulumi.runtime.getConfig(prefix + key), setKeys);
+}
+
+/**
+ * Builds the environment's objects with the same constructs as `cdk8s synth`, plans their order,
+ * and only then registers them. Any config problem throws before the first resource exists.
+ */
+export function deployMesh(settings: StackSettings): { readonly deployment: MeshDeployment; readonly outputs: StackOutputs } {
+  const env = settings.environment;
+  const synth = synthesizeEnvironment(env);
+  const gateway = env.ingress.gateway;
+  let controlPlane: IstioControlPlaneArgs | undefined;
+  if (settings.installIstio) {
+    if (gateway.install !== 'helm') {
+      throw new StackConfigError(`${CONFIG_NAMESPACE}:installIstio`,
+        `environment "${env.name}" expects an ingress gateway installed by istioctl, but this stack installs Istio with Helm.`,
+        `set \`pulumi config set ${CONFIG_NAMESPACE}:installIstio false\` and keep istioctl's installation, or give the environment a Helm gateway.`);
+    }
+    controlPlane = { version: ISTIO_VERSION, namespace: synth.rootNamespace, trustDomain: env.trustDomain, gateway };
+  }
+  const plan = planDeployment(synth, {
+    installIstio: settings.installIstio,
+    controlPlaneNamespaces: controlPlane ? [controlPlane.namespace, controlPlane.gateway.namespace] : [],
+  });
+
+  // Nothing above registered a resource; from here on everything is valid.
+  const provider = new k8s.Provider(settings.stack, {
+    ...(settings.kubernetes.kubeconfig ? { kubeconfig: pulumi.secret(settings.kubernetes.kubeconfig) } : {}),
+    ...(settings.kubernetes.context ? { context: settings.kubernetes.context } : {}),
+  });
+  const deployment = new MeshDeployment(env.name, {
+    plan,
+    secretValue: pulumi.secret(settings.mysqlPassword),
+    ...(controlPlane ? { controlPlane } : {}),
+  }, { providers: [provider] });
+
+  return {
+    deployment,
+    outputs: {
+      environment: env.name,
+      issuer: JwtIssuer.fromConfig(env.issuer).issuer,
+      ingressHost: env.ingress.host,
+      namespaces: plan.namespaces,
+      objects: plan.objects.length,
+      istio: controlPlane ? controlPlane.version : 'not managed by this stack',
+    },
+  };
+}
+
+/** Which stack config key feeds the field a construct refused (best match; see `explain`). */
+const FIELD_KEYS: readonly (readonly [RegExp, string])[] = [
+  [/^mtls$/, 'mtls'],
+  [/^issuers\b|^issuer$|^jwks/, 'issuer'],
+  [/^tlsCredentialName$/, 'ingressTlsCredentialName'],
+  [/^host$/, 'ingressHost'],
+  [/^image$/, 'images'],
+  [/^replicas$/, 'replicas'],
+  [/^acknowledgements\b/, 'acknowledgements'],
+];
+
+/**
+ * A construct's refusal, told in stack config terms: which key feeds the refused field, whether
+ * this stack set it or it is the environment's default, and how to acknowledge an exception.
+ */
+export function explain(error: ZeroTrustConfigError, settings: StackSettings): string {
+  const short = FIELD_KEYS.find(([pattern]) => pattern.test(error.field) || pattern.test(error.construct.replace(/^JwtIssuer.*/, 'issuer')))?.[1];
+  const key = short ? `${CONFIG_NAMESPACE}:${short}` : undefined;
+  const source = key === undefined ? 'the environment config'
+    : settings.overriddenKeys.includes(key) ? `stack config ${key}` : `the environment's default (infra/environment.ts); override it with stack config ${key}`;
+  const acknowledgement = /acknowledgements\.(\w+)/.exec(error.fix)?.[1];
+  const ack = acknowledgement
+    ? ` To accept the risk in this stack: \`pulumi config set --path '${CONFIG_NAMESPACE}:acknowledgements.${acknowledgement}' "<reason>"\`.`
+    : '';
+  return `Stack "${settings.stack}" (environment ${settings.environment.name}): refused, from ${source}: ${error.message}${ack}`;
+}
+
+/**
+ * The Pulumi program: config → settings → the environment's objects → resources. Config errors
+ * become a `RunError`, which Pulumi prints as one message without a stack trace.
+ */
+export async function program(): Promise<StackOutputs> {
+  let settings: StackSettings | undefined;
+  try {
+    settings = readStackSettings();
+    return deployMesh(settings).outputs;
+  } catch (error) {
+    if (error instanceof StackConfigError) throw new pulumi.RunError(`${error.message} Nothing was registered.`);
+    if (error instanceof ZeroTrustConfigError && settings) throw new pulumi.RunError(`${explain(error, settings)} Nothing was registered.`);
+    throw error;
+  }
+}
