@@ -99,9 +99,16 @@ export function planDeployment(synth: SynthesizedEnvironment, options: PlanOptio
     namespace !== undefined && ids.has(`Namespace/-/${namespace}`) ? [`Namespace/-/${namespace}`] : [];
   const waitsForControlPlane = (m: Manifest): boolean =>
     options.installIstio && (isIstioObject(m) || isWorkload(m) || controlPlaneNamespaces.has(m.metadata.namespace ?? ''));
-  const securityPolicies = (namespace: string | undefined): string[] => manifests
-    .filter((m) => m.apiVersion.startsWith('security.istio.io/') && (m.metadata.namespace === namespace || m.metadata.namespace === rootNamespace))
-    .map(manifestId);
+  // Indexed by namespace once: a lookup per workload keeps the plan linear in the mesh's size.
+  const policiesByNamespace = new Map<string, string[]>();
+  for (const m of manifests.filter((p) => p.apiVersion.startsWith('security.istio.io/'))) {
+    const ns = m.metadata.namespace ?? '';
+    policiesByNamespace.set(ns, [...policiesByNamespace.get(ns) ?? [], manifestId(m)]);
+  }
+  const securityPolicies = (namespace: string | undefined): string[] => [
+    ...(namespace === rootNamespace ? [] : policiesByNamespace.get(namespace ?? '') ?? []),
+    ...policiesByNamespace.get(rootNamespace) ?? [],
+  ];
 
   const plan = (m: Manifest): PlannedObject => {
     const after = namespaceOf(m.metadata.namespace);

@@ -74,10 +74,10 @@ export function deployMesh(settings: StackSettings): { readonly deployment: Mesh
   };
 }
 
-/** Which stack config key feeds the field a construct refused (best match; see `explain`). */
+/** Which stack config key feeds the field a construct refused (see `explain`). */
 const FIELD_KEYS: readonly (readonly [RegExp, string])[] = [
   [/^mtls$/, 'mtls'],
-  [/^issuers\b|^issuer$|^jwks/, 'issuer'],
+  [/^issuers\b/, 'issuer'],
   [/^tlsCredentialName$/, 'ingressTlsCredentialName'],
   [/^host$/, 'ingressHost'],
   [/^image$/, 'images'],
@@ -85,12 +85,18 @@ const FIELD_KEYS: readonly (readonly [RegExp, string])[] = [
   [/^acknowledgements\b/, 'acknowledgements'],
 ];
 
+function configKeyOf(error: ZeroTrustConfigError): string | undefined {
+  // JwtIssuer's factories (JwtIssuer.auth0, ...) check the issuer config's own fields.
+  if (error.construct.startsWith('JwtIssuer')) return 'issuer';
+  return FIELD_KEYS.find(([pattern]) => pattern.test(error.field))?.[1];
+}
+
 /**
  * A construct's refusal, told in stack config terms: which key feeds the refused field, whether
  * this stack set it or it is the environment's default, and how to acknowledge an exception.
  */
 export function explain(error: ZeroTrustConfigError, settings: StackSettings): string {
-  const short = FIELD_KEYS.find(([pattern]) => pattern.test(error.field) || pattern.test(error.construct.replace(/^JwtIssuer.*/, 'issuer')))?.[1];
+  const short = configKeyOf(error);
   const key = short ? `${CONFIG_NAMESPACE}:${short}` : undefined;
   const source = key === undefined ? 'the environment config'
     : settings.overriddenKeys.includes(key) ? `stack config ${key}` : `the environment's default (infra/environment.ts); override it with stack config ${key}`;

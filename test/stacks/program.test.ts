@@ -182,6 +182,12 @@ describe('bad config fails with a message naming the key, and registers nothing'
     }, ['mysqlPassword'], /from stack config zero-trust-mesh:issuer: .*not an https URL.*acknowledgements\.insecureIssuer/],
     ['PERMISSIVE in prod without acknowledgement', 'prod', { mysqlPassword: PASSWORD, mtls: 'PERMISSIVE' }, ['mysqlPassword'],
       /from stack config zero-trust-mesh:mtls: .*PERMISSIVE.*pulumi config set --path 'zero-trust-mesh:acknowledgements\.nonStrictMtls'/],
+    ['an issuer domain the IdP factory refuses', 'staging', {
+      mysqlPassword: PASSWORD,
+      issuer: JSON.stringify({ provider: 'auth0', domain: 'https://acme.eu.auth0.com/', audiences: ['x'] }),
+    }, ['mysqlPassword'], /from stack config zero-trust-mesh:issuer: JwtIssuer\.auth0: domain: .*not a bare domain/],
+    ['the demo issuer in staging', 'staging', { mysqlPassword: PASSWORD, issuer: JSON.stringify({ provider: 'istio-demo' }) }, ['mysqlPassword'],
+      /from stack config zero-trust-mesh:issuer: .*private key is public.*acknowledgements\.demoIssuer/],
     ['missing secret', 'dev', {}, [], /zero-trust-mesh:mysqlPassword: is not set.*pulumi config set --secret zero-trust-mesh:mysqlPassword/],
     ['misspelled key', 'dev', { mysqlPassword: PASSWORD, mTLS: 'STRICT' }, ['mysqlPassword'], /zero-trust-mesh:mTLS: is not a setting of this program\. Fix: did you mean zero-trust-mesh:mtls\?/],
     ['mode that does not exist', 'staging', { mysqlPassword: PASSWORD, mtls: 'strict' }, ['mysqlPassword'], /zero-trust-mesh:mtls: "strict" is not an mTLS mode/],
