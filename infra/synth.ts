@@ -1,4 +1,5 @@
 import { App } from 'cdk8s';
+import { analyze, Finding, hasErrors } from '../analysis/index.js';
 import { Manifest, renderFiles, replaceDirectory } from '../manifests/index.js';
 import { EnvironmentConfig } from './environment.js';
 import { defineReferenceMesh } from './reference-mesh.js';
@@ -26,13 +27,44 @@ export function environmentFiles(synth: SynthesizedEnvironment): Map<string, str
   });
 }
 
+/** Runs the policy analyzer on one synthesized environment's manifests (as `zt-mesh analyze` would on its files). */
+export function analyzeEnvironment(synth: SynthesizedEnvironment): Finding[] {
+  return analyze(synth.manifests, { rootNamespace: synth.rootNamespace, trustDomain: synth.environment.trustDomain });
+}
+
+/** The analyzer found errors in the synthesized manifests of one or more environments. */
+export class SynthAnalysisError extends Error {
+  public constructor(
+    /** The findings (all severities) of each environment that has errors. */
+    public readonly failures: ReadonlyMap<string, readonly Finding[]>,
+  ) {
+    const parts = [...failures].map(([env, findings]) => `environment "${env}": ${findings.filter((f) => f.severity === 'error').length} error(s)`);
+    super(`The policy analyzer found errors in the synthesized manifests (${parts.join('; ')}).`);
+    this.name = 'SynthAnalysisError';
+  }
+}
+
 /**
- * Synthesizes every environment in memory first; only when all succeeded does it replace
- * `<outDir>/<env>/` for each, so a bad config never leaves a half-written or mixed output.
+ * Synthesizes every environment in memory first and runs the policy analyzer on each; only
+ * when all succeeded without analyzer errors does it replace `<outDir>/<env>/` for each, so a
+ * bad config never leaves a half-written or mixed output. `onAnalyzed` receives each
+ * environment's findings (warnings and info included) before anything is written.
  */
-export function synthToDirectory(envs: readonly EnvironmentConfig[], outDir: string): Map<string, Map<string, string>> {
+export function synthToDirectory(
+  envs: readonly EnvironmentConfig[],
+  outDir: string,
+  onAnalyzed?: (environment: string, findings: readonly Finding[]) => void,
+): Map<string, Map<string, string>> {
   const rendered = new Map<string, Map<string, string>>();
-  for (const env of envs) rendered.set(env.name, environmentFiles(synthesizeEnvironment(env)));
+  const failures = new Map<string, readonly Finding[]>();
+  for (const env of envs) {
+    const synth = synthesizeEnvironment(env);
+    const findings = analyzeEnvironment(synth);
+    if (hasErrors(findings)) failures.set(env.name, findings);
+    onAnalyzed?.(env.name, findings);
+    rendered.set(env.name, environmentFiles(synth));
+  }
+  if (failures.size > 0) throw new SynthAnalysisError(failures);
   for (const [name, files] of rendered) replaceDirectory(outDir, name, files);
   return rendered;
 }

@@ -16,7 +16,7 @@ describe('zt-mesh', () => {
     const result = run('synth', '--env', 'dev,prod', '--out', out);
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
-    expect(result.stdout).toMatch(/\/dev\/: 7 files, \d+ objects/);
+    expect(result.stdout).toMatch(/\/dev\/: 7 files, \d+ objects; analyzer: 0 errors, 13 warnings, 1 info\n/);
     expect(readdirSync(out).sort()).toEqual(['dev', 'prod']);
   });
 
@@ -34,6 +34,21 @@ describe('zt-mesh', () => {
     expect(result.status).toBe(1);
     expect(result.stderr).toMatch(/Unknown environment "toString"/);
     expect(existsSync(join(out, 'builtin'))).toBe(false);
+  });
+
+  test('analyzer errors fail synth with the findings on stderr, exit 1, nothing written', () => {
+    const target = join(out, 'refused');
+    const result = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', `
+      import { ENVIRONMENTS } from './infra/environment.ts';
+      ENVIRONMENTS.dev.acknowledgements = {};
+      const { main } = await import('./cli/main.ts');
+      process.exitCode = main(['synth', '--env', 'dev', '--out', ${JSON.stringify(target)}]);
+    `], { encoding: 'utf8', input: '' });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/^zt-mesh synth: environment "dev": the policy analyzer found 13 errors, 0 warnings, 1 info; the errors:\n\nerror ZT124 /);
+    expect(result.stderr).toMatch(/Nothing was written\.\n$/);
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+    expect(existsSync(target)).toBe(false);
   });
 
   test('an unknown command prints usage and exits 2', () => {

@@ -38,8 +38,9 @@ describe('SecurityPosture.permit', () => {
     expect(() => posture.permit('nonStrictMtls', REPORT)).toThrow(ZeroTrustConfigError);
   });
 
-  test('an acknowledgement is not needed, so not returned, where the stage allows the exception', () => {
-    expect(new SecurityPosture('env', 'dev', { plaintextIngress: 'r' }).permit('plaintextIngress', REPORT)).toBeUndefined();
+  test('an acknowledgement given where the stage allows the exception anyway is returned too, so it is recorded', () => {
+    expect(new SecurityPosture('env', 'dev', { plaintextIngress: 'r' }).permit('plaintextIngress', REPORT)).toBe('r');
+    expect(new SecurityPosture('env', 'dev', { openToAnyone: 'r' }).permit('plaintextIngress', REPORT)).toBeUndefined();
   });
 });
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ZeroTrustConfigError, MtlsMode } from '../../constructs/index.js';
 import { ENVIRONMENTS, EnvironmentConfig } from '../../infra/environment.js';
-import { synthToDirectory } from '../../infra/synth.js';
+import { SynthAnalysisError, synthToDirectory } from '../../infra/synth.js';
 import { schemaErrors } from '../helpers/schema.js';
 
 const ALL = Object.values(ENVIRONMENTS);
@@ -119,6 +119,40 @@ describe('every insecure or invalid environment config is refused before anythin
       const files = synthToDirectory([acknowledged], out).get('prod')!;
       expect(files.get('mesh.yaml')).toContain('zero-trust-mesh.io/acknowledged-non-strict-mtls: migrating legacy clients, OPS-42');
       expect(files.get('products.yaml')).toContain('zero-trust-mesh.io/acknowledged-non-strict-mtls: migrating legacy clients, OPS-42');
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('synth runs the policy analyzer on every environment before writing', () => {
+  test('reports each environment\'s findings; the reference mesh has no errors', () => {
+    const out = mkdtempSync(join(tmpdir(), 'zt-analyzed-'));
+    try {
+      const seen: Record<string, string[]> = {};
+      synthToDirectory(ALL, out, (env, findings) => { seen[env] = findings.map((f) => `${f.severity} ${f.code}`); });
+      expect(Object.keys(seen)).toEqual(['dev', 'staging', 'prod']);
+      for (const findings of Object.values(seen)) expect(findings.filter((f) => f.startsWith('error'))).toEqual([]);
+      expect(seen.prod).toEqual(['info ZT401']);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  });
+
+  test.each<[string, EnvironmentConfig, RegExp]>([
+    ['dev without its acknowledgements', { ...ENVIRONMENTS.dev!, acknowledgements: {} }, /environment "dev": 13 error\(s\)/],
+    ['staging PERMISSIVE without acknowledgement (the constructs allow it in staging)', { ...ENVIRONMENTS.staging!, mtls: MtlsMode.PERMISSIVE }, /environment "staging": 2 error\(s\)/],
+  ])('%s: analyzer errors, nothing written', (_, config, message) => {
+    const out = mkdtempSync(join(tmpdir(), 'zt-analyzer-refuses-'));
+    try {
+      synthToDirectory(ALL, out);
+      const before = readTree(out);
+      let error: unknown;
+      try { synthToDirectory([ENVIRONMENTS.prod!, config], out); } catch (e) { error = e; }
+      expect(error).toBeInstanceOf(SynthAnalysisError);
+      expect((error as Error).message).toMatch(message);
+      expect([...(error as SynthAnalysisError).failures.keys()]).toEqual([config.name]);
+      expect(readTree(out)).toEqual(before);
     } finally {
       rmSync(out, { recursive: true, force: true });
     }

@@ -1,0 +1,36 @@
+import type { Severity } from '../finding.js';
+import type { Exception } from '../istio.js';
+import type { MeshModel, MeshObject } from '../model.js';
+
+/** The area a check belongs to; codes are grouped by area in hundreds. */
+export type Area = 'input' | 'authorization' | 'mtls' | 'jwt' | 'ingress' | 'ports' | 'injection' | 'sidecar';
+
+/** One problem a check found on one object. */
+export interface Issue {
+  readonly object: MeshObject;
+  readonly message: string;
+  readonly fix: string;
+}
+
+/**
+ * One analyzer check: a stable code, its severity, and `run`, which yields the issues it finds
+ * in the model. A check with an `acknowledgement` reports an object that carries the
+ * `zero-trust-mesh.io/acknowledged-<exception>` annotation as a warning with the reason.
+ */
+export interface Check {
+  readonly code: string;
+  readonly severity: Severity;
+  readonly area: Area;
+  readonly title: string;
+  readonly acknowledgement?: Exception;
+  run(model: MeshModel): Iterable<Issue>;
+}
+
+export function issue(object: MeshObject, message: string, fix: string): Issue {
+  return { object, message, fix };
+}
+
+/** `Kind ns/name` for messages. */
+export function ref(o: MeshObject): string {
+  return `${o.kind} ${o.namespace ? `${o.namespace}/` : ''}${o.name}`;
+}

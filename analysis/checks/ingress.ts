@@ -1,0 +1,288 @@
+// Gateway and VirtualService checks. Sources: api:networking/v1alpha3/gateway.proto and
+// virtual_service.proto (https://istio.io/latest/docs/reference/config/networking/);
+// istio:pkg/config/validation/validation.go ValidateGateway, validateServer, ValidateVirtualService;
+// istio:pkg/config/analysis/analyzers/{gateway,virtualservice}/; kiali:business/checkers/.
+import type { MeshModel, MeshObject } from '../model.js';
+import { hostMatches } from '../model.js';
+import { isSubset, labelMap, listing, quoted, rec, recs, str, strs } from '../values.js';
+import { Check, issue, ref } from './check.js';
+
+const istioGateways = (m: MeshModel) => m.ofKind('Gateway').filter((g) => g.apiVersion.startsWith('networking.istio.io/'));
+const virtualServices = (m: MeshModel) => m.ofKind('VirtualService');
+const servers = (g: MeshObject) => recs(g.spec.servers);
+
+/** A VS gateway reference resolved to namespace and name (`ns/name`, bare name, or the old `name.ns.svc…` form). */
+function gatewayRef(entry: string, vsNamespace: string): { namespace: string; name: string } {
+  if (entry.includes('/')) { const [ns, name] = entry.split('/', 2); return { namespace: ns!, name: name! }; }
+  if (entry.includes('.')) { const [name, ns] = entry.split('.'); return { namespace: ns!, name: name! }; }
+  return { namespace: vsNamespace, name: entry };
+}
+
+/** Every gateway a VS names, top level and in http match blocks. */
+function gatewayEntries(vs: MeshObject): string[] {
+  return [...new Set([...strs(vs.spec.gateways), ...recs(vs.spec.http).flatMap((h) => recs(h.match).flatMap((mm) => strs(mm.gateways)))])];
+}
+
+/** True when the VS applies to sidecars: no gateways, or `mesh` among them. */
+function meshBound(vs: MeshObject): boolean {
+  const g = strs(vs.spec.gateways);
+  return g.length === 0 || g.includes('mesh');
+}
+
+/** Every route destination of a VS with where it sits. */
+function destinations(vs: MeshObject): { where: string; d: Record<string, unknown> }[] {
+  const out: { where: string; d: Record<string, unknown> }[] = [];
+  for (const kind of ['http', 'tcp', 'tls'] as const) {
+    recs(vs.spec[kind]).forEach((route, i) => {
+      recs(route.route).forEach((r, j) => { const d = rec(r.destination); if (d) out.push({ where: `${kind}[${i}].route[${j}]`, d }); });
+      const mirror = rec(route.mirror);
+      if (mirror) out.push({ where: `${kind}[${i}].mirror`, d: mirror });
+    });
+  }
+  return out;
+}
+
+export const INGRESS_CHECKS: readonly Check[] = [
+  {
+    code: 'ZT401', severity: 'info', area: 'ingress', title: 'Gateway selector matches no workload in the manifests',
+    *run(m) {
+      for (const g of istioGateways(m)) {
+        const selector = labelMap(g.spec.selector) ?? {};
+        if (m.workloads.some((w) => isSubset(selector, w.podLabels))) continue;
+        yield issue(g, `${ref(g)} selects gateway pods ${JSON.stringify(selector)}, which none of the analyzed manifests creates; it works only if such a gateway is installed separately (e.g. by Istio's Helm gateway chart).`,
+          'make sure a gateway with these pod labels is installed, or correct the selector.');
+      }
+    },
+  },
+  {
+    code: 'ZT402', severity: 'error', area: 'ingress', title: 'Gateway the webhook rejects',
+    *run(m) {
+      for (const g of istioGateways(m)) {
+        const problems: string[] = [];
+        if (g.name.includes('.')) problems.push(`the name "${g.name}" contains a dot; Gateway names must be DNS-1123 labels`);
+        if (servers(g).length === 0) problems.push('it has no servers');
+        const portNames = new Map<string, number>();
+        servers(g).forEach((s, i) => {
+          const port = rec(s.port) ?? {};
+          const protocol = (str(port.protocol) ?? '').toUpperCase();
+          const tls = rec(s.tls);
+          if (strs(s.hosts).length === 0) problems.push(`servers[${i}] has no hosts`);
+          if (typeof port.number !== 'number') problems.push(`servers[${i}].port has no number`);
+          if (!protocol) problems.push(`servers[${i}].port has no protocol`);
+          const name = str(port.name);
+          if (name) portNames.set(name, (portNames.get(name) ?? 0) + 1);
+          if ((protocol === 'HTTPS' || protocol === 'TLS') && !tls) problems.push(`servers[${i}] is ${protocol} without a tls block`);
+          if (protocol === 'HTTP' && tls && Object.keys(tls).some((k) => k !== 'httpsRedirect')) problems.push(`servers[${i}] is plain HTTP but sets tls fields other than httpsRedirect`);
+          const mode = str(tls?.mode);
+          if ((protocol === 'HTTPS' || protocol === 'TLS') && (mode === 'SIMPLE' || mode === 'MUTUAL' || mode === undefined)
+            && !str(tls?.credentialName) && !str(tls?.serverCertificate) && !recs(tls?.credentialNames).length && tls) {
+            problems.push(`servers[${i}] terminates TLS (${mode ?? 'SIMPLE'}) without credentialName or serverCertificate`);
+          }
+        });
+        for (const [name, n] of portNames) if (n > 1) problems.push(`port name "${name}" is used by ${n} servers; port names must be unique`);
+        for (const p of problems) {
+          yield issue(g, `${ref(g)}: ${p}. Istio rejects the Gateway, so nothing is exposed.`,
+            'correct it as the Gateway reference describes; `istioctl validate -f` shows the same error.');
+        }
+      }
+    },
+  },
+  {
+    code: 'ZT403', severity: 'warning', area: 'ingress', title: 'Gateway accepts any host',
+    *run(m) {
+      for (const g of istioGateways(m)) {
+        const wild = servers(g).flatMap((s) => strs(s.hosts)).filter((h) => h === '*' || h.endsWith('/*'));
+        if (wild.length === 0) continue;
+        yield issue(g, `${ref(g)} serves host ${quoted([...new Set(wild)])}: any Host header is accepted, exposing routes under names nobody reviewed.`,
+          'list the exact hosts, ideally as "<namespace>/<host>" so only that namespace\'s VirtualServices can bind.');
+      }
+    },
+  },
+  {
+    code: 'ZT404', severity: 'error', area: 'ingress', title: 'Plain HTTP ingress without redirect to HTTPS',
+    acknowledgement: 'plaintext-ingress',
+    *run(m) {
+      for (const g of istioGateways(m)) {
+        const plain = servers(g).filter((s) => ['HTTP', 'HTTP2'].includes((str(rec(s.port)?.protocol) ?? '').toUpperCase()) && rec(s.tls)?.httpsRedirect !== true);
+        if (plain.length === 0) continue;
+        yield issue(g, `${ref(g)} serves ${listing(plain.map((s) => `port ${String(rec(s.port)?.number ?? '?')}`))} as plain HTTP without redirecting to HTTPS: requests, cookies and bearer tokens cross the network in cleartext.`,
+          'add an HTTPS server (tls.mode SIMPLE with credentialName) and set tls.httpsRedirect: true on the HTTP server; if TLS ends before the gateway, acknowledge it with the annotation zero-trust-mesh.io/acknowledged-plaintext-ingress: "<reason>".');
+      }
+    },
+  },
+  {
+    code: 'ZT405', severity: 'error', area: 'ingress', title: 'TLS Secret in the Gateway\'s namespace instead of the gateway pods\'',
+    *run(m) {
+      const secrets = m.ofKind('Secret');
+      for (const g of istioGateways(m)) {
+        const selector = labelMap(g.spec.selector) ?? {};
+        const podNamespaces = [...new Set(m.workloads.filter((w) => isSubset(selector, w.podLabels)).map((w) => w.namespace))];
+        if (podNamespaces.length === 0) continue;
+        for (const s of servers(g)) {
+          const credential = str(rec(s.tls)?.credentialName);
+          if (!credential) continue;
+          const where = secrets.filter((x) => x.name === credential).map((x) => x.namespace);
+          if (podNamespaces.every((ns) => where.includes(ns)) || !where.includes(g.namespace)) continue;
+          yield issue(g, `${ref(g)} uses credentialName "${credential}", a Secret that exists in ${g.namespace}, but the gateway pods run in ${listing(podNamespaces)}, where istiod looks it up: TLS on this server fails.`,
+            `create the Secret "${credential}" in ${listing(podNamespaces)}.`);
+        }
+      }
+    },
+  },
+  {
+    code: 'ZT406', severity: 'error', area: 'ingress', title: 'Gateways conflict on selector, port and host',
+    *run(m) {
+      const gws = istioGateways(m);
+      for (const g of gws) for (const other of gws) {
+        if (g === other) continue;
+        if (JSON.stringify(Object.entries(labelMap(g.spec.selector) ?? {}).sort()) !== JSON.stringify(Object.entries(labelMap(other.spec.selector) ?? {}).sort())) continue;
+        for (const s of servers(g)) for (const o of servers(other)) {
+          if (rec(s.port)?.number === undefined || rec(s.port)?.number !== rec(o.port)?.number) continue;
+          const bare = (h: string) => h.split('/').pop()!;
+          const overlap = strs(s.hosts).map(bare).filter((h) => strs(o.hosts).map(bare).some((x) => hostMatches(h, x)));
+          if (overlap.length === 0) continue;
+          yield issue(g, `${ref(g)} and ${ref(other)} select the same gateway pods and both serve port ${String(rec(s.port)?.number)} for ${quoted([...new Set(overlap)])}; Istio keeps only one of the conflicting servers.`,
+            'serve each host and port from one Gateway, or give the Gateways different selectors.');
+        }
+      }
+    },
+  },
+  {
+    code: 'ZT411', severity: 'error', area: 'ingress', title: 'VirtualService names a Gateway that does not exist',
+    *run(m) {
+      const gws = m.ofKind('Gateway');
+      for (const vs of virtualServices(m)) for (const entry of gatewayEntries(vs)) {
+        if (entry === 'mesh') continue;
+        const { namespace, name } = gatewayRef(entry, vs.namespace ?? 'default');
+        if (gws.some((g) => g.name === name && g.namespace === namespace)) continue;
+        yield issue(vs, `${ref(vs)} binds to gateway "${entry}", but there is no Gateway ${namespace}/${name}${entry.includes('/') ? '' : ` (a bare name means the VirtualService's namespace, ${vs.namespace})`}; its routes are not served there.`,
+          'name an existing Gateway as "<namespace>/<name>".');
+      }
+    },
+  },
+  {
+    code: 'ZT412', severity: 'error', area: 'ingress', title: 'VirtualService hosts match none of its Gateway\'s hosts',
+    *run(m) {
+      for (const vs of virtualServices(m)) {
+        const hosts = strs(vs.spec.hosts);
+        for (const entry of strs(vs.spec.gateways)) {
+          if (entry === 'mesh') continue;
+          const { namespace, name } = gatewayRef(entry, vs.namespace ?? 'default');
+          const g = istioGateways(m).find((x) => x.name === name && x.namespace === namespace);
+          if (!g) continue;
+          const serverHosts = servers(g).flatMap((s) => strs(s.hosts));
+          const usable = serverHosts.flatMap((h) => {
+            if (!h.includes('/')) return [h];
+            const [ns, host] = h.split('/', 2);
+            return ns === '*' || ns === vs.namespace || (ns === '.' && g.namespace === vs.namespace) ? [host!] : [];
+          });
+          if (hosts.some((h) => usable.some((u) => hostMatches(u, h)))) continue;
+          yield issue(vs, `${ref(vs)} hosts ${quoted(hosts)} match none of the hosts Gateway ${namespace}/${name} offers to namespace ${vs.namespace} (${quoted(serverHosts)}), so it is not bound and requests get 404.`,
+            'use a host the Gateway serves, or add it to the Gateway server\'s hosts (as "<vs-namespace>/<host>").');
+        }
+      }
+    },
+  },
+  {
+    code: 'ZT413', severity: 'error', area: 'ingress', title: 'Route destination host is no Service or ServiceEntry',
+    *run(m) {
+      for (const vs of virtualServices(m)) for (const { where, d } of destinations(vs)) {
+        const host = str(d.host);
+        if (!host) continue;
+        const r = m.resolveHost(host, vs.namespace ?? 'default');
+        if (r.service || r.serviceEntry || r.wildcard) continue;
+        const elsewhere = !host.includes('.') ? m.services.filter((s) => s.name === host) : [];
+        const dotted = /^([^.]+)\.([^.]+)$/.exec(host);
+        yield issue(vs, `${ref(vs)} ${where}: destination "${host}" is no Service or ServiceEntry${elsewhere.length
+          ? `: a short name resolves in the VirtualService's namespace ${vs.namespace}, but the service lives in ${listing(elsewhere.map((s) => s.namespace))}`
+          : dotted ? ' ("name.namespace" is not completed; only names without dots are)' : ''}. Requests routed there fail (503).`,
+        elsewhere.length ? `write the full name "${host}.${elsewhere[0]!.namespace}.svc.cluster.local".`
+          : dotted ? `write "${host}.svc.cluster.local".` : 'route to an existing service by its full name "<name>.<namespace>.svc.cluster.local", or declare the host with a ServiceEntry.');
+      }
+    },
+  },
+  {
+    code: 'ZT414', severity: 'error', area: 'ingress', title: 'Route destination port missing or not exposed',
+    *run(m) {
+      for (const vs of virtualServices(m)) for (const { where, d } of destinations(vs)) {
+        const service = m.resolveHost(str(d.host) ?? '', vs.namespace ?? 'default').service;
+        if (!service) continue;
+        const number = rec(d.port)?.number;
+        const ports = service.ports.map((p) => p.port);
+        if (number === undefined && ports.length > 1) {
+          yield issue(vs, `${ref(vs)} ${where}: destination ${service.namespace}/${service.name} exposes ports ${ports.join(', ')}, and the route names none, so Istio cannot tell which to use.`,
+            `set destination.port.number to one of ${ports.join(', ')}.`);
+        } else if (typeof number === 'number' && !ports.includes(number)) {
+          yield issue(vs, `${ref(vs)} ${where}: destination port ${number} is not a port of Service ${service.namespace}/${service.name} (${ports.join(', ') || 'none'}); routes name the Service port, not the container port.`,
+            `use the Service port: ${ports.join(' or ')}.`);
+        }
+      }
+    },
+  },
+  {
+    code: 'ZT415', severity: 'error', area: 'ingress', title: 'Route destination subset not defined',
+    *run(m) {
+      for (const vs of virtualServices(m)) for (const { where, d } of destinations(vs)) {
+        const subset = str(d.subset);
+        const host = str(d.host);
+        if (!subset || !host) continue;
+        const target = m.resolveHost(host, vs.namespace ?? 'default').service;
+        const defined = m.ofKind('DestinationRule').some((dr) => {
+          const drHost = str(dr.spec.host) ?? '';
+          const same = target ? m.resolveHost(drHost, dr.namespace ?? 'default').service === target : drHost === host;
+          return same && recs(dr.spec.subsets).some((s) => str(s.name) === subset);
+        });
+        if (defined) continue;
+        yield issue(vs, `${ref(vs)} ${where}: subset "${subset}" of "${host}" is defined by no DestinationRule; requests routed there get 503.`,
+          `define subset "${subset}" (with the pods' labels) in a DestinationRule for the host, or route without a subset.`);
+      }
+    },
+  },
+  {
+    code: 'ZT416', severity: 'error', area: 'ingress', title: 'VirtualService the webhook rejects',
+    *run(m) {
+      for (const vs of virtualServices(m)) {
+        const problems: string[] = [];
+        const hosts = strs(vs.spec.hosts);
+        if (hosts.length === 0) problems.push('it has no hosts');
+        if (!['http', 'tcp', 'tls'].some((k) => recs(vs.spec[k]).length > 0)) problems.push('it has no http, tcp or tls routes');
+        if (meshBound(vs) && hosts.includes('*')) problems.push('host "*" is not allowed on a VirtualService bound to sidecars (mesh)');
+        const dup = hosts.filter((h, i) => hosts.indexOf(h) !== i);
+        if (dup.length) problems.push(`hosts ${quoted([...new Set(dup)])} appear more than once`);
+        for (const p of problems) {
+          yield issue(vs, `${ref(vs)}: ${p}. Istio rejects the VirtualService, so its routes do not exist.`,
+            'correct it as the VirtualService reference describes; `istioctl validate -f` shows the same error.');
+        }
+      }
+    },
+  },
+  {
+    code: 'ZT417', severity: 'error', area: 'ingress', title: 'Routing on JWT claims where no token is validated',
+    *run(m) {
+      for (const vs of virtualServices(m)) {
+        const claims = recs(vs.spec.http).flatMap((h) => recs(h.match).flatMap((mm) => Object.keys(rec(mm.headers) ?? {}).filter((k) => k.startsWith('@request.auth.claims'))));
+        if (claims.length === 0) continue;
+        if (meshBound(vs)) {
+          yield issue(vs, `${ref(vs)} routes on ${quoted([...new Set(claims)])}, but JWT claim routing only works on gateway-bound VirtualServices (gateways set, without "mesh"); Istio rejects it.`,
+            'move the claim-based route to a VirtualService bound to the ingress Gateway only.');
+          continue;
+        }
+        for (const entry of strs(vs.spec.gateways)) {
+          const { namespace, name } = gatewayRef(entry, vs.namespace ?? 'default');
+          const g = istioGateways(m).find((x) => x.name === name && x.namespace === namespace);
+          if (!g) continue;
+          const selector = labelMap(g.spec.selector) ?? {};
+          const podNamespaces = new Set([m.rootNamespace, ...m.workloads.filter((w) => isSubset(selector, w.podLabels)).map((w) => w.namespace)]);
+          const validated = m.ofKind('RequestAuthentication').some((ra) => {
+            if (!podNamespaces.has(ra.namespace ?? '')) return false;
+            const sel = m.selection(ra);
+            return sel.mode === 'all' || (sel.mode === 'labels' && isSubset(sel.labels, selector));
+          });
+          if (validated) continue;
+          yield issue(vs, `${ref(vs)} routes on ${quoted([...new Set(claims)])} at Gateway ${namespace}/${name}, but no RequestAuthentication selects its gateway pods ${JSON.stringify(selector)}, so no claims are known there and the routes never match.`,
+            `add a RequestAuthentication in ${m.rootNamespace} (or the gateway pods' namespace) with selector.matchLabels ${JSON.stringify(selector)}.`);
+        }
+      }
+    },
+  },
+];

@@ -1,0 +1,200 @@
+// Service port, injection, workload-selection and Sidecar checks. Sources:
+// istio:pkg/config/kube/conversion.go ConvertProtocol; https://istio.io/latest/docs/ops/configuration/traffic-management/protocol-selection/;
+// istio:pkg/config/analysis/analyzers/{service,injection,deployment,sidecar,authz}/;
+// kiali:business/checkers/{services,common,workloads,sidecars}/.
+import { isKnownAppProtocol } from '../istio.js';
+import type { MeshModel, MeshObject, Workload } from '../model.js';
+import { isSubset, labelMap, listing, rec } from '../values.js';
+import { Check, issue, ref } from './check.js';
+
+/** Objects that select workloads by labels, with their label selector. */
+function selectingObjects(m: MeshModel): { o: MeshObject; labels: Record<string, string> }[] {
+  const out: { o: MeshObject; labels: Record<string, string> }[] = [];
+  for (const kind of ['AuthorizationPolicy', 'PeerAuthentication', 'RequestAuthentication']) {
+    for (const o of m.ofKind(kind)) { const sel = m.selection(o); if (sel.mode === 'labels') out.push({ o, labels: { ...sel.labels } }); }
+  }
+  for (const o of m.ofKind('Sidecar')) {
+    const labels = labelMap(rec(o.spec.workloadSelector)?.labels) ?? {};
+    if (Object.keys(labels).length) out.push({ o, labels });
+  }
+  return out;
+}
+
+/** The workloads a label selector of `o` can reach: its namespace's, or all from the root namespace. */
+function inScope(m: MeshModel, o: MeshObject): Workload[] {
+  return o.namespace === m.rootNamespace ? [...m.workloads] : m.workloadsIn(o.namespace ?? 'default');
+}
+
+export const WORKLOAD_CHECKS: readonly Check[] = [
+  {
+    code: 'ZT501', severity: 'warning', area: 'ports', title: 'Service port without a declared protocol',
+    *run(m) {
+      for (const s of m.services) {
+        if (!m.workloadsOf(s).some((w) => w.sidecar !== false)) continue;
+        for (const p of s.ports) {
+          if (p.protocolClass !== 'unknown' || p.appProtocol !== undefined) continue;
+          yield issue(s.object, `${ref(s.object)} port ${p.port}${p.name ? ` ("${p.name}")` : ''} declares no protocol (name prefix or appProtocol), so Istio sniffs it: HTTP policy may not apply as intended, and server-first protocols break.`,
+            `name the port "<protocol>[-suffix]" (e.g. "http-web", "tcp-db", "grpc") or set appProtocol.`);
+        }
+      }
+    },
+  },
+  {
+    code: 'ZT502', severity: 'warning', area: 'ports', title: 'Unknown appProtocol',
+    *run(m) {
+      for (const s of m.services) for (const p of s.ports) {
+        if (p.appProtocol === undefined || isKnownAppProtocol(p.appProtocol)) continue;
+        yield issue(s.object, `${ref(s.object)} port ${p.port}: appProtocol "${p.appProtocol}" is not a protocol Istio knows, so it falls back to sniffing.`,
+          'use http, http2, grpc, grpc-web, tcp, tls, https, mongo, mysql, redis or kubernetes.io/h2c.');
+      }
+    },
+  },
+  {
+    code: 'ZT503', severity: 'warning', area: 'ports', title: 'Service targetPort that no container exposes',
+    *run(m) {
+      for (const s of m.services) for (const w of m.workloadsOf(s)) {
+        if (w.containerPorts.length === 0) continue;
+        for (const p of s.ports) {
+          const target = m.targetPort(p, w);
+          if (target !== undefined && w.containerPorts.some((c) => c.containerPort === target)) continue;
+          yield issue(s.object, `${ref(s.object)} port ${p.port} targets ${typeof p.targetPort === 'string' ? `named port "${p.targetPort}"` : `port ${target}`}, which ${w.object.kind} ${w.namespace}/${w.name} does not declare (it has ${listing(w.containerPorts.map((c) => `${c.containerPort}${c.name ? ` "${c.name}"` : ''}`))}); port-based policy and mTLS settings keyed on it will not line up.`,
+            'point targetPort at a declared containerPort (or its name), or declare the port on the container.');
+        }
+      }
+    },
+  },
+  {
+    code: 'ZT504', severity: 'warning', area: 'ports', title: 'Services give one container port different protocols',
+    *run(m) {
+      for (const w of m.workloads) {
+        const seen = new Map<number, { s: string; cls: string }[]>();
+        for (const s of m.servicesOf(w)) for (const p of s.ports) {
+          const t = m.targetPort(p, w);
+          if (t !== undefined) seen.set(t, [...(seen.get(t) ?? []), { s: s.name, cls: p.protocolClass }]);
+        }
+        for (const [port, list] of seen) {
+          if (new Set(list.map((x) => x.cls)).size < 2) continue;
+          yield issue(w.object, `${ref(w.object)} container port ${port} is declared as ${listing(list.map((x) => `${x.cls} by Service ${x.s}`))}; Istio builds one inbound listener per port and picks one protocol.`,
+            'declare the same protocol for the port in every Service that selects the workload.');
+        }
+      }
+    },
+  },
+  {
+    code: 'ZT601', severity: 'warning', area: 'injection', title: 'Namespace with workloads but no sidecar injection',
+    *run(m) {
+      for (const ns of m.namespaces.values()) {
+        if (ns.name === m.rootNamespace || m.namespaceInjection(ns.name) !== false) continue;
+        const workloads = m.workloadsIn(ns.name).filter((w) => w.sidecar === false && !w.hostNetwork);
+        if (workloads.length === 0 || ns.labels['istio-injection'] === 'disabled') continue;
+        yield issue(ns, `Namespace ${ns.name} has no istio-injection or istio.io/rev label, so its workloads (${listing(workloads.map((w) => w.name))}) run without a sidecar: no mTLS identity, and no Istio policy is enforced on them.`,
+          `label the namespace istio-injection=enabled (or istio.io/rev=<revision>); write istio-injection=disabled if it is meant to stay outside the mesh.`);
+      }
+    },
+  },
+  {
+    code: 'ZT602', severity: 'warning', area: 'injection', title: 'Namespace with both injection labels',
+    *run(m) {
+      for (const ns of m.namespaces.values()) {
+        if (ns.labels['istio-injection'] === undefined || ns.labels['istio.io/rev'] === undefined) continue;
+        yield issue(ns, `Namespace ${ns.name} has both istio-injection=${ns.labels['istio-injection']} and istio.io/rev=${ns.labels['istio.io/rev']}; istio-injection wins, which hides the revision (and a revision upgrade may not take).`,
+          'keep one of the labels: istio.io/rev for revisioned installs, istio-injection otherwise.');
+      }
+    },
+  },
+  {
+    code: 'ZT603', severity: 'warning', area: 'injection', title: 'Pod opts out of injection in an injected namespace',
+    *run(m) {
+      for (const w of m.workloads) {
+        const optOut = w.podLabels['sidecar.istio.io/inject'] === 'false' || w.podAnnotations['sidecar.istio.io/inject'] === 'false';
+        if (!optOut || m.namespaceInjection(w.namespace) !== true) continue;
+        yield issue(w.object, `${ref(w.object)} sets sidecar.istio.io/inject: "false" in injected namespace ${w.namespace}: it runs without a sidecar, has no mTLS identity, and no Istio policy protects it.`,
+          'remove the opt-out, or move the workload to a namespace outside the mesh and protect it with a NetworkPolicy.');
+      }
+    },
+  },
+  {
+    code: 'ZT604', severity: 'info', area: 'injection', title: 'Injection set by the deprecated annotation',
+    *run(m) {
+      for (const w of m.workloads) {
+        const v = w.podAnnotations['sidecar.istio.io/inject'];
+        if (v === undefined) continue;
+        yield issue(w.object, `${ref(w.object)} sets sidecar.istio.io/inject as a pod annotation, which is deprecated; the label is the supported form.`,
+          `move it to the pod template's labels: sidecar.istio.io/inject: "${v}".`);
+      }
+    },
+  },
+  {
+    code: 'ZT605', severity: 'warning', area: 'injection', title: 'Container runs as UID 1337 (the proxy\'s)',
+    *run(m) {
+      for (const w of m.workloads) {
+        if (!w.runAsUsers.includes(1337)) continue;
+        yield issue(w.object, `${ref(w.object)} runs as UID 1337, the Istio proxy's UID, whose traffic the sidecar's iptables rules do not capture: the app's calls bypass mTLS and policy.`,
+          'run the app as any other UID.');
+      }
+    },
+  },
+  {
+    code: 'ZT606', severity: 'warning', area: 'injection', title: 'Selector matches no workload',
+    *run(m) {
+      for (const { o, labels } of selectingObjects(m)) {
+        if (o.kind === 'PeerAuthentication' && o.namespace === m.rootNamespace) continue; // ZT203
+        const scope = inScope(m, o);
+        if (scope.length === 0 || scope.some((w) => isSubset(labels, w.podLabels))) continue;
+        yield issue(o, `${ref(o)} selects ${JSON.stringify(labels)}, which no workload ${o.namespace === m.rootNamespace ? 'in the mesh' : `in namespace ${o.namespace}`} carries, so it applies to nothing.`,
+          `correct the labels (workloads there: ${listing(scope.slice(0, 5).map((w) => `${w.name} ${JSON.stringify(w.podLabels)}`))}), or remove the object.`);
+      }
+    },
+  },
+  {
+    code: 'ZT607', severity: 'warning', area: 'injection', title: 'Policy selects only workloads without a sidecar',
+    *run(m) {
+      for (const kind of ['AuthorizationPolicy', 'PeerAuthentication', 'RequestAuthentication']) for (const o of m.ofKind(kind)) {
+        if (m.selection(o).mode !== 'labels') continue;
+        const selected = m.selectedWorkloads(o);
+        if (selected.length === 0 || !selected.every((w) => w.sidecar === false)) continue;
+        yield issue(o, `${ref(o)} selects only ${listing(selected.map((w) => `${w.namespace}/${w.name}`))}, which run${selected.length > 1 ? '' : 's'} without a sidecar: nothing enforces it.`,
+          'enrol the workload in the mesh (injection label on the namespace, no opt-out), or protect it another way (NetworkPolicy).');
+      }
+    },
+  },
+  {
+    code: 'ZT608', severity: 'info', area: 'injection', title: 'Workload without an identity of its own',
+    *run(m) {
+      for (const w of m.workloads) {
+        if (w.sidecar === false) continue;
+        const sharing = m.workloadsWithIdentity(w.namespace, w.serviceAccount).filter((x) => x !== w);
+        if (w.serviceAccount !== 'default' && sharing.length === 0) continue;
+        yield issue(w.object, `${ref(w.object)} runs as ServiceAccount "${w.serviceAccount}"${sharing.length ? `, shared with ${listing(sharing.map((x) => x.name))}` : ' (the namespace default)'}, so policies cannot grant or deny it apart from others.`,
+          'give it a ServiceAccount of its own (spec.template.spec.serviceAccountName).');
+      }
+    },
+  },
+  {
+    code: 'ZT701', severity: 'error', area: 'sidecar', title: 'More than one namespace-wide Sidecar',
+    *run(m) {
+      const byNs = new Map<string, MeshObject[]>();
+      for (const o of m.ofKind('Sidecar')) {
+        if (Object.keys(labelMap(rec(o.spec.workloadSelector)?.labels) ?? {}).length) continue;
+        byNs.set(o.namespace ?? 'default', [...(byNs.get(o.namespace ?? 'default') ?? []), o]);
+      }
+      for (const [ns, list] of byNs) {
+        if (list.length < 2) continue;
+        for (const o of list) {
+          yield issue(o, `${ref(o)} is one of ${list.length} Sidecars without workloadSelector in namespace ${ns} (${listing(list.map((x) => x.name).sort())}); which one applies is undefined.`,
+            'keep one namespace-wide Sidecar and give the others a workloadSelector.');
+        }
+      }
+    },
+  },
+  {
+    code: 'ZT702', severity: 'warning', area: 'sidecar', title: 'Root-namespace Sidecar with a workloadSelector',
+    *run(m) {
+      for (const o of m.ofKind('Sidecar')) {
+        if (o.namespace !== m.rootNamespace || Object.keys(labelMap(rec(o.spec.workloadSelector)?.labels) ?? {}).length === 0) continue;
+        yield issue(o, `${ref(o)} is in the root namespace ${m.rootNamespace} with a workloadSelector; the root namespace's Sidecar is the mesh-wide default and should select nothing.`,
+          'remove the workloadSelector, or move the Sidecar to the workloads\' namespace.');
+      }
+    },
+  },
+];

@@ -1,0 +1,61 @@
+// Manifests come from anyone's YAML, so nothing about their shape can be assumed. These readers
+// turn whatever is there into the expected type or "absent", so checks never throw on odd input.
+
+/** A plain object, or undefined for anything else (arrays, scalars, null). */
+export function rec(value: unknown): Record<string, unknown> | undefined {
+  return value !== null && typeof value === 'object' && !Array.isArray(value) ? value as Record<string, unknown> : undefined;
+}
+
+/** An array, or [] for anything else. */
+export function arr(value: unknown): readonly unknown[] {
+  return Array.isArray(value) ? value : [];
+}
+
+/** The plain objects of an array; other elements are skipped. */
+export function recs(value: unknown): Record<string, unknown>[] {
+  return arr(value).map(rec).filter((r): r is Record<string, unknown> => r !== undefined);
+}
+
+/** A string, or undefined. */
+export function str(value: unknown): string | undefined {
+  return typeof value === 'string' ? value : undefined;
+}
+
+/** The strings of an array (numbers are written as strings, as YAML authors often mean them). */
+export function strs(value: unknown): string[] {
+  return arr(value).flatMap((v) => typeof v === 'string' ? [v] : typeof v === 'number' ? [String(v)] : []);
+}
+
+/** A whole number (or a string of digits), or undefined. */
+export function int(value: unknown): number | undefined {
+  if (typeof value === 'number' && Number.isInteger(value)) return value;
+  if (typeof value === 'string' && /^\d+$/.test(value)) return Number(value);
+  return undefined;
+}
+
+/** A label map: string (or scalar) values only; undefined when not a map. */
+export function labelMap(value: unknown): Record<string, string> | undefined {
+  const r = rec(value);
+  if (!r) return undefined;
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(r)) {
+    if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') out[k] = String(v);
+  }
+  return out;
+}
+
+/** True when every label of `selector` is on `labels` with the same value. */
+export function isSubset(selector: Readonly<Record<string, string>>, labels: Readonly<Record<string, string>>): boolean {
+  return Object.entries(selector).every(([k, v]) => labels[k] === v);
+}
+
+/** `a, b and c` for messages. */
+export function listing(items: readonly string[]): string {
+  if (items.length <= 1) return items.join('');
+  return `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
+}
+
+/** `"a", "b"` for messages. */
+export function quoted(items: readonly string[]): string {
+  return items.map((i) => JSON.stringify(i)).join(', ');
+}

@@ -1,0 +1,189 @@
+// Every check, each with a manifest that triggers it and a near-identical one (a small textual
+// change, shown in the case) that does not.
+import { analyzeObjects, CHECKS, INPUT_CHECKS, parseManifests, type Check } from '../../analysis/index.js';
+import { analyzeYaml, app, BASE, codesOf, GATEWAY_POD, istio, join, ns } from './fixtures.js';
+
+interface Case {
+  readonly code: string;
+  /** Tells cases of one code apart. */
+  readonly variant?: string;
+  readonly trigger: string;
+  /** Replacements (every occurrence) that turn the trigger into the clean manifest. */
+  readonly clean: readonly (readonly [string, string])[];
+}
+
+const ap = (name: string, spec: string, annotations?: string) => istio('AuthorizationPolicy', 'shop', name, spec, annotations);
+const pa = (name: string, spec: string, namespace = 'shop') => istio('PeerAuthentication', namespace, name, spec);
+const ra = (name: string, spec: string, namespace = 'shop') => istio('RequestAuthentication', namespace, name, spec);
+const WEB = '"cluster.local/ns/shop/sa/web"';
+const IDP = 'https://idp.example.com';
+const RA_API = ra('api', `{selector: {matchLabels: {app: api}}, jwtRules: [{issuer: "${IDP}", jwksUri: "${IDP}/keys"}]}`);
+const GATEWAY = (servers: string, name = 'gw') => istio('Gateway', 'shop', name, `{selector: {istio: ingressgateway}, servers: ${servers}}`);
+const HTTPS_SERVER = '{port: {number: 443, name: https, protocol: HTTPS}, hosts: ["shop/api.example.com"], tls: {mode: SIMPLE, credentialName: api-tls}}';
+const VS = (spec: string, namespace = 'shop') => istio('VirtualService', namespace, 'routes', spec);
+const ROUTE_API = 'http: [{route: [{destination: {host: api.shop.svc.cluster.local, port: {number: 80}}}]}]';
+const base = (from: string, to: string) => { if (!BASE.includes(from)) throw new Error(`BASE lacks ${from}`); return BASE.replace(from, to); };
+const withApp = (name: string, o: Parameters<typeof app>[2]) => join(BASE, app('shop', name, o));
+
+const CASES: readonly Case[] = [
+  // ---- input -----------------------------------------------------------------------------
+  { code: 'ZT001', trigger: join(BASE, 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x, namespace: shop\n'), clean: [['namespace: shop\n', 'namespace: shop}\n']] },
+  { code: 'ZT002', trigger: join(BASE, 'apiVersion: v1\nkind: ConfigMap\nmetadata: {namespace: shop}\n'), clean: [['{namespace: shop}', '{name: x, namespace: shop}']] },
+  { code: 'ZT003', trigger: join(BASE, ap('allow-nothing', '{}')), clean: [['name: allow-nothing, namespace: shop}\nspec: {}\n', 'name: allow-nothing-2, namespace: shop}\nspec: {}\n']] },
+  { code: 'ZT004', trigger: join(BASE, ap('x', '{}').replace('kind: AuthorizationPolicy', 'kind: AuthorisationPolicy')), clean: [['AuthorisationPolicy', 'AuthorizationPolicy']] },
+
+  // ---- authorization ---------------------------------------------------------------------
+  { code: 'ZT101', trigger: join(BASE, ap('x', '{action: DENY}')), clean: [['action: DENY', 'action: ALLOW']] },
+  { code: 'ZT101', variant: 'empty source', trigger: join(BASE, ap('x', '{selector: {matchLabels: {app: api}}, rules: [{from: [{source: {}}]}]}')), clean: [['source: {}', `source: {principals: [${WEB}]}`]] },
+  { code: 'ZT102', trigger: join(BASE, ap('x', `{selector: {matchLabels: {app: api}}, rules: [{from: [{source: {principals: [${WEB}], ipBlocks: ["10.0.0.300"]}}]}]}`)), clean: [['10.0.0.300', '10.0.0.3']] },
+  { code: 'ZT102', variant: 'service account wildcard', trigger: join(BASE, ap('x', '{selector: {matchLabels: {app: api}}, rules: [{from: [{source: {serviceAccounts: ["shop/*"]}}]}]}')), clean: [['shop/*', 'shop/web']] },
+  { code: 'ZT103', trigger: join(BASE, ap('x', `{selector: {matchLabels: {app: api}}, rules: [{from: [{source: {principals: [${WEB}]}}], when: [{key: "request.header[x-user]", values: ["a"]}]}]}`)), clean: [['request.header[', 'request.headers[']] },
+  { code: 'ZT104', trigger: join(BASE, ap('x', `{selector: {matchLabels: {app: api}}, rules: [{from: [{source: {principals: [${WEB}]}}], to: [{operation: {methods: ["get"]}}]}]}`)), clean: [['"get"', '"GET"']] },
+  { code: 'ZT105', trigger: join(BASE, ap('x', '{selector: {matchLabels: {app: api}}, rules: [{from: [{source: {principals: ["spiffe://cluster.local/ns/shop/sa/web"]}}]}]}')), clean: [['spiffe://', '']] },
+  { code: 'ZT105', variant: 'malformed', trigger: join(BASE, ap('x', '{selector: {matchLabels: {app: api}}, rules: [{from: [{source: {principals: ["shop/web"]}}]}]}')), clean: [['"shop/web"', WEB]] },
+  { code: 'ZT106', trigger: join(BASE, RA_API, ap('x', `{selector: {matchLabels: {app: api}}, rules: [{from: [{source: {principals: [${WEB}], requestPrincipals: ["idp.example.com"]}}]}]}`)), clean: [['["idp.example.com"]', '["idp.example.com/*"]']] },
+  { code: 'ZT107', trigger: join(BASE, ap('x', '{selector: {matchLabels: {app: db}}, rules: [{from: [{source: {principals: ["cluster.local/ns/shop/sa/api"]}}], to: [{operation: {methods: ["GET"]}}]}]}')), clean: [['methods: ["GET"]', 'ports: ["3306"]']] },
+  { code: 'ZT108', trigger: join(BASE, ap('x', '{action: DENY, selector: {matchLabels: {app: api}}, rules: [{to: [{operation: {paths: ["/admin"]}}]}]}')), clean: [['paths: ["/admin"]', 'paths: ["/admin"], ports: ["8080"]']] },
+  { code: 'ZT109', trigger: join(BASE, RA_API.replace('app: api', 'app: web'), ap('x', `{selector: {matchLabels: {app: api}}, rules: [{from: [{source: {principals: [${WEB}], requestPrincipals: ["${IDP}/*"]}}]}]}`)), clean: [['{matchLabels: {app: web}}, jwtRules', '{matchLabels: {app: api}}, jwtRules']] },
+  { code: 'ZT110', variant: 'callee DISABLE', trigger: join(BASE, pa('api', '{selector: {matchLabels: {app: api}}, mtls: {mode: DISABLE}}'), ap('x', `{selector: {matchLabels: {app: api}}, rules: [{from: [{source: {principals: [${WEB}]}}]}]}`)), clean: [['mode: DISABLE', 'mode: PERMISSIVE']] },
+  { code: 'ZT110', variant: 'caller without sidecar', trigger: join(base(app('shop', 'web'), app('shop', 'web', { podLabels: 'sidecar.istio.io/inject: "false"' })), ap('x', `{selector: {matchLabels: {app: api}}, rules: [{from: [{source: {principals: [${WEB}]}}]}]}`)), clean: [['inject: "false"', 'inject: "true"']] },
+  { code: 'ZT111', variant: 'ALLOW notPrincipals', trigger: join(BASE, pa('api', '{selector: {matchLabels: {app: api}}, mtls: {mode: PERMISSIVE}}'), ap('x', `{selector: {matchLabels: {app: api}}, rules: [{from: [{source: {notPrincipals: [${WEB}]}}]}]}`)), clean: [['mode: PERMISSIVE', 'mode: STRICT']] },
+  { code: 'ZT111', variant: 'DENY principals', trigger: join(BASE, pa('api', '{selector: {matchLabels: {app: api}}, mtls: {mode: PERMISSIVE}}'), ap('x', `{action: DENY, selector: {matchLabels: {app: api}}, rules: [{from: [{source: {principals: [${WEB}]}}]}]}`)), clean: [['mode: PERMISSIVE', 'mode: STRICT']] },
+  { code: 'ZT112', trigger: join(BASE, ap('x', `{selector: {matchLabels: {app: api}}, rules: [{from: [{source: {principals: [${WEB}]}}], to: [{operation: {notPaths: ["/admin"]}}]}]}`)), clean: [['notPaths', 'paths']] },
+  { code: 'ZT113', trigger: join(BASE, ap('x', `{selector: {matchLabels: {app: api}}, rules: [{from: [{source: {principals: [${WEB}]}}], to: []}]}`)), clean: [[', to: []', '']] },
+  { code: 'ZT114', trigger: join(BASE, ap('x', `{selector: {matchLabels: {app: api}}, rules: [{from: [{source: {principals: [${WEB}], trustDomains: ["cluster.local"]}}]}]}`)), clean: [[', trustDomains: ["cluster.local"]', '']] },
+  { code: 'ZT115', trigger: join(BASE, ap('x', `{selector: {matchLabels: {app: api}}, rules: [{from: [{source: {principals: [${WEB}]}}], to: [{operation: {hosts: ["api.example.com"]}}]}]}`)), clean: [['hosts: ["api.example.com"]', 'paths: ["/api"]']] },
+  { code: 'ZT116', trigger: join(BASE, ap('x', `{selector: {matchLabels: {app: api}}, rules: [{from: [{source: {principals: [${WEB}]}}], to: [{operation: {ports: ["80"]}}]}]}`)), clean: [['["80"]', '["8080"]']] },
+  { code: 'ZT117', trigger: join(BASE, ap('x', `{selector: {matchLabels: {app: api}}, rules: [{from: [{source: {principals: [${WEB}]}}]}]}`, 'istio.io/dry-run: "true"')), clean: [['"true"', '"false"']] },
+  { code: 'ZT118', trigger: join(BASE, ap('x', `{selector: {matchLabels: {app: api}}, rules: [{from: [{source: {principals: [${WEB}]}}]}]}`, 'istio.io/dry-run: "yes"')), clean: [['"yes"', '"false"']] },
+  { code: 'ZT119', trigger: join(BASE, ap('x', '{selector: {matchLabels: {app: api}}, rules: [{from: [{source: {namespaces: ["shopp"]}}]}]}')), clean: [['"shopp"', '"shop"']] },
+  { code: 'ZT120', trigger: join(BASE, ap('x', '{selector: {matchLabels: {app: api}}, rules: [{from: [{source: {principals: ["cluster.local/ns/shop/sa/wbe"]}}]}]}')), clean: [['sa/wbe', 'sa/web']] },
+  { code: 'ZT120', variant: 'foreign trust domain', trigger: join(BASE, ap('x', '{selector: {matchLabels: {app: api}}, rules: [{from: [{source: {principals: ["example.org/ns/shop/sa/web"]}}]}]}')), clean: [['example.org/', 'cluster.local/']] },
+  { code: 'ZT121', trigger: join(BASE, app('shop', 'worker', { serviceAccount: 'web', service: false }).replace(/^apiVersion: v1\nkind: ServiceAccount[^]*?---\n/, ''), ap('x', `{selector: {matchLabels: {app: api}}, rules: [{from: [{source: {principals: [${WEB}]}}]}]}`)), clean: [['serviceAccountName: web, containers: [{name: app, image: "example/worker', 'serviceAccountName: worker, containers: [{name: app, image: "example/worker']] },
+  { code: 'ZT122', trigger: base('{} # allow-nothing', '{selector: {matchLabels: {app: none}}} # allow-nothing'), clean: [['{selector: {matchLabels: {app: none}}} # allow-nothing', '{} # allow-nothing']] },
+  { code: 'ZT123', trigger: join(BASE, GATEWAY(`[${HTTPS_SERVER}]`), istio('AuthorizationPolicy', 'istio-system', 'allow-nothing', '{}'), istio('AuthorizationPolicy', 'istio-system', 'ingress', '{selector: {matchLabels: {istio: egressgateway}}, rules: [{to: [{operation: {paths: ["/*"]}}]}]}')), clean: [['istio: egressgateway', 'istio: ingressgateway']] },
+  { code: 'ZT124', trigger: join(BASE, pa('api', '{selector: {matchLabels: {app: api}}, mtls: {mode: PERMISSIVE}}'), ap('x', '{selector: {matchLabels: {app: api}}, rules: [{to: [{operation: {paths: ["/public"]}}]}]}')), clean: [['mode: PERMISSIVE', 'mode: STRICT']] },
+
+  // ---- mTLS ---------------------------------------------------------------------------------
+  { code: 'ZT201', trigger: base('{mtls: {mode: STRICT}} # mesh', '{mtls: {mode: PERMISSIVE}} # mesh'), clean: [['PERMISSIVE}} # mesh', 'STRICT}} # mesh']] },
+  { code: 'ZT201', variant: 'port level', trigger: join(BASE, pa('api', '{selector: {matchLabels: {app: api}}, portLevelMtls: {"8080": {mode: DISABLE}}}')), clean: [['mode: DISABLE', 'mode: STRICT']] },
+  { code: 'ZT202', trigger: base('name: default, namespace: istio-system}', 'name: default, namespace: elsewhere}'), clean: [['namespace: elsewhere}', 'namespace: istio-system}']] },
+  { code: 'ZT203', trigger: join(BASE, pa('api', '{selector: {matchLabels: {app: api}}, mtls: {mode: STRICT}}', 'istio-system')), clean: [['name: api, namespace: istio-system', 'name: api, namespace: shop']] },
+  { code: 'ZT204', trigger: join(BASE, pa('a', '{mtls: {mode: STRICT}}'), pa('b', '{mtls: {mode: STRICT}}')), clean: [['name: b, namespace: shop}\nspec: {mtls', 'name: b, namespace: shop}\nspec: {selector: {matchLabels: {app: api}}, mtls']] },
+  { code: 'ZT205', trigger: join(BASE, pa('ports', '{portLevelMtls: {"8080": {mode: STRICT}}}')), clean: [['{portLevelMtls', '{selector: {matchLabels: {app: api}}, portLevelMtls']] },
+  { code: 'ZT206', trigger: join(BASE, pa('api', '{selector: {matchLabels: {app: api}}, portLevelMtls: {"80": {mode: STRICT}}}')), clean: [['"80"', '"8080"']] },
+  { code: 'ZT207', trigger: join(BASE, pa('default', '{mtls: {mode: DISABLE}}'), pa('api', '{selector: {matchLabels: {app: api}}, mtls: {mode: STRICT}}')), clean: [['{app: api}}, mtls: {mode: STRICT}', '{app: api}}, mtls: {mode: PERMISSIVE}']] },
+  { code: 'ZT251', trigger: join(base(app('shop', 'db', { port: 3306, portName: 'tcp-mysql' }), app('shop', 'db', { port: 3306, portName: 'tcp-mysql', podLabels: 'sidecar.istio.io/inject: "false"' })), istio('DestinationRule', 'shop', 'db', '{host: db.shop.svc.cluster.local, trafficPolicy: {tls: {mode: ISTIO_MUTUAL}}}')), clean: [['inject: "false"', 'inject: "true"']] },
+  { code: 'ZT252', trigger: join(BASE, istio('DestinationRule', 'shop', 'api', '{host: api.shop.svc.cluster.local, trafficPolicy: {tls: {mode: DISABLE}}}')), clean: [['mode: DISABLE', 'mode: ISTIO_MUTUAL']] },
+  { code: 'ZT253', trigger: join(BASE, istio('ServiceEntry', 'shop', 'bank', '{hosts: [api.bank.example], ports: [{number: 443, name: tls, protocol: TLS}], resolution: DNS}'), istio('DestinationRule', 'shop', 'bank', '{host: api.bank.example, trafficPolicy: {tls: {mode: SIMPLE}}}')), clean: [['{mode: SIMPLE}', '{mode: SIMPLE, caCertificates: /etc/ca/bank.pem, subjectAltNames: [api.bank.example]}']] },
+  { code: 'ZT254', trigger: join(BASE, istio('DestinationRule', 'shop', 'api', '{host: apii.shop.svc.cluster.local, subsets: [{name: v1, labels: {app: api}}]}')), clean: [['apii.', 'api.']] },
+  { code: 'ZT255', trigger: join(BASE, istio('DestinationRule', 'shop', 'api', '{host: api.shop.svc.cluster.local, subsets: [{name: v1, labels: {version: v1}}]}')), clean: [['{version: v1}', '{app: api}']] },
+
+  // ---- JWT ----------------------------------------------------------------------------------
+  { code: 'ZT301', trigger: join(BASE, RA_API, ap('api', `{selector: {matchLabels: {app: api}}, rules: [{from: [{source: {principals: [${WEB}]}}]}]}`)), clean: [[`principals: [${WEB}]}`, `principals: [${WEB}], requestPrincipals: ["${IDP}/*"]}`]] },
+  { code: 'ZT302', trigger: join(BASE, RA_API, ap('api', `{selector: {matchLabels: {app: api}}, rules: [{from: [{source: {principals: [${WEB}], requestPrincipals: ["${IDP}/*"]}}]}, {from: [{source: {principals: ["cluster.local/ns/shop/sa/db"]}}]}]}`)), clean: [['sa/db"]}', `sa/db"], requestPrincipals: ["${IDP}/*"]}`]] },
+  { code: 'ZT303', trigger: join(BASE, RA_API.replace(`"${IDP}/keys"`, '"idp.example.com/keys"')), clean: [['"idp.example.com/keys"', `"${IDP}/keys"`]] },
+  { code: 'ZT304', trigger: join(BASE, RA_API, ap('api', `{selector: {matchLabels: {app: api}}, rules: [{from: [{source: {principals: [${WEB}], requestPrincipals: ["${IDP}/*"]}}]}]}`)).split(IDP).join('testing@secure.istio.io').replace('jwksUri: "testing@secure.istio.io/keys"', `jwksUri: "${IDP}/keys"`), clean: [['testing@secure.istio.io', IDP]] },
+  { code: 'ZT305', trigger: join(BASE, ra('api', `{selector: {matchLabels: {app: api}}, jwtRules: [{issuer: "testing@secure.istio.io", jwksUri: "${IDP}/keys", audiences: [shop]}]}`)), clean: [[', audiences: [shop]', '']] },
+  { code: 'ZT306', trigger: join(BASE, RA_API.replace(`"${IDP}/keys"`, '"http://idp.example.com/keys"')), clean: [['"http://', '"https://']] },
+  { code: 'ZT307', trigger: join(BASE, RA_API.replace('jwksUri:', 'presence: REQUIRED, jwksUri:')), clean: [['presence: REQUIRED, ', '']] },
+  { code: 'ZT308', trigger: join(BASE, RA_API.replace(`issuer: "${IDP}"`, `issuer: "${IDP}/"`), ap('api', `{selector: {matchLabels: {app: api}}, rules: [{from: [{source: {principals: [${WEB}], requestPrincipals: ["${IDP}/*"]}}]}]}`)), clean: [[`["${IDP}/*"]`, `["${IDP}//*"]`]] },
+  { code: 'ZT309', trigger: join(BASE, RA_API, ra('web', `{selector: {matchLabels: {app: web}}, jwtRules: [{issuer: "${IDP}", forwardOriginalToken: false}]}`), ap('api', `{selector: {matchLabels: {app: api}}, rules: [{from: [{source: {principals: [${WEB}], requestPrincipals: ["${IDP}/*"]}}]}]}`)), clean: [['forwardOriginalToken: false', 'forwardOriginalToken: true']] },
+  { code: 'ZT310', trigger: join(BASE, ra('api', `{selector: {matchLabels: {app: api}}, jwtRules: [{issuer: "${IDP}", jwks: '{"keys":[{"kty":"RSA","n":"abc","e":"AQAB","d":"secret"}]}'}]}`)), clean: [[',"d":"secret"', '']] },
+
+  // ---- ingress ------------------------------------------------------------------------------
+  { code: 'ZT401', trigger: join(BASE, GATEWAY(`[${HTTPS_SERVER}]`), GATEWAY_POD.replace('istio: ingressgateway', 'istio: egressgateway')), clean: [['istio: egressgateway', 'istio: ingressgateway']] },
+  { code: 'ZT402', trigger: join(BASE, GATEWAY('[{port: {number: 443, name: https, protocol: HTTPS}, hosts: ["shop/api.example.com"]}]')), clean: [['hosts: ["shop/api.example.com"]}', 'hosts: ["shop/api.example.com"], tls: {mode: SIMPLE, credentialName: api-tls}}']] },
+  { code: 'ZT403', trigger: join(BASE, GATEWAY(`[${HTTPS_SERVER.replace('"shop/api.example.com"', '"*"')}]`)), clean: [['hosts: ["*"]', 'hosts: ["shop/api.example.com"]']] },
+  { code: 'ZT404', trigger: join(BASE, GATEWAY(`[${HTTPS_SERVER}, {port: {number: 80, name: http, protocol: HTTP}, hosts: ["shop/api.example.com"]}]`)), clean: [['"shop/api.example.com"]}]', '"shop/api.example.com"], tls: {httpsRedirect: true}}]']] },
+  { code: 'ZT405', trigger: join(BASE, GATEWAY(`[${HTTPS_SERVER}]`), GATEWAY_POD, 'apiVersion: v1\nkind: Secret\nmetadata: {name: api-tls, namespace: shop}\ntype: kubernetes.io/tls\n'), clean: [['{name: api-tls, namespace: shop}', '{name: api-tls, namespace: istio-system}']] },
+  { code: 'ZT406', trigger: join(BASE, GATEWAY(`[${HTTPS_SERVER}]`), GATEWAY(`[${HTTPS_SERVER}]`, 'gw2')), clean: [['name: gw2, namespace: shop}\nspec: {selector: {istio: ingressgateway}', 'name: gw2, namespace: shop}\nspec: {selector: {istio: internalgateway}']] },
+  { code: 'ZT411', trigger: join(BASE, GATEWAY(`[${HTTPS_SERVER}]`), VS(`{hosts: [api.example.com], gateways: [shop/gateway], ${ROUTE_API}}`)), clean: [['shop/gateway', 'shop/gw']] },
+  { code: 'ZT412', trigger: join(BASE, GATEWAY(`[${HTTPS_SERVER}]`), VS(`{hosts: [www.example.com], gateways: [shop/gw], ${ROUTE_API}}`)), clean: [['[www.example.com]', '[api.example.com]']] },
+  { code: 'ZT413', trigger: join(BASE, ns('edge'), VS('{hosts: [api.shop.svc.cluster.local], http: [{route: [{destination: {host: api, port: {number: 80}}}]}]}', 'edge')), clean: [['host: api,', 'host: api.shop.svc.cluster.local,']] },
+  { code: 'ZT414', trigger: join(BASE, VS('{hosts: [api.shop.svc.cluster.local], http: [{route: [{destination: {host: api.shop.svc.cluster.local, port: {number: 8080}}}]}]}')), clean: [['number: 8080', 'number: 80']] },
+  { code: 'ZT415', trigger: join(BASE, istio('DestinationRule', 'shop', 'api', '{host: api.shop.svc.cluster.local, subsets: [{name: v1, labels: {app: api}}]}'), VS('{hosts: [api.shop.svc.cluster.local], http: [{route: [{destination: {host: api.shop.svc.cluster.local, subset: v2, port: {number: 80}}}]}]}')), clean: [['subset: v2', 'subset: v1']] },
+  { code: 'ZT416', trigger: join(BASE, VS(`{hosts: ["*"], ${ROUTE_API}}`)), clean: [['hosts: ["*"]', 'hosts: [api.shop.svc.cluster.local]']] },
+  { code: 'ZT417', trigger: join(BASE, GATEWAY(`[${HTTPS_SERVER}]`), istio('RequestAuthentication', 'istio-system', 'ingress', `{selector: {matchLabels: {istio: egressgateway}}, jwtRules: [{issuer: "${IDP}"}]}`), VS('{hosts: [api.example.com], gateways: [shop/gw], http: [{match: [{headers: {"@request.auth.claims.group": {exact: admin}}}], route: [{destination: {host: api.shop.svc.cluster.local, port: {number: 80}}}]}]}')), clean: [['istio: egressgateway', 'istio: ingressgateway']] },
+
+  // ---- ports, injection, workloads, Sidecar -------------------------------------------------
+  { code: 'ZT501', trigger: withApp('cart', { servicePortName: 'web' }), clean: [['{name: web, port: 80', '{name: http-web, port: 80']] },
+  { code: 'ZT502', trigger: withApp('cart', {}).replace('{name: http, port: 80, targetPort: 8080}]}\n', '{name: web, appProtocol: htttp, port: 80, targetPort: 8080}]}\n'), clean: [['appProtocol: htttp', 'appProtocol: http']] },
+  { code: 'ZT503', trigger: withApp('cart', {}).replace(/targetPort: 8080}]}\n$/, 'targetPort: 9090}]}\n'), clean: [['targetPort: 9090', 'targetPort: 8080']] },
+  { code: 'ZT504', trigger: join(BASE, 'apiVersion: v1\nkind: Service\nmetadata: {name: api-raw, namespace: shop}\nspec: {selector: {app: api}, ports: [{name: tcp-raw, port: 9000, targetPort: 8080}]}\n'), clean: [['name: tcp-raw', 'name: http-raw']] },
+  { code: 'ZT601', trigger: join(BASE, ns('legacy', 'team: billing'), app('legacy', 'ledger')), clean: [['{team: billing}', '{team: billing, istio-injection: enabled}']] },
+  { code: 'ZT602', trigger: base('labels: {istio-injection: enabled}', 'labels: {istio-injection: enabled, istio.io/rev: canary}'), clean: [[', istio.io/rev: canary', '']] },
+  { code: 'ZT603', trigger: withApp('cart', { podLabels: 'sidecar.istio.io/inject: "false"' }), clean: [['inject: "false"', 'inject: "true"']] },
+  { code: 'ZT604', trigger: withApp('cart', { podAnnotations: 'sidecar.istio.io/inject: "true"' }), clean: [['annotations: {sidecar.istio.io/inject', 'annotations: {example.com/inject']] },
+  { code: 'ZT605', trigger: withApp('cart', { runAsUser: 1337 }), clean: [['runAsUser: 1337', 'runAsUser: 1000']] },
+  { code: 'ZT606', trigger: join(BASE, ap('x', `{selector: {matchLabels: {app: apii}}, rules: [{from: [{source: {principals: [${WEB}]}}]}]}`)), clean: [['app: apii', 'app: api']] },
+  { code: 'ZT607', trigger: join(withApp('cart', { podLabels: 'sidecar.istio.io/inject: "false"' }), ap('x', `{selector: {matchLabels: {app: cart}}, rules: [{from: [{source: {principals: [${WEB}]}}]}]}`)), clean: [['inject: "false"', 'inject: "true"']] },
+  { code: 'ZT608', trigger: withApp('cart', { serviceAccount: null }), clean: [['spec: {containers: [{name: app, image: "example/cart', 'spec: {serviceAccountName: cart, containers: [{name: app, image: "example/cart']] },
+  { code: 'ZT701', trigger: join(BASE, istio('Sidecar', 'shop', 'a', '{egress: [{hosts: ["./*"]}]}'), istio('Sidecar', 'shop', 'b', '{egress: [{hosts: ["./*", "istio-system/*"]}]}')), clean: [['{egress: [{hosts: ["./*", "istio-system/*"]}]}', '{workloadSelector: {labels: {app: api}}, egress: [{hosts: ["./*", "istio-system/*"]}]}']] },
+  { code: 'ZT702', trigger: join(BASE, istio('Sidecar', 'istio-system', 'api', '{workloadSelector: {labels: {app: api}}, egress: [{hosts: ["./*"]}]}')), clean: [['name: api, namespace: istio-system', 'name: api, namespace: shop']] },
+];
+
+function cleanOf(c: Case): string {
+  let text = c.trigger;
+  for (const [from, to] of c.clean) {
+    if (!text.includes(from)) throw new Error(`${c.code}${c.variant ? ` (${c.variant})` : ''}: the trigger does not contain ${JSON.stringify(from)}`);
+    text = text.split(from).join(to);
+  }
+  return text;
+}
+
+describe('the clean base mesh', () => {
+  test('has no findings at all', () => {
+    expect(analyzeYaml(BASE)).toEqual([]);
+  });
+});
+
+describe.each(CASES.map((c) => [`${c.code}${c.variant ? ` (${c.variant})` : ''}`, c] as const))('%s', (_, c) => {
+  test('fires on the triggering manifest', () => {
+    const findings = analyzeYaml(c.trigger).filter((f) => f.code === c.code);
+    expect(findings).not.toEqual([]);
+    for (const f of findings) {
+      expect(f.message.length).toBeGreaterThan(20);
+      expect(f.fix.length).toBeGreaterThan(10);
+    }
+  });
+
+  test('stays silent on the near-identical clean manifest', () => {
+    const clean = cleanOf(c);
+    expect(clean).not.toBe(c.trigger);
+    expect(analyzeYaml(clean).filter((f) => f.code === c.code)).toEqual([]);
+  });
+});
+
+describe('coverage of the table', () => {
+  test('every registered code has a case', () => {
+    const covered = new Set(CASES.map((c) => c.code));
+    const registered = [...INPUT_CHECKS.map((c) => c.code), ...CHECKS.map((c) => c.code)].filter((c) => c !== 'ZT009');
+    expect(registered.filter((c) => !covered.has(c))).toEqual([]);
+  });
+
+  test('each finding carries the severity its check declares (unless acknowledged)', () => {
+    const severity = new Map<string, string>([...INPUT_CHECKS, ...CHECKS].map((c) => [c.code, c.severity]));
+    for (const c of CASES) for (const f of analyzeYaml(c.trigger)) expect([f.code, f.severity]).toEqual([f.code, severity.get(f.code)]);
+  });
+
+  test('there are at least 30 checks on the mesh model', () => {
+    expect(CHECKS.length).toBeGreaterThanOrEqual(30);
+  });
+});
+
+describe('ZT009: a check that fails on odd input', () => {
+  const { objects } = parseManifests(BASE, 'case.yaml');
+  const broken: Check = { code: 'ZT999', severity: 'error', area: 'input', title: 'broken', run: () => { throw new Error('boom'); } };
+  const working: Check = { code: 'ZT998', severity: 'info', area: 'input', title: 'works', *run(m) { yield { object: m.objects[0]!, message: 'seen', fix: 'none' }; } };
+
+  test('is reported as a finding, and the other checks still run', () => {
+    const findings = analyzeObjects(objects, {}, [], [broken, working]);
+    expect(codesOf(findings)).toEqual(['ZT009', 'ZT998']);
+    expect(findings.find((f) => f.code === 'ZT009')!.message).toMatch(/Check ZT999 \(broken\) could not run on this input: boom/);
+  });
+
+  test('is absent when every check runs', () => {
+    expect(codesOf(analyzeObjects(objects, {}, [], [working]))).toEqual(['ZT998']);
+  });
+});
