@@ -2,7 +2,9 @@ import { parseArgs } from 'node:util';
 import {
   AnalysisInputError, analyzePaths, Finding, formatFindings, formatText, hasErrors, OUTPUT_FORMATS, OutputFormat, summary,
 } from '../analysis/index.js';
+import { AccessRequestError } from '../analysis/access/simulator.js';
 import { ZeroTrustConfigError } from '../constructs/index.js';
+import { access, ACCESS_USAGE } from './access.js';
 import { ENVIRONMENTS, environment } from '../infra/environment.js';
 import { SynthAnalysisError, synthToDirectory } from '../infra/synth.js';
 
@@ -21,18 +23,20 @@ Usage:
       read recursively) for Istio configurations that silently do the wrong thing.
       Exit status: 0 when no finding is an error, 1 when one is, 2 for unusable input.
       meshConfig defaults: root namespace istio-system, trust domain cluster.local.
-`;
+
+${ACCESS_USAGE}`;
 
 /** A command-line mistake: one line plus the usage, exit 2. */
 class UsageError extends Error {}
 
-/** Runs one CLI invocation; returns the exit status. */
-export function main(argv: readonly string[]): number {
+/** Runs one CLI invocation; resolves to the exit status. */
+export async function main(argv: readonly string[]): Promise<number> {
   const [verb, ...rest] = argv;
   try {
     switch (verb) {
       case 'synth': return synth(rest);
       case 'analyze': return analyzeCommand(rest);
+      case 'access': return await access(rest);
       case undefined: case '-h': case '--help': case 'help':
         process.stdout.write(USAGE);
         return verb === undefined ? 2 : 0;
@@ -55,6 +59,10 @@ export function main(argv: readonly string[]): number {
     }
     if (error instanceof UsageError || isParseArgsError(error)) {
       process.stderr.write(`zt-mesh ${verb}: ${(error as Error).message}\n\n${USAGE}`);
+      return 2;
+    }
+    if (error instanceof AccessRequestError) {
+      process.stderr.write(`zt-mesh ${verb}: ${error.message}\n`);
       return 2;
     }
     if (error instanceof AnalysisInputError) {

@@ -42,7 +42,7 @@ describe('zt-mesh', () => {
       import { ENVIRONMENTS } from './infra/environment.ts';
       ENVIRONMENTS.dev.acknowledgements = {};
       const { main } = await import('./cli/main.ts');
-      process.exitCode = main(['synth', '--env', 'dev', '--out', ${JSON.stringify(target)}]);
+      process.exitCode = await main(['synth', '--env', 'dev', '--out', ${JSON.stringify(target)}]);
     `], { encoding: 'utf8', input: '' });
     expect(result.status).toBe(1);
     expect(result.stderr).toMatch(/^zt-mesh synth: environment "dev": the policy analyzer found 13 errors, 0 warnings, 1 info; the errors:\n\nerror ZT124 /);

@@ -1,0 +1,66 @@
+import { AccessRequestError, AccessSimulator, HttpRequest, Outcome } from './simulator.js';
+
+/**
+ * The end-user token's journey along a call chain, ingress → A → B → ... (ISTIO §3.5): each hop
+ * is evaluated from the previous workload's identity, and the token reaches hop n+1 only if hop
+ * n's sidecar left it for the app (`forwardOriginalToken`) and the app propagates it, which this
+ * view assumes of every app.
+ */
+export interface ChainStep {
+  readonly from: string;
+  readonly to: string;
+  readonly outcome: Outcome;
+  readonly reason: string;
+  /** Whether the request carried the token into this hop. */
+  readonly tokenArrived: boolean;
+  /** Whether the app behind this hop still has the token to pass on. */
+  readonly tokenForwarded: boolean;
+}
+
+export interface ChainRequest {
+  /** Services in call order, `namespace/service`; the first is entered through the ingress gateway. */
+  readonly services: readonly string[];
+  readonly port: number;
+  /** @default 'GET' */
+  readonly method?: string;
+  /** @default '/' */
+  readonly path?: string;
+  /** A compact JWT; without it, and without `assumeValidToken`, the chain starts tokenless. */
+  readonly token?: string;
+  /** Use a symbolic valid token at every hop that validates one. */
+  readonly assumeValidToken?: boolean;
+}
+
+export async function tokenJourney(simulator: AccessSimulator, request: ChainRequest): Promise<ChainStep[]> {
+  if (request.services.length === 0) throw new AccessRequestError('a chain needs at least one service.');
+  const steps: ChainStep[] = [];
+  let headers: Record<string, string> = request.token !== undefined ? { authorization: `Bearer ${request.token}` } : {};
+  let tokenPresent = request.token !== undefined || request.assumeValidToken === true;
+  let from = 'ingress';
+  for (const [index, to] of request.services.entries()) {
+    const { service, port } = simulator.target(to, request.port);
+    const http: HttpRequest = {
+      method: request.method ?? 'GET', path: request.path ?? '/',
+      host: `${service.name}.${service.namespace}.svc.cluster.local:${port.port}`, headers,
+    };
+    // A symbolic token exists only while it is forwarded: once stripped, later hops see none.
+    const assume = request.assumeValidToken === true && tokenPresent;
+    const hop = index === 0
+      ? await simulator.ingressHop(service, port, http, assume)
+      : await simulator.hop(simulator.meshClient(from), service, port, http, assume);
+    const forwarded = hop.outcome === 'allow' && (request.token !== undefined ? hop.appHeaders.authorization !== undefined : tokenPresent && tokenKept(simulator, to, request.port));
+    steps.push({ from, to, outcome: hop.outcome, reason: hop.reason, tokenArrived: tokenPresent, tokenForwarded: forwarded });
+    if (hop.outcome !== 'allow') break;
+    headers = hop.appHeaders;
+    tokenPresent = forwarded;
+    const workload = simulator.targetsOf(service, port)[0]?.workload;
+    from = workload ? `${workload.namespace}/${workload.name}` : to;
+  }
+  return steps;
+}
+
+/** For a symbolic token: whether the service's sidecar leaves a validated token in place. */
+function tokenKept(simulator: AccessSimulator, to: string, port: number): boolean {
+  const { service, port: servicePort } = simulator.target(to, port);
+  return simulator.targetsOf(service, servicePort).every((t) => t.jwtRules.length === 0 || t.jwtRules.some((r) => r.forwardOriginalToken));
+}

@@ -1,0 +1,124 @@
+import type { MeshModel, MeshObject, ServiceInfo, ServicePortInfo } from '../model.js';
+import { hostMatches } from '../model.js';
+import { isSubset, labelMap, rec, recs, str, strs } from '../values.js';
+
+/**
+ * Whether the ingress gateway routes a request to a Service: a Gateway selecting the gateway's
+ * pods, a VirtualService bound to it whose host the Gateway exposes (`<ns>/<host>`), and the
+ * first HTTP route matching the method and path sending it to the Service (ISTIO §4;
+ * api: networking/v1 gateway.proto, virtual_service.proto: routes are evaluated in order and the
+ * first match wins).
+ */
+export type IngressRoute =
+  | { readonly routed: true; readonly host: string; readonly gatewayPort: number; readonly reason: string }
+  | { readonly routed: false; readonly reason: string };
+
+interface Server { readonly gateway: MeshObject; readonly port: number; readonly hosts: readonly string[]; readonly redirectOnly: boolean }
+
+function serversOf(model: MeshModel, gatewayLabels: Readonly<Record<string, string>>): Server[] {
+  return model.ofKind('Gateway')
+    .filter((g) => { const selector = labelMap(g.spec.selector) ?? {}; return isSubset(selector, gatewayLabels); })
+    .flatMap((gateway) => recs(gateway.spec.servers).map((s) => ({
+      gateway,
+      port: Number(rec(s.port)?.number ?? 0),
+      hosts: strs(s.hosts),
+      redirectOnly: rec(s.tls)?.httpsRedirect === true,
+    })))
+    // A client told to redirect comes back over TLS: try the serving servers first.
+    .sort((a, b) => Number(a.redirectOnly) - Number(b.redirectOnly));
+}
+
+/** Whether a Gateway server host (`ns/host`, `./host`, `*\/host` or `host`) exposes a VirtualService's host. */
+function exposes(serverHost: string, gatewayNamespace: string, vs: MeshObject, host: string): boolean {
+  const [ns, pattern] = serverHost.includes('/') ? serverHost.split('/', 2) as [string, string] : ['*', serverHost];
+  const namespaceOk = ns === '*' || (ns === '.' ? vs.namespace === gatewayNamespace : vs.namespace === ns);
+  return namespaceOk && hostMatches(pattern, host);
+}
+
+function boundTo(vs: MeshObject, gateway: MeshObject): boolean {
+  return strs(vs.spec.gateways).some((g) => g === `${gateway.namespace}/${gateway.name}` || (g === gateway.name && vs.namespace === gateway.namespace));
+}
+
+function stringMatch(match: Record<string, unknown> | undefined, value: string): boolean {
+  if (!match) return true;
+  if (str(match.exact) !== undefined) return value === str(match.exact);
+  if (str(match.prefix) !== undefined) return value.startsWith(str(match.prefix)!);
+  if (str(match.regex) !== undefined) {
+    try {
+      return new RegExp(`^(?:${str(match.regex)})$`).test(value);
+    } catch {
+      return false;
+    }
+  }
+  return true;
+}
+
+/** An HTTP route's `match` list: empty matches everything; else any entry, all its fields. */
+function routeMatches(route: Record<string, unknown>, method: string, path: string): boolean {
+  const matches = recs(route.match);
+  return matches.length === 0 || matches.some((m) => stringMatch(rec(m.uri), path) && stringMatch(rec(m.method), method));
+}
+
+export function routeThroughIngress(
+  model: MeshModel, gatewayLabels: Readonly<Record<string, string>>, service: ServiceInfo, port: ServicePortInfo, method: string, path: string,
+): IngressRoute {
+  const target = `${service.namespace}/${service.name}:${port.port}`;
+  const cleanPath = path.split('?')[0]!;
+  const servers = serversOf(model, gatewayLabels);
+  if (servers.length === 0) return { routed: false, reason: 'no Gateway selects the ingress gateway\'s pods (404)' };
+  const elsewhere: string[] = [];
+  for (const server of servers) {
+    for (const vs of model.ofKind('VirtualService').filter((v) => boundTo(v, server.gateway))) {
+      for (const host of strs(vs.spec.hosts).filter((h) => server.hosts.some((sh) => exposes(sh, server.gateway.namespace ?? '', vs, h)))) {
+        const route = recs(vs.spec.http).find((r) => routeMatches(r, method, cleanPath));
+        if (!route) continue;
+        const destinations = recs(route.route).map((d) => rec(d.destination) ?? {});
+        const hit = destinations.find((d) => {
+          const resolved = model.resolveHost(str(d.host) ?? '', vs.namespace ?? 'default').service;
+          const number = rec(d.port)?.number;
+          return resolved === service && (number === undefined ? service.ports.length === 1 : Number(number) === port.port);
+        });
+        if (hit) {
+          return {
+            routed: true, host, gatewayPort: server.port,
+            reason: `Gateway ${server.gateway.namespace}/${server.gateway.name} port ${server.port} + VirtualService ${vs.namespace}/${vs.name} route ${method} ${cleanPath} on ${host} to ${target}`,
+          };
+        }
+        elsewhere.push(`VirtualService ${vs.namespace}/${vs.name} sends ${method} ${cleanPath} on ${host} elsewhere`);
+      }
+    }
+  }
+  return {
+    routed: false,
+    reason: `the ingress gateway routes ${method} ${cleanPath} to no port of ${target} (404)${elsewhere.length ? `: ${[...new Set(elsewhere)].join('; ')}` : ''}`,
+  };
+}
+
+/**
+ * The requests the ingress gateway would route to a Service port: the method and a concrete path
+ * for each HTTP route that sends traffic there (an exact URI, or a prefix), for probing.
+ */
+export function ingressPathsTo(model: MeshModel, gatewayLabels: Readonly<Record<string, string>>, service: ServiceInfo, port: ServicePortInfo): { method: string; path: string }[] {
+  const found = new Map<string, { method: string; path: string }>();
+  for (const server of serversOf(model, gatewayLabels)) {
+    for (const vs of model.ofKind('VirtualService').filter((v) => boundTo(v, server.gateway))) {
+      for (const route of recs(vs.spec.http)) {
+        const sendsHere = recs(route.route).some((d) => {
+          const destination = rec(d.destination) ?? {};
+          const number = rec(destination.port)?.number;
+          return model.resolveHost(str(destination.host) ?? '', vs.namespace ?? 'default').service === service
+            && (number === undefined ? service.ports.length === 1 : Number(number) === port.port);
+        });
+        if (!sendsHere) continue;
+        const matches = recs(route.match);
+        for (const m of matches.length > 0 ? matches : [{}]) {
+          const uri = rec(m.uri);
+          const path = str(uri?.exact) ?? str(uri?.prefix) ?? '/';
+          const method = str(rec(m.method)?.exact) ?? 'GET';
+          found.set(`${method} ${path}`, { method, path });
+        }
+      }
+    }
+  }
+  return found.size > 0 ? [...found.values()] : [{ method: 'GET', path: '/' }];
+}

@@ -1,0 +1,195 @@
+import { createLocalJWKSet, decodeJwt, errors, jwtVerify, JSONWebKeySet, JWTPayload } from 'jose';
+import type { MeshObject } from '../model.js';
+import { rec, recs, str, strs } from '../values.js';
+
+/**
+ * The JWT stage of a sidecar or gateway (ISTIO §3, Envoy's jwt_authn filter as istiod configures
+ * it in istio:pilot/pkg/security/authn/policy_applier.go): find the token where the merged
+ * RequestAuthentication rules look for it, then verify it for real (signature against the
+ * rule's JWKS, issuer, expiry, audiences) with `jose`.
+ */
+
+/** One `jwtRules[]` entry of a RequestAuthentication that applies to the workload. */
+export interface JwtRule {
+  readonly issuer: string;
+  readonly audiences: readonly string[];
+  readonly jwksUri?: string;
+  readonly jwks?: string;
+  readonly forwardOriginalToken: boolean;
+  /** Where the rule reads tokens; Envoy's defaults when the rule sets none. */
+  readonly headers: readonly { readonly name: string; readonly prefix: string }[];
+  readonly params: readonly string[];
+  readonly cookies: readonly string[];
+  /** `ns[<ns>]-requestauthentication[<name>]-rule[<i>]`, for reasons. */
+  readonly source: string;
+}
+
+/** The rules of every RequestAuthentication, merged as istiod does (concatenated; ISTIO §3.1). */
+export function jwtRulesOf(requestAuthentications: readonly MeshObject[]): JwtRule[] {
+  return requestAuthentications.flatMap((ra) => recs(ra.spec.jwtRules).map((rule, index): JwtRule => {
+    const fromHeaders = recs(rule.fromHeaders).flatMap((h) => (str(h.name) ? [{ name: str(h.name)!.toLowerCase(), prefix: str(h.prefix) ?? '' }] : []));
+    const fromParams = strs(rule.fromParams);
+    const fromCookies = strs(rule.fromCookies);
+    // Defaults only when no location is given (api: request_authentication.proto JWTRule).
+    const explicit = fromHeaders.length + fromParams.length + fromCookies.length > 0;
+    return {
+      issuer: str(rule.issuer) ?? '',
+      audiences: strs(rule.audiences),
+      ...(str(rule.jwksUri) ?? str(rule.jwks_uri) ? { jwksUri: str(rule.jwksUri) ?? str(rule.jwks_uri)! } : {}),
+      ...(str(rule.jwks) ? { jwks: str(rule.jwks)! } : {}),
+      forwardOriginalToken: rule.forwardOriginalToken === true,
+      headers: explicit ? fromHeaders : [{ name: 'authorization', prefix: 'Bearer ' }],
+      params: explicit ? fromParams : ['access_token'],
+      cookies: fromCookies,
+      source: `ns[${ra.namespace}]-requestauthentication[${ra.name}]-rule[${index}]`,
+    };
+  }));
+}
+
+/** What the request carries, as the proxy sees it. */
+export interface TokenCarrier {
+  /** Lower-case header names. */
+  readonly headers: Readonly<Record<string, string>>;
+  /** The path with its query string. */
+  readonly path: string;
+}
+
+/** A token found at one location, and the rules that read that location. */
+interface FoundToken { readonly token: string; readonly location: string; readonly rules: readonly JwtRule[] }
+
+function findTokens(carrier: TokenCarrier, rules: readonly JwtRule[]): FoundToken[] {
+  const query = new URLSearchParams(carrier.path.includes('?') ? carrier.path.slice(carrier.path.indexOf('?') + 1) : '');
+  const cookies = new Map((carrier.headers.cookie ?? '').split(';').map((c) => c.trim().split('=') as [string, string?])
+    .filter(([k, v]) => k && v !== undefined).map(([k, v]) => [k, v!]));
+  const found = new Map<string, { token: string; location: string; rules: JwtRule[] }>();
+  const add = (location: string, token: string, rule: JwtRule) => {
+    const entry = found.get(location) ?? { token, location, rules: [] };
+    entry.rules.push(rule);
+    found.set(location, entry);
+  };
+  for (const rule of rules) {
+    for (const { name, prefix } of rule.headers) {
+      const value = carrier.headers[name];
+      // Envoy skips a value without the configured prefix (ISTIO §3.3 fromHeaders): no token there.
+      if (value !== undefined && value.startsWith(prefix) && value.length > prefix.length) add(`header ${name}`, value.slice(prefix.length).trim(), rule);
+    }
+    for (const param of rule.params) {
+      const value = query.get(param);
+      if (value) add(`query parameter ${param}`, value, rule);
+    }
+    for (const cookie of rule.cookies) {
+      const value = cookies.get(cookie);
+      if (value) add(`cookie ${cookie}`, value, rule);
+    }
+  }
+  return [...found.values()];
+}
+
+/** The JWT stage's verdict. */
+export type JwtVerdict =
+  | { readonly kind: 'absent'; readonly reason: string }
+  | { readonly kind: 'rejected'; readonly status: 401 | 403; readonly reason: string }
+  | {
+    readonly kind: 'valid';
+    /** `iss/sub` (empty sub when the token has none). */
+    readonly principal: string;
+    readonly claims: Readonly<JWTPayload>;
+    /** Whether the proxy leaves the token in place for the app (`forwardOriginalToken`). */
+    readonly forwarded: boolean;
+    readonly reason: string;
+  };
+
+/** Maps a JWKS URI to the JWKS JSON the simulator may use instead of fetching it. */
+export type JwksResolver = (uri: string) => string | undefined;
+
+/** Envoy's default clock skew for `exp` and `nbf` (jwt_authn `clock_skew_seconds`). */
+const CLOCK_SKEW_SECONDS = 60;
+
+/**
+ * Verifies tokens against rules. Results are cached per token and rule, because the access
+ * matrix asks the same question for every source.
+ */
+export class JwtValidator {
+  private readonly keySets = new Map<string, ReturnType<typeof createLocalJWKSet> | string>();
+  private readonly cache = new Map<string, Promise<JwtVerdict>>();
+
+  public constructor(private readonly resolveJwks: JwksResolver, private readonly now: Date) {}
+
+  /** The JWT stage for one request: no token passes, any bad token is 401, a wrong audience 403 (ISTIO §3.2). */
+  public async evaluate(carrier: TokenCarrier, rules: readonly JwtRule[]): Promise<JwtVerdict> {
+    const tokens = findTokens(carrier, rules);
+    if (tokens.length === 0) return { kind: 'absent', reason: 'no token where the RequestAuthentication rules look for one' };
+    let valid: JwtVerdict | undefined;
+    for (const found of tokens) {
+      const verdict = await this.verify(found);
+      if (verdict.kind === 'rejected') return verdict;
+      valid ??= verdict;
+    }
+    return valid!;
+  }
+
+  private verify(found: FoundToken): Promise<JwtVerdict> {
+    const key = `${found.token}\u0000${found.rules.map((r) => r.source).join(',')}`;
+    let verdict = this.cache.get(key);
+    if (!verdict) {
+      verdict = this.verifyUncached(found);
+      this.cache.set(key, verdict);
+    }
+    return verdict;
+  }
+
+  private async verifyUncached({ token, location, rules }: FoundToken): Promise<JwtVerdict> {
+    const reject = (status: 401 | 403, why: string): JwtVerdict => ({ kind: 'rejected', status, reason: `token in ${location}: ${why}` });
+    let payload: JWTPayload;
+    try {
+      payload = decodeJwt(token);
+    } catch {
+      return reject(401, 'Jwt is not in the form of Header.Payload.Signature (malformed)');
+    }
+    const rule = rules.find((r) => r.issuer === payload.iss);
+    if (!rule) return reject(401, `Jwt issuer is not configured ("${String(payload.iss)}" matches no jwtRules issuer)`);
+    const keys = this.keySet(rule);
+    if (typeof keys === 'string') return reject(401, `Jwt verification fails: ${keys} (${rule.source})`);
+    try {
+      await jwtVerify(token, keys, { issuer: rule.issuer, currentDate: this.now, clockTolerance: CLOCK_SKEW_SECONDS });
+    } catch (error) {
+      if (error instanceof errors.JWTExpired) return reject(401, `Jwt is expired (${rule.source})`);
+      if (error instanceof errors.JWTClaimValidationFailed && error.claim === 'nbf') return reject(401, `Jwt not yet valid (${rule.source})`);
+      return reject(401, `Jwt verification fails: ${(error as Error).message} (${rule.source})`);
+    }
+    if (rule.audiences.length > 0) {
+      const aud = typeof payload.aud === 'string' ? [payload.aud] : payload.aud ?? [];
+      if (!aud.some((a) => rule.audiences.includes(a))) {
+        return reject(403, `Audiences in Jwt are not allowed (token aud ${JSON.stringify(aud)}, accepted ${JSON.stringify(rule.audiences)}; ${rule.source})`);
+      }
+    }
+    return {
+      kind: 'valid', principal: `${payload.iss}/${payload.sub ?? ''}`, claims: payload, forwarded: rule.forwardOriginalToken,
+      reason: `valid token of ${payload.iss} (${rule.source})`,
+    };
+  }
+
+  /** The rule's public keys, or why there are none (an unreachable JWKS makes every token fail). */
+  private keySet(rule: JwtRule): ReturnType<typeof createLocalJWKSet> | string {
+    const id = rule.jwks !== undefined ? `inline:${rule.jwks}` : `uri:${rule.jwksUri ?? ''}`;
+    let keys = this.keySets.get(id);
+    if (keys === undefined) {
+      const text = rule.jwks ?? (rule.jwksUri !== undefined ? this.resolveJwks(rule.jwksUri) : undefined);
+      if (text === undefined) {
+        // istiod inlines a fake key when it cannot fetch the JWKS (jwks_resolver.go BuildLocalJwks).
+        keys = rule.jwksUri !== undefined
+          ? `JWKS ${rule.jwksUri} is unreachable offline (map it with --jwks ${rule.jwksUri}=<file>); istiod would inline a fake key`
+          : 'the rule has neither jwks nor jwksUri (OIDC discovery is not simulated)';
+      } else {
+        try {
+          const parsed = rec(JSON.parse(text));
+          keys = parsed && Array.isArray(parsed.keys) ? createLocalJWKSet(parsed as unknown as JSONWebKeySet) : 'the JWKS has no "keys" array';
+        } catch {
+          keys = 'the JWKS is not valid JSON';
+        }
+      }
+      this.keySets.set(id, keys);
+    }
+    return keys;
+  }
+}

@@ -1,0 +1,137 @@
+import { strs } from '../values.js';
+import type { JwtVerdict } from './jwt.js';
+import { ingressPathsTo, routeThroughIngress } from './ingress-route.js';
+import { AccessSimulator, Client, HttpRequest, Outcome, symbolicValidToken, Target } from './simulator.js';
+
+/**
+ * Who can reach whom: every workload, an outside plaintext client and the ingress gateway,
+ * against every Service port; where the destination validates end-user tokens, once with no
+ * token, an invalid one and a valid one.
+ *
+ * A cell says whether *some* request gets through: the simulator tries the methods and paths the
+ * destination's policies name (and `GET /`), because a grant on `GET /products` is reachable even
+ * though `GET /` is not. The valid token is symbolic (no private key is needed): issued by the
+ * destination's first jwtRules issuer, carrying its audiences and every claim value its ALLOW
+ * rules ask about, i.e. the best-case legitimate user.
+ */
+
+export type TokenVariant = 'none' | 'invalid' | 'valid';
+
+export interface MatrixCell {
+  /** `namespace/workload`, `outside` or `ingress`. */
+  readonly from: string;
+  /** `namespace/service`. */
+  readonly to: string;
+  readonly port: number;
+  /** Set where the destination validates tokens. */
+  readonly token?: TokenVariant;
+  readonly outcome: Outcome;
+  readonly reason: string;
+}
+
+const INVALID_TOKEN = 'invalid.token';
+
+/** Methods and paths the target's policies name, to probe with (plus GET /). */
+function probes(target: Target): { method: string; path: string }[] {
+  const methods = new Set(['GET']);
+  const paths = new Set(['/']);
+  for (const policy of [...target.allow, ...target.deny]) {
+    for (const rule of policy.rules) {
+      for (const operation of rule.operations) {
+        for (const m of strs(operation.methods)) if (!m.includes('*')) methods.add(m);
+        for (const p of strs(operation.paths)) paths.add(p.replace(/\{\*\*?\}/g, 'x').replace(/^\*/, '/x').replace(/\*$/, 'x'));
+      }
+    }
+  }
+  return [...methods].flatMap((method) => [...paths].map((path) => ({ method, path })));
+}
+
+interface PreparedTarget {
+  readonly target: Target;
+  readonly probes: readonly { method: string; path: string }[];
+  /** The JWT stage per token variant (it never depends on the client). */
+  readonly jwt: ReadonlyMap<TokenVariant | undefined, JwtVerdict | undefined>;
+}
+
+const RANK: Record<Outcome, number> = { allow: 0, 'deny-403': 1, 'deny-401': 2, reset: 3, 'no-route': 4 };
+
+export async function accessMatrix(simulator: AccessSimulator): Promise<MatrixCell[]> {
+  const { model } = simulator;
+  const services = [...model.services].sort((a, b) => `${a.namespace}/${a.name}`.localeCompare(`${b.namespace}/${b.name}`));
+  const sources = model.workloads.map((w) => `${w.namespace}/${w.name}`).sort();
+  const cells: MatrixCell[] = [];
+
+  const jwtFor = async (target: Target, variant: TokenVariant | undefined, path: string): Promise<JwtVerdict | undefined> => {
+    if (variant === 'valid') return target.http && target.jwtRules.length > 0 ? symbolicValidToken(target) : undefined;
+    const headers: Record<string, string> = variant === 'invalid' ? { authorization: `Bearer ${INVALID_TOKEN}` } : {};
+    return simulator.jwtStage(target, { method: 'GET', path, host: '', headers });
+  };
+
+  for (const service of services) {
+    for (const port of service.ports) {
+      const to = `${service.namespace}/${service.name}`;
+      const targets = simulator.targetsOf(service, port);
+      const needsToken = targets.some((t) => t.http && t.jwtRules.length > 0);
+      const variants: (TokenVariant | undefined)[] = needsToken ? ['none', 'invalid', 'valid'] : [undefined];
+      const prepared: PreparedTarget[] = [];
+      for (const target of targets) {
+        const jwt = new Map<TokenVariant | undefined, JwtVerdict | undefined>();
+        for (const variant of variants) jwt.set(variant, await jwtFor(target, variant, '/'));
+        prepared.push({ target, probes: probes(target), jwt });
+      }
+      const host = `${service.name}.${service.namespace}.svc.cluster.local:${port.port}`;
+
+      const cell = (from: string, client: Client, variant: TokenVariant | undefined, tokenArrives = true): MatrixCell => {
+        if (prepared.length === 0) return { from, to, port: port.port, ...(variant ? { token: variant } : {}), outcome: 'no-route', reason: `Service ${to} selects no workload` };
+        let worst: { outcome: Outcome; reason: string } | undefined;
+        for (const { target, probes: tries, jwt } of prepared) {
+          const transport = simulator.transport(client, target);
+          let best: { outcome: Outcome; reason: string };
+          if ('result' in transport) {
+            best = transport.result;
+          } else {
+            best = { outcome: 'no-route', reason: '' };
+            const verdict = tokenArrives ? jwt.get(variant) : jwt.get('none');
+            for (const { method, path } of tries) {
+              const request: HttpRequest = { method, path, host, headers: {} };
+              const result = simulator.authorize(target, transport.peer, transport.text, request, verdict);
+              if (RANK[result.outcome] < RANK[best.outcome] || best.reason === '') best = { outcome: result.outcome, reason: tries.length > 1 && target.http ? `${method} ${path}: ${result.reason}` : result.reason };
+              if (result.outcome === 'allow') break;
+            }
+          }
+          if (!worst || RANK[best.outcome] > RANK[worst.outcome]) worst = best;
+        }
+        return { from, to, port: port.port, ...(variant ? { token: variant } : {}), outcome: worst!.outcome, reason: worst!.reason };
+      };
+
+      for (const variant of variants) {
+        for (const source of sources) cells.push(cell(source, simulator.meshClient(source), variant));
+        cells.push(cell('outside', { kind: 'plain', label: 'outside' }, variant));
+        cells.push(await ingressCell(simulator, to, port.port, variant));
+      }
+    }
+  }
+  return cells;
+}
+
+/** The ingress gateway's cell: routed at all, the gateway's own policies, then the service hop. */
+async function ingressCell(simulator: AccessSimulator, to: string, portNumber: number, variant: TokenVariant | undefined): Promise<MatrixCell> {
+  const { service, port } = simulator.target(to, portNumber);
+  const base = { from: 'ingress', to, port: portNumber, ...(variant ? { token: variant } : {}) };
+  const paths = ingressPathsTo(simulator.model, simulator.ingressGateway.labels, service, port);
+  let last: { outcome: Outcome; reason: string } = { outcome: 'no-route', reason: routeThroughIngress(simulator.model, simulator.ingressGateway.labels, service, port, 'GET', '/').reason };
+  for (const { method, path } of paths) {
+    const headers: Record<string, string> = variant === 'invalid' ? { authorization: `Bearer ${INVALID_TOKEN}` } : {};
+    if (variant === 'valid') {
+      // The symbolic token stands for the valid token at every stage that validates one.
+      const verdict = await simulator.check({ from: { ingress: true }, to, port: portNumber, method, path }, { assumeValidToken: true });
+      if (verdict.outcome === 'allow') return { ...base, ...verdict };
+      last = verdict;
+      continue;
+    }
+    const verdict = await simulator.check({ from: { ingress: true }, to, port: portNumber, method, path, headers });
+    if (verdict.outcome === 'allow') return { ...base, ...verdict };
+    last = verdict;
+  }
+  return { ...base, ...last };
+}

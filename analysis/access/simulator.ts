@@ -1,0 +1,400 @@
+import type { EffectiveMtls, MeshModel, ServiceInfo, ServicePortInfo, Workload } from '../model.js';
+import type { RuleView } from '../policy.js';
+import { actionOf, rulesOf } from '../policy.js';
+import { rec, recs, str, strs } from '../values.js';
+import type { JWTPayload } from 'jose';
+import { JwtRule, JwtValidator, JwtVerdict, jwtRulesOf, JwksResolver } from './jwt.js';
+import { MatchContext, RequestFacts, ruleMatches } from './match.js';
+import { routeThroughIngress } from './ingress-route.js';
+
+/**
+ * An offline model of Istio's access decision for one request (ISTIO §8): the client's
+ * transport, the server's effective mTLS mode, the JWT stage, then CUSTOM/DENY/ALLOW. Driven by
+ * manifests only (a `MeshModel`); every verdict carries its reason.
+ */
+
+/** `allow`; `deny-401` (JWT rejected); `deny-403` (RBAC, or the JWT's audience); `reset` (mTLS
+ * mismatch, or a TCP connection closed by policy); `no-route` (the ingress gateway routes nothing
+ * there: 404, or a Service without workloads: 503). */
+export type Outcome = 'allow' | 'deny-401' | 'deny-403' | 'reset' | 'no-route';
+
+export interface Verdict {
+  readonly outcome: Outcome;
+  readonly reason: string;
+}
+
+/** Who sends the request. */
+export type AccessSource =
+  | { readonly workload: string }
+  | { readonly outside: true }
+  | { readonly ingress: true };
+
+/** One request, in the CLI's JSON form. */
+export interface AccessRequest {
+  readonly from: AccessSource;
+  /** `namespace/service`. */
+  readonly to: string;
+  /** The Service port. */
+  readonly port: number;
+  /** @default 'GET' */
+  readonly method?: string;
+  /** @default '/' */
+  readonly path?: string;
+  /** Header names are case-insensitive. */
+  readonly headers?: Readonly<Record<string, string>>;
+  /** A compact JWT, sent as `Authorization: Bearer <token>`. */
+  readonly token?: string;
+}
+
+/** A request the simulator cannot evaluate (unknown service, port or workload): a usage error. */
+export class AccessRequestError extends Error {
+  public constructor(message: string) {
+    super(message);
+    this.name = 'AccessRequestError';
+  }
+}
+
+/** The ingress gateway's pods, which the manifests usually do not contain (Helm installs them). */
+export interface IngressGatewayIdentity {
+  readonly namespace: string;
+  readonly serviceAccount: string;
+  readonly labels: Readonly<Record<string, string>>;
+}
+
+export interface SimulatorOptions {
+  /** JWKS JSON by URI, used instead of fetching; an unmapped URI behaves as unreachable. */
+  readonly jwks?: Readonly<Record<string, string>>;
+  /**
+   * The ingress gateway's identity and labels.
+   * @default - Istio's Helm `gateway` chart installed as `istio-ingressgateway` in the root namespace
+   */
+  readonly ingressGateway?: IngressGatewayIdentity;
+  /** The clock for token expiry. @default - now */
+  readonly now?: Date;
+}
+
+/** A client as the server-side proxy sees it. */
+export type Client =
+  | { readonly kind: 'plain'; readonly label: string }
+  | { readonly kind: 'mesh'; readonly label: string; readonly namespace: string; readonly serviceAccount: string };
+
+/** What one hop produces: the verdict, and the headers the destination app receives. */
+export interface HopResult extends Verdict {
+  /** The server workload that decided. */
+  readonly workload?: string;
+  /** Headers reaching the app (the token is gone unless forwarded). */
+  readonly appHeaders: Readonly<Record<string, string>>;
+}
+
+/** An AuthorizationPolicy, parsed once per target. */
+export interface PreparedPolicy {
+  readonly action: string;
+  readonly label: string;
+  readonly rules: readonly RuleView[];
+  readonly ctx: MatchContext;
+}
+
+/** One workload behind a Service port, with what no request changes about it. */
+export interface Target {
+  readonly workload: Workload;
+  readonly containerPort: number;
+  readonly http: boolean;
+  /** `namespace/workload:containerPort`, for reasons. */
+  readonly where: string;
+  readonly service?: ServiceInfo;
+  readonly servicePort?: ServicePortInfo;
+  /** The effective mTLS mode; undefined without a sidecar. */
+  readonly mode: EffectiveMtls | undefined;
+  readonly deny: readonly PreparedPolicy[];
+  readonly allow: readonly PreparedPolicy[];
+  readonly custom: readonly string[];
+  readonly jwtRules: readonly JwtRule[];
+}
+
+/** A request as the proxies see it (lower-case header names). */
+export interface HttpRequest {
+  readonly method: string;
+  readonly path: string;
+  readonly host: string;
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+const lowerKeys = (headers: Readonly<Record<string, string>> = {}): Record<string, string> =>
+  Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]));
+
+export class AccessSimulator {
+  public readonly ingressGateway: IngressGatewayIdentity;
+  private readonly jwt: JwtValidator;
+  private readonly targets = new Map<string, Target[]>();
+
+  public constructor(public readonly model: MeshModel, options: SimulatorOptions = {}) {
+    const jwks = options.jwks ?? {};
+    const resolve: JwksResolver = (uri) => (Object.hasOwn(jwks, uri) ? jwks[uri] : undefined);
+    this.jwt = new JwtValidator(resolve, options.now ?? new Date());
+    this.ingressGateway = options.ingressGateway
+      ?? { namespace: model.rootNamespace, serviceAccount: 'istio-ingressgateway', labels: { app: 'istio-ingressgateway', istio: 'ingressgateway' } };
+  }
+
+  /**
+   * Evaluates one request end to end (for `ingress`, the gateway hop and then the service hop).
+   * `assumeValidToken` replaces the token with a symbolic valid one at every JWT stage (see
+   * `symbolicValidToken`); the access matrix uses it where no private key is at hand.
+   */
+  public async check(request: AccessRequest, options: { readonly assumeValidToken?: boolean } = {}): Promise<Verdict> {
+    const assume = options.assumeValidToken === true;
+    const { service, port } = this.target(request.to, request.port);
+    const headers = lowerKeys(request.headers);
+    if (request.token !== undefined) headers.authorization = `Bearer ${request.token}`;
+    const http: HttpRequest = {
+      method: request.method ?? 'GET', path: request.path ?? '/',
+      host: headers.host ?? `${service.name}.${service.namespace}.svc.cluster.local:${port.port}`, headers,
+    };
+    if ('ingress' in request.from) {
+      const hop = await this.ingressHop(service, port, http, assume);
+      return { outcome: hop.outcome, reason: hop.reason };
+    }
+    const client = 'outside' in request.from ? { kind: 'plain', label: 'outside' } as const : this.meshClient(request.from.workload);
+    const hop = await this.hop(client, service, port, http, assume);
+    return { outcome: hop.outcome, reason: hop.reason };
+  }
+
+  /** The Service and Service port a request names. */
+  public target(to: string, portNumber: number): { service: ServiceInfo; port: ServicePortInfo } {
+    const [namespace, name] = to.split('/');
+    const service = this.model.services.find((s) => s.namespace === namespace && s.name === name);
+    if (!service || !name) {
+      throw new AccessRequestError(`"${to}" is not a Service in the manifests; name it as namespace/service (known: ${this.model.services.map((s) => `${s.namespace}/${s.name}`).sort().join(', ') || 'none'}).`);
+    }
+    const port = service.ports.find((p) => p.port === portNumber);
+    if (!port) throw new AccessRequestError(`Service ${to} has no port ${portNumber} (ports: ${service.ports.map((p) => p.port).join(', ')}).`);
+    return { service, port };
+  }
+
+  /** A workload by `namespace/name`, as a client: its identity if it has a sidecar. */
+  public meshClient(ref: string): Client {
+    const [namespace, name] = ref.split('/');
+    const workload = this.model.workloads.find((w) => w.namespace === namespace && w.name === name);
+    if (!workload) {
+      throw new AccessRequestError(`"${ref}" is not a workload in the manifests; name a Deployment as namespace/name (known: ${this.model.workloads.map((w) => `${w.namespace}/${w.name}`).sort().join(', ') || 'none'}).`);
+    }
+    return workload.sidecar === true
+      ? { kind: 'mesh', label: ref, namespace: workload.namespace, serviceAccount: workload.serviceAccount }
+      : { kind: 'plain', label: `${ref} (no sidecar)` };
+  }
+
+  /** The ingress gateway as a client of the mesh. */
+  public gatewayClient(): Client {
+    const { namespace, serviceAccount } = this.ingressGateway;
+    return { kind: 'mesh', label: `ingress gateway ${namespace}/${serviceAccount}`, namespace, serviceAccount };
+  }
+
+  /**
+   * The ingress path: routed by a Gateway and VirtualService, then the gateway's own JWT and
+   * policies (the external client speaks plaintext or TLS to it, never mTLS), then the hop from
+   * the gateway's identity to the service. The result carries what the service's app receives.
+   */
+  public async ingressHop(service: ServiceInfo, port: ServicePortInfo, request: HttpRequest, assume = false): Promise<HopResult> {
+    const route = routeThroughIngress(this.model, this.ingressGateway.labels, service, port, request.method, request.path);
+    if (!route.routed) return { outcome: 'no-route', reason: route.reason, appHeaders: {} };
+    const atGateway: HttpRequest = { ...request, host: route.host };
+    const gateway = this.gatewayTarget(route.gatewayPort);
+    const jwt = await this.jwtStage(gateway, atGateway, assume);
+    const atGate = this.authorize(gateway, undefined, 'from outside', atGateway, jwt);
+    if (atGate.outcome !== 'allow') return { ...atGate, reason: `at the ingress gateway: ${atGate.reason}` };
+    const hop = await this.hop(this.gatewayClient(), service, port, { ...atGateway, headers: atGate.appHeaders }, assume);
+    return { ...hop, reason: `${route.reason}; ${hop.reason}` };
+  }
+
+  /** The gateway's pods as a target, for policy selection (they are rarely in the manifests). */
+  private gatewayTarget(gatewayPort: number): Target {
+    const { namespace, serviceAccount, labels } = this.ingressGateway;
+    const workload: Workload = {
+      object: { apiVersion: 'apps/v1', kind: 'Deployment', name: serviceAccount, namespace, labels, annotations: {}, spec: {}, raw: {} },
+      namespace, name: serviceAccount, podLabels: labels, podAnnotations: {}, serviceAccount,
+      containerPorts: [], runAsUsers: [], hostNetwork: false, sidecar: true,
+    };
+    return this.prepare(workload, gatewayPort, true, `ingress gateway ${namespace}/${serviceAccount}`);
+  }
+
+  /** One hop: `client` calls `service:port`; every workload behind it is asked, the first refusal reported. */
+  public async hop(client: Client, service: ServiceInfo, port: ServicePortInfo, request: HttpRequest, assumeValidToken = false): Promise<HopResult> {
+    const targets = this.targetsOf(service, port);
+    if (targets.length === 0) return { outcome: 'no-route', reason: noEndpoints(service), appHeaders: {} };
+    const results: HopResult[] = [];
+    for (const target of targets) {
+      const transport = this.transport(client, target);
+      if ('result' in transport) {
+        results.push(transport.result);
+        continue;
+      }
+      results.push(this.authorize(target, transport.peer, transport.text, request, await this.jwtStage(target, request, assumeValidToken)));
+    }
+    // Endpoints that disagree: report the first that does not allow, so nothing looks more open than it is.
+    return results.find((r) => r.outcome !== 'allow') ?? results[0]!;
+  }
+
+  /** The workloads behind a Service port, with everything about them that no request changes. */
+  public targetsOf(service: ServiceInfo, port: ServicePortInfo): Target[] {
+    const key = `${service.namespace}/${service.name}:${port.port}`;
+    let targets = this.targets.get(key);
+    if (!targets) {
+      targets = this.model.workloadsOf(service).sort((a, b) => a.name.localeCompare(b.name)).map((workload) => {
+        const containerPort = this.model.targetPort(port, workload) ?? port.port;
+        const http = port.protocolClass === 'http' || port.protocolClass === 'unknown';
+        return { ...this.prepare(workload, containerPort, http, `${workload.namespace}/${workload.name}:${containerPort}`), service, servicePort: port };
+      });
+      this.targets.set(key, targets);
+    }
+    return targets;
+  }
+
+  private prepare(workload: Workload, containerPort: number, http: boolean, where: string): Target {
+    const policies = this.model.authorizationPoliciesFor(workload).map((policy) => ({
+      action: actionOf(policy),
+      label: `ns[${policy.namespace}]-policy[${policy.name}]`,
+      rules: rulesOf(policy),
+      ctx: { localTrustDomains: this.model.localTrustDomains, policyNamespace: policy.namespace ?? 'default' },
+    }));
+    return {
+      workload, containerPort, http, where,
+      mode: workload.sidecar === true ? this.model.effectiveMtls(workload, containerPort) : undefined,
+      deny: policies.filter((p) => p.action === 'DENY'),
+      allow: policies.filter((p) => p.action === 'ALLOW'),
+      custom: policies.filter((p) => p.action === 'CUSTOM').map((p) => p.label),
+      jwtRules: jwtRulesOf(this.model.requestAuthenticationsFor(workload)),
+    };
+  }
+
+  /** Steps 1–3: what the client sends and whether the server's mTLS mode accepts it. */
+  public transport(client: Client, target: Target): { result: HopResult } | { peer: RequestFacts['peer']; text: string } {
+    const { workload, where } = target;
+    const fail = (outcome: Outcome, reason: string) => ({ result: { outcome, reason: `${where}: ${reason}`, workload: where, appHeaders: {} } });
+    const service = target.service!;
+    const tls = client.kind === 'mesh' ? this.destinationRuleTls(client.namespace, service, target.servicePort!.port) : undefined;
+    const serverInjected = workload.sidecar === true;
+    let mtls: boolean;
+    let text: string;
+    if (client.kind === 'plain') {
+      mtls = false; text = `plaintext from ${client.label}`;
+    } else if (tls) {
+      mtls = tls.mode === 'ISTIO_MUTUAL';
+      text = `DestinationRule ${tls.source} sets tls.mode ${tls.mode}`;
+    } else {
+      // Auto mTLS (ISTIO §2.4): plaintext if the service's namespace or mesh mode is DISABLE, else
+      // mTLS iff the pod is injected and its own mode for the container port is not DISABLE.
+      mtls = this.model.namespaceMtls(service.namespace).mode !== 'DISABLE' && serverInjected && target.mode?.mode !== 'DISABLE';
+      text = mtls ? `auto mTLS from ${client.label}` : `plaintext from ${client.label} (auto mTLS)`;
+    }
+    if (!serverInjected) {
+      if (tls?.mode === 'ISTIO_MUTUAL') return fail('reset', `${text}, but the pod has no sidecar to terminate it (503 at the client)`);
+      const unknown = workload.sidecar === undefined ? ` (namespace ${workload.namespace} is not in the manifests: assumed not injected)` : '';
+      return { result: { outcome: 'allow', reason: `${where}: no sidecar${unknown}, so Istio enforces nothing (${text})`, workload: where, appHeaders: {} } };
+    }
+    const mode = target.mode!;
+    const decided = mode.decidedBy ? `PeerAuthentication ${mode.decidedBy.namespace}/${mode.decidedBy.name}` : 'the default';
+    if (mode.mode === 'STRICT' && !mtls) return fail('reset', `${text} against mTLS STRICT (${decided}): the connection is reset`);
+    if (mode.mode === 'DISABLE' && mtls) return fail('reset', `${text} against mTLS DISABLE (${decided}): the handshake fails (503 at the client)`);
+    const peer = mtls && client.kind === 'mesh' ? { trustDomain: this.model.trustDomain, namespace: client.namespace, serviceAccount: client.serviceAccount } : undefined;
+    return { peer, text };
+  }
+
+  /** Step 5, the JWT stage, which depends on the token and the target only (never on the client). */
+  public async jwtStage(target: Target, request: HttpRequest, assumeValidToken = false): Promise<JwtVerdict | undefined> {
+    const preflight = request.method === 'OPTIONS' && request.headers.origin !== undefined && request.headers['access-control-request-method'] !== undefined;
+    if (!target.http || target.jwtRules.length === 0 || preflight) return undefined;
+    if (assumeValidToken) return symbolicValidToken(target);
+    return this.jwt.evaluate({ headers: request.headers, path: request.path }, target.jwtRules);
+  }
+
+  /** Steps 5–6 once the JWT verdict is known: 401/403 from the token, then CUSTOM, DENY, ALLOW. Synchronous. */
+  public authorize(target: Target, peer: RequestFacts['peer'], transport: string, request: HttpRequest, jwt: JwtVerdict | undefined): HopResult {
+    const { where, http } = target;
+    const fail = (outcome: Outcome, reason: string): HopResult => ({ outcome, reason: `${where}: ${reason}`, workload: where, appHeaders: {} });
+    if (jwt?.kind === 'rejected') return fail(jwt.status === 401 ? 'deny-401' : 'deny-403', jwt.reason);
+    let token: RequestFacts['token'];
+    let appHeaders = request.headers;
+    if (jwt?.kind === 'valid') {
+      const slash = jwt.principal.lastIndexOf('/');
+      token = { issuer: jwt.principal.slice(0, slash), subject: jwt.principal.slice(slash + 1), claims: jwt.claims };
+      // Envoy removes the header it validated unless forwardOriginalToken (ISTIO §3.3).
+      if (!jwt.forwarded) appHeaders = Object.fromEntries(Object.entries(appHeaders).filter(([k]) => k !== 'authorization'));
+    }
+    const facts: RequestFacts = {
+      http, ...(peer ? { peer } : {}), ...(token ? { token } : {}),
+      method: request.method, path: request.path.split('?')[0]!, host: request.host, headers: request.headers, port: target.containerPort,
+      ...(peer ? { sni: `outbound_.${target.containerPort}_._.${request.host.split(':')[0]}` } : {}),
+    };
+    const matching = (policies: readonly PreparedPolicy[]) => {
+      for (const policy of policies) {
+        const rule = policy.rules.find((r) => ruleMatches(r, policy.action, facts, policy.ctx));
+        if (rule) return `${policy.label}-rule[${rule.index}]`;
+      }
+      return undefined;
+    };
+    const denied = http ? 'deny-403' : 'reset';
+    const verb = http ? 'denied (403)' : 'closed by policy';
+    const note = target.custom.length > 0 ? ` (CUSTOM policies ${target.custom.join(', ')} not simulated: assumed to allow)` : '';
+    const deny = matching(target.deny);
+    if (deny) return fail(denied, `${verb} by ${deny} (${transport})`);
+    if (target.allow.length === 0) return { outcome: 'allow', reason: `${where}: no ALLOW policy applies (${transport})${note}`, workload: where, appHeaders };
+    const allow = matching(target.allow);
+    if (allow) return { outcome: 'allow', reason: `${where}: allowed by ${allow} (${transport})${note}`, workload: where, appHeaders };
+    const identity = peer ? `peer ${peer.trustDomain}/ns/${peer.namespace}/sa/${peer.serviceAccount}` : 'no peer identity';
+    const user = token ? `request principal ${token.issuer}/${token.subject}` : 'no request principal';
+    return fail(denied, `${verb}: no rule of ${target.allow.map((p) => p.label).join(', ')} matches (${transport}; ${identity}; ${user})${note}`);
+  }
+
+  /** The DestinationRule TLS mode a client in `namespace` uses for the service (ISTIO §2.4), if any. */
+  private destinationRuleTls(clientNamespace: string, service: ServiceInfo, servicePort: number): { mode: string; source: string } | undefined {
+    const fqdn = `${service.name}.${service.namespace}.svc.cluster.local`;
+    const rulesIn = (ns: string) => this.model.ofKind('DestinationRule').filter((dr) => dr.namespace === ns && hostCovers(str(dr.spec.host) ?? '', dr.namespace ?? ns, fqdn));
+    const order = [clientNamespace, service.namespace, this.model.rootNamespace];
+    for (const ns of [...new Set(order)]) {
+      const candidates = rulesIn(ns).sort((a, b) => specificity(str(b.spec.host) ?? '') - specificity(str(a.spec.host) ?? ''));
+      const dr = candidates[0];
+      if (!dr) continue;
+      const policy = rec(dr.spec.trafficPolicy);
+      const portLevel = recs(policy?.portLevelSettings).find((p) => Number(rec(p.port)?.number) === servicePort);
+      const mode = str(rec(portLevel?.tls)?.mode) ?? str(rec(policy?.tls)?.mode);
+      return mode ? { mode, source: `${dr.namespace}/${dr.name}` } : undefined;
+    }
+    return undefined;
+  }
+}
+
+/** A valid token's verdict for the target, without a signature (see the module doc). */
+export function symbolicValidToken(target: Target): JwtVerdict | undefined {
+  const rule = target.jwtRules[0];
+  if (!rule) return undefined;
+  const claims: Record<string, unknown> = { iss: rule.issuer, sub: 'matrix-user' };
+  if (rule.audiences.length > 0) claims.aud = [...rule.audiences];
+  for (const policy of target.allow) {
+    for (const rule_ of policy.rules) {
+      for (const w of rule_.when) {
+        const key = /^request\.auth\.claims((\[[^\]]+\])+)$/.exec(String(w.key));
+        const value = strs(w.values)[0];
+        if (!key || value === undefined || value.includes('*')) continue;
+        const path = [...key[1]!.matchAll(/\[([^\]]+)\]/g)].map((m) => m[1]!);
+        let node = claims;
+        for (const segment of path.slice(0, -1)) node = (node[segment] ??= {}) as Record<string, unknown>;
+        node[path[path.length - 1]!] = [value];
+      }
+    }
+  }
+  return { kind: 'valid', principal: `${rule.issuer}/matrix-user`, claims: claims as JWTPayload, forwarded: rule.forwardOriginalToken, reason: 'valid token (symbolic)' };
+}
+
+function noEndpoints(service: ServiceInfo): string {
+  return `Service ${service.namespace}/${service.name} selects no workload (503 no healthy upstream)`;
+}
+
+function hostCovers(host: string, drNamespace: string, fqdn: string): boolean {
+  if (host === '*' || host === '*.local' || host === '*.cluster.local') return true;
+  const full = host.includes('.') ? host : `${host}.${drNamespace}.svc.cluster.local`;
+  if (full.startsWith('*.')) return fqdn.endsWith(full.slice(1));
+  return full === fqdn || `${full}.svc.cluster.local` === fqdn;
+}
+
+function specificity(host: string): number {
+  return host.startsWith('*') ? host.length - 100 : host.length;
+}

@@ -1,0 +1,169 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { tokenJourney } from '../analysis/access/chain.js';
+import { accessMatrix } from '../analysis/access/matrix.js';
+import { diffMatrices, formatChain, formatDiff, formatMatrix, MatrixFormat } from '../analysis/access/report.js';
+import { AccessRequest, AccessRequestError, AccessSimulator, SimulatorOptions } from '../analysis/access/simulator.js';
+import { AnalysisInputError, loadPaths } from '../analysis/load.js';
+import { MeshModel } from '../analysis/model.js';
+
+export const ACCESS_USAGE = `  zt-mesh access check --manifests <file-or-dir>... --request <json-or-file> [--jwks <uri>=<file>]...
+      Simulates one request and prints {"outcome": ..., "reason": ...}. The request is
+      {"from": {"workload": "ns/name"} | {"outside": true} | {"ingress": true}, "to": "ns/service",
+       "port": 8000, "method": "GET", "path": "/x", "headers": {}, "token": "<compact JWT>"}.
+  zt-mesh access matrix --manifests <file-or-dir>... [--format text|markdown|json]
+      Every workload, an outside client and the ingress gateway against every Service port.
+  zt-mesh access diff <old-dir> <new-dir> [--format text|markdown|json]
+      The access edges gained and lost between two sets of manifests (exit 0 either way).
+  zt-mesh access chain --manifests <file-or-dir>... --port <n> [--path /p] [--token <jwt> | --assume-valid-token]
+                       <ns/service> <ns/service>...
+      The end-user token's journey: ingress to the first service, then each to the next.
+  Common: [--root-namespace istio-system] [--trust-domain cluster.local] [--ingress-gateway <ns>/<service-account>]
+      A JWKS URI without a --jwks mapping behaves like an unreachable JWKS (every token 401).
+`;
+
+const COMMON = {
+  manifests: { type: 'string', multiple: true },
+  jwks: { type: 'string', multiple: true },
+  'root-namespace': { type: 'string' },
+  'trust-domain': { type: 'string' },
+  'ingress-gateway': { type: 'string' },
+  format: { type: 'string' },
+} as const;
+
+type Values = { [K in keyof typeof COMMON]?: (typeof COMMON)[K] extends { multiple: true } ? string[] : string };
+
+/** Runs `zt-mesh access <verb> ...`; returns the exit status. Usage errors throw `AccessRequestError`. */
+export async function access(args: readonly string[]): Promise<number> {
+  const [verb, ...rest] = args;
+  switch (verb) {
+    case 'check': return check(rest);
+    case 'matrix': return matrix(rest);
+    case 'diff': return diff(rest);
+    case 'chain': return chain(rest);
+    default:
+      throw new AccessRequestError(`unknown access command "${verb ?? ''}"; use check, matrix, diff or chain.`);
+  }
+}
+
+function parse<T extends Record<string, { type: 'string' | 'boolean'; multiple?: boolean }>>(args: readonly string[], extra: T) {
+  try {
+    return parseArgs({ args: [...args], options: { ...COMMON, ...extra }, allowPositionals: true, strict: true });
+  } catch (error) {
+    throw new AccessRequestError((error as Error).message);
+  }
+}
+
+function simulatorFor(paths: readonly string[], values: Values): AccessSimulator {
+  if (paths.length === 0) throw new AccessRequestError('give the manifests to simulate with --manifests <file-or-dir>.');
+  let loaded;
+  try {
+    loaded = loadPaths(paths);
+  } catch (error) {
+    if (error instanceof AnalysisInputError) throw new AccessRequestError(error.message);
+    throw error;
+  }
+  for (const finding of loaded.findings) process.stderr.write(`zt-mesh access: ${finding.code} ${finding.message} (skipped)\n`);
+  const model = new MeshModel(loaded.objects, {
+    ...(values['root-namespace'] ? { rootNamespace: values['root-namespace'] } : {}),
+    ...(values['trust-domain'] ? { trustDomain: values['trust-domain'] } : {}),
+  });
+  const options: { -readonly [K in keyof SimulatorOptions]: SimulatorOptions[K] } = { jwks: jwksMappings(values.jwks ?? []) };
+  if (values['ingress-gateway']) {
+    const [namespace, serviceAccount] = values['ingress-gateway'].split('/');
+    if (!namespace || !serviceAccount) throw new AccessRequestError(`--ingress-gateway "${values['ingress-gateway']}" must be <namespace>/<service-account>.`);
+    options.ingressGateway = { namespace, serviceAccount, labels: { istio: 'ingressgateway', app: serviceAccount } };
+  }
+  return new AccessSimulator(model, options);
+}
+
+function jwksMappings(mappings: readonly string[]): Record<string, string> {
+  const jwks: Record<string, string> = {};
+  for (const mapping of mappings) {
+    const at = mapping.lastIndexOf('=');
+    const uri = mapping.slice(0, at);
+    const file = mapping.slice(at + 1);
+    if (at <= 0 || !file) throw new AccessRequestError(`--jwks "${mapping}" must be <uri>=<file>.`);
+    if (!existsSync(file)) throw new AccessRequestError(`--jwks ${uri}: ${file}: no such file.`);
+    jwks[uri] = readFileSync(file, 'utf8');
+  }
+  return jwks;
+}
+
+function formatOf(value: string | undefined, fallback: MatrixFormat): MatrixFormat {
+  const format = value ?? fallback;
+  if (format !== 'text' && format !== 'markdown' && format !== 'json') throw new AccessRequestError(`--format "${format}": use text, markdown or json.`);
+  return format;
+}
+
+/** Parses and checks a request given as JSON text or as a file holding it. */
+export function parseRequest(input: string): AccessRequest {
+  const text = input.trim().startsWith('{') ? input : (existsSync(input) ? readFileSync(input, 'utf8') : undefined);
+  if (text === undefined) throw new AccessRequestError(`--request: "${input}" is neither JSON nor a file.`);
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new AccessRequestError(`--request is not valid JSON: ${(error as Error).message}`);
+  }
+  const r = value as Record<string, unknown>;
+  const from = r?.from as Record<string, unknown> | undefined;
+  const fromOk = from !== null && typeof from === 'object'
+    && ((typeof from.workload === 'string' && Object.keys(from).length === 1) || (from.outside === true && Object.keys(from).length === 1) || (from.ingress === true && Object.keys(from).length === 1));
+  if (!fromOk) throw new AccessRequestError('request.from must be {"workload": "ns/name"}, {"outside": true} or {"ingress": true}.');
+  if (typeof r.to !== 'string' || !/^[^/]+\/[^/]+$/.test(r.to)) throw new AccessRequestError('request.to must be "namespace/service".');
+  if (!Number.isInteger(r.port)) throw new AccessRequestError('request.port must be the Service port, a number.');
+  for (const field of ['method', 'path', 'token'] as const) {
+    if (r[field] !== undefined && typeof r[field] !== 'string') throw new AccessRequestError(`request.${field} must be a string.`);
+  }
+  if (r.headers !== undefined && (typeof r.headers !== 'object' || r.headers === null || Object.values(r.headers).some((v) => typeof v !== 'string'))) {
+    throw new AccessRequestError('request.headers must be an object of strings.');
+  }
+  const known = ['from', 'to', 'port', 'method', 'path', 'headers', 'token'];
+  const unknown = Object.keys(r).filter((k) => !known.includes(k));
+  if (unknown.length > 0) throw new AccessRequestError(`request has unknown field(s) ${unknown.join(', ')}; use ${known.join(', ')}.`);
+  return value as AccessRequest;
+}
+
+async function check(args: readonly string[]): Promise<number> {
+  const { values, positionals } = parse(args, { request: { type: 'string' } });
+  if (!values.request) throw new AccessRequestError('give the request with --request <json-or-file>.');
+  const request = parseRequest(values.request);
+  const simulator = simulatorFor([...(values.manifests ?? []), ...positionals], values);
+  const verdict = await simulator.check(request);
+  process.stdout.write(`${JSON.stringify({ outcome: verdict.outcome, reason: verdict.reason })}\n`);
+  return 0;
+}
+
+async function matrix(args: readonly string[]): Promise<number> {
+  const { values, positionals } = parse(args, {});
+  const format = formatOf(values.format, 'text');
+  const simulator = simulatorFor([...(values.manifests ?? []), ...positionals], values);
+  process.stdout.write(formatMatrix(await accessMatrix(simulator), format));
+  return 0;
+}
+
+async function diff(args: readonly string[]): Promise<number> {
+  const { values, positionals } = parse(args, {});
+  if (positionals.length !== 2) throw new AccessRequestError('give exactly two manifest sets: zt-mesh access diff <old-dir> <new-dir>.');
+  const format = formatOf(values.format, 'text');
+  const [before, after] = await Promise.all(positionals.map((dir) => accessMatrix(simulatorFor([dir], values))));
+  process.stdout.write(formatDiff(diffMatrices(before!, after!), format));
+  return 0;
+}
+
+async function chain(args: readonly string[]): Promise<number> {
+  const { values, positionals } = parse(args, {
+    port: { type: 'string' }, path: { type: 'string' }, method: { type: 'string' }, token: { type: 'string' }, 'assume-valid-token': { type: 'boolean' },
+  });
+  if (!values.port || !/^\d+$/.test(values.port)) throw new AccessRequestError('give the Service port with --port <number>.');
+  if (values.token && values['assume-valid-token']) throw new AccessRequestError('give --token or --assume-valid-token, not both.');
+  const simulator = simulatorFor(values.manifests ?? [], values);
+  const steps = await tokenJourney(simulator, {
+    services: positionals, port: Number(values.port),
+    ...(values.path ? { path: values.path } : {}), ...(values.method ? { method: values.method } : {}),
+    ...(values.token ? { token: values.token } : {}), ...(values['assume-valid-token'] ? { assumeValidToken: true } : {}),
+  });
+  process.stdout.write(formatChain(steps, formatOf(values.format, 'text')));
+  return 0;
+}

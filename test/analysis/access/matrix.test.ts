@@ -1,0 +1,125 @@
+import { App } from 'cdk8s';
+import fc from 'fast-check';
+import { Mesh, MeshWorkload, MtlsMode, ServicePort, ZeroTrustNamespace } from '../../../constructs/index.js';
+import { ENVIRONMENTS } from '../../../infra/environment.js';
+import { synthesizeEnvironment } from '../../../infra/synth.js';
+import type { Manifest } from '../../../manifests/index.js';
+import { tokenJourney } from '../../../analysis/access/chain.js';
+import { accessMatrix, MatrixCell } from '../../../analysis/access/matrix.js';
+import { diffMatrices, formatDiff, formatMatrix } from '../../../analysis/access/report.js';
+import { AccessSimulator } from '../../../analysis/access/simulator.js';
+import { MeshModel } from '../../../analysis/model.js';
+
+const simulatorOf = (manifests: readonly Manifest[]) => new AccessSimulator(new MeshModel(manifests.map((manifest) => ({ manifest }))));
+const allowed = (cells: readonly MatrixCell[]) => cells.filter((c) => c.outcome === 'allow')
+  .map((c) => `${c.from} -> ${c.to}:${c.port}${c.token ? ` [${c.token}]` : ''}`).sort();
+
+describe('access matrix of the reference mesh', () => {
+  test('prod: exactly the declared chain (gateway → a → c → b with a valid token, b → MySQL)', async () => {
+    expect(allowed(await accessMatrix(simulatorOf(synthesizeEnvironment(ENVIRONMENTS.prod!).manifests)))).toEqual([
+      'ingress -> products/service-a:8000 [valid]',
+      'products/service-a -> products/service-c:8000 [valid]',
+      'products/service-b -> products/mysql:3306',
+      'products/service-c -> products/service-b:8000 [valid]',
+    ]);
+  });
+
+  test('dev adds the demos: sleep → jwt httpbin with a token; mTLS demos by mode; nothing into products', async () => {
+    const cells = await accessMatrix(simulatorOf(synthesizeEnvironment(ENVIRONMENTS.dev!).manifests));
+    const granted = allowed(cells);
+    expect(granted).toEqual(expect.arrayContaining([
+      'sleep/sleep -> jwt/httpbin:8000 [valid]',
+      'sleep/sleep -> mtls-strict/httpbin:8000',
+      'outside -> mtls-permissive/httpbin:8000',
+      'outside -> mtls-disable/httpbin:8000',
+    ]));
+    expect(granted).not.toContain('outside -> mtls-strict/httpbin:8000');
+    expect(granted.filter((g) => g.includes('-> products/'))).toEqual([
+      'ingress -> products/service-a:8000 [valid]',
+      'products/service-a -> products/service-c:8000 [valid]',
+      'products/service-b -> products/mysql:3306',
+      'products/service-c -> products/service-b:8000 [valid]',
+    ]);
+    const invalid = cells.find((c) => c.from === 'sleep/sleep' && c.to === 'jwt/httpbin' && c.token === 'invalid')!;
+    expect(invalid.outcome).toBe('deny-401');
+    expect(formatMatrix(cells, 'markdown')).toMatch(/^\| from \| .*jwt\/httpbin:8000 \(none token\)/);
+  });
+
+  test('diff: removing a grant shows the lost edge, adding an open one the gained edges', async () => {
+    const before = synthesizeEnvironment(ENVIRONMENTS.prod!).manifests;
+    const withoutMysqlGrant = before.filter((m) => !(m.kind === 'AuthorizationPolicy' && m.metadata.name === 'mysql'));
+    const openC = before.map((m) => (m.kind === 'AuthorizationPolicy' && m.metadata.name === 'service-c'
+      ? { ...m, spec: { ...(m.spec as object), rules: [{}] } } : m));
+    const base = await accessMatrix(simulatorOf(before));
+    const lost = diffMatrices(base, await accessMatrix(simulatorOf(withoutMysqlGrant)));
+    expect(lost.gained).toEqual([]);
+    expect(lost.lost.map((c) => `${c.from} -> ${c.to}:${c.port}`)).toEqual(['products/service-b -> products/mysql:3306']);
+    expect(lost.lost[0]!.after).toBe('reset');
+    const gained = diffMatrices(base, await accessMatrix(simulatorOf(openC)));
+    expect(gained.lost).toEqual([]);
+    expect(gained.gained.map((c) => `${c.from} [${c.token}]`)).toEqual(expect.arrayContaining(['products/service-b [none]', 'products/mysql [none]', 'products/service-a [none]']));
+    expect(formatDiff(gained, 'markdown')).toMatch(/^### Access changes: \d+ gained, 0 lost/);
+    expect(formatDiff(diffMatrices(base, base), 'markdown')).toMatch(/No access changes/);
+  });
+});
+
+describe('token journey', () => {
+  test('ingress → a → c → b: a and c forward the token, b strips it', async () => {
+    const steps = await tokenJourney(simulatorOf(synthesizeEnvironment(ENVIRONMENTS.staging!).manifests), {
+      services: ['products/service-a', 'products/service-c', 'products/service-b'], port: 8000, path: '/products', assumeValidToken: true,
+    });
+    expect(steps.map((s) => [s.from, s.to, s.outcome, s.tokenArrived, s.tokenForwarded])).toEqual([
+      ['ingress', 'products/service-a', 'allow', true, true],
+      ['products/service-a', 'products/service-c', 'allow', true, true],
+      ['products/service-c', 'products/service-b', 'allow', true, false],
+    ]);
+  });
+
+  test('without forwardOriginalToken on a, the token is stripped there and c answers 403', async () => {
+    const manifests = synthesizeEnvironment(ENVIRONMENTS.staging!).manifests.map((m) => (m.kind === 'RequestAuthentication' && m.metadata.name === 'service-a'
+      ? { ...m, spec: { ...(m.spec as object), jwtRules: (m.spec as { jwtRules: object[] }).jwtRules.map((r) => ({ ...r, forwardOriginalToken: false })) } } : m));
+    const steps = await tokenJourney(simulatorOf(manifests), {
+      services: ['products/service-a', 'products/service-c', 'products/service-b'], port: 8000, path: '/products', assumeValidToken: true,
+    });
+    expect(steps.map((s) => [s.to, s.outcome, s.tokenArrived, s.tokenForwarded])).toEqual([
+      ['products/service-a', 'allow', true, false],
+      ['products/service-c', 'deny-403', false, false],
+    ]);
+  });
+});
+
+describe('property: the matrix allows exactly the declared grants', () => {
+  interface Spec { readonly namespaces: number; readonly workloads: readonly number[]; readonly grants: readonly [number, number][]; readonly tcp: readonly boolean[] }
+  const spec = fc.record({
+    namespaces: fc.integer({ min: 1, max: 3 }),
+    workloads: fc.array(fc.integer({ min: 0, max: 2 }), { minLength: 2, maxLength: 6 }),
+    grants: fc.array(fc.tuple(fc.nat(), fc.nat()), { maxLength: 8 }),
+    tcp: fc.array(fc.boolean(), { minLength: 6, maxLength: 6 }),
+  });
+
+  function build(s: Spec): { manifests: Manifest[]; declared: Set<string> } {
+    const app = new App();
+    const mesh = new Mesh(app, 'prop', { stage: 'dev', mtls: MtlsMode.STRICT });
+    const namespaces = Array.from({ length: s.namespaces }, (_, i) => new ZeroTrustNamespace(mesh, `ns${i}`));
+    const workloads = s.workloads.map((nsIndex, i) => new MeshWorkload(namespaces[nsIndex % s.namespaces]!, `w${i}`, {
+      image: 'example/app:1.0', ports: [s.tcp[i] ? ServicePort.tcp(5000 + i, { suffix: 'db' }) : ServicePort.http(8000, { targetPort: 8080 })],
+    }));
+    const declared = new Set<string>();
+    for (const [from, to] of s.grants) {
+      const caller = workloads[from % workloads.length]!;
+      const callee = workloads[to % workloads.length]!;
+      const port = callee.ports[0]!.port;
+      callee.allowFrom(caller, s.tcp[to % workloads.length] ? {} : { methods: ['GET'], paths: ['/items/*'] });
+      declared.add(`${caller.namespace.name}/${caller.name} -> ${callee.namespace.name}/${callee.name}:${port}`);
+    }
+    return { manifests: mesh.toJson() as Manifest[], declared };
+  }
+
+  test('random small meshes: nothing undeclared is reachable, every declared grant is', async () => {
+    await fc.assert(fc.asyncProperty(spec, async (s) => {
+      const { manifests, declared } = build(s);
+      const granted = allowed(await accessMatrix(simulatorOf(manifests)));
+      expect(granted).toEqual([...declared].sort());
+    }), { numRuns: 40 });
+  });
+});

@@ -1,0 +1,103 @@
+import { JwtIssuer } from '../../../constructs/index.js';
+import { ENVIRONMENTS } from '../../../infra/environment.js';
+import { synthesizeEnvironment } from '../../../infra/synth.js';
+import { AccessRequest, AccessSimulator, Outcome } from '../../../analysis/access/simulator.js';
+import { MeshModel } from '../../../analysis/model.js';
+import { testIssuer, TestIssuer } from './tokens.js';
+
+/**
+ * Every row of SCENARIOS.md, evaluated by the simulator on the manifests synth writes for each
+ * environment, with tokens signed by keys this test makes (their JWKS is handed to the simulator
+ * under the JWKS URI the manifests name).
+ */
+
+type TokenKind = 'none' | 'valid' | 'invalid' | 'foreign' | 'expired';
+interface Row {
+  readonly id: string;
+  readonly from: AccessRequest['from'];
+  readonly to: string;
+  readonly port: number;
+  readonly path?: string;
+  readonly token?: TokenKind;
+  readonly demo?: boolean;
+  readonly outcome: Outcome | ((env: string) => Outcome);
+}
+
+const sleep = { workload: 'sleep/sleep' };
+const a = { workload: 'products/service-a' };
+const b = { workload: 'products/service-b' };
+const c = { workload: 'products/service-c' };
+const rows: Row[] = [
+  { id: 'D1', demo: true, from: sleep, to: 'jwt/httpbin', port: 8000, path: '/status/200', token: 'none', outcome: 'deny-403' },
+  { id: 'D2', demo: true, from: sleep, to: 'jwt/httpbin', port: 8000, path: '/status/200', token: 'invalid', outcome: 'deny-401' },
+  { id: 'D3', demo: true, from: sleep, to: 'jwt/httpbin', port: 8000, path: '/status/200', token: 'valid', outcome: 'allow' },
+  { id: 'D4', demo: true, from: sleep, to: 'mtls-strict/httpbin', port: 8000, path: '/status/200', outcome: 'allow' },
+  { id: 'D5', demo: true, from: sleep, to: 'mtls-permissive/httpbin', port: 8000, path: '/status/200', outcome: 'allow' },
+  { id: 'D6', demo: true, from: sleep, to: 'mtls-disable/httpbin', port: 8000, path: '/status/200', outcome: 'allow' },
+  { id: 'D7', demo: true, from: { outside: true }, to: 'mtls-strict/httpbin', port: 8000, path: '/status/200', outcome: 'reset' },
+  { id: 'D8', demo: true, from: { outside: true }, to: 'mtls-permissive/httpbin', port: 8000, path: '/status/200', outcome: 'allow' },
+  { id: 'D9', demo: true, from: { outside: true }, to: 'mtls-disable/httpbin', port: 8000, path: '/status/200', outcome: 'allow' },
+  { id: 'P1', from: { ingress: true }, to: 'products/service-a', port: 8000, token: 'valid', outcome: 'allow' },
+  { id: 'P2', from: { ingress: true }, to: 'products/service-a', port: 8000, token: 'none', outcome: 'deny-403' },
+  { id: 'P3', from: { ingress: true }, to: 'products/service-a', port: 8000, token: 'invalid', outcome: 'deny-401' },
+  { id: 'P4', from: { ingress: true }, to: 'products/service-a', port: 8000, token: 'foreign', outcome: 'deny-401' },
+  { id: 'P5', from: { ingress: true }, to: 'products/service-a', port: 8000, token: 'expired', outcome: 'deny-401' },
+  { id: 'P6', from: a, to: 'products/service-c', port: 8000, token: 'valid', outcome: 'allow' },
+  { id: 'P7', from: c, to: 'products/service-b', port: 8000, token: 'valid', outcome: 'allow' },
+  { id: 'P8', from: c, to: 'products/service-b', port: 8000, token: 'none', outcome: 'deny-403' },
+  { id: 'P9', from: a, to: 'products/service-b', port: 8000, token: 'valid', outcome: 'deny-403' },
+  { id: 'P10', demo: true, from: sleep, to: 'products/service-c', port: 8000, token: 'valid', outcome: 'deny-403' },
+  { id: 'P11', from: b, to: 'products/mysql', port: 3306, outcome: 'allow' },
+  { id: 'P12', from: a, to: 'products/mysql', port: 3306, outcome: 'reset' },
+  { id: 'P13', from: { outside: true }, to: 'products/service-c', port: 8000, token: 'valid', outcome: (env) => (ENVIRONMENTS[env]!.mtls === 'STRICT' ? 'reset' : 'deny-403') },
+  { id: 'P14', from: { ingress: true }, to: 'products/service-c', port: 8000, token: 'valid', outcome: 'no-route' },
+];
+
+const ISSUERS = Object.fromEntries(Object.values(ENVIRONMENTS).map((env) => [env.name, JwtIssuer.fromConfig(env.issuer)]));
+
+describe.each(Object.keys(ENVIRONMENTS))('SCENARIOS.md on the manifests of %s', (name) => {
+  const env = ENVIRONMENTS[name]!;
+  const synth = synthesizeEnvironment(env);
+  const model = new MeshModel(synth.manifests.map((manifest) => ({ manifest })), { rootNamespace: synth.rootNamespace, trustDomain: env.trustDomain });
+  const issuer = ISSUERS[name]!;
+  const foreignEnv = name === 'prod' ? 'staging' : 'prod';
+  let own: TestIssuer;
+  let foreign: TestIssuer;
+  let simulator: AccessSimulator;
+  const tokens = new Map<TokenKind, string | undefined>();
+
+  beforeAll(async () => {
+    own = await testIssuer(issuer.issuer);
+    foreign = await testIssuer(ISSUERS[foreignEnv]!.issuer, 'foreign-key');
+    // The JWKS URI the manifests name, answered with this test's public key.
+    simulator = new AccessSimulator(model, { jwks: { [issuer.jwksUri!]: own.jwks } });
+    const claims = { sub: 'user-1', groups: [env.demos.requiredGroup] };
+    tokens.set('none', undefined);
+    tokens.set('valid', await own.sign(claims, { audience: issuer.audiences }));
+    tokens.set('invalid', 'invalid.token');
+    tokens.set('foreign', await foreign.sign(claims, { audience: ISSUERS[foreignEnv]!.audiences }));
+    tokens.set('expired', await own.sign(claims, { audience: issuer.audiences, expiresInSeconds: -3600 }));
+  });
+
+  const applicable = rows.filter((row) => !row.demo || env.demos.enabled);
+  test.each(applicable.map((row) => [row.id, row] as const))('%s', async (_id, row) => {
+    const token = tokens.get(row.token ?? 'none');
+    const verdict = await simulator.check({
+      from: row.from, to: row.to, port: row.port, method: 'GET', path: row.path ?? '/products',
+      ...(token !== undefined ? { token } : {}),
+    });
+    const expected = typeof row.outcome === 'function' ? row.outcome(name) : row.outcome;
+    expect({ outcome: verdict.outcome, reason: verdict.reason }).toEqual({ outcome: expected, reason: expect.any(String) });
+    expect(verdict.reason.length).toBeGreaterThan(10);
+    if (process.env.SHOW_REASONS) console.log(`${name} ${row.id} ${verdict.outcome}: ${verdict.reason}`);
+  });
+
+  test('a JWKS URI with no mapping behaves like an unreachable JWKS: every token 401, no token still 403', async () => {
+    const blind = new AccessSimulator(model);
+    const request = { from: { ingress: true } as const, to: 'products/service-a', port: 8000, method: 'GET', path: '/products' };
+    const valid = await blind.check({ ...request, token: tokens.get('valid')! });
+    expect(valid.outcome).toBe('deny-401');
+    expect(valid.reason).toMatch(/unreachable offline/);
+    expect((await blind.check(request)).outcome).toBe('deny-403');
+  });
+});

@@ -1,0 +1,103 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { jest } from '@jest/globals';
+import { main } from '../../cli/main.js';
+import { ENVIRONMENTS } from '../../infra/environment.js';
+import { synthToDirectory } from '../../infra/synth.js';
+import { testIssuer } from '../analysis/access/tokens.js';
+
+const out = mkdtempSync(join(tmpdir(), 'zt-access-'));
+synthToDirectory([ENVIRONMENTS.dev!, ENVIRONMENTS.prod!], out);
+const dev = join(out, 'dev');
+const prod = join(out, 'prod');
+
+/** Runs the CLI in this process and captures what it prints. */
+async function run(...argv: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const outSpy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk) => { stdout += String(chunk); return true; });
+  const errSpy = jest.spyOn(process.stderr, 'write').mockImplementation((chunk) => { stderr += String(chunk); return true; });
+  try {
+    return { status: await main(argv), stdout, stderr };
+  } finally {
+    outSpy.mockRestore();
+    errSpy.mockRestore();
+  }
+}
+
+describe('zt-mesh access check', () => {
+  test('prints the outcome and reason as JSON', async () => {
+    const result = await run('access', 'check', '--manifests', prod, '--request', JSON.stringify({ from: { workload: 'products/service-a' }, to: 'products/mysql', port: 3306 }));
+    expect(result.status).toBe(0);
+    const verdict = JSON.parse(result.stdout);
+    expect(Object.keys(verdict)).toEqual(['outcome', 'reason']);
+    expect(verdict.outcome).toBe('reset');
+    expect(verdict.reason).toMatch(/closed by policy/);
+  });
+
+  test('a request file and a --jwks mapping: a token the test signs is checked for real', async () => {
+    const jwksUri = (readFileSync(join(dev, 'jwt.yaml'), 'utf8').match(/jwksUri: (\S+)/) ?? [])[1]!;
+    const issuer = await testIssuer('testing@secure.istio.io');
+    const jwksFile = join(out, 'jwks.json');
+    writeFileSync(jwksFile, issuer.jwks);
+    const requestFile = join(out, 'request.json');
+    writeFileSync(requestFile, JSON.stringify({
+      from: { workload: 'sleep/sleep' }, to: 'jwt/httpbin', port: 8000, method: 'GET', path: '/status/200',
+      token: await issuer.sign({ sub: 'me', groups: ['group1'] }),
+    }));
+    const allowed = await run('access', 'check', '--manifests', dev, '--request', requestFile, '--jwks', `${jwksUri}=${jwksFile}`);
+    expect(JSON.parse(allowed.stdout).outcome).toBe('allow');
+    const unmapped = await run('access', 'check', '--manifests', dev, '--request', requestFile);
+    expect(JSON.parse(unmapped.stdout)).toMatchObject({ outcome: 'deny-401', reason: expect.stringMatching(/unreachable offline/) });
+  });
+
+  test.each([
+    ['unknown service', ['--request', '{"from":{"outside":true},"to":"products/nope","port":1}'], /"products\/nope" is not a Service/],
+    ['bad source', ['--request', '{"from":{"pod":"x"},"to":"products/mysql","port":3306}'], /request\.from must be/],
+    ['not JSON', ['--request', '{oops'], /not valid JSON/],
+    ['missing request', [], /give the request with --request/],
+    ['unknown option', ['--request', '{}', '--nope'], /Unknown option '--nope'/],
+  ])('%s: one line, exit 2', async (_name, args, message) => {
+    const result = await run('access', 'check', '--manifests', prod, ...args);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(message);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+  });
+});
+
+describe('zt-mesh access matrix, diff, chain', () => {
+  test('matrix --format json is the cells; markdown a table', async () => {
+    const json = await run('access', 'matrix', '--manifests', prod, '--format', 'json');
+    const cells = JSON.parse(json.stdout) as { from: string; to: string; outcome: string }[];
+    expect(cells.filter((c) => c.outcome === 'allow').map((c) => `${c.from}>${c.to}`).sort())
+      .toEqual(['ingress>products/service-a', 'products/service-a>products/service-c', 'products/service-b>products/mysql', 'products/service-c>products/service-b']);
+    expect((await run('access', 'matrix', '--manifests', prod, '--format', 'markdown')).stdout).toMatch(/^\| from \|/);
+  });
+
+  test('diff shows a grant widened in a pull request', async () => {
+    const after = join(out, 'after');
+    synthToDirectory([ENVIRONMENTS.prod!], after);
+    const file = join(after, 'prod', 'products.yaml');
+    // Open mysql to every authenticated workload: the kind of change a reviewer must see.
+    writeFileSync(file, readFileSync(file, 'utf8').replace(/- cluster\.local\/ns\/products\/sa\/service-b/, '- "*"'));
+    const result = await run('access', 'diff', prod, join(after, 'prod'), '--format', 'markdown');
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(/^### Access changes: 3 gained, 0 lost/);
+    expect(result.stdout).toMatch(/products\/service-a → products\/mysql:3306 \| reset \| allow/);
+  });
+
+  test('chain shows where the token goes', async () => {
+    const result = await run('access', 'chain', '--manifests', prod, '--port', '8000', '--path', '/products', '--assume-valid-token',
+      'products/service-a', 'products/service-c', 'products/service-b');
+    expect(result.stdout).toMatch(/^1\. ingress → products\/service-a: allow; token arrives, forwarded/);
+    expect(result.stdout).toMatch(/3\. products\/service-c → products\/service-b: allow; token arrives, stripped here/);
+  });
+
+  test('the installed command runs it (bin, async main)', () => {
+    const result = spawnSync(process.execPath, ['bin/zt-mesh.mjs', 'access', 'check', '--manifests', prod, '--request', '{"from":{"outside":true},"to":"products/service-c","port":8000}'], { encoding: 'utf8' });
+    expect(result.status).toBe(0);
+    expect(JSON.parse(result.stdout).outcome).toBe('reset');
+  });
+});
