@@ -13,3 +13,4 @@ export * from './mtls-mode.js';
 export * from './security-posture.js';
 export * from './service-port.js';
 export * from './zero-trust-namespace.js';
+export * from './manifest-object.js';

@@ -4,6 +4,7 @@ import { JwtIssuer } from './jwt-issuer.js';
 import { EndUserCheck, MeshWorkload, MeshWorkloadProps } from './mesh-workload.js';
 import { acknowledgementAnnotation } from './security-posture.js';
 import { ZeroTrustNamespace } from './zero-trust-namespace.js';
+import { ManifestObject } from './manifest-object.js';
 
 /** Props of a service whose callers must also present an end user's token. */
 export interface JwtProtectedServiceProps extends MeshWorkloadProps {
@@ -63,7 +64,7 @@ export class JwtProtectedService extends MeshWorkload {
     this.check = { requestPrincipals: this.issuers.map((i) => i.anySubject), when };
 
     const annotations = this.checkIssuers();
-    new RequestAuthentication(this, 'jwt', {
+    new ManifestObject(this, 'jwt', RequestAuthentication.manifest({
       metadata: { name, namespace: this.namespace.name, ...(Object.keys(annotations).length ? { annotations } : {}) },
       spec: {
         selector: { matchLabels: { ...this.selector } },
@@ -75,7 +76,7 @@ export class JwtProtectedService extends MeshWorkload {
           ...(this.forwardOriginalToken ? { forwardOriginalToken: true } : {}),
         })),
       },
-    });
+    }));
   }
 
   protected override endUserCheck(): EndUserCheck {

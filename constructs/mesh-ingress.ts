@@ -5,6 +5,7 @@ import { Grant } from './grant.js';
 import { IngressGateway } from './ingress-gateway.js';
 import { MeshWorkload } from './mesh-workload.js';
 import { acknowledgementAnnotation } from './security-posture.js';
+import { ManifestObject } from './manifest-object.js';
 
 /** Props of an ingress route to one service. */
 export interface MeshIngressProps {
@@ -93,13 +94,13 @@ export class MeshIngress extends Construct {
         { port: { number: 80, name: 'http', protocol: 'HTTP' }, hosts, tls: { httpsRedirect: true } },
       ]
       : [{ port: { number: 80, name: 'http', protocol: 'HTTP' }, hosts }];
-    new Gateway(this, 'gateway', {
+    new ManifestObject(this, 'gateway', Gateway.manifest({
       metadata: { name, namespace: ns, ...(ack ? { annotations: { [acknowledgementAnnotation('plaintextIngress')]: ack } } : {}) },
       spec: { selector: { ...gateway.selector }, servers },
-    });
+    }));
 
     // Full service name: a short host would resolve in the VirtualService's namespace (ISTIO.md §4).
-    new VirtualService(this, 'routes', {
+    new ManifestObject(this, 'routes', VirtualService.manifest({
       metadata: { name, namespace: ns },
       spec: {
         hosts: [props.host],
@@ -110,7 +111,7 @@ export class MeshIngress extends Construct {
           route: [{ destination: { host: `${service.name}.${ns}.svc.cluster.local`, port: { number: port.port } } }],
         }],
       },
-    });
+    }));
 
     // The gateway may call the service on the routed paths only. A VirtualService prefix is a
     // raw string prefix; the policy allows the prefix itself and what lies below it.

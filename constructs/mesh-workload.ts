@@ -4,6 +4,7 @@ import { Construct } from 'constructs';
 import {
   AuthorizationPolicy, AuthorizationPolicySpecAction, AuthorizationPolicySpecRules,
   AuthorizationPolicySpecRulesFromSource, AuthorizationPolicySpecRulesToOperation, AuthorizationPolicySpecRulesWhen,
+  toJson_AuthorizationPolicySpecRules,
 } from '../imports/security.istio.io.js';
 import { CallerIdentity, ICaller, principalOf } from './caller.js';
 import { EnvValue } from './env-value.js';
@@ -13,6 +14,7 @@ import { MtlsMode } from './mtls-mode.js';
 import { acknowledgementAnnotation } from './security-posture.js';
 import { ServicePort } from './service-port.js';
 import { ZeroTrustNamespace } from './zero-trust-namespace.js';
+import { ManifestObject } from './manifest-object.js';
 
 /** CPU and memory of the app container, as Kubernetes quantities. */
 export interface ResourceSettings {
@@ -122,7 +124,7 @@ export class MeshWorkload extends Construct implements ICaller {
   protected readonly self: string;
   private readonly grantList: Grant[] = [];
   private readonly grantKeys = new Map<string, Grant>();
-  private policy?: AuthorizationPolicy;
+  private policy?: ManifestObject;
 
   public constructor(scope: ZeroTrustNamespace, name: string, props: MeshWorkloadProps) {
     // Name checks come before the construct node exists, so a duplicate gets advice, not a tree error.
@@ -315,18 +317,21 @@ export class MeshWorkload extends Construct implements ICaller {
 
   private ensurePolicy(): void {
     if (this.policy) return;
-    this.policy = new AuthorizationPolicy(this, 'grants', {
+    const manifest = AuthorizationPolicy.manifest({
+      metadata: { name: this.name, namespace: this.namespace.name },
+      spec: { selector: { matchLabels: { ...this.selector } }, action: AuthorizationPolicySpecAction.ALLOW },
+    });
+    this.policy = new ManifestObject(this, 'grants', {
+      ...manifest,
       metadata: {
-        name: this.name,
-        namespace: this.namespace.name,
+        ...manifest.metadata,
         // Lazy like the rules: written once at synth, not rebuilt on every grant.
         annotations: { 'zero-trust-mesh.io/grants': Lazy.any({ produce: () => this.grantAnnotation() }) as unknown as string },
       },
       spec: {
-        selector: { matchLabels: { ...this.selector } },
-        action: AuthorizationPolicySpecAction.ALLOW,
+        ...manifest.spec,
         // Lazy, so grants added later land in the same policy; resolved once at synth.
-        rules: Lazy.any({ produce: () => this.grantList.flatMap((g) => g.rules) }) as unknown as AuthorizationPolicySpecRules[],
+        rules: Lazy.any({ produce: () => this.grantList.flatMap((g) => g.rules).map(toJson_AuthorizationPolicySpecRules) }),
       },
     });
   }
@@ -396,19 +401,19 @@ export class MeshWorkload extends Construct implements ICaller {
     const writable = props.writablePaths ?? ['/tmp'];
     const volumeName = (path: string): string => `writable${path.replace(/[^a-z0-9]+/gi, '-').toLowerCase()}`.replace(/-+$/, '').slice(0, 63);
 
-    new k8s.KubeServiceAccount(this, 'service-account', {
+    new ManifestObject(this, 'service-account', k8s.KubeServiceAccount.manifest({
       metadata: { name: this.serviceAccountName, namespace: ns, labels: { app: this.name } },
       // The sidecar gets its identity from its own projected `istio-token` volume (Istio's
       // injection template), so the app needs no Kubernetes API token.
       automountServiceAccountToken: false,
-    });
+    }));
 
     const resources = props.resources ?? {};
     const quantities = (values: { cpu: string; memory: string }) => ({
       cpu: k8s.Quantity.fromString(values.cpu), memory: k8s.Quantity.fromString(values.memory),
     });
 
-    new k8s.KubeDeployment(this, 'deployment', {
+    new ManifestObject(this, 'deployment', k8s.KubeDeployment.manifest({
       metadata: { name: this.name, namespace: ns, labels },
       spec: {
         replicas,
@@ -453,16 +458,16 @@ export class MeshWorkload extends Construct implements ICaller {
           },
         },
       },
-    });
+    }));
 
     if (this.ports.length > 0) {
-      new k8s.KubeService(this, 'service', {
+      new ManifestObject(this, 'service', k8s.KubeService.manifest({
         metadata: { name: this.name, namespace: ns, labels: { app: this.name } },
         spec: {
           selector: { ...this.selector },
           ports: this.ports.map((p) => ({ name: p.name, port: p.port, targetPort: k8s.IntOrString.fromNumber(p.targetPort), protocol: 'TCP' })),
         },
-      });
+      }));
     }
   }
 }

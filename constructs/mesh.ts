@@ -6,6 +6,7 @@ import { checkDnsLabel, checkDnsSubdomain, ZeroTrustConfigError } from './errors
 import { IngressGateway } from './ingress-gateway.js';
 import { acceptsPlaintext, MtlsMode } from './mtls-mode.js';
 import { Acknowledgements, acknowledgementAnnotation, SecurityPosture, Stage } from './security-posture.js';
+import { ManifestObject } from './manifest-object.js';
 
 const MESH_BRAND = Symbol.for('zero-trust-mesh.Mesh');
 
@@ -112,22 +113,22 @@ export class Mesh extends Chart {
       : undefined;
 
     // Mesh scope: the root namespace, no selector (ISTIO.md §2.2).
-    new PeerAuthentication(this, 'mesh-mtls', {
+    new ManifestObject(this, 'mesh-mtls', PeerAuthentication.manifest({
       metadata: {
         name: 'default',
         namespace: this.rootNamespace,
         ...(acknowledged ? { annotations: { [acknowledgementAnnotation('nonStrictMtls')]: acknowledged } } : {}),
       },
       spec: { mtls: { mode: PeerAuthenticationSpecMtlsMode[this.mtls] } },
-    });
+    }));
 
     if (props.accessLogging ?? true) {
       // The `envoy` provider exists in the default meshConfig; its format carries the response
       // code and `%RESPONSE_CODE_DETAILS%`, i.e. which policy denied (istio.io Telemetry API task).
-      new Telemetry(this, 'mesh-access-logging', {
+      new ManifestObject(this, 'mesh-access-logging', Telemetry.manifest({
         metadata: { name: 'mesh-default', namespace: this.rootNamespace },
         spec: { accessLogging: [{ providers: [{ name: 'envoy' }] }] },
-      });
+      }));
     }
   }
 

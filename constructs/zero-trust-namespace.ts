@@ -7,6 +7,7 @@ import { checkDnsLabel, ZeroTrustConfigError } from './errors.js';
 import { Mesh } from './mesh.js';
 import { acceptsPlaintext, MtlsMode } from './mtls-mode.js';
 import { acknowledgementAnnotation } from './security-posture.js';
+import { ManifestObject } from './manifest-object.js';
 
 /** Props of a zero-trust namespace. */
 export interface ZeroTrustNamespaceProps {
@@ -71,21 +72,21 @@ export class ZeroTrustNamespace extends Construct implements ICaller {
       : undefined;
     const annotations = acknowledged ? { [acknowledgementAnnotation('nonStrictMtls')]: acknowledged } : undefined;
 
-    new k8s.KubeNamespace(this, 'namespace', {
+    new ManifestObject(this, 'namespace', k8s.KubeNamespace.manifest({
       metadata: { name, labels: { ...props.labels, ...this.dataplane.namespaceLabels() } },
-    });
+    }));
     // Namespace scope: no selector in a non-root namespace (ISTIO.md §2.2). Written even when it
     // equals the mesh's mode, so each namespace file states its own transport security.
-    new PeerAuthentication(this, 'mtls', {
+    new ManifestObject(this, 'mtls', PeerAuthentication.manifest({
       metadata: { name: 'default', namespace: name, ...(annotations ? { annotations } : {}) },
       spec: { mtls: { mode: PeerAuthenticationSpecMtlsMode[this.mtls] } },
-    });
+    }));
     // `spec: {}` is "allow-nothing": an ALLOW policy that matches nothing, so any request not
     // matched by another ALLOW policy is denied (ISTIO.md §1.3).
-    new AuthorizationPolicy(this, 'default-deny', {
+    new ManifestObject(this, 'default-deny', AuthorizationPolicy.manifest({
       metadata: { name: 'allow-nothing', namespace: name },
       spec: {},
-    });
+    }));
   }
 
   /** Reserves a workload name and its ServiceAccount; refuses duplicates with advice. */
