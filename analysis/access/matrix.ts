@@ -53,12 +53,46 @@ interface PreparedTarget {
   readonly jwt: ReadonlyMap<TokenVariant | undefined, JwtVerdict | undefined>;
 }
 
+/** A mesh caller with a sidecar whose identity no policy names. */
+const ANONYMOUS: Client = { kind: 'mesh', label: 'a caller no policy names', namespace: '\u0000unnamed', serviceAccount: '\u0000unnamed' };
+
+/**
+ * The `ns/sa` identities the destinations' policies name, when that is the only way they tell
+ * callers apart: no DENY or CUSTOM policy, every ALLOW source names exact `principals` only, and
+ * no `when` condition reads the source. Then every other sidecar caller is decided alike, and
+ * the matrix evaluates one of them instead of each. `undefined` when the policies are richer.
+ */
+function namedPrincipals(prepared: readonly PreparedTarget[]): Set<string> | undefined {
+  const named = new Set<string>();
+  for (const { target } of prepared) {
+    if (target.deny.length > 0 || target.custom.length > 0) return undefined;
+    for (const policy of target.allow) {
+      for (const rule of policy.rules) {
+        if (rule.when.some((w) => /^(source\.|connection\.sni)/.test(String(w.key)))) return undefined;
+        for (const source of rule.sources) {
+          if (Object.keys(source).some((field) => field !== 'principals' && field !== 'requestPrincipals' && field !== 'notRequestPrincipals')) return undefined;
+          for (const principal of strs(source.principals)) {
+            const match = /^[^/*]+\/ns\/([^/*]+)\/sa\/([^/*]+)$/.exec(principal);
+            if (!match) return undefined;
+            named.add(`${match[1]}/${match[2]}`);
+          }
+        }
+      }
+    }
+  }
+  return named;
+}
+
 const RANK: Record<Outcome, number> = { allow: 0, 'deny-403': 1, 'deny-401': 2, reset: 3, 'no-route': 4 };
 
 export async function accessMatrix(simulator: AccessSimulator): Promise<MatrixCell[]> {
   const { model } = simulator;
   const services = [...model.services].sort((a, b) => `${a.namespace}/${a.name}`.localeCompare(`${b.namespace}/${b.name}`));
   const sources = model.workloads.map((w) => `${w.namespace}/${w.name}`).sort();
+  const clients = sources.map((source) => simulator.meshClient(source));
+  // Without DestinationRules a mesh client's transport depends on the destination only, so
+  // callers a destination's policies never name all get the same verdict (see `anonymous`).
+  const noDestinationRules = model.ofKind('DestinationRule').length === 0;
   const cells: MatrixCell[] = [];
 
   const jwtFor = async (target: Target, variant: TokenVariant | undefined, path: string): Promise<JwtVerdict | undefined> => {
@@ -105,7 +139,17 @@ export async function accessMatrix(simulator: AccessSimulator): Promise<MatrixCe
       };
 
       for (const variant of variants) {
-        for (const source of sources) cells.push(cell(source, simulator.meshClient(source), variant));
+        const shortcut = noDestinationRules ? namedPrincipals(prepared) : undefined;
+        let anonymousCell: MatrixCell | undefined;
+        for (const [index, source] of sources.entries()) {
+          const client = clients[index]!;
+          if (shortcut && client.kind === 'mesh' && !shortcut.has(`${client.namespace}/${client.serviceAccount}`)) {
+            anonymousCell ??= cell('a caller these policies do not name', ANONYMOUS, variant);
+            cells.push({ ...anonymousCell, from: source });
+          } else {
+            cells.push(cell(source, client, variant));
+          }
+        }
         cells.push(cell('outside', { kind: 'plain', label: 'outside' }, variant));
         cells.push(await ingressCell(simulator, to, port.port, variant));
       }

@@ -1,0 +1,116 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { App } from 'cdk8s';
+import { stringify } from 'yaml';
+import { accessMatrix } from '../analysis/access/matrix.js';
+import { AccessSimulator } from '../analysis/access/simulator.js';
+import { analyze } from '../analysis/index.js';
+import { MeshModel } from '../analysis/model.js';
+import { Manifest, renderFiles, replaceDirectory, YAML_OPTIONS } from '../manifests/index.js';
+import { defineSyntheticMesh } from './synthetic-mesh.js';
+import { registerBare, registerWithProgram } from './pulumi-registration.js';
+
+/**
+ * `npm run bench`: what synth, the Pulumi program and the analysis cost as the mesh grows.
+ * Medians of several runs; peak memory is the process's resident set high-water mark after each
+ * size. The last line is one JSON object with the headline ratios (see README "Benchmark").
+ */
+
+const { values } = parseArgs({
+  options: {
+    sizes: { type: 'string', default: '100,1000,3000' },
+    runs: { type: 'string', default: '3' },
+    'pulumi-sizes': { type: 'string', default: '100,1000' },
+  },
+});
+const sizes = values.sizes.split(',').map(Number);
+const runs = Number(values.runs);
+const pulumiSizes = new Set(values['pulumi-sizes'].split(',').map(Number));
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const seconds = (ms: number) => Math.round(ms) / 1000;
+/** Collects garbage left by the previous phase, so no phase pays for another's (needs --expose-gc). */
+const settle = (): void => (globalThis as { gc?: () => void }).gc?.();
+function timed<T>(fn: () => T): [T, number] {
+  settle();
+  const start = performance.now();
+  const result = fn();
+  return [result, performance.now() - start];
+}
+async function timedAsync<T>(fn: () => Promise<T>): Promise<[T, number]> {
+  settle();
+  const start = performance.now();
+  const result = await fn();
+  return [result, performance.now() - start];
+}
+
+interface Row {
+  readonly n: number;
+  readonly objects: number;
+  readonly floor: number;
+  readonly synth: number;
+  readonly pulumi?: number;
+  readonly bare?: number;
+  readonly analyze: number;
+  readonly matrix: number;
+  readonly cells: number;
+  readonly peakMb: number;
+}
+
+const out = mkdtempSync(join(tmpdir(), 'zt-bench-'));
+const rows: Row[] = [];
+for (const n of sizes) {
+  const floor: number[] = [];
+  const synth: number[] = [];
+  const analysis: number[] = [];
+  const matrix: number[] = [];
+  const pulumi: number[] = [];
+  const bare: number[] = [];
+  let manifests: Manifest[] = [];
+  let cells = 0;
+  for (let run = 0; run < runs; run += 1) {
+    // Our synth through the production path: constructs, objects, canonical YAML, files written.
+    [manifests, synth[run]] = timed(() => {
+      const mesh = defineSyntheticMesh(new App(), n);
+      const objects = mesh.toJson() as Manifest[];
+      replaceDirectory(out, `synthetic-${n}`, renderFiles(objects, { rootNamespace: mesh.rootNamespace, header: 'benchmark' }));
+      return objects;
+    });
+    // The floor: the very same objects serialized with the same YAML library and options.
+    [, floor[run]] = timed(() => manifests.map((m) => stringify(m, YAML_OPTIONS)).join('---\n'));
+    [, analysis[run]] = timed(() => analyze(manifests));
+    [cells, matrix[run]] = await timedAsync(async () => (await accessMatrix(new AccessSimulator(new MeshModel(manifests.map((manifest) => ({ manifest })))))).length);
+    if (pulumiSizes.has(n)) {
+      [, bare[run]] = await timedAsync(() => registerBare(manifests));
+      [, pulumi[run]] = await timedAsync(() => registerWithProgram(manifests));
+    }
+  }
+  rows.push({
+    n, objects: manifests.length, floor: median(floor), synth: median(synth), analyze: median(analysis), matrix: median(matrix), cells,
+    ...(pulumiSizes.has(n) ? { pulumi: median(pulumi), bare: median(bare) } : {}),
+    peakMb: Math.round(process.resourceUsage().maxRSS / 1024),
+  });
+}
+rmSync(out, { recursive: true, force: true });
+
+const pad = (v: unknown, w: number) => String(v).padStart(w);
+process.stdout.write(`${['N', 'objects', 'floor s', 'synth s', 'synth/floor', 'pulumi s', 'bare s', 'pulumi/bare', 'analyze s', 'matrix s', 'cells', 'peak MB'].map((h) => pad(h, 11)).join(' ')}\n`);
+for (const r of rows) {
+  process.stdout.write(`${[r.n, r.objects, seconds(r.floor), seconds(r.synth), (r.synth / r.floor).toFixed(2),
+    r.pulumi !== undefined ? seconds(r.pulumi) : '-', r.bare !== undefined ? seconds(r.bare) : '-',
+    r.pulumi !== undefined && r.bare ? (r.pulumi / r.bare).toFixed(2) : '-', seconds(r.analyze), seconds(r.matrix), r.cells, r.peakMb].map((v) => pad(v, 11)).join(' ')}\n`);
+}
+const at = (n: number) => rows.find((r) => r.n === n);
+const r1000 = at(1000) ?? rows[rows.length - 1]!;
+const r3000 = at(3000);
+const round = (x: number) => Math.round(x * 100) / 100;
+const growth = r3000 && at(1000) ? Math.log(r3000.synth / at(1000)!.synth) / Math.log(3000 / 1000) : undefined;
+process.stdout.write(`${JSON.stringify({
+  synthOverFloor1000: round(r1000.synth / r1000.floor),
+  growth1000to3000: growth === undefined ? null : round(growth),
+  pulumiOverBare1000: r1000.pulumi !== undefined && r1000.bare ? round(r1000.pulumi / r1000.bare) : null,
+  matrix1000Seconds: seconds(r1000.matrix),
+  analyze1000Seconds: seconds(r1000.analyze),
+})}\n`);
