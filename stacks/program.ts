@@ -1,7 +1,8 @@
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
 import { JwtIssuer, ZeroTrustConfigError } from '../constructs/index.js';
-import { synthesizeEnvironment } from '../infra/synth.js';
+import { analyzeEnvironment, SynthAnalysisError, synthesizeEnvironment } from '../infra/synth.js';
+import { formatText } from '../analysis/index.js';
 import { planDeployment } from './deployment-plan.js';
 import type { IstioControlPlaneArgs } from './istio-control-plane.js';
 import { MeshDeployment } from './mesh-deployment.js';
@@ -35,6 +36,9 @@ export function readStackSettings(): StackSettings {
 export function deployMesh(settings: StackSettings): { readonly deployment: MeshDeployment; readonly outputs: StackOutputs } {
   const env = settings.environment;
   const synth = synthesizeEnvironment(env);
+  // The same gate as `npm run synth`: objects the policy analyzer finds errors in are not deployed.
+  const findings = analyzeEnvironment(synth);
+  if (findings.some((f) => f.severity === 'error')) throw new SynthAnalysisError(new Map([[env.name, findings]]));
   const gateway = env.ingress.gateway;
   let controlPlane: IstioControlPlaneArgs | undefined;
   if (settings.installIstio) {
@@ -119,6 +123,10 @@ export async function program(): Promise<StackOutputs> {
   } catch (error) {
     if (error instanceof StackConfigError) throw new pulumi.RunError(`${error.message} Nothing was registered.`);
     if (error instanceof ZeroTrustConfigError && settings) throw new pulumi.RunError(`${explain(error, settings)} Nothing was registered.`);
+    if (error instanceof SynthAnalysisError) {
+      const errors = [...error.failures.values()].flat().filter((f) => f.severity === 'error');
+      throw new pulumi.RunError(`Stack "${settings?.stack}": the policy analyzer found ${errors.length} error(s) in the environment's objects:\n${formatText(errors)}\nNothing was registered.`);
+    }
     throw error;
   }
 }

@@ -145,6 +145,8 @@ describe('stack config', () => {
     const deployed = await deploy('staging', {
       issuer: JSON.stringify({ provider: 'okta', domain: 'acme.okta.com', audiences: ['api://acme'] }),
       mtls: 'PERMISSIVE',
+      // Staging allows PERMISSIVE, but the analyzer (the same gate as synth) wants the reason.
+      acknowledgements: JSON.stringify({ nonStrictMtls: 'staging: migrating legacy clients, OPS-7' }),
       ingressHost: 'shop.staging.example.com',
       images: JSON.stringify({ serviceA: 'ghcr.io/acme/service-a:2.0.1' }),
       replicas: '4',
@@ -196,6 +198,16 @@ describe('bad config fails with a message naming the key, and registers nothing'
     const { message: actual, registrations } = await failing(stack, config, secretKeys);
     expect(actual).toMatch(message);
     expect(actual).toMatch(/Nothing was registered\.$/);
+    expect(registrations).toEqual([]);
+  });
+
+  test('objects the policy analyzer finds errors in are not deployed (the same gate as synth)', async () => {
+    const registrations = await mockStack('dev', { mysqlPassword: PASSWORD }, ['mysqlPassword']);
+    const settings = readStackSettings();
+    // Dev without its acknowledgements: its demo exceptions become analyzer errors.
+    const unacknowledged = { ...settings, environment: { ...settings.environment, acknowledgements: {} } };
+    expect(() => deployMesh(unacknowledged)).toThrow(/policy analyzer found errors/);
+    await pulumi.runtime.disconnect();
     expect(registrations).toEqual([]);
   });
 
