@@ -36,16 +36,20 @@ function exposes(serverHost: string, gatewayNamespace: string, vs: MeshObject, h
 }
 
 function boundTo(vs: MeshObject, gateway: MeshObject): boolean {
-  return strs(vs.spec.gateways).some((g) => g === `${gateway.namespace}/${gateway.name}` || (g === gateway.name && vs.namespace === gateway.namespace));
+  return strs(vs.spec.gateways).some((g) => refersTo(g, vs, gateway));
 }
 
-function stringMatch(match: Record<string, unknown> | undefined, value: string): boolean {
+/** An Istio StringMatch (`exact`, `prefix`, `regex` as an RE2 full match); `{}` only asks for presence. */
+function stringMatch(match: Record<string, unknown> | undefined, value: string | undefined, ignoreCase = false): boolean {
   if (!match) return true;
-  if (str(match.exact) !== undefined) return value === str(match.exact);
-  if (str(match.prefix) !== undefined) return value.startsWith(str(match.prefix)!);
+  if (value === undefined) return false;
+  const v = ignoreCase ? value.toLowerCase() : value;
+  const fold = (x: string) => (ignoreCase ? x.toLowerCase() : x);
+  if (str(match.exact) !== undefined) return v === fold(str(match.exact)!);
+  if (str(match.prefix) !== undefined) return v.startsWith(fold(str(match.prefix)!));
   if (str(match.regex) !== undefined) {
     try {
-      return new RegExp(`^(?:${str(match.regex)})$`).test(value);
+      return new RegExp(`^(?:${str(match.regex)})$`, ignoreCase ? 'i' : '').test(value);
     } catch {
       return false;
     }
@@ -53,24 +57,81 @@ function stringMatch(match: Record<string, unknown> | undefined, value: string):
   return true;
 }
 
+/**
+ * What is known about the request beyond its method and path. `headers` (lower-case names, `host`
+ * only when the client set one) undefined means unknown: header, withoutHeaders and authority
+ * conditions are then assumed to hold, as for a client free to send any header.
+ */
+export interface IngressRequestDetails {
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+interface RouteContext {
+  readonly method: string;
+  /** The path with its query string. */
+  readonly path: string;
+  readonly server: Server;
+  readonly vs: MeshObject;
+  readonly gatewayLabels: Readonly<Record<string, string>>;
+  readonly headers: Readonly<Record<string, string>> | undefined;
+}
+
+/** One HTTPMatchRequest: every field it sets must hold (api: networking/v1 virtual_service.proto). */
+function matchRequest(m: Record<string, unknown>, ctx: RouteContext): boolean {
+  const [cleanPath, query = ''] = ctx.path.split(/\?(.*)/s, 2) as [string, string?];
+  if (!stringMatch(rec(m.uri), cleanPath, m.ignoreUriCase === true)) return false;
+  if (!stringMatch(rec(m.method), ctx.method)) return false;
+  if (m.port !== undefined && Number(m.port) !== ctx.server.port) return false;
+  const gateways = strs(m.gateways);
+  if (gateways.length > 0 && !gateways.some((g) => refersTo(g, ctx.vs, ctx.server.gateway))) return false;
+  const sourceLabels = labelMap(m.sourceLabels);
+  if (sourceLabels && !isSubset(sourceLabels, ctx.gatewayLabels)) return false;
+  const params = new URLSearchParams(query);
+  for (const [name, match] of Object.entries(rec(m.queryParams) ?? {})) {
+    if (!stringMatch(rec(match) ?? {}, params.get(name) ?? undefined)) return false;
+  }
+  if (ctx.headers) {
+    const headers = ctx.headers;
+    for (const [name, match] of Object.entries(rec(m.headers) ?? {})) {
+      if (!stringMatch(rec(match) ?? {}, headers[name.toLowerCase()])) return false;
+    }
+    for (const [name, match] of Object.entries(rec(m.withoutHeaders) ?? {})) {
+      if (stringMatch(rec(match) ?? {}, headers[name.toLowerCase()])) return false;
+    }
+    if (rec(m.authority) && !stringMatch(rec(m.authority), headers.host)) return false;
+  }
+  return true;
+}
+
 /** An HTTP route's `match` list: empty matches everything; else any entry, all its fields. */
-function routeMatches(route: Record<string, unknown>, method: string, path: string): boolean {
+function routeMatches(route: Record<string, unknown>, ctx: RouteContext): boolean {
   const matches = recs(route.match);
-  return matches.length === 0 || matches.some((m) => stringMatch(rec(m.uri), path) && stringMatch(rec(m.method), method));
+  return matches.length === 0 || matches.some((m) => matchRequest(m, ctx));
+}
+
+/** Whether a VirtualService's `gateways` entry names the Gateway (`ns/name`, or `name` in the VirtualService's namespace). */
+function refersTo(ref: string, vs: MeshObject, gateway: MeshObject): boolean {
+  return ref === `${gateway.namespace}/${gateway.name}` || (ref === gateway.name && vs.namespace === gateway.namespace);
 }
 
 export function routeThroughIngress(
   model: MeshModel, gatewayLabels: Readonly<Record<string, string>>, service: ServiceInfo, port: ServicePortInfo, method: string, path: string,
+  details: IngressRequestDetails = {},
 ): IngressRoute {
   const target = `${service.namespace}/${service.name}:${port.port}`;
   const cleanPath = path.split('?')[0]!;
+  // The Host the client sent, when known: only virtual hosts for it can route the request.
+  const requestHost = details.headers?.host?.replace(/:\d+$/, '');
   const servers = serversOf(model, gatewayLabels);
   if (servers.length === 0) return { routed: false, reason: 'no Gateway selects the ingress gateway\'s pods (404)' };
   const elsewhere: string[] = [];
   for (const server of servers) {
     for (const vs of model.ofKind('VirtualService').filter((v) => boundTo(v, server.gateway))) {
-      for (const host of strs(vs.spec.hosts).filter((h) => server.hosts.some((sh) => exposes(sh, server.gateway.namespace ?? '', vs, h)))) {
-        const route = recs(vs.spec.http).find((r) => routeMatches(r, method, cleanPath));
+      const hosts = strs(vs.spec.hosts).filter((h) => server.hosts.some((sh) => exposes(sh, server.gateway.namespace ?? '', vs, h))
+        && (requestHost === undefined || (hostMatches(h, requestHost) && server.hosts.some((sh) => hostMatches(sh.includes('/') ? sh.split('/', 2)[1]! : sh, requestHost)))));
+      for (const host of hosts) {
+        const ctx: RouteContext = { method, path, server, vs, gatewayLabels, headers: details.headers };
+        const route = recs(vs.spec.http).find((r) => routeMatches(r, ctx));
         if (!route) continue;
         const destinations = recs(route.route).map((d) => rec(d.destination) ?? {});
         const hit = destinations.find((d) => {
@@ -113,7 +174,9 @@ export function ingressPathsTo(model: MeshModel, gatewayLabels: Readonly<Record<
         const matches = recs(route.match);
         for (const m of matches.length > 0 ? matches : [{}]) {
           const uri = rec(m.uri);
-          const path = str(uri?.exact) ?? str(uri?.prefix) ?? '/';
+          // Query parameters the route asks for exactly go into the probe, or it would not match.
+          const query = Object.entries(rec(m.queryParams) ?? {}).flatMap(([name, q]) => (str(rec(q)?.exact) !== undefined ? [`${encodeURIComponent(name)}=${encodeURIComponent(str(rec(q)?.exact)!)}`] : []));
+          const path = `${str(uri?.exact) ?? str(uri?.prefix) ?? '/'}${query.length > 0 ? `?${query.join('&')}` : ''}`;
           const method = str(rec(m.method)?.exact) ?? 'GET';
           found.set(`${method} ${path}`, { method, path });
         }

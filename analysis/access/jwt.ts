@@ -20,6 +20,8 @@ export interface JwtRule {
   readonly headers: readonly { readonly name: string; readonly prefix: string }[];
   readonly params: readonly string[];
   readonly cookies: readonly string[];
+  /** Claims split on spaces besides `scope` and `permission` (`spaceDelimitedClaims`, Istio ≥1.28). */
+  readonly spaceDelimitedClaims: readonly string[];
   /** `ns[<ns>]-requestauthentication[<name>]-rule[<i>]`, for reasons. */
   readonly source: string;
 }
@@ -41,6 +43,7 @@ export function jwtRulesOf(requestAuthentications: readonly MeshObject[]): JwtRu
       headers: explicit ? fromHeaders : [{ name: 'authorization', prefix: 'Bearer ' }],
       params: explicit ? fromParams : ['access_token'],
       cookies: fromCookies,
+      spaceDelimitedClaims: strs(rule.spaceDelimitedClaims),
       source: `ns[${ra.namespace}]-requestauthentication[${ra.name}]-rule[${index}]`,
     };
   }));
@@ -54,16 +57,40 @@ export interface TokenCarrier {
   readonly path: string;
 }
 
+/** Where a token was found: Envoy removes it from there after validation unless forwarded. */
+export type TokenLocation =
+  | { readonly kind: 'header'; readonly name: string }
+  | { readonly kind: 'param'; readonly name: string }
+  | { readonly kind: 'cookie'; readonly name: string };
+
 /** A token found at one location, and the rules that read that location. */
-interface FoundToken { readonly token: string; readonly location: string; readonly rules: readonly JwtRule[] }
+interface FoundToken { readonly token: string; readonly location: string; readonly where: TokenLocation; readonly rules: readonly JwtRule[] }
+
+/** The base64url alphabet plus `.`: where Envoy's extractJWT starts the token after the prefix. */
+const JWT_CHARS = /[A-Za-z0-9_.-]/;
+
+/**
+ * The token in a header value, as Envoy's extractor reads it (jwt_authn/extractor.cc): without a
+ * prefix the whole value; else the prefix may sit anywhere in the value (a value without it holds
+ * no token), and the token runs from the first base64url character after it to the end.
+ */
+function tokenInHeader(value: string, prefix: string): string | undefined {
+  if (prefix === '') return value;
+  const at = value.indexOf(prefix);
+  if (at < 0) return undefined;
+  const rest = value.slice(at + prefix.length);
+  const start = rest.search(JWT_CHARS);
+  return start < 0 ? value : rest.slice(start);
+}
 
 function findTokens(carrier: TokenCarrier, rules: readonly JwtRule[]): FoundToken[] {
   const query = new URLSearchParams(carrier.path.includes('?') ? carrier.path.slice(carrier.path.indexOf('?') + 1) : '');
   const cookies = new Map((carrier.headers.cookie ?? '').split(';').map((c) => c.trim().split('=') as [string, string?])
     .filter(([k, v]) => k && v !== undefined).map(([k, v]) => [k, v!]));
-  const found = new Map<string, { token: string; location: string; rules: JwtRule[] }>();
-  const add = (location: string, token: string, rule: JwtRule) => {
-    const entry = found.get(location) ?? { token, location, rules: [] };
+  const found = new Map<string, { token: string; location: string; where: TokenLocation; rules: JwtRule[] }>();
+  const add = (where: TokenLocation, token: string, rule: JwtRule) => {
+    const location = `${where.kind === 'param' ? 'query parameter' : where.kind} ${where.name}`;
+    const entry = found.get(location) ?? { token, location, where, rules: [] };
     entry.rules.push(rule);
     found.set(location, entry);
   };
@@ -71,15 +98,16 @@ function findTokens(carrier: TokenCarrier, rules: readonly JwtRule[]): FoundToke
     for (const { name, prefix } of rule.headers) {
       const value = carrier.headers[name];
       // Envoy skips a value without the configured prefix (ISTIO §3.3 fromHeaders): no token there.
-      if (value !== undefined && value.startsWith(prefix) && value.length > prefix.length) add(`header ${name}`, value.slice(prefix.length).trim(), rule);
+      const token = value === undefined ? undefined : tokenInHeader(value, prefix);
+      if (token) add({ kind: 'header', name }, token, rule);
     }
     for (const param of rule.params) {
       const value = query.get(param);
-      if (value) add(`query parameter ${param}`, value, rule);
+      if (value) add({ kind: 'param', name: param }, value, rule);
     }
     for (const cookie of rule.cookies) {
       const value = cookies.get(cookie);
-      if (value) add(`cookie ${cookie}`, value, rule);
+      if (value) add({ kind: 'cookie', name: cookie }, value, rule);
     }
   }
   return [...found.values()];
@@ -96,6 +124,11 @@ export type JwtVerdict =
     readonly claims: Readonly<JWTPayload>;
     /** Whether the proxy leaves the token in place for the app (`forwardOriginalToken`). */
     readonly forwarded: boolean;
+    /**
+     * Where the token was: without `forwardOriginalToken` Envoy removes that header (or query
+     * parameter; cookies stay), not `Authorization` as such (extractor.cc removeJwt).
+     */
+    readonly location?: TokenLocation;
     readonly reason: string;
   };
 
@@ -138,7 +171,12 @@ export class JwtValidator {
     return verdict;
   }
 
-  private async verifyUncached({ token, location, rules }: FoundToken): Promise<JwtVerdict> {
+  /**
+   * Envoy's order (jwt_authn/authenticator.cc startVerify): parse, issuer, `nbf`/`exp` with the
+   * clock skew, audiences, and only then the signature. So a token with a wrong audience is 403
+   * even when its signature would not verify, and an expired one is 401 whatever its audience.
+   */
+  private async verifyUncached({ token, location, where, rules }: FoundToken): Promise<JwtVerdict> {
     const reject = (status: 401 | 403, why: string): JwtVerdict => ({ kind: 'rejected', status, reason: `token in ${location}: ${why}` });
     let payload: JWTPayload;
     try {
@@ -148,24 +186,28 @@ export class JwtValidator {
     }
     const rule = rules.find((r) => r.issuer === payload.iss);
     if (!rule) return reject(401, `Jwt issuer is not configured ("${String(payload.iss)}" matches no jwtRules issuer)`);
-    const keys = this.keySet(rule);
-    if (typeof keys === 'string') return reject(401, `Jwt verification fails: ${keys} (${rule.source})`);
-    try {
-      await jwtVerify(token, keys, { issuer: rule.issuer, currentDate: this.now, clockTolerance: CLOCK_SKEW_SECONDS });
-    } catch (error) {
-      if (error instanceof errors.JWTExpired) return reject(401, `Jwt is expired (${rule.source})`);
-      if (error instanceof errors.JWTClaimValidationFailed && error.claim === 'nbf') return reject(401, `Jwt not yet valid (${rule.source})`);
-      return reject(401, `Jwt verification fails: ${(error as Error).message} (${rule.source})`);
-    }
+    const now = Math.floor(this.now.getTime() / 1000);
+    if (typeof payload.nbf === 'number' && now + CLOCK_SKEW_SECONDS < payload.nbf) return reject(401, `Jwt not yet valid (${rule.source})`);
+    if (typeof payload.exp === 'number' && now > payload.exp + CLOCK_SKEW_SECONDS) return reject(401, `Jwt is expired (${rule.source})`);
     if (rule.audiences.length > 0) {
       const aud = typeof payload.aud === 'string' ? [payload.aud] : payload.aud ?? [];
       if (!aud.some((a) => rule.audiences.includes(a))) {
         return reject(403, `Audiences in Jwt are not allowed (token aud ${JSON.stringify(aud)}, accepted ${JSON.stringify(rule.audiences)}; ${rule.source})`);
       }
     }
+    const keys = this.keySet(rule);
+    if (typeof keys === 'string') return reject(401, `Jwt verification fails: ${keys} (${rule.source})`);
+    try {
+      // Time claims were checked above with Envoy's arithmetic; the tolerance keeps jose from disagreeing.
+      await jwtVerify(token, keys, { issuer: rule.issuer, currentDate: this.now, clockTolerance: CLOCK_SKEW_SECONDS + 1 });
+    } catch (error) {
+      if (error instanceof errors.JWTExpired) return reject(401, `Jwt is expired (${rule.source})`);
+      if (error instanceof errors.JWTClaimValidationFailed && error.claim === 'nbf') return reject(401, `Jwt not yet valid (${rule.source})`);
+      return reject(401, `Jwt verification fails: ${(error as Error).message} (${rule.source})`);
+    }
     return {
-      kind: 'valid', principal: `${payload.iss}/${payload.sub ?? ''}`, claims: payload, forwarded: rule.forwardOriginalToken,
-      reason: `valid token of ${payload.iss} (${rule.source})`,
+      kind: 'valid', principal: `${payload.iss}/${payload.sub ?? ''}`, claims: normalizeClaims(payload, rule), forwarded: rule.forwardOriginalToken,
+      location: where, reason: `valid token of ${payload.iss} (${rule.source})`,
     };
   }
 
@@ -192,4 +234,18 @@ export class JwtValidator {
     }
     return keys;
   }
+}
+
+/**
+ * The payload as RBAC sees it: top-level `scope`, `permission` and the rule's
+ * `spaceDelimitedClaims` strings split on spaces into lists (policy_applier.go sets Envoy's
+ * normalize_payload_in_metadata; Envoy splits top-level claims only).
+ */
+function normalizeClaims(payload: JWTPayload, rule: JwtRule): JWTPayload {
+  const claims: Record<string, unknown> = { ...payload };
+  for (const name of new Set(['scope', 'permission', ...rule.spaceDelimitedClaims])) {
+    const value = claims[name];
+    if (typeof value === 'string') claims[name] = value.split(' ').filter(Boolean);
+  }
+  return claims as JWTPayload;
 }

@@ -48,8 +48,10 @@ export function matchString(pattern: string, value: string | undefined, nonEmpty
   const p = caseInsensitive ? pattern.toLowerCase() : pattern;
   const v = caseInsensitive ? value.toLowerCase() : value;
   if (p === '*') return !nonEmpty || v.length > 0;
-  if (p.endsWith('*')) return v.startsWith(p.slice(0, -1));
+  // A leading `*` wins over a trailing one: `*abc*` is the suffix `abc*` (matcher/string.go
+  // StringMatcherWithPrefix tests HasPrefix first).
   if (p.startsWith('*')) return v.endsWith(p.slice(1));
+  if (p.endsWith('*')) return v.startsWith(p.slice(0, -1));
   return v === p;
 }
 
@@ -57,22 +59,31 @@ function peerPrincipal(facts: RequestFacts): string | undefined {
   return facts.peer ? `${facts.peer.trustDomain}/ns/${facts.peer.namespace}/sa/${facts.peer.serviceAccount}` : undefined;
 }
 
-/** `principals` values: a local trust domain (`cluster.local`, aliases) means the peer's own (bundle.go). */
+/**
+ * `principals` values. A value of exactly five `/`-separated parts whose trust domain is local
+ * (`cluster.local`, the trust domain or an alias) stands for every local trust domain, so it is
+ * compared with the peer's own; any other value is kept as written (trustdomain/bundle.go
+ * ReplaceTrustDomainAliases: `cluster.local/ns/foo/*` has four parts and is not rewritten).
+ */
 function matchPrincipal(pattern: string, facts: RequestFacts, ctx: MatchContext): boolean {
   const peer = peerPrincipal(facts);
   if (!peer || !facts.peer) return false;
-  const slash = pattern.indexOf('/');
-  const domain = slash < 0 ? '' : pattern.slice(0, slash);
-  const rewritten = ctx.localTrustDomains.has(domain) && ctx.localTrustDomains.has(facts.peer.trustDomain)
-    ? `${facts.peer.trustDomain}${pattern.slice(slash)}` : pattern;
+  const parts = pattern.split('/');
+  const rewritten = parts.length === 5 && ctx.localTrustDomains.has(parts[0]!) && ctx.localTrustDomains.has(facts.peer.trustDomain)
+    ? [facts.peer.trustDomain, ...parts.slice(1)].join('/') : pattern;
   return matchString(rewritten, peer, true);
 }
 
-/** `namespaces`: every `*` is a regex `.*` (generator.go srcNamespaceGenerator). */
+/**
+ * `namespaces` / `source.namespace`: the regex `.*\/ns/<value>/.*` over the peer's whole SPIFFE
+ * ID, every `*` becoming `.*` (generator.go srcNamespaceGenerator). The `.*` may run past the
+ * namespace: `*a` also matches `.../ns/foo/sa/bar` through `foo/sa`.
+ */
 function matchNamespace(pattern: string, facts: RequestFacts): boolean {
   if (!facts.peer) return false;
-  const regex = new RegExp(`^${pattern.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
-  return regex.test(facts.peer.namespace);
+  const value = pattern.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*');
+  const { trustDomain, namespace, serviceAccount } = facts.peer;
+  return new RegExp(`^.*/ns/${value}/.*$`).test(`spiffe://${trustDomain}/ns/${namespace}/sa/${serviceAccount}`);
 }
 
 /** `serviceAccounts`: `ns/sa`, or `sa` in the policy's namespace; no wildcards. */
@@ -82,19 +93,33 @@ function matchServiceAccount(pattern: string, facts: RequestFacts, ctx: MatchCon
   return facts.peer.namespace === ns && facts.peer.serviceAccount === sa;
 }
 
-/** `requestPrincipals` / `request.auth.principal` (ISTIO §1.7, generator.go requestPrincipalGenerator). */
+/**
+ * `requestPrincipals` / `request.auth.principal` (ISTIO §1.7), as generator.go
+ * requestPrincipalGenerator builds it: split at the last `/`; `*` = iss and sub present and
+ * non-empty; a leading `*` = any iss (or an iss suffix) with an exact sub, or, without `/`, a sub
+ * suffix; a trailing `*` = exact iss with a sub prefix, or, without `/`, an iss prefix. The claims
+ * are Envoy metadata: a token without a (string) `sub` matches no sub condition at all.
+ */
 export function matchRequestPrincipal(pattern: string, facts: RequestFacts): boolean {
   if (!facts.token) return false;
-  const { issuer: iss, subject: sub } = facts.token;
-  if (pattern === '*') return iss.length > 0 && sub.length > 0;
-  if (pattern.startsWith('*')) return `${iss}/${sub}`.endsWith(pattern.slice(1));
-  const slash = pattern.lastIndexOf('/');
-  if (pattern.endsWith('*')) {
-    if (slash < 0) return iss.startsWith(pattern.slice(0, -1)) && sub.length > 0;
-    return iss === pattern.slice(0, slash) && sub.length > 0 && sub.startsWith(pattern.slice(slash + 1, -1));
+  const claims = facts.token.claims;
+  const iss = typeof claims.iss === 'string' ? claims.iss : facts.token.issuer;
+  const sub = typeof claims.sub === 'string' ? claims.sub : undefined;
+  if (sub === undefined) return false;
+  const any = (v: string) => v.length > 0;
+  const idx = pattern.lastIndexOf('/');
+  const found = idx >= 0;
+  const [pIss, pSub] = found ? [pattern.slice(0, idx), pattern.slice(idx + 1)] : [pattern, ''];
+  if (pattern === '*') return any(iss) && any(sub);
+  if (pattern.startsWith('*')) {
+    if (!found) return any(iss) && sub.endsWith(pattern.slice(1));
+    return (pIss === '*' ? any(iss) : iss.endsWith(pIss.slice(1))) && sub === pSub;
   }
-  if (slash < 0) return iss === pattern && sub === '';
-  return iss === pattern.slice(0, slash) && sub === pattern.slice(slash + 1);
+  if (pattern.endsWith('*')) {
+    if (!found) return iss.startsWith(pattern.slice(0, -1)) && any(sub);
+    return iss === pIss && (pSub === '*' ? any(sub) : sub.startsWith(pSub.slice(0, -1)));
+  }
+  return iss === pIss && sub === pSub;
 }
 
 /** A path value: Envoy URI templates (`{*}` one segment, `{**}` the rest) or string matching. */
@@ -111,10 +136,11 @@ function matchPath(pattern: string, path: string): boolean {
 function claimValues(claims: Readonly<JWTPayload> | undefined, path: readonly string[]): string[] {
   let value: unknown = claims;
   for (const segment of path) value = value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[segment] : undefined;
-  const last = path[path.length - 1];
   if (typeof value === 'string') {
-    // `scope` and `permission` are space-delimited lists (policy_applier.go).
-    return last === 'scope' || last === 'permission' ? value.split(' ').filter(Boolean) : [value];
+    // Top-level `scope` and `permission` are space-delimited lists (policy_applier.go; Envoy's
+    // normalize_payload_in_metadata splits top-level claims only). The JWT stage already splits
+    // them, and `spaceDelimitedClaims`, into arrays; this covers claims built elsewhere.
+    return path.length === 1 && (path[0] === 'scope' || path[0] === 'permission') ? value.split(' ').filter(Boolean) : [value];
   }
   return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
 }
@@ -189,10 +215,9 @@ export function ruleMatches(rule: RuleView, action: string, facts: RequestFacts,
     (tcp && http) || condition(strs(operation[field]), strs(operation[negated(field)]), (p) => test(p, facts)));
   if (rule.hasFrom && rule.sources.length > 0 && !rule.sources.some(sourceMatches)) return false;
   if (rule.hasTo && rule.operations.length > 0 && !rule.operations.some(operationMatches)) return false;
-  return rule.when.every((w) => {
-    const key = str(w.key) ?? '';
-    if (tcp && isHttpOnlyWhenKey(key)) return true;
-    const test = whenTest(key, facts, ctx);
-    return test !== undefined && condition(strs(w.values), strs(w.notValues), test);
-  });
+  // An unknown key makes istiod skip the whole rule, for every action and chain (model.go New:
+  // "unknown attribute"), before any HTTP-only condition could be dropped on TCP.
+  const tests = rule.when.map((w) => whenTest(str(w.key) ?? '', facts, ctx));
+  if (tests.some((test) => test === undefined)) return false;
+  return rule.when.every((w, i) => (tcp && isHttpOnlyWhenKey(str(w.key) ?? '')) || condition(strs(w.values), strs(w.notValues), tests[i]!));
 }

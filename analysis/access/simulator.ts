@@ -150,7 +150,7 @@ export class AccessSimulator {
       host: headers.host ?? `${service.name}.${service.namespace}.svc.cluster.local:${port.port}`, headers,
     };
     if ('ingress' in request.from) {
-      const hop = await this.ingressHop(service, port, http, assume);
+      const hop = await this.ingressHop(service, port, http, assume, headers);
       return { outcome: hop.outcome, reason: hop.reason };
     }
     const client = 'outside' in request.from ? { kind: 'plain', label: 'outside' } as const : this.meshClient(request.from.workload);
@@ -193,8 +193,9 @@ export class AccessSimulator {
    * policies (the external client speaks plaintext or TLS to it, never mTLS), then the hop from
    * the gateway's identity to the service. The result carries what the service's app receives.
    */
-  public async ingressHop(service: ServiceInfo, port: ServicePortInfo, request: HttpRequest, assume = false): Promise<HopResult> {
-    const route = routeThroughIngress(this.model, this.ingressGateway.labels, service, port, request.method, request.path);
+  public async ingressHop(service: ServiceInfo, port: ServicePortInfo, request: HttpRequest, assume = false, clientHeaders?: Readonly<Record<string, string>>): Promise<HopResult> {
+    // Header-conditioned routes and the Host are decided only when the client's headers are known.
+    const route = routeThroughIngress(this.model, this.ingressGateway.labels, service, port, request.method, request.path, clientHeaders ? { headers: clientHeaders } : {});
     if (!route.routed) return { outcome: 'no-route', reason: route.reason, appHeaders: {} };
     const atGateway: HttpRequest = { ...request, host: route.host };
     const gateway = this.gatewayTarget(route.gatewayPort);
@@ -314,15 +315,16 @@ export class AccessSimulator {
     let token: RequestFacts['token'];
     let appHeaders = request.headers;
     if (jwt?.kind === 'valid') {
-      const slash = jwt.principal.lastIndexOf('/');
-      token = { issuer: jwt.principal.slice(0, slash), subject: jwt.principal.slice(slash + 1), claims: jwt.claims };
-      // Envoy removes the header it validated unless forwardOriginalToken (ISTIO §3.3).
-      if (!jwt.forwarded) appHeaders = Object.fromEntries(Object.entries(appHeaders).filter(([k]) => k !== 'authorization'));
+      token = { issuer: String(jwt.claims.iss), subject: typeof jwt.claims.sub === 'string' ? jwt.claims.sub : '', claims: jwt.claims };
+      // Envoy removes the header it read the token from unless forwardOriginalToken (ISTIO §3.3).
+      const location = jwt.location ?? { kind: 'header', name: 'authorization' };
+      if (!jwt.forwarded && location.kind === 'header') appHeaders = Object.fromEntries(Object.entries(appHeaders).filter(([k]) => k !== location.name));
     }
     const facts: RequestFacts = {
       http, ...(peer ? { peer } : {}), ...(token ? { token } : {}),
       method: request.method, path: request.path.split('?')[0]!, host: request.host, headers: request.headers, port: target.containerPort,
-      ...(peer ? { sni: `outbound_.${target.containerPort}_._.${request.host.split(':')[0]}` } : {}),
+      // The client sidecar's SNI names the Service port and FQDN (outbound cluster name).
+      ...(peer ? { sni: `outbound_.${target.servicePort?.port ?? target.containerPort}_._.${target.service ? `${target.service.name}.${target.service.namespace}.svc.cluster.local` : request.host.split(':')[0]}` } : {}),
     };
     const matching = (policies: readonly PreparedPolicy[]) => {
       for (const policy of policies) {
