@@ -263,10 +263,7 @@ describe('§1.8 when keys', () => {
     expect(await under(allowWhen({ key: 'connection.sni', values: ['*'] }), get('foo/sleep'))).toBe('allow');
   });
 
-  // Bug in simulator.ts (authorize): the client sidecar's SNI is the cluster name's, built from the
-  // Service port and the Service FQDN (`outbound_.8000_._.httpbin.foo.svc.cluster.local`), not from
-  // the container port and the Host header. Fix: `sni: \`outbound_.${target.servicePort?.port ??
-  // target.containerPort}_._.${target.service ? \`${target.service.name}.${target.service.namespace}.svc.cluster.local\` : host}\``.
+  // The client sidecar's SNI is its outbound cluster's name: Service port and Service FQDN.
   test('connection.sni is outbound_.<Service port>_._.<Service FQDN>', async () => {
     expect(await under(allowWhen({ key: 'connection.sni', values: ['outbound_.8000_._.httpbin.foo.svc.cluster.local'] }), get('foo/sleep'))).toBe('allow');
   });
@@ -382,11 +379,8 @@ describe('§3 RequestAuthentication: token locations and outcomes', () => {
     expect(await outcome(sim(), preflight)).toBe('deny-403');
   });
 
-  // Bug in simulator.ts (authorize): without forwardOriginalToken Envoy removes the token from the
-  // header it was read from (extractor.cc JwtHeaderLocation::removeJwt), not `authorization` as such.
-  // Fix: use the verdict's new `location` (jwt.ts): `if (!jwt.forwarded && jwt.location?.kind === 'header')
-  // appHeaders = without(jwt.location.name)` (and drop the param from the path for 'param'); chain.ts
-  // should then look at that header rather than `authorization`.
+  // Without forwardOriginalToken Envoy removes the token from the header it was read from
+  // (extractor.cc JwtHeaderLocation::removeJwt).
   test('a token read from a custom header is removed from that header, not from Authorization', async () => {
     const s = sim({ fromHeaders: [{ name: 'x-jwt' }] }, false);
     const { service, port } = s.target('foo/httpbin', 8000);
@@ -551,11 +545,7 @@ describe('ingress routing: Gateway host binding, first matching route, match con
     expect(routeThroughIngress(model, { istio: 'ingressgateway' }, svc, svc.ports[0]!, 'GET', probes[0]!.path).routed).toBe(true);
   });
 
-  // Bug in simulator.ts (ingressHop): it calls routeThroughIngress without the request's headers,
-  // so header-conditioned routes are assumed to match and the Host is ignored. Fix: pass the
-  // client's own headers, e.g. `routeThroughIngress(..., request.method, request.path, { headers: clientHeaders })`
-  // where clientHeaders are `lowerKeys(request.headers)` (with `host` only if the client set one),
-  // threaded from `check()` into `ingressHop`.
+  // Header-conditioned routes are decided with the client's own headers.
   test('a request without the canary header follows the default route', async () => {
     const s = sim(gateway(['foo/*']), vs([{ match: [{ headers: { 'x-canary': { exact: '1' } } }], ...to('svc-b') }, to('svc-a')]));
     expect(await ingress(s, 'svc-a', '/', {})).toBe('allow');
