@@ -20,7 +20,7 @@ export interface PlainManifest {
  * three resolvers, then sorts every map. At a few thousand workloads that cost more than
  * serializing the YAML (see bench/). Our bodies hold only plain data and a few `Lazy` values, so
  * this renderer resolves exactly those. Metadata still goes through cdk8s (chart labels,
- * annotations), and the output is canonicalized when it is written (manifests/render.ts).
+ * annotations), and keys are put in canonical order when it is written (manifests/render.ts).
  */
 export class ManifestObject extends ApiObject {
   private readonly body: Readonly<Record<string, unknown>>;

@@ -22,25 +22,10 @@ function keyOrder(a: string, b: string): number {
 }
 
 /**
- * A deep copy with map keys in canonical order. Lists keep their order: in Kubernetes and Istio
- * it is meaningful (containers, rules, routes).
- */
-export function canonical<T>(value: T): T {
-  if (Array.isArray(value)) return value.map(canonical) as T;
-  if (value !== null && typeof value === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const key of Object.keys(value).sort(keyOrder)) {
-      out[key] = canonical((value as Record<string, unknown>)[key]);
-    }
-    return out as T;
-  }
-  return value;
-}
-
-/**
  * The options every manifest is serialized with: no line folding, no anchors, and map keys in
  * canonical order at every depth. Sorting happens inside the YAML library while it builds its
- * nodes, so no canonical copy of each object is made first (exported so the benchmark's floor
+ * nodes, so no canonical copy of each object is made first. Lists keep their order: in
+ * Kubernetes and Istio it is meaningful (containers, rules, routes). Exported so the benchmark's floor
  * serializes with exactly these options).
  */
 export const YAML_OPTIONS: ToStringOptions & CreateNodeOptions & SchemaOptions = {

@@ -147,6 +147,12 @@ function claimValues(claims: Readonly<JWTPayload> | undefined, path: readonly st
 
 type Values = (pattern: string) => boolean;
 
+/** The claim path of a `request.auth.claims[a][b]` key (`['a', 'b']`), or undefined for other keys. */
+export function claimPath(key: string): string[] | undefined {
+  const claim = /^request\.auth\.claims((\[[^\]]+\])+)$/.exec(key);
+  return claim ? [...claim[1]!.matchAll(/\[([^\]]+)\]/g)].map((m) => m[1]!) : undefined;
+}
+
 /** `values` ORed, `notValues` none matching; both parts must hold (ISTIO §1.4). */
 function condition(values: readonly string[], notValues: readonly string[], test: Values): boolean {
   if (values.length > 0 && !values.some(test)) return false;
@@ -157,9 +163,8 @@ function condition(values: readonly string[], notValues: readonly string[], test
 function whenTest(key: string, facts: RequestFacts, ctx: MatchContext): Values | undefined {
   const header = /^request\.headers\[(.+)\]$/.exec(key);
   if (header) return (p) => matchString(p, facts.headers[header[1]!.toLowerCase()], false);
-  const claim = /^request\.auth\.claims((\[[^\]]+\])+)$/.exec(key);
-  if (claim) {
-    const path = [...claim[1]!.matchAll(/\[([^\]]+)\]/g)].map((m) => m[1]!);
+  const path = claimPath(key);
+  if (path) {
     return (p) => claimValues(facts.token?.claims, path).some((v) => matchString(p, v, true));
   }
   switch (key) {

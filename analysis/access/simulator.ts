@@ -4,7 +4,7 @@ import { actionOf, rulesOf } from '../policy.js';
 import { rec, recs, str, strs } from '../values.js';
 import type { JWTPayload } from 'jose';
 import { JwtRule, JwtValidator, JwtVerdict, jwtRulesOf, JwksResolver } from './jwt.js';
-import { MatchContext, RequestFacts, ruleMatches } from './match.js';
+import { claimPath, MatchContext, RequestFacts, ruleMatches } from './match.js';
 import { routeThroughIngress } from './ingress-route.js';
 
 /**
@@ -373,10 +373,9 @@ export function symbolicValidToken(target: Target): JwtVerdict | undefined {
   for (const policy of target.allow) {
     for (const rule_ of policy.rules) {
       for (const w of rule_.when) {
-        const key = /^request\.auth\.claims((\[[^\]]+\])+)$/.exec(String(w.key));
+        const path = claimPath(String(w.key));
         const value = strs(w.values)[0];
-        if (!key || value === undefined || value.includes('*')) continue;
-        const path = [...key[1]!.matchAll(/\[([^\]]+)\]/g)].map((m) => m[1]!);
+        if (!path || value === undefined || value.includes('*')) continue;
         let node = claims;
         for (const segment of path.slice(0, -1)) node = (node[segment] ??= {}) as Record<string, unknown>;
         node[path[path.length - 1]!] = [value];
