@@ -103,7 +103,9 @@ export function planDeployment(synth: SynthesizedEnvironment, options: PlanOptio
   const policiesByNamespace = new Map<string, string[]>();
   for (const m of manifests.filter((p) => p.apiVersion.startsWith('security.istio.io/'))) {
     const ns = m.metadata.namespace ?? '';
-    policiesByNamespace.set(ns, [...policiesByNamespace.get(ns) ?? [], manifestId(m)]);
+    const group = policiesByNamespace.get(ns);
+    if (group) group.push(manifestId(m));
+    else policiesByNamespace.set(ns, [manifestId(m)]);
   }
   const securityPolicies = (namespace: string | undefined): string[] => [
     ...(namespace === rootNamespace ? [] : policiesByNamespace.get(namespace ?? '') ?? []),
@@ -116,8 +118,8 @@ export function planDeployment(synth: SynthesizedEnvironment, options: PlanOptio
       const ns = m.metadata.namespace;
       const account = serviceAccountOf(m);
       if (account && ids.has(`ServiceAccount/${ns}/${account}`)) after.push(`ServiceAccount/${ns}/${account}`);
-      after.push(...[...secrets.keys()].filter((id) => id === `Secret/${ns}/${secretName}`
-        && secretReferences(m).some((r) => r.name === secretName)));
+      const secret = `Secret/${ns}/${secretName}`;
+      if (secrets.has(secret) && secretReferences(m).some((r) => r.name === secretName)) after.push(secret);
       after.push(...securityPolicies(ns));
     }
     return { id: manifestId(m), manifest: m, after, afterControlPlane: waitsForControlPlane(m) };
