@@ -1,4 +1,4 @@
-import { ApiObject, ApiObjectMetadata, JsonPatch, Lazy } from 'cdk8s';
+import { ApiObject, ApiObjectMetadata, ApiObjectMetadataDefinition, JsonPatch, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 
 /** A Kubernetes object as plain JSON, the shape the generated classes' `manifest()` returns. */
@@ -19,8 +19,10 @@ export interface PlainManifest {
  * which for every single value walks up to the App, allocates a resolution context and tries
  * three resolvers, then sorts every map. At a few thousand workloads that cost more than
  * serializing the YAML (see bench/). Our bodies hold only plain data and a few `Lazy` values, so
- * this renderer resolves exactly those. Metadata still goes through cdk8s (chart labels,
- * annotations), and keys are put in canonical order when it is written (manifests/render.ts).
+ * this renderer resolves exactly those, metadata included (labels and annotations added later
+ * through `metadata.addLabel` and friends are honoured). Keys are put in canonical order when
+ * the YAML is written (manifests/render.ts). Custom resolvers given to the cdk8s `App` are not
+ * applied: nothing in this project sets any.
  */
 export class ManifestObject extends ApiObject {
   private readonly body: Readonly<Record<string, unknown>>;
@@ -37,25 +39,73 @@ export class ManifestObject extends ApiObject {
   }
 
   public override toJson(): any {
-    return { apiVersion: this.apiVersion, kind: this.kind, metadata: this.metadata.toJson(), ...(plain(this.body) as object) };
+    const metadata = renderMetadata(this.metadata);
+    return { apiVersion: this.apiVersion, kind: this.kind, ...(metadata === undefined ? {} : { metadata }), ...(plain(this.body, false) as object) };
   }
 }
 
-/** Resolves `Lazy` values and drops null/undefined map entries, like cdk8s's resolve + sanitize. */
-function plain(value: unknown): unknown {
+/**
+ * What cdk8s's `ApiObjectMetadataDefinition.toJson()` returns (its fields resolved, empty maps and
+ * lists dropped, keys sorted) without its resolver, which walks up to the App for every value.
+ * The fields are private in cdk8s's typings, so their shape is checked, and anything unexpected
+ * falls back to cdk8s itself; test/constructs/manifest-object.test.ts holds the two equal.
+ */
+function renderMetadata(metadata: ApiObjectMetadataDefinition): unknown {
+  const fields = metadata as unknown as Partial<MetadataFields>;
+  const extra = fields._additionalAttributes;
+  const shaped = typeof extra === 'object' && extra !== null && isMap(fields.labels) && isMap(fields.annotations)
+    && Array.isArray(fields.finalizers) && Array.isArray(fields.ownerReferences);
+  if (!shaped) return metadata.toJson();
+  return plain({
+    ...extra,
+    name: metadata.name,
+    namespace: metadata.namespace,
+    annotations: fields.annotations,
+    finalizers: fields.finalizers,
+    ownerReferences: fields.ownerReferences,
+    labels: fields.labels,
+  }, true);
+}
+
+/** The fields cdk8s 2.x keeps in an `ApiObjectMetadataDefinition` (declared private there). */
+interface MetadataFields {
+  readonly labels: Record<string, unknown>;
+  readonly annotations: Record<string, unknown>;
+  readonly finalizers: unknown[];
+  readonly ownerReferences: unknown[];
+  readonly _additionalAttributes: Record<string, unknown>;
+}
+
+function isMap(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * Resolves `Lazy` values and drops null/undefined map entries, like cdk8s's resolve + sanitize.
+ * `compact` also drops empty maps and lists and sorts keys, as cdk8s does for metadata.
+ */
+function plain(value: unknown, compact: boolean): unknown {
   if (value === null || value === undefined) return undefined;
   if (typeof value !== 'object') return value;
-  if (value instanceof Lazy) return plain(value.produce());
-  if (Array.isArray(value)) return value.map(plain);
+  if (value instanceof Lazy) return plain(value.produce(), compact);
+  if (Array.isArray(value)) {
+    if (compact && value.length === 0) return undefined;
+    return value.map((item) => plain(item, compact));
+  }
   if (Object.getPrototypeOf(value) !== Object.prototype) {
     const resolvable = value as { resolve?: () => unknown };
-    if (typeof resolvable.resolve === 'function') return plain(resolvable.resolve());
+    if (typeof resolvable.resolve === 'function') return plain(resolvable.resolve(), compact);
     throw new Error(`cannot render a ${value.constructor.name} as Kubernetes JSON; pass plain data (use the generated classes' manifest()).`);
   }
+  const keys = compact ? Object.keys(value).sort() : Object.keys(value);
   const out: Record<string, unknown> = {};
-  for (const key of Object.keys(value)) {
-    const rendered = plain((value as Record<string, unknown>)[key]);
-    if (rendered !== undefined) out[key] = rendered;
+  let size = 0;
+  for (const key of keys) {
+    const rendered = plain((value as Record<string, unknown>)[key], compact);
+    if (rendered !== undefined) {
+      out[key] = rendered;
+      size += 1;
+    }
   }
-  return out;
+  return compact && size === 0 ? undefined : out;
 }
