@@ -11,9 +11,16 @@ export interface PlainManifest {
 }
 
 /**
- * An API object whose body is already plain Kubernetes JSON: the typed classes' static
- * `manifest(props)` (KubeDeployment.manifest, AuthorizationPolicy.manifest, ...) converts typed
- * props once, at construction, and this object renders the result directly.
+ * An API object whose body is already plain Kubernetes JSON: an object literal checked against
+ * the wire-format types of `kubernetes-models` (`{ apiVersion: 'apps/v1', kind: 'Deployment', ... }
+ * satisfies IDeployment`), or the output of an Istio class generated into imports/
+ * (`AuthorizationPolicy.manifest(props)`). This object renders it directly.
+ *
+ * Why not cdk8s-plus's typed `k8s` classes for core objects: their props are converted to JSON by
+ * generated functions that rebuild every object field by field (a Deployment's pod spec alone is
+ * dozens of allocations), which made building and rendering a thousand workloads 1.6 times slower, and their
+ * camel-cased props rename some API fields (`clusterIp` for `clusterIP`). The wire-format types
+ * check the same fields at compile time with the API's own names, at no runtime cost.
  *
  * Why not the typed classes themselves: their `toJson()` goes through cdk8s's generic resolver,
  * which for every single value walks up to the App, allocates a resolution context and tries
@@ -39,10 +46,20 @@ export class ManifestObject extends ApiObject {
   }
 
   public override toJson(): any {
+    const json: Record<string, unknown> = { apiVersion: this.apiVersion, kind: this.kind };
     const metadata = renderMetadata(this.metadata);
-    return { apiVersion: this.apiVersion, kind: this.kind, ...(metadata === undefined ? {} : { metadata }), ...(plain(this.body, false) as object) };
+    if (metadata !== undefined) json.metadata = metadata;
+    for (const key of Object.keys(this.body)) {
+      const value = plain(this.body[key], false);
+      if (value !== undefined) json[key] = value;
+    }
+    return json;
   }
 }
+
+/** The metadata fields cdk8s renders from its own state, in its (sorted) output order. */
+const OWN_FIELDS = ['annotations', 'finalizers', 'labels', 'name', 'namespace', 'ownerReferences'] as const;
+const OWN_FIELD_SET: ReadonlySet<string> = new Set(OWN_FIELDS);
 
 /**
  * What cdk8s's `ApiObjectMetadataDefinition.toJson()` returns (its fields resolved, empty maps and
@@ -56,15 +73,27 @@ function renderMetadata(metadata: ApiObjectMetadataDefinition): unknown {
   const shaped = typeof extra === 'object' && extra !== null && isMap(fields.labels) && isMap(fields.annotations)
     && Array.isArray(fields.finalizers) && Array.isArray(fields.ownerReferences);
   if (!shaped) return metadata.toJson();
-  return plain({
-    ...extra,
-    name: metadata.name,
-    namespace: metadata.namespace,
+  const own: Record<(typeof OWN_FIELDS)[number], unknown> = {
     annotations: fields.annotations,
     finalizers: fields.finalizers,
-    ownerReferences: fields.ownerReferences,
     labels: fields.labels,
-  }, true);
+    name: metadata.name,
+    namespace: metadata.namespace,
+    ownerReferences: fields.ownerReferences,
+  };
+  // Attributes passed to cdk8s beyond its own fields (`metadata.add(key, value)`) are rare.
+  const others = Object.keys(extra).filter((key) => !OWN_FIELD_SET.has(key));
+  const keys: readonly string[] = others.length === 0 ? OWN_FIELDS : [...OWN_FIELDS, ...others].sort();
+  const json: Record<string, unknown> = {};
+  let size = 0;
+  for (const key of keys) {
+    const value = plain(OWN_FIELD_SET.has(key) ? own[key as keyof typeof own] : extra[key], true);
+    if (value !== undefined) {
+      json[key] = value;
+      size += 1;
+    }
+  }
+  return size === 0 ? undefined : json;
 }
 
 /** The fields cdk8s 2.x keeps in an `ApiObjectMetadataDefinition` (declared private there). */

@@ -1,6 +1,8 @@
 import { Lazy } from 'cdk8s';
-import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
+import type { IDeployment } from 'kubernetes-models/apps/v1/Deployment';
+import type { IService } from 'kubernetes-models/v1/Service';
+import type { IServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
 import {
   AuthorizationPolicy, AuthorizationPolicySpecAction, AuthorizationPolicySpecRules,
   AuthorizationPolicySpecRulesFromSource, AuthorizationPolicySpecRulesToOperation, AuthorizationPolicySpecRulesWhen,
@@ -401,19 +403,19 @@ export class MeshWorkload extends Construct implements ICaller {
     const writable = props.writablePaths ?? ['/tmp'];
     const volumeName = (path: string): string => `writable${path.replace(/[^a-z0-9]+/gi, '-').toLowerCase()}`.replace(/-+$/, '').slice(0, 63);
 
-    new ManifestObject(this, 'service-account', k8s.KubeServiceAccount.manifest({
+    new ManifestObject(this, 'service-account', {
+      apiVersion: 'v1',
+      kind: 'ServiceAccount',
       metadata: { name: this.serviceAccountName, namespace: ns, labels: { app: this.name } },
       // The sidecar gets its identity from its own projected `istio-token` volume (Istio's
       // injection template), so the app needs no Kubernetes API token.
       automountServiceAccountToken: false,
-    }));
+    } satisfies IServiceAccount);
 
     const resources = props.resources ?? {};
-    const quantities = (values: { cpu: string; memory: string }) => ({
-      cpu: k8s.Quantity.fromString(values.cpu), memory: k8s.Quantity.fromString(values.memory),
-    });
-
-    new ManifestObject(this, 'deployment', k8s.KubeDeployment.manifest({
+    new ManifestObject(this, 'deployment', {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
       metadata: { name: this.name, namespace: ns, labels },
       spec: {
         replicas,
@@ -443,8 +445,8 @@ export class MeshWorkload extends Construct implements ICaller {
                   : { name, value: v.value! })),
               } : {}),
               resources: {
-                requests: quantities({ cpu: resources.requests?.cpu ?? '50m', memory: resources.requests?.memory ?? '64Mi' }),
-                limits: quantities({ cpu: resources.limits?.cpu ?? '500m', memory: resources.limits?.memory ?? '256Mi' }),
+                requests: { cpu: resources.requests?.cpu ?? '50m', memory: resources.requests?.memory ?? '64Mi' },
+                limits: { cpu: resources.limits?.cpu ?? '500m', memory: resources.limits?.memory ?? '256Mi' },
               },
               securityContext: {
                 allowPrivilegeEscalation: false,
@@ -458,16 +460,18 @@ export class MeshWorkload extends Construct implements ICaller {
           },
         },
       },
-    }));
+    } satisfies IDeployment);
 
     if (this.ports.length > 0) {
-      new ManifestObject(this, 'service', k8s.KubeService.manifest({
+      new ManifestObject(this, 'service', {
+        apiVersion: 'v1',
+        kind: 'Service',
         metadata: { name: this.name, namespace: ns, labels: { app: this.name } },
         spec: {
           selector: { ...this.selector },
-          ports: this.ports.map((p) => ({ name: p.name, port: p.port, targetPort: k8s.IntOrString.fromNumber(p.targetPort), protocol: 'TCP' })),
+          ports: this.ports.map((p) => ({ name: p.name, port: p.port, targetPort: p.targetPort, protocol: 'TCP' })),
         },
-      }));
+      } satisfies IService);
     }
   }
 }

@@ -1,5 +1,5 @@
-import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
+import type { INamespace } from 'kubernetes-models/v1/Namespace';
 import { AuthorizationPolicy, PeerAuthentication, PeerAuthenticationSpecMtlsMode } from '../imports/security.istio.io.js';
 import { CallerIdentity, ICaller } from './caller.js';
 import { Dataplane } from './dataplane.js';
@@ -72,9 +72,11 @@ export class ZeroTrustNamespace extends Construct implements ICaller {
       : undefined;
     const annotations = acknowledged ? { [acknowledgementAnnotation('nonStrictMtls')]: acknowledged } : undefined;
 
-    new ManifestObject(this, 'namespace', k8s.KubeNamespace.manifest({
+    new ManifestObject(this, 'namespace', {
+      apiVersion: 'v1',
+      kind: 'Namespace',
       metadata: { name, labels: { ...props.labels, ...this.dataplane.namespaceLabels() } },
-    }));
+    } satisfies INamespace);
     // Namespace scope: no selector in a non-root namespace (ISTIO.md §2.2). Written even when it
     // equals the mesh's mode, so each namespace file states its own transport security.
     new ManifestObject(this, 'mtls', PeerAuthentication.manifest({
