@@ -10,12 +10,12 @@ import { analyze } from '../analysis/index.js';
 import { MeshModel } from '../analysis/model.js';
 import { Manifest, renderFiles, replaceDirectory, YAML_OPTIONS } from '../manifests/index.js';
 import { defineSyntheticMesh } from './synthetic-mesh.js';
-import { registerBare, registerWithProgram } from './pulumi-registration.js';
 
 /**
  * `npm run bench`: what synth, the Pulumi program and the analysis cost as the mesh grows.
  * Medians of several runs; peak memory is the process's resident set high-water mark after each
- * size. The last line is one JSON object with the headline ratios (see README "Benchmark").
+ * size's synth and analysis (the Pulumi phases run after all sizes). The last line is one JSON
+ * object with the headline ratios (see README "Benchmark").
  */
 
 const { values } = parseArgs({
@@ -60,38 +60,52 @@ interface Row {
 }
 
 const out = mkdtempSync(join(tmpdir(), 'zt-bench-'));
+/** Our synth through the production path: constructs, objects, canonical YAML, files written. */
+function synthesize(n: number): Manifest[] {
+  const mesh = defineSyntheticMesh(new App(), n);
+  const objects = mesh.toJson() as Manifest[];
+  replaceDirectory(out, `synthetic-${n}`, renderFiles(objects, { rootNamespace: mesh.rootNamespace, header: 'benchmark' }));
+  return objects;
+}
+
 const rows: Row[] = [];
 for (const n of sizes) {
   const floor: number[] = [];
   const synth: number[] = [];
   const analysis: number[] = [];
   const matrix: number[] = [];
-  const pulumi: number[] = [];
-  const bare: number[] = [];
   let manifests: Manifest[] = [];
   let cells = 0;
   for (let run = 0; run < runs; run += 1) {
-    // Our synth through the production path: constructs, objects, canonical YAML, files written.
-    [manifests, synth[run]] = timed(() => {
-      const mesh = defineSyntheticMesh(new App(), n);
-      const objects = mesh.toJson() as Manifest[];
-      replaceDirectory(out, `synthetic-${n}`, renderFiles(objects, { rootNamespace: mesh.rootNamespace, header: 'benchmark' }));
-      return objects;
-    });
+    manifests = []; // the previous run's objects are not kept alive through this one
+    [manifests, synth[run]] = timed(() => synthesize(n));
     // The floor: the very same objects serialized with the same YAML library and options.
     [, floor[run]] = timed(() => manifests.map((m) => stringify(m, YAML_OPTIONS)).join('---\n'));
     [, analysis[run]] = timed(() => analyze(manifests));
     [cells, matrix[run]] = await timedAsync(async () => (await accessMatrix(new AccessSimulator(new MeshModel(manifests.map((manifest) => ({ manifest })))))).length);
-    if (pulumiSizes.has(n)) {
-      [, bare[run]] = await timedAsync(() => registerBare(manifests));
-      [, pulumi[run]] = await timedAsync(() => registerWithProgram(manifests));
-    }
   }
   rows.push({
     n, objects: manifests.length, floor: median(floor), synth: median(synth), analyze: median(analysis), matrix: median(matrix), cells,
-    ...(pulumiSizes.has(n) ? { pulumi: median(pulumi), bare: median(bare) } : {}),
     peakMb: Math.round(process.resourceUsage().maxRSS / 1024),
   });
+}
+
+// The Pulumi SDK is loaded only now, as `zt-mesh synth` never loads it: its modules would
+// otherwise sit in the heap that every synth above allocates and collects in.
+const pulumiRows = sizes.filter((n) => pulumiSizes.has(n));
+if (pulumiRows.length > 0) {
+  const { registerBare, registerWithProgram } = await import('./pulumi-registration.js');
+  for (const n of pulumiRows) {
+    const manifests = synthesize(n);
+    const pulumi: number[] = [];
+    const bare: number[] = [];
+    for (let run = 0; run < runs; run += 1) {
+      [, bare[run]] = await timedAsync(() => registerBare(manifests));
+      [, pulumi[run]] = await timedAsync(() => registerWithProgram(manifests));
+    }
+    const index = rows.findIndex((r) => r.n === n);
+    rows[index] = { ...rows[index]!, pulumi: median(pulumi), bare: median(bare) };
+  }
 }
 rmSync(out, { recursive: true, force: true });
 
