@@ -1,7 +1,7 @@
 import { ApiObject, ApiObjectMetadata, ApiObjectMetadataDefinition, JsonPatch, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 
-/** A Kubernetes object as plain JSON, the shape the generated classes' `manifest()` returns. */
+/** A Kubernetes object as plain JSON: a wire-format literal, or what a generated class's `manifest()` returns. */
 export interface PlainManifest {
   readonly apiVersion: string;
   readonly kind: string;
@@ -16,11 +16,11 @@ export interface PlainManifest {
  * satisfies IDeployment`), or the output of an Istio class generated into imports/
  * (`AuthorizationPolicy.manifest(props)`). This object renders it directly.
  *
- * Why not cdk8s-plus's typed `k8s` classes for core objects: their props are converted to JSON by
- * generated functions that rebuild every object field by field (a Deployment's pod spec alone is
- * dozens of allocations), which made building and rendering a thousand workloads 1.6 times slower, and their
- * camel-cased props rename some API fields (`clusterIp` for `clusterIP`). The wire-format types
- * check the same fields at compile time with the API's own names, at no runtime cost.
+ * Why not cdk8s-plus's typed `k8s` classes for core objects: generated functions convert their
+ * props to JSON field by field (a Deployment's pod spec alone is dozens of allocations), which
+ * made building and rendering a thousand workloads 1.6 times slower, and their camel-cased props
+ * rename some API fields (`clusterIp` for `clusterIP`). The wire-format types check the same
+ * fields at compile time, with the API's own names, at no runtime cost.
  *
  * Why not the typed classes themselves: their `toJson()` goes through cdk8s's generic resolver,
  * which for every single value walks up to the App, allocates a resolution context and tries
@@ -124,7 +124,7 @@ function plain(value: unknown, compact: boolean): unknown {
   if (Object.getPrototypeOf(value) !== Object.prototype) {
     const resolvable = value as { resolve?: () => unknown };
     if (typeof resolvable.resolve === 'function') return plain(resolvable.resolve(), compact);
-    throw new Error(`cannot render a ${value.constructor.name} as Kubernetes JSON; pass plain data (use the generated classes' manifest()).`);
+    throw new Error(`cannot render a ${value.constructor.name} as Kubernetes JSON; pass plain data (a literal typed with kubernetes-models, or a generated class's manifest()).`);
   }
   const keys = compact ? Object.keys(value).sort() : Object.keys(value);
   const out: Record<string, unknown> = {};
