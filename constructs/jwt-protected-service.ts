@@ -1,10 +1,10 @@
-import { RequestAuthentication } from '../imports/security.istio.io.js';
 import { ZeroTrustConfigError } from './errors.js';
 import { JwtIssuer } from './jwt-issuer.js';
 import { EndUserCheck, MeshWorkload, MeshWorkloadProps } from './mesh-workload.js';
 import { acknowledgementAnnotation } from './security-posture.js';
 import { ZeroTrustNamespace } from './zero-trust-namespace.js';
 import { ManifestObject } from './manifest-object.js';
+import { SecurityManifest } from './security-manifest.js';
 
 /** Props of a service whose callers must also present an end user's token. */
 export interface JwtProtectedServiceProps extends MeshWorkloadProps {
@@ -64,7 +64,7 @@ export class JwtProtectedService extends MeshWorkload {
     this.check = { requestPrincipals: this.issuers.map((i) => i.anySubject), when };
 
     const annotations = this.checkIssuers();
-    new ManifestObject(this, 'jwt', RequestAuthentication.manifest({
+    new ManifestObject(this, 'jwt', SecurityManifest.requestAuthentication({
       metadata: { name, namespace: this.namespace.name, ...(Object.keys(annotations).length ? { annotations } : {}) },
       spec: {
         selector: { matchLabels: { ...this.selector } },

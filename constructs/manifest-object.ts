@@ -73,6 +73,12 @@ function renderMetadata(metadata: ApiObjectMetadataDefinition): unknown {
   const shaped = typeof extra === 'object' && extra !== null && isMap(fields.labels) && isMap(fields.annotations)
     && Array.isArray(fields.finalizers) && Array.isArray(fields.ownerReferences);
   if (!shaped) return metadata.toJson();
+  // cdk8s keeps the options it was constructed with as the attribute bag, so it also holds the
+  // own fields; other keys come only from `metadata.add(key, value)` and are rare.
+  let others: string[] | undefined;
+  for (const key in extra) {
+    if (!OWN_FIELD_SET.has(key)) (others ??= []).push(key);
+  }
   const own: Record<(typeof OWN_FIELDS)[number], unknown> = {
     annotations: fields.annotations,
     finalizers: fields.finalizers,
@@ -81,9 +87,7 @@ function renderMetadata(metadata: ApiObjectMetadataDefinition): unknown {
     namespace: metadata.namespace,
     ownerReferences: fields.ownerReferences,
   };
-  // Attributes passed to cdk8s beyond its own fields (`metadata.add(key, value)`) are rare.
-  const others = Object.keys(extra).filter((key) => !OWN_FIELD_SET.has(key));
-  const keys: readonly string[] = others.length === 0 ? OWN_FIELDS : [...OWN_FIELDS, ...others].sort();
+  const keys: readonly string[] = others === undefined ? OWN_FIELDS : [...OWN_FIELDS, ...others].sort();
   const json: Record<string, unknown> = {};
   let size = 0;
   for (const key of keys) {

@@ -4,9 +4,8 @@ import type { IDeployment } from 'kubernetes-models/apps/v1/Deployment';
 import type { IService } from 'kubernetes-models/v1/Service';
 import type { IServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
 import {
-  AuthorizationPolicy, AuthorizationPolicySpecAction, AuthorizationPolicySpecRules,
+  AuthorizationPolicySpecAction, AuthorizationPolicySpecRules,
   AuthorizationPolicySpecRulesFromSource, AuthorizationPolicySpecRulesToOperation, AuthorizationPolicySpecRulesWhen,
-  toJson_AuthorizationPolicySpecRules,
 } from '../imports/security.istio.io.js';
 import { CallerIdentity, ICaller, principalOf } from './caller.js';
 import { EnvValue } from './env-value.js';
@@ -17,6 +16,7 @@ import { acknowledgementAnnotation } from './security-posture.js';
 import { ServicePort } from './service-port.js';
 import { ZeroTrustNamespace } from './zero-trust-namespace.js';
 import { ManifestObject } from './manifest-object.js';
+import { SecurityManifest } from './security-manifest.js';
 
 /** CPU and memory of the app container, as Kubernetes quantities. */
 export interface ResourceSettings {
@@ -319,23 +319,20 @@ export class MeshWorkload extends Construct implements ICaller {
 
   private ensurePolicy(): void {
     if (this.policy) return;
-    const manifest = AuthorizationPolicy.manifest({
-      metadata: { name: this.name, namespace: this.namespace.name },
-      spec: { selector: { matchLabels: { ...this.selector } }, action: AuthorizationPolicySpecAction.ALLOW },
-    });
-    this.policy = new ManifestObject(this, 'grants', {
-      ...manifest,
+    this.policy = new ManifestObject(this, 'grants', SecurityManifest.authorizationPolicy({
       metadata: {
-        ...manifest.metadata,
+        name: this.name,
+        namespace: this.namespace.name,
         // Lazy like the rules: written once at synth, not rebuilt on every grant.
         annotations: { 'zero-trust-mesh.io/grants': Lazy.any({ produce: () => this.grantAnnotation() }) as unknown as string },
       },
       spec: {
-        ...manifest.spec,
+        selector: { matchLabels: { ...this.selector } },
+        action: AuthorizationPolicySpecAction.ALLOW,
         // Lazy, so grants added later land in the same policy; resolved once at synth.
-        rules: Lazy.any({ produce: () => this.grantList.flatMap((g) => g.rules).map(toJson_AuthorizationPolicySpecRules) }),
+        rules: Lazy.any({ produce: () => this.grantList.flatMap((g) => g.rules) }) as unknown as AuthorizationPolicySpecRules[],
       },
-    });
+    }));
   }
 
   private grantAnnotation(): string {

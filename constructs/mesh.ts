@@ -1,12 +1,13 @@
 import { ApiObject, Chart } from 'cdk8s';
 import { Construct } from 'constructs';
-import { PeerAuthentication, PeerAuthenticationSpecMtlsMode } from '../imports/security.istio.io.js';
+import { PeerAuthenticationSpecMtlsMode } from '../imports/security.istio.io.js';
 import { Telemetry } from '../imports/telemetry.istio.io.js';
 import { checkDnsLabel, checkDnsSubdomain, ZeroTrustConfigError } from './errors.js';
 import { IngressGateway } from './ingress-gateway.js';
 import { acceptsPlaintext, MtlsMode } from './mtls-mode.js';
 import { Acknowledgements, acknowledgementAnnotation, SecurityPosture, Stage } from './security-posture.js';
 import { ManifestObject } from './manifest-object.js';
+import { SecurityManifest } from './security-manifest.js';
 
 const MESH_BRAND = Symbol.for('zero-trust-mesh.Mesh');
 
@@ -113,7 +114,7 @@ export class Mesh extends Chart {
       : undefined;
 
     // Mesh scope: the root namespace, no selector (ISTIO.md §2.2).
-    new ManifestObject(this, 'mesh-mtls', PeerAuthentication.manifest({
+    new ManifestObject(this, 'mesh-mtls', SecurityManifest.peerAuthentication({
       metadata: {
         name: 'default',
         namespace: this.rootNamespace,

@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import type { INamespace } from 'kubernetes-models/v1/Namespace';
-import { AuthorizationPolicy, PeerAuthentication, PeerAuthenticationSpecMtlsMode } from '../imports/security.istio.io.js';
+import { PeerAuthenticationSpecMtlsMode } from '../imports/security.istio.io.js';
 import { CallerIdentity, ICaller } from './caller.js';
 import { Dataplane } from './dataplane.js';
 import { checkDnsLabel, ZeroTrustConfigError } from './errors.js';
@@ -8,6 +8,7 @@ import { Mesh } from './mesh.js';
 import { acceptsPlaintext, MtlsMode } from './mtls-mode.js';
 import { acknowledgementAnnotation } from './security-posture.js';
 import { ManifestObject } from './manifest-object.js';
+import { SecurityManifest } from './security-manifest.js';
 
 /** Props of a zero-trust namespace. */
 export interface ZeroTrustNamespaceProps {
@@ -79,13 +80,13 @@ export class ZeroTrustNamespace extends Construct implements ICaller {
     } satisfies INamespace);
     // Namespace scope: no selector in a non-root namespace (ISTIO.md §2.2). Written even when it
     // equals the mesh's mode, so each namespace file states its own transport security.
-    new ManifestObject(this, 'mtls', PeerAuthentication.manifest({
+    new ManifestObject(this, 'mtls', SecurityManifest.peerAuthentication({
       metadata: { name: 'default', namespace: name, ...(annotations ? { annotations } : {}) },
       spec: { mtls: { mode: PeerAuthenticationSpecMtlsMode[this.mtls] } },
     }));
     // `spec: {}` is "allow-nothing": an ALLOW policy that matches nothing, so any request not
     // matched by another ALLOW policy is denied (ISTIO.md §1.3).
-    new ManifestObject(this, 'default-deny', AuthorizationPolicy.manifest({
+    new ManifestObject(this, 'default-deny', SecurityManifest.authorizationPolicy({
       metadata: { name: 'allow-nothing', namespace: name },
       spec: {},
     }));
