@@ -130,15 +130,40 @@ function plain(value: unknown, compact: boolean): unknown {
     if (typeof resolvable.resolve === 'function') return plain(resolvable.resolve(), compact);
     throw new Error(`cannot render a ${value.constructor.name} as Kubernetes JSON; pass plain data (a literal typed with kubernetes-models, or a generated class's manifest()).`);
   }
-  const keys = compact ? Object.keys(value).sort() : Object.keys(value);
+  const record = value as Record<string, unknown>;
+  if (!compact) {
+    const copied = copyMap(record);
+    if (copied !== undefined) return copied;
+  }
+  const keys = compact ? Object.keys(record).sort() : Object.keys(record);
   const out: Record<string, unknown> = {};
   let size = 0;
   for (const key of keys) {
-    const rendered = plain((value as Record<string, unknown>)[key], compact);
+    const rendered = plain(record[key], compact);
     if (rendered !== undefined) {
       out[key] = rendered;
       size += 1;
     }
   }
   return compact && size === 0 ? undefined : out;
+}
+
+/**
+ * The common case of `plain` for a body's map: a spread copy (one step for all its fields, where
+ * adding them one by one walks the object's shape transitions key after key), with nested values
+ * rendered in place. Undefined when an entry is or renders as null or undefined, which `plain`
+ * must drop.
+ */
+function copyMap(record: Record<string, unknown>): Record<string, unknown> | undefined {
+  const out = { ...record };
+  for (const key in out) {
+    const item = out[key];
+    if (item === null || item === undefined) return undefined;
+    if (typeof item === 'object') {
+      const rendered = plain(item, false);
+      if (rendered === undefined) return undefined; // a Lazy that produced nothing
+      out[key] = rendered;
+    }
+  }
+  return out;
 }

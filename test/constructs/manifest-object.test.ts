@@ -62,6 +62,21 @@ describe('ManifestObject body', () => {
     });
   });
 
+  test('drops a nested Lazy that produces nothing, at any depth', () => {
+    const o = object({ name: 'web' }, {
+      spec: { inner: { later: Lazy.any({ produce: () => undefined }), keep: 1 }, items: [{ a: { b: Lazy.any({ produce: () => 'x' }) } }] },
+    });
+    expect(o.toJson().spec).toStrictEqual({ inner: { keep: 1 }, items: [{ a: { b: 'x' } }] });
+  });
+
+  test('returns a copy: changing the JSON does not change the object', () => {
+    const o = object({ name: 'web' }, { spec: { list: [1], nested: { map: { k: 'v' } } } });
+    const first = o.toJson();
+    first.spec.list.push(2);
+    first.spec.nested.map.k = 'changed';
+    expect(o.toJson().spec).toStrictEqual({ list: [1], nested: { map: { k: 'v' } } });
+  });
+
   test('refuses a class instance in the body, with advice', () => {
     class Opaque { public readonly x = 1; }
     expect(() => object({ name: 'web' }, { spec: new Opaque() }).toJson()).toThrow(/cannot render a Opaque as Kubernetes JSON; pass plain data/);
