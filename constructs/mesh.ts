@@ -142,11 +142,15 @@ export class Mesh extends Chart {
    * cdk8s does the work. Either way every construct's validations run first (`node.validate()`).
    */
   public override toJson(): any[] {
-    const constructs = this.node.findAll();
-    if (constructs.some((c) => c.node.dependencies.length > 0 || (c !== this && Chart.isChart(c)))) return super.toJson();
-    const errors = constructs.flatMap((c) => c.node.validate().map((error) => `[${c.node.path}] ${error}`));
+    const objects: ApiObject[] = [];
+    const errors: string[] = [];
+    for (const c of this.node.findAll()) {
+      if (c.node.dependencies.length > 0 || (c !== this && Chart.isChart(c))) return super.toJson();
+      for (const error of c.node.validate()) errors.push(`[${c.node.path}] ${error}`);
+      if (ApiObject.isApiObject(c)) objects.push(c);
+    }
     if (errors.length > 0) throw new Error(`Validation failed with the following errors:\n  ${errors.join('\n  ')}`);
-    return constructs.filter((c): c is ApiObject => ApiObject.isApiObject(c)).map((o) => o.toJson());
+    return objects.map((o) => o.toJson());
   }
 
   /** Reserves a namespace name; refuses duplicates and the root namespace. */

@@ -71,11 +71,12 @@ export function renderFiles(manifests: readonly Manifest[], options: { rootNames
     if (group) group.push(m);
     else groups.set(file, [m]);
   }
+  const header = options.header.split('\n').map((l) => `# ${l}`).join('\n');
   const files = new Map<string, string>();
   for (const file of [...groups.keys()].sort()) {
     const docs = groups.get(file)!.slice().sort(compareManifests)
       .map((m) => stringify(m, YAML_OPTIONS));
-    files.set(file, `${options.header.split('\n').map((l) => `# ${l}`).join('\n')}\n${docs.map((d) => `---\n${d}`).join('')}`);
+    files.set(file, `${header}\n---\n${docs.join('---\n')}`);
   }
   return files;
 }
