@@ -1,7 +1,7 @@
 import { ApiObject, ApiObjectMetadata, ApiObjectMetadataDefinition, JsonPatch, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 
-/** A Kubernetes object as plain JSON: a wire-format literal, or what a generated class's `manifest()` returns. */
+/** A Kubernetes object as plain JSON: a wire-format literal, generated props (`SecurityManifest`), or what a generated class's `manifest()` returns. */
 export interface PlainManifest {
   readonly apiVersion: string;
   readonly kind: string;
@@ -13,8 +13,10 @@ export interface PlainManifest {
 /**
  * An API object whose body is already plain Kubernetes JSON: an object literal checked against
  * the wire-format types of `kubernetes-models` (`{ apiVersion: 'apps/v1', kind: 'Deployment', ... }
- * satisfies IDeployment`), or the output of an Istio class generated into imports/
- * (`AuthorizationPolicy.manifest(props)`). This object renders it directly.
+ * satisfies IDeployment`), an Istio security object from its generated props
+ * (`SecurityManifest.authorizationPolicy(props)`, see security-manifest.ts), or the output of
+ * another Istio class generated into imports/ (`Gateway.manifest(props)`). This object renders
+ * it directly.
  *
  * Why not cdk8s-plus's typed `k8s` classes for core objects: generated functions convert their
  * props to JSON field by field (a Deployment's pod spec alone is dozens of allocations), which
