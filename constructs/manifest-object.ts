@@ -133,11 +133,8 @@ function plain(value: unknown, compact: boolean): unknown {
     throw new Error(`cannot render a ${value.constructor.name} as Kubernetes JSON; pass plain data (a literal typed with kubernetes-models, or a generated class's manifest()).`);
   }
   const record = value as Record<string, unknown>;
-  if (!compact) {
-    const copied = copyMap(record);
-    if (copied !== undefined) return copied;
-  }
-  const keys = compact ? Object.keys(record).sort() : Object.keys(record);
+  if (!compact) return copyMap(record);
+  const keys = Object.keys(record).sort();
   const out: Record<string, unknown> = {};
   let size = 0;
   for (const key of keys) {
@@ -147,25 +144,26 @@ function plain(value: unknown, compact: boolean): unknown {
       size += 1;
     }
   }
-  return compact && size === 0 ? undefined : out;
+  return size === 0 ? undefined : out;
 }
 
 /**
- * The common case of `plain` for a body's map: a spread copy (one step for all its fields, where
- * adding them one by one walks the object's shape transitions key after key), with nested values
- * rendered in place. Undefined when an entry is or renders as null or undefined, which `plain`
- * must drop.
+ * `plain` for a body's map: a spread copy (one step for all its fields, where adding them one by
+ * one walks the object's shape transitions key after key), with nested values rendered in place.
  */
-function copyMap(record: Record<string, unknown>): Record<string, unknown> | undefined {
+function copyMap(record: Record<string, unknown>): Record<string, unknown> {
   const out = { ...record };
+  let dropped: Set<string> | undefined;
   for (const key in out) {
     const item = out[key];
-    if (item === null || item === undefined) return undefined;
-    if (typeof item === 'object') {
-      const rendered = plain(item, false);
-      if (rendered === undefined) return undefined; // a Lazy that produced nothing
-      out[key] = rendered;
-    }
+    const rendered = typeof item === 'object' ? plain(item, false) : item; // null renders as undefined
+    if (rendered === undefined) (dropped ??= new Set()).add(key);
+    else if (rendered !== item) out[key] = rendered;
   }
-  return out;
+  if (dropped === undefined) return out;
+  // Rare (a null, undefined or empty Lazy entry): copy without them, as `delete` would leave a
+  // slow dictionary-mode object.
+  const kept: Record<string, unknown> = {};
+  for (const key in out) if (!dropped.has(key)) kept[key] = out[key];
+  return kept;
 }

@@ -62,6 +62,13 @@ describe('ManifestObject body', () => {
     });
   });
 
+  test('produces each Lazy once, also in a map that loses entries', () => {
+    let produced = 0;
+    const o = object({ name: 'web' }, { data: { gone: null, a: Lazy.any({ produce: () => `call ${++produced}` }), b: 'kept' } });
+    expect(o.toJson().data).toStrictEqual({ a: 'call 1', b: 'kept' });
+    expect(produced).toBe(1);
+  });
+
   test('drops a nested Lazy that produces nothing, at any depth', () => {
     const o = object({ name: 'web' }, {
       spec: { inner: { later: Lazy.any({ produce: () => undefined }), keep: 1 }, items: [{ a: { b: Lazy.any({ produce: () => 'x' }) } }] },
