@@ -7,7 +7,7 @@ import {
 import { SecurityManifest } from '../../constructs/security-manifest.js';
 import { defineSyntheticMesh } from '../../bench/synthetic-mesh.js';
 import { ENVIRONMENTS } from '../../infra/environment.js';
-import { defineReferenceMesh } from '../../infra/reference-mesh.js';
+import { synthesizeEnvironment } from '../../infra/synth.js';
 import type { Manifest } from '../../manifests/index.js';
 
 /** What cdk8s's generated converter makes of a spec, by kind: the reference SecurityManifest must equal. */
@@ -65,8 +65,8 @@ describe('SecurityManifest', () => {
     expect(SecurityManifest.requestAuthentication(request)).toStrictEqual(RequestAuthentication.manifest(request));
   });
 
-  const synthesized: [string, () => Manifest[]][] = [
-    ...Object.entries(ENVIRONMENTS).map(([name, env]): [string, () => Manifest[]] => [name, () => defineReferenceMesh(new App(), env).toJson() as Manifest[]]),
+  const synthesized: [string, () => readonly Manifest[]][] = [
+    ...Object.entries(ENVIRONMENTS).map(([name, env]): [string, () => readonly Manifest[]] => [name, () => synthesizeEnvironment(env).manifests]),
     ['a synthetic mesh of 20 workloads', () => defineSyntheticMesh(new App(), 20).toJson() as Manifest[]],
   ];
   test.each(synthesized)('%s: every security object is what the generated converter makes of it', (_name, synth) => {
