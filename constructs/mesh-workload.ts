@@ -1,4 +1,4 @@
-import { Lazy } from 'cdk8s';
+import { IAnyProducer, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import type { IDeployment } from 'kubernetes-models/apps/v1/Deployment';
 import type { IService } from 'kubernetes-models/v1/Service';
@@ -272,21 +272,16 @@ export class MeshWorkload extends Construct implements ICaller {
       ...(operation.methods.length ? { methods: operation.methods } : {}),
       ...(operation.paths.length ? { paths: operation.paths } : {}),
     };
-    const to = Object.keys(op).length ? { to: [{ operation: op }] } : {};
-    const rule = (source: AuthorizationPolicySpecRulesFromSource | undefined, when?: readonly AuthorizationPolicySpecRulesWhen[]): AuthorizationPolicySpecRules => ({
-      ...(source ? { from: [{ source }] } : {}),
-      ...to,
-      ...(when && when.length ? { when: [...when] } : {}),
-    });
+    const to = Object.keys(op).length ? [{ operation: op }] : undefined;
     switch (endUser) {
       case 'none':
-        return [rule(peer)];
+        return [authorizationRule(peer, to)];
       case 'required':
         // Identity and token in ONE source, so a tokenless in-mesh caller never slips through
         // another rule (ISTIO.md §3.4, §3.5).
-        return [rule({ ...peer, requestPrincipals: [...check!.requestPrincipals] }, check!.when)];
+        return [authorizationRule({ ...peer, requestPrincipals: [...check!.requestPrincipals] }, to, check!.when)];
       case 'either':
-        return [rule(peer), rule({ requestPrincipals: [...check!.requestPrincipals] }, check!.when)];
+        return [authorizationRule(peer, to), authorizationRule({ requestPrincipals: [...check!.requestPrincipals] }, to, check!.when)];
       default:
         throw new ZeroTrustConfigError(this.self, 'allowFrom.endUser', `"${String(endUser)}" is not an end-user requirement.`, 'use "required", "either" or "none".');
     }
@@ -324,20 +319,15 @@ export class MeshWorkload extends Construct implements ICaller {
         name: this.name,
         namespace: this.namespace.name,
         // Lazy like the rules: written once at synth, not rebuilt on every grant.
-        annotations: { 'zero-trust-mesh.io/grants': Lazy.any({ produce: () => this.grantAnnotation() }) as unknown as string },
+        annotations: { 'zero-trust-mesh.io/grants': Lazy.any(new GrantSummaries(this.grantList)) as unknown as string },
       },
       spec: {
         selector: { matchLabels: { ...this.selector } },
         action: AuthorizationPolicySpecAction.ALLOW,
         // Lazy, so grants added later land in the same policy; resolved once at synth.
-        rules: Lazy.any({ produce: () => this.grantList.flatMap((g) => g.rules) }) as unknown as AuthorizationPolicySpecRules[],
+        rules: Lazy.any(new GrantRules(this.grantList)) as unknown as AuthorizationPolicySpecRules[],
       },
     }));
-  }
-
-  private grantAnnotation(): string {
-    let index = 0;
-    return this.grantList.map((g) => g.rules.map(() => `rule[${index++}] ${g.summary}`).join('\n')).join('\n');
   }
 
   private checkPorts(): void {
@@ -398,7 +388,6 @@ export class MeshWorkload extends Construct implements ICaller {
     const runAsUser = security.runAsUser ?? 65532;
     const runAsGroup = security.runAsGroup ?? 65532;
     const writable = props.writablePaths ?? ['/tmp'];
-    const volumeName = (path: string): string => `writable${path.replace(/[^a-z0-9]+/gi, '-').toLowerCase()}`.replace(/-+$/, '').slice(0, 63);
 
     new ManifestObject(this, 'service-account', {
       apiVersion: 'v1',
@@ -451,9 +440,9 @@ export class MeshWorkload extends Construct implements ICaller {
                 runAsNonRoot: true,
                 capabilities: { drop: ['ALL'] },
               },
-              ...(writable.length ? { volumeMounts: writable.map((path) => ({ name: volumeName(path), mountPath: path })) } : {}),
+              ...(writable.length ? { volumeMounts: writable.map((path) => ({ name: writableVolumeName(path), mountPath: path })) } : {}),
             }],
-            ...(writable.length ? { volumes: writable.map((path) => ({ name: volumeName(path), emptyDir: {} })) } : {}),
+            ...(writable.length ? { volumes: writable.map((path) => ({ name: writableVolumeName(path), emptyDir: {} })) } : {}),
           },
         },
       },
@@ -470,5 +459,48 @@ export class MeshWorkload extends Construct implements ICaller {
         },
       } satisfies IService);
     }
+  }
+}
+
+// The helpers below are module functions and producer classes rather than arrow functions made
+// per workload: tsx compiles with esbuild's keepNames, which wraps every arrow function whose
+// name is inferred (`const f = () => …`, `{ produce: () => … }`) in an `Object.defineProperty`
+// call each time it is created. Four such closures per workload cost about a quarter of
+// building a thousand-workload mesh (bench/).
+
+/** One ALLOW rule: the caller's source, the operation, and the claim conditions. */
+function authorizationRule(
+  source: AuthorizationPolicySpecRulesFromSource | undefined,
+  to: AuthorizationPolicySpecRules['to'],
+  when?: readonly AuthorizationPolicySpecRulesWhen[],
+): AuthorizationPolicySpecRules {
+  return {
+    ...(source ? { from: [{ source }] } : {}),
+    ...(to ? { to } : {}),
+    ...(when && when.length ? { when: [...when] } : {}),
+  };
+}
+
+/** The emptyDir volume that makes `path` writable. */
+function writableVolumeName(path: string): string {
+  return `writable${path.replace(/[^a-z0-9]+/gi, '-').toLowerCase()}`.replace(/-+$/, '').slice(0, 63);
+}
+
+/** The policy's rules, produced at synth, so grants added after the policy land in it. */
+class GrantRules implements IAnyProducer {
+  public constructor(private readonly grants: readonly Grant[]) {}
+
+  public produce(): AuthorizationPolicySpecRules[] {
+    return this.grants.flatMap((g) => g.rules);
+  }
+}
+
+/** The grants annotation: one line per rule, saying whom it admits and why. */
+class GrantSummaries implements IAnyProducer {
+  public constructor(private readonly grants: readonly Grant[]) {}
+
+  public produce(): string {
+    let index = 0;
+    return this.grants.map((g) => g.rules.map(() => `rule[${index++}] ${g.summary}`).join('\n')).join('\n');
   }
 }
