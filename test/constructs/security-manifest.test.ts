@@ -1,7 +1,7 @@
 import { App } from 'cdk8s';
 import {
-  AuthorizationPolicy, AuthorizationPolicyProps, AuthorizationPolicySpecAction, PeerAuthentication,
-  PeerAuthenticationSpecMtlsMode, PeerAuthenticationSpecPortLevelMtlsMode, RequestAuthentication,
+  AuthorizationPolicy, AuthorizationPolicyProps, AuthorizationPolicySpecAction, PeerAuthentication, PeerAuthenticationProps,
+  PeerAuthenticationSpecMtlsMode, PeerAuthenticationSpecPortLevelMtlsMode, RequestAuthentication, RequestAuthenticationProps,
   toJson_AuthorizationPolicySpec, toJson_PeerAuthenticationSpec, toJson_RequestAuthenticationSpec,
 } from '../../imports/security.istio.io.js';
 import { SecurityManifest } from '../../constructs/security-manifest.js';
@@ -17,7 +17,19 @@ const CONVERTERS: Record<string, (spec: never) => unknown> = {
   RequestAuthentication: toJson_RequestAuthenticationSpec,
 };
 
+/** True when `T`'s fields are exactly `K`: SecurityManifest copies `metadata` and `spec` by name. */
+type HasExactly<T, K extends PropertyKey> = [keyof T] extends [K] ? ([K] extends [keyof T] ? true : false) : false;
+const generatedPropsFields: [
+  HasExactly<AuthorizationPolicyProps, 'metadata' | 'spec'>,
+  HasExactly<PeerAuthenticationProps, 'metadata' | 'spec'>,
+  HasExactly<RequestAuthenticationProps, 'metadata' | 'spec'>,
+] = [true, true, true]; // a compile error here: the generator added a field that SecurityManifest must copy
+
 describe('SecurityManifest', () => {
+  test('the generated props of the three kinds have exactly metadata and spec', () => {
+    expect(generatedPropsFields).toEqual([true, true, true]);
+  });
+
   test('gives what the generated manifest() gives, for every field the props can carry', () => {
     const policy: AuthorizationPolicyProps = {
       metadata: { name: 'p', namespace: 'ns', labels: { app: 'a' }, annotations: { why: 'test' } },
