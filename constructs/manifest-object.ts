@@ -11,6 +11,21 @@ export interface PlainManifest {
 }
 
 /**
+ * Makes the fields of an object besides `apiVersion`, `kind` and `metadata`, when the object is
+ * rendered. It must return fresh plain JSON on every call (no `Lazy`, no null or undefined
+ * entries, nothing shared with the construct's state), as the result goes into the rendered
+ * object as it is. A stored body is copied and walked at every render instead; for the large,
+ * plain bodies written for every workload (a Deployment's pod spec) that copy was a third of
+ * rendering the objects (bench/).
+ */
+export type BodyProducer = () => Readonly<Record<string, unknown>>;
+
+/** The part of a wire-format type (`IDeployment`) that a `BodyProducer` makes. */
+export type ManifestBody<T> = Omit<T, 'apiVersion' | 'kind' | 'metadata'>;
+/** The part of a wire-format type given to `ManifestObject` with a `BodyProducer`. */
+export type ManifestHeader<T> = Pick<T, Extract<keyof T, 'apiVersion' | 'kind' | 'metadata'>>;
+
+/**
  * An API object whose body is already plain Kubernetes JSON: an object literal checked against
  * the wire-format types of `kubernetes-models` (`{ apiVersion: 'apps/v1', kind: 'Deployment', ... }
  * satisfies IDeployment`), an Istio security object from its generated props
@@ -34,12 +49,25 @@ export interface PlainManifest {
  * applied: nothing in this project sets any.
  */
 export class ManifestObject extends ApiObject {
-  private readonly body: Readonly<Record<string, unknown>>;
+  /** The manifest as given; its `apiVersion`, `kind` and `metadata` are the ApiObject's own fields. */
+  private readonly manifest: PlainManifest;
+  private readonly produceBody?: BodyProducer;
 
-  public constructor(scope: Construct, id: string, manifest: PlainManifest) {
+  /**
+   * @param manifest the object, or with `produceBody` only its `apiVersion`, `kind` and `metadata`
+   * @param produceBody makes the rest of the object each time it is rendered
+   */
+  public constructor(scope: Construct, id: string, manifest: PlainManifest, produceBody?: BodyProducer) {
+    if (produceBody) {
+      for (const key in manifest) {
+        if (key !== 'apiVersion' && key !== 'kind' && key !== 'metadata') {
+          throw new Error(`ManifestObject ${scope.node.path}/${id}: "${key}" is given both in the manifest and by produceBody; let produceBody make every field besides apiVersion, kind and metadata.`);
+        }
+      }
+    }
     super(scope, id, manifest);
-    const { apiVersion: _apiVersion, kind: _kind, metadata: _metadata, ...body } = manifest;
-    this.body = body;
+    this.manifest = manifest;
+    this.produceBody = produceBody;
   }
 
   /** JSON patches would be silently skipped by this renderer, so they are refused. */
@@ -51,10 +79,12 @@ export class ManifestObject extends ApiObject {
     const json: Record<string, unknown> = { apiVersion: this.apiVersion, kind: this.kind };
     const metadata = renderMetadata(this.metadata);
     if (metadata !== undefined) json.metadata = metadata;
-    for (const key of Object.keys(this.body)) {
-      const value = plain(this.body[key], false);
+    for (const key in this.manifest) {
+      if (key === 'apiVersion' || key === 'kind' || key === 'metadata') continue;
+      const value = plain(this.manifest[key], false);
       if (value !== undefined) json[key] = value;
     }
+    if (this.produceBody) Object.assign(json, this.produceBody());
     return json;
   }
 }

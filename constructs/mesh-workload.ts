@@ -15,7 +15,7 @@ import { MtlsMode } from './mtls-mode.js';
 import { acknowledgementAnnotation } from './security-posture.js';
 import { ServicePort } from './service-port.js';
 import { ZeroTrustNamespace } from './zero-trust-namespace.js';
-import { ManifestObject } from './manifest-object.js';
+import { ManifestBody, ManifestHeader, ManifestObject } from './manifest-object.js';
 import { SecurityManifest } from './security-manifest.js';
 
 /** CPU and memory of the app container, as Kubernetes quantities. */
@@ -384,10 +384,6 @@ export class MeshWorkload extends Construct implements ICaller {
     const ns = this.namespace.name;
     const labels = { ...this.selector, version: props.version ?? 'v1' };
     checkLabelValue(labels.version, this.self, 'version');
-    const security = props.securityContext ?? {};
-    const runAsUser = security.runAsUser ?? 65532;
-    const runAsGroup = security.runAsGroup ?? 65532;
-    const writable = props.writablePaths ?? ['/tmp'];
 
     new ManifestObject(this, 'service-account', {
       apiVersion: 'v1',
@@ -398,16 +394,33 @@ export class MeshWorkload extends Construct implements ICaller {
       automountServiceAccountToken: false,
     } satisfies IServiceAccount);
 
+    // The Deployment and Service bodies are made when the objects are rendered, fresh each time
+    // (see BodyProducer), from values taken here: the props as checked, not as they may be later.
+    const security = props.securityContext ?? {};
+    const runAsUser = security.runAsUser ?? 65532;
+    const runAsGroup = security.runAsGroup ?? 65532;
+    const fsGroup = security.fsGroup ?? runAsGroup;
+    const readOnlyRootFilesystem = security.readOnlyRootFilesystem ?? true;
     const resources = props.resources ?? {};
+    const requests = { cpu: resources.requests?.cpu ?? '50m', memory: resources.requests?.memory ?? '64Mi' };
+    const limits = { cpu: resources.limits?.cpu ?? '500m', memory: resources.limits?.memory ?? '256Mi' };
+    const image = props.image;
+    const command = props.command && [...props.command];
+    const args = props.args && [...props.args];
+    const env = Object.entries(props.env ?? {});
+    const writable = [...(props.writablePaths ?? ['/tmp'])];
+    const podLabels = { ...labels, ...this.namespace.dataplane.podLabels(this.hasSidecar) };
+
     new ManifestObject(this, 'deployment', {
       apiVersion: 'apps/v1',
       kind: 'Deployment',
       metadata: { name: this.name, namespace: ns, labels },
+    } satisfies ManifestHeader<IDeployment>, () => ({
       spec: {
         replicas,
         selector: { matchLabels: { ...this.selector } },
         template: {
-          metadata: { labels: { ...labels, ...this.namespace.dataplane.podLabels(this.hasSidecar) } },
+          metadata: { labels: { ...podLabels } },
           spec: {
             serviceAccountName: this.serviceAccountName,
             automountServiceAccountToken: false,
@@ -415,28 +428,25 @@ export class MeshWorkload extends Construct implements ICaller {
               runAsNonRoot: true,
               runAsUser,
               runAsGroup,
-              fsGroup: security.fsGroup ?? runAsGroup,
+              fsGroup,
               seccompProfile: { type: 'RuntimeDefault' },
             },
             containers: [{
               name: this.name,
-              image: props.image,
+              image,
               imagePullPolicy: 'IfNotPresent',
-              ...(props.command ? { command: [...props.command] } : {}),
-              ...(props.args ? { args: [...props.args] } : {}),
+              ...(command ? { command: [...command] } : {}),
+              ...(args ? { args: [...args] } : {}),
               ...(this.ports.length ? { ports: this.ports.map((p) => ({ name: p.name, containerPort: p.targetPort, protocol: 'TCP' })) } : {}),
-              ...(props.env && Object.keys(props.env).length ? {
-                env: Object.entries(props.env).map(([name, v]) => (v.secretKeyRef
+              ...(env.length ? {
+                env: env.map(([name, v]) => (v.secretKeyRef
                   ? { name, valueFrom: { secretKeyRef: { name: v.secretKeyRef.name, key: v.secretKeyRef.key } } }
                   : { name, value: v.value! })),
               } : {}),
-              resources: {
-                requests: { cpu: resources.requests?.cpu ?? '50m', memory: resources.requests?.memory ?? '64Mi' },
-                limits: { cpu: resources.limits?.cpu ?? '500m', memory: resources.limits?.memory ?? '256Mi' },
-              },
+              resources: { requests: { ...requests }, limits: { ...limits } },
               securityContext: {
                 allowPrivilegeEscalation: false,
-                readOnlyRootFilesystem: security.readOnlyRootFilesystem ?? true,
+                readOnlyRootFilesystem,
                 runAsNonRoot: true,
                 capabilities: { drop: ['ALL'] },
               },
@@ -446,18 +456,19 @@ export class MeshWorkload extends Construct implements ICaller {
           },
         },
       },
-    } satisfies IDeployment);
+    } satisfies ManifestBody<IDeployment>));
 
     if (this.ports.length > 0) {
       new ManifestObject(this, 'service', {
         apiVersion: 'v1',
         kind: 'Service',
         metadata: { name: this.name, namespace: ns, labels: { app: this.name } },
+      } satisfies ManifestHeader<IService>, () => ({
         spec: {
           selector: { ...this.selector },
           ports: this.ports.map((p) => ({ name: p.name, port: p.port, targetPort: p.targetPort, protocol: 'TCP' })),
         },
-      } satisfies IService);
+      } satisfies ManifestBody<IService>));
     }
   }
 }

@@ -84,6 +84,27 @@ describe('ManifestObject body', () => {
     expect(o.toJson().spec).toStrictEqual({ list: [1], nested: { map: { k: 'v' } } });
   });
 
+  test('a produced body is made at every render, after the metadata, and used as it is', () => {
+    let calls = 0;
+    const chart = new Chart(new App(), 'test');
+    const o = new ManifestObject(chart, 'web', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'web' } }, () => {
+      calls += 1;
+      return { data: { call: String(calls) } };
+    });
+    expect(calls).toBe(0);
+    o.metadata.addLabel('late', 'yes');
+    const first = o.toJson();
+    expect(first).toStrictEqual({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { labels: { late: 'yes' }, name: 'web' }, data: { call: '1' } });
+    expect(Object.keys(first)).toEqual(['apiVersion', 'kind', 'metadata', 'data']);
+    expect(o.toJson().data).toStrictEqual({ call: '2' });
+  });
+
+  test('refuses a body field given both in the manifest and by the producer', () => {
+    const chart = new Chart(new App(), 'test');
+    expect(() => new ManifestObject(chart, 'web', { apiVersion: 'v1', kind: 'ConfigMap', data: { a: '1' } }, () => ({ data: { b: '2' } })))
+      .toThrow(/ManifestObject test\/web: "data" is given both in the manifest and by produceBody/);
+  });
+
   test('refuses a class instance in the body, with advice', () => {
     class Opaque { public readonly x = 1; }
     expect(() => object({ name: 'web' }, { spec: new Opaque() }).toJson()).toThrow(/cannot render a Opaque as Kubernetes JSON; pass plain data/);

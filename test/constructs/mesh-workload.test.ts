@@ -117,6 +117,20 @@ describe('MeshWorkload objects', () => {
     expect(findAll(objects, 'Secret')).toHaveLength(0);
   });
 
+  test('renders the props as they were checked: changing them afterwards changes nothing', () => {
+    const ns = newNamespace();
+    const env: Record<string, EnvValue> = { DB_PASSWORD: EnvValue.fromSecretKey('db-credentials', 'password') };
+    const command = ['serve'];
+    const resources = { requests: { cpu: '100m' } };
+    workload(ns, 'db', { env, command, resources });
+    const before = find(synth(ns.mesh), 'Deployment', 'db');
+    env.DB_PASSWORD = EnvValue.fromValue('hunter2'); // would have been refused at construction
+    command.push('--debug');
+    resources.requests.cpu = '4';
+    expect(find(synth(ns.mesh), 'Deployment', 'db')).toStrictEqual(before);
+    expect(JSON.stringify(synth(ns.mesh))).not.toContain('hunter2');
+  });
+
   test('exposes its identity', () => {
     const { api } = shop();
     expect(api.name).toBe('api');
