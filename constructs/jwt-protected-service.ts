@@ -1,4 +1,5 @@
 import { ZeroTrustConfigError } from './errors.js';
+import { RequestAuthenticationSpec } from '../imports/security.istio.io.js';
 import { JwtIssuer } from './jwt-issuer.js';
 import { EndUserCheck, MeshWorkload, MeshWorkloadProps } from './mesh-workload.js';
 import { acknowledgementAnnotation } from './security-posture.js';
@@ -64,8 +65,10 @@ export class JwtProtectedService extends MeshWorkload {
     this.check = { requestPrincipals: this.issuers.map((i) => i.anySubject), when };
 
     const annotations = this.checkIssuers();
+    // The spec is made at each render, fresh (see BodyProducer), from the checked issuers.
     new ManifestObject(this, 'jwt', SecurityManifest.requestAuthentication({
       metadata: { name, namespace: this.namespace.name, ...(Object.keys(annotations).length ? { annotations } : {}) },
+    }), () => ({
       spec: {
         selector: { matchLabels: { ...this.selector } },
         jwtRules: this.issuers.map((issuer) => ({
@@ -75,7 +78,7 @@ export class JwtProtectedService extends MeshWorkload {
           ...(issuer.audiences.length ? { audiences: [...issuer.audiences] } : {}),
           ...(this.forwardOriginalToken ? { forwardOriginalToken: true } : {}),
         })),
-      },
+      } satisfies RequestAuthenticationSpec,
     }));
   }
 

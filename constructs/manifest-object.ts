@@ -60,7 +60,7 @@ export class ManifestObject extends ApiObject {
   public constructor(scope: Construct, id: string, manifest: PlainManifest, produceBody?: BodyProducer) {
     if (produceBody) {
       for (const key in manifest) {
-        if (key !== 'apiVersion' && key !== 'kind' && key !== 'metadata') {
+        if (key !== 'apiVersion' && key !== 'kind' && key !== 'metadata' && manifest[key] !== undefined) {
           throw new Error(`ManifestObject ${scope.node.path}/${id}: "${key}" is given both in the manifest and by produceBody; let produceBody make every field besides apiVersion, kind and metadata.`);
         }
       }
@@ -111,19 +111,11 @@ function renderMetadata(metadata: ApiObjectMetadataDefinition): unknown {
   for (const key in extra) {
     if (!OWN_FIELD_SET.has(key)) (others ??= []).push(key);
   }
-  const own: Record<(typeof OWN_FIELDS)[number], unknown> = {
-    annotations: fields.annotations,
-    finalizers: fields.finalizers,
-    labels: fields.labels,
-    name: metadata.name,
-    namespace: metadata.namespace,
-    ownerReferences: fields.ownerReferences,
-  };
   const keys: readonly string[] = others === undefined ? OWN_FIELDS : [...OWN_FIELDS, ...others].sort();
   const json: Record<string, unknown> = {};
   let size = 0;
   for (const key of keys) {
-    const value = plain(OWN_FIELD_SET.has(key) ? own[key as keyof typeof own] : extra[key], true);
+    const value = plain(metadataField(metadata, fields as MetadataFields, key), true);
     if (value !== undefined) {
       json[key] = value;
       size += 1;
@@ -139,6 +131,19 @@ interface MetadataFields {
   readonly finalizers: unknown[];
   readonly ownerReferences: unknown[];
   readonly _additionalAttributes: Record<string, unknown>;
+}
+
+/** A metadata field's value: cdk8s's own state for its fields, the attribute bag for others. */
+function metadataField(metadata: ApiObjectMetadataDefinition, fields: MetadataFields, key: string): unknown {
+  switch (key) {
+    case 'annotations': return fields.annotations;
+    case 'finalizers': return fields.finalizers;
+    case 'labels': return fields.labels;
+    case 'name': return metadata.name;
+    case 'namespace': return metadata.namespace;
+    case 'ownerReferences': return fields.ownerReferences;
+    default: return fields._additionalAttributes[key];
+  }
 }
 
 function isMap(value: unknown): value is Record<string, unknown> {

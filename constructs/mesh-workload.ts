@@ -408,7 +408,7 @@ export class MeshWorkload extends Construct implements ICaller {
     const command = props.command && [...props.command];
     const args = props.args && [...props.args];
     const env = Object.entries(props.env ?? {});
-    const writable = [...(props.writablePaths ?? ['/tmp'])];
+    const writable = (props.writablePaths ?? ['/tmp']).map((path) => ({ path, volume: writableVolumeName(path) }));
     const podLabels = { ...labels, ...this.namespace.dataplane.podLabels(this.hasSidecar) };
 
     new ManifestObject(this, 'deployment', {
@@ -450,9 +450,9 @@ export class MeshWorkload extends Construct implements ICaller {
                 runAsNonRoot: true,
                 capabilities: { drop: ['ALL'] },
               },
-              ...(writable.length ? { volumeMounts: writable.map((path) => ({ name: writableVolumeName(path), mountPath: path })) } : {}),
+              ...(writable.length ? { volumeMounts: writable.map((w) => ({ name: w.volume, mountPath: w.path })) } : {}),
             }],
-            ...(writable.length ? { volumes: writable.map((path) => ({ name: writableVolumeName(path), emptyDir: {} })) } : {}),
+            ...(writable.length ? { volumes: writable.map((w) => ({ name: w.volume, emptyDir: {} })) } : {}),
           },
         },
       },
