@@ -267,11 +267,10 @@ export class MeshWorkload extends Construct implements ICaller {
     operation: { ports: number[]; methods: string[]; paths: string[] },
   ): AuthorizationPolicySpecRules[] {
     const peer = this.peerSource(identity);
-    const op: AuthorizationPolicySpecRulesToOperation = {
-      ...(operation.ports.length ? { ports: operation.ports.map(String) } : {}),
-      ...(operation.methods.length ? { methods: operation.methods } : {}),
-      ...(operation.paths.length ? { paths: operation.paths } : {}),
-    };
+    const op: Mutable<AuthorizationPolicySpecRulesToOperation> = {};
+    if (operation.ports.length) op.ports = operation.ports.map(String);
+    if (operation.methods.length) op.methods = operation.methods;
+    if (operation.paths.length) op.paths = operation.paths;
     const to = Object.keys(op).length ? [{ operation: op }] : undefined;
     switch (endUser) {
       case 'none':
@@ -279,7 +278,7 @@ export class MeshWorkload extends Construct implements ICaller {
       case 'required':
         // Identity and token in ONE source, so a tokenless in-mesh caller never slips through
         // another rule (ISTIO.md §3.4, §3.5).
-        return [authorizationRule({ ...peer, requestPrincipals: [...check!.requestPrincipals] }, to, check!.when)];
+        return [authorizationRule(Object.assign({}, peer, { requestPrincipals: [...check!.requestPrincipals] }), to, check!.when)];
       case 'either':
         return [authorizationRule(peer, to), authorizationRule({ requestPrincipals: [...check!.requestPrincipals] }, to, check!.when)];
       default:
@@ -382,7 +381,7 @@ export class MeshWorkload extends Construct implements ICaller {
 
   private emitObjects(props: MeshWorkloadProps, replicas: number): void {
     const ns = this.namespace.name;
-    const labels = { ...this.selector, version: props.version ?? 'v1' };
+    const labels: Record<string, string> = Object.assign({}, this.selector, { version: props.version ?? 'v1' });
     checkLabelValue(labels.version, this.self, 'version');
 
     new ManifestObject(this, 'service-account', {
@@ -409,7 +408,7 @@ export class MeshWorkload extends Construct implements ICaller {
     const args = props.args && [...props.args];
     const env = Object.entries(props.env ?? {});
     const writable = (props.writablePaths ?? ['/tmp']).map((path) => ({ path, volume: writableVolumeName(path) }));
-    const podLabels = { ...labels, ...this.namespace.dataplane.podLabels(this.hasSidecar) };
+    const podLabels = Object.assign({}, labels, this.namespace.dataplane.podLabels(this.hasSidecar));
 
     new ManifestObject(this, 'deployment', {
       apiVersion: 'apps/v1',
@@ -473,11 +472,18 @@ export class MeshWorkload extends Construct implements ICaller {
   }
 }
 
-// The helpers below are module functions and producer classes rather than arrow functions made
-// per workload: tsx compiles with esbuild's keepNames, which wraps every arrow function whose
-// name is inferred (`const f = () => …`, `{ produce: () => … }`) in an `Object.defineProperty`
-// call each time it is created. Four such closures per workload cost about a quarter of
-// building a thousand-workload mesh (bench/).
+// Two habits in this file come from profiling a thousand-workload mesh (bench/):
+// - Helpers are module functions and producer classes rather than arrow functions made per
+//   workload: tsx compiles with esbuild's keepNames, which wraps every arrow function whose name
+//   is inferred (`const f = () => …`, `{ produce: () => … }`) in an `Object.defineProperty` call
+//   each time it is created. Four such closures per workload cost a quarter of building.
+// - Objects made per workload never start with a spread that more fields follow
+//   (`{ ...a, b }`, `{ ...a, ...b }`): on Node 20's V8 every such object gets a hidden class of
+//   its own after the first few, which the collector must keep and every property access then
+//   misses. `Object.assign({}, a, b)` or fields assigned one by one share hidden classes.
+
+/** `T` with its fields assignable, to build an object field by field. */
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 /** One ALLOW rule: the caller's source, the operation, and the claim conditions. */
 function authorizationRule(
@@ -485,11 +491,11 @@ function authorizationRule(
   to: AuthorizationPolicySpecRules['to'],
   when?: readonly AuthorizationPolicySpecRulesWhen[],
 ): AuthorizationPolicySpecRules {
-  return {
-    ...(source ? { from: [{ source }] } : {}),
-    ...(to ? { to } : {}),
-    ...(when && when.length ? { when: [...when] } : {}),
-  };
+  const rule: Mutable<AuthorizationPolicySpecRules> = {};
+  if (source) rule.from = [{ source }];
+  if (to) rule.to = to;
+  if (when && when.length) rule.when = [...when];
+  return rule;
 }
 
 /** The emptyDir volume that makes `path` writable. */
