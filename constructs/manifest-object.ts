@@ -31,7 +31,9 @@ export type ManifestHeader<T> = Pick<T, Extract<keyof T, 'apiVersion' | 'kind' |
  * satisfies IDeployment`), an Istio security object from its generated props
  * (`SecurityManifest.authorizationPolicy(props)`, see security-manifest.ts), or the output of
  * another Istio class generated into imports/ (`Gateway.manifest(props)`). This object renders
- * it directly.
+ * it directly. A large body can instead be made at each render by a `BodyProducer`, with only
+ * `apiVersion`, `kind` and `metadata` given here (`satisfies ManifestHeader<IDeployment>`, the
+ * producer's result `satisfies ManifestBody<IDeployment>`).
  *
  * Why not cdk8s-plus's typed `k8s` classes for core objects: generated functions convert their
  * props to JSON field by field (a Deployment's pod spec alone is dozens of allocations), which
