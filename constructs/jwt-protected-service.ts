@@ -1,5 +1,5 @@
-import { ZeroTrustConfigError } from './errors.js';
 import { RequestAuthenticationSpec } from '../imports/security.istio.io.js';
+import { ZeroTrustConfigError } from './errors.js';
 import { JwtIssuer } from './jwt-issuer.js';
 import { EndUserCheck, MeshWorkload, MeshWorkloadProps } from './mesh-workload.js';
 import { acknowledgementAnnotation } from './security-posture.js';

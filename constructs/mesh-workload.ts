@@ -479,8 +479,8 @@ export class MeshWorkload extends Construct implements ICaller {
 //   each time it is created. Four such closures per workload cost a quarter of building.
 // - Objects made per workload never start with a spread that more fields follow
 //   (`{ ...a, b }`, `{ ...a, ...b }`): on Node 20's V8 every such object gets a hidden class of
-//   its own after the first few, which the collector must keep and every property access then
-//   misses. `Object.assign({}, a, b)` or fields assigned one by one share hidden classes.
+//   its own after the first few, which costs memory and makes every access to such objects miss
+//   its inline cache. `Object.assign({}, a, b)` or fields assigned one by one share classes.
 
 /** `T` with its fields assignable, to build an object field by field. */
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
