@@ -6,7 +6,12 @@ export default {
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   extensionsToTreatAsEsm: ['.ts'],
-  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+  moduleNameMapper: {
+    '^(\\.{1,2}/.*)\\.js$': '$1',
+    // The package's entry points, as tsconfig.json's paths map them: its sources.
+    '^zero-trust-mesh$': '<rootDir>/constructs/index.ts',
+    '^zero-trust-mesh/(analysis|pulumi|testing)$': '<rootDir>/$1/index.ts',
+  },
   transform: {
     '^.+\\.ts$': ['ts-jest', { useESM: true, diagnostics: false }],
   },

@@ -102,12 +102,13 @@ const pulumiRows = sizes.filter((n) => pulumiSizes.has(n));
 if (pulumiRows.length > 0) {
   const { registerBare, registerWithProgram } = await import('./pulumi-registration.js');
   for (const n of pulumiRows) {
-    const manifests = synthesize(n);
+    const mesh = defineSyntheticMesh(new App(), n);
+    const manifests = mesh.toJson() as Manifest[];
     const pulumi: number[] = [];
     const bare: number[] = [];
     for (let run = 0; run < runs; run += 1) {
       [, bare[run]] = await timedAsync(() => registerBare(manifests));
-      [, pulumi[run]] = await timedAsync(() => registerWithProgram(manifests));
+      [, pulumi[run]] = await timedAsync(() => registerWithProgram(mesh));
     }
     const index = rows.findIndex((r) => r.n === n);
     rows[index] = { ...rows[index]!, pulumi: median(pulumi), bare: median(bare) };

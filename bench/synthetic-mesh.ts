@@ -1,5 +1,5 @@
 import { App } from 'cdk8s';
-import { JwtIssuer, JwtProtectedService, Mesh, MtlsMode, ServicePort, ZeroTrustNamespace } from '../constructs/index.js';
+import { JwtIssuer, JwtProtectedService, Mesh, MtlsMode, ServicePort, ZeroTrustNamespace } from 'zero-trust-mesh';
 
 /** Workloads per namespace in the synthetic mesh (so N workloads span N/10 namespaces). */
 export const WORKLOADS_PER_NAMESPACE = 10;

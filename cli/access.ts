@@ -7,20 +7,6 @@ import { AccessRequest, AccessRequestError, AccessSimulator, SimulatorOptions } 
 import { AnalysisInputError, loadPaths } from '../analysis/load.js';
 import { MeshModel } from '../analysis/model.js';
 
-export const ACCESS_USAGE = `  zt-mesh access check --manifests <file-or-dir>... --request <json-or-file> [--jwks <uri>=<file>]...
-      Simulates one request and prints {"outcome": ..., "reason": ...}. The request is
-      {"from": {"workload": "ns/name"} | {"outside": true} | {"ingress": true}, "to": "ns/service",
-       "port": 8000, "method": "GET", "path": "/x", "headers": {}, "token": "<compact JWT>"}.
-  zt-mesh access matrix --manifests <file-or-dir>... [--format text|markdown|json]
-      Every workload, an outside client and the ingress gateway against every Service port.
-  zt-mesh access diff <old-dir> <new-dir> [--format text|markdown|json]
-      The access edges gained and lost between two sets of manifests (exit 0 either way).
-  zt-mesh access chain --manifests <file-or-dir>... --port <n> [--path /p] [--token <jwt> | --assume-valid-token]
-                       <ns/service> <ns/service>...
-      The end-user token's journey: ingress to the first service, then each to the next.
-  Common: [--root-namespace istio-system] [--trust-domain cluster.local] [--ingress-gateway <ns>/<service-account>]
-      A JWKS URI without a --jwks mapping behaves like an unreachable JWKS (every token 401).
-`;
 
 const COMMON = {
   manifests: { type: 'string', multiple: true },

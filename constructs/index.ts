@@ -7,6 +7,7 @@ export * from './ingress-gateway.js';
 export * from './jwt-issuer.js';
 export * from './jwt-protected-service.js';
 export * from './mesh.js';
+export * from './mesh-app.js';
 export * from './mesh-ingress.js';
 export * from './mesh-workload.js';
 export * from './mtls-mode.js';

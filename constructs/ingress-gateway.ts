@@ -12,7 +12,7 @@ export interface IngressGatewayProps {
 
 /**
  * The Istio ingress gateway deployment: which pods a `Gateway` binds to, and the identity its
- * requests carry to backends. Both depend on how Istio was installed (ISTIO.md §4).
+ * requests carry to backends. Both depend on how Istio was installed (istio.io, "Installing Gateways").
  */
 export class IngressGateway implements ICaller {
   /**
@@ -26,7 +26,7 @@ export class IngressGateway implements ICaller {
       namespace: options.namespace ?? 'istio-system',
       serviceAccount: release,
       selector: { istio: release.replace(/^istio-/, '') },
-    });
+    }, release);
   }
 
   /**
@@ -49,8 +49,11 @@ export class IngressGateway implements ICaller {
   public readonly namespace: string;
   public readonly serviceAccount: string;
   public readonly selector: Readonly<Record<string, string>>;
+  /** The Helm release of Istio's `gateway` chart, when installed that way (`helmChart()`). */
+  public readonly helmRelease?: string;
 
-  private constructor(props: IngressGatewayProps) {
+  private constructor(props: IngressGatewayProps, helmRelease?: string) {
+    if (helmRelease !== undefined) this.helmRelease = helmRelease;
     this.namespace = props.namespace;
     this.serviceAccount = props.serviceAccount;
     this.selector = { ...props.selector };

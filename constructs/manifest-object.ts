@@ -20,20 +20,20 @@ export interface PlainManifest {
  */
 export type BodyProducer = () => Readonly<Record<string, unknown>>;
 
-/** The part of a wire-format type (`IDeployment`) that a `BodyProducer` makes. */
+/** The part of a wire-format type (`Deployment` of kubernetes-types) that a `BodyProducer` makes. */
 export type ManifestBody<T> = Omit<T, 'apiVersion' | 'kind' | 'metadata'>;
 /** The part of a wire-format type given to `ManifestObject` with a `BodyProducer`. */
 export type ManifestHeader<T> = Pick<T, Extract<keyof T, 'apiVersion' | 'kind' | 'metadata'>>;
 
 /**
  * An API object whose body is already plain Kubernetes JSON: an object literal checked against
- * the wire-format types of `kubernetes-models` (`{ apiVersion: 'apps/v1', kind: 'Deployment', ... }
- * satisfies IDeployment`), an Istio security object from its generated props
+ * the wire-format types of `kubernetes-types` (`{ apiVersion: 'apps/v1', kind: 'Deployment', ... }
+ * satisfies Deployment`), an Istio security object from its generated props
  * (`SecurityManifest.authorizationPolicy(props)`, see security-manifest.ts), or the output of
  * another Istio class generated into imports/ (`Gateway.manifest(props)`). This object renders
  * it directly. A large body can instead be made at each render by a `BodyProducer`, with only
- * `apiVersion`, `kind` and `metadata` given here (`satisfies ManifestHeader<IDeployment>`, the
- * producer's result `satisfies ManifestBody<IDeployment>`).
+ * `apiVersion`, `kind` and `metadata` given here (`satisfies ManifestHeader<Deployment>`, the
+ * producer's result `satisfies ManifestBody<Deployment>`).
  *
  * Why not cdk8s-plus's typed `k8s` classes for core objects: generated functions convert their
  * props to JSON field by field (a Deployment's pod spec alone is dozens of allocations), which
@@ -167,7 +167,7 @@ function plain(value: unknown, compact: boolean): unknown {
   if (Object.getPrototypeOf(value) !== Object.prototype) {
     const resolvable = value as { resolve?: () => unknown };
     if (typeof resolvable.resolve === 'function') return plain(resolvable.resolve(), compact);
-    throw new Error(`cannot render a ${value.constructor.name} as Kubernetes JSON; pass plain data (a literal typed with kubernetes-models, or a generated class's manifest()).`);
+    throw new Error(`cannot render a ${value.constructor.name} as Kubernetes JSON; pass plain data (a plain object literal, or a generated class's manifest()).`);
   }
   const record = value as Record<string, unknown>;
   if (!compact) return copyMap(record);

@@ -1,8 +1,7 @@
 import { IAnyProducer, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
-import type { IDeployment } from 'kubernetes-models/apps/v1/Deployment';
-import type { IService } from 'kubernetes-models/v1/Service';
-import type { IServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
+import type { Deployment } from 'kubernetes-types/apps/v1.js';
+import type { Service, ServiceAccount } from 'kubernetes-types/core/v1.js';
 import {
   AuthorizationPolicySpecAction, AuthorizationPolicySpecRules,
   AuthorizationPolicySpecRulesFromSource, AuthorizationPolicySpecRulesToOperation, AuthorizationPolicySpecRulesWhen,
@@ -391,7 +390,7 @@ export class MeshWorkload extends Construct implements ICaller {
       // The sidecar gets its identity from its own projected `istio-token` volume (Istio's
       // injection template), so the app needs no Kubernetes API token.
       automountServiceAccountToken: false,
-    } satisfies IServiceAccount);
+    } satisfies ServiceAccount);
 
     // The Deployment and Service bodies are made when the objects are rendered, fresh each time
     // (see BodyProducer), from values taken here: the props as checked, not as they may be later.
@@ -414,7 +413,7 @@ export class MeshWorkload extends Construct implements ICaller {
       apiVersion: 'apps/v1',
       kind: 'Deployment',
       metadata: { name: this.name, namespace: ns, labels },
-    } satisfies ManifestHeader<IDeployment>, () => ({
+    } satisfies ManifestHeader<Deployment>, () => ({
       spec: {
         replicas,
         selector: { matchLabels: { ...this.selector } },
@@ -455,19 +454,19 @@ export class MeshWorkload extends Construct implements ICaller {
           },
         },
       },
-    } satisfies ManifestBody<IDeployment>));
+    } satisfies ManifestBody<Deployment>));
 
     if (this.ports.length > 0) {
       new ManifestObject(this, 'service', {
         apiVersion: 'v1',
         kind: 'Service',
         metadata: { name: this.name, namespace: ns, labels: { app: this.name } },
-      } satisfies ManifestHeader<IService>, () => ({
+      } satisfies ManifestHeader<Service>, () => ({
         spec: {
           selector: { ...this.selector },
           ports: this.ports.map((p) => ({ name: p.name, port: p.port, targetPort: p.targetPort, protocol: 'TCP' })),
         },
-      } satisfies ManifestBody<IService>));
+      } satisfies ManifestBody<Service>));
     }
   }
 }

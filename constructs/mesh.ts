@@ -1,5 +1,9 @@
 import { ApiObject, Chart } from 'cdk8s';
-import { Construct } from 'constructs';
+import { Construct, IValidation } from 'constructs';
+import { analyze, hasErrors } from '../analysis/analyze.js';
+import type { Finding } from '../analysis/finding.js';
+import { formatText } from '../analysis/format.js';
+import type { Manifest } from '../manifests/manifest.js';
 import { PeerAuthenticationSpecMtlsMode } from '../imports/security.istio.io.js';
 import { Telemetry } from '../imports/telemetry.istio.io.js';
 import { checkDnsLabel, checkDnsSubdomain, ZeroTrustConfigError } from './errors.js';
@@ -10,6 +14,55 @@ import { ManifestObject } from './manifest-object.js';
 import { SecurityManifest } from './security-manifest.js';
 
 const MESH_BRAND = Symbol.for('zero-trust-mesh.Mesh');
+
+/** One mesh synthesized in memory: its API objects and what the policy analyzer found in them. */
+export interface MeshSynthesis {
+  /** The mesh's environment name (`Mesh.environment`). */
+  readonly environment: string;
+  /** Istio's root namespace: its objects are mesh-wide. */
+  readonly rootNamespace: string;
+  /** The mesh's trust domain, with which the analyzer read the objects. */
+  readonly trustDomain: string;
+  /** The API objects as plain Kubernetes JSON, in construct-tree order. */
+  readonly manifests: readonly Manifest[];
+  /** Every finding of the policy analyzer (no errors, or `synthesize` would have thrown). */
+  readonly findings: readonly Finding[];
+}
+
+/**
+ * The policy analyzer found errors in what one or more meshes would write. Nothing was written;
+ * `failures` holds every finding (all severities) of each failing mesh's environment.
+ */
+export class MeshAnalysisError extends Error {
+  public constructor(public readonly failures: ReadonlyMap<string, readonly Finding[]>) {
+    const parts = [...failures].map(([env, findings]) => {
+      const errors = findings.filter((f) => f.severity === 'error');
+      return `Mesh "${env}": the zero-trust-mesh policy analyzer found ${errors.length} error${errors.length === 1 ? '' : 's'} `
+        + `in the objects it would write:\n\n${formatText(errors)}`;
+    });
+    super(`${parts.join('\n')}Each finding says what to fix; its code is explained in the zero-trust-mesh analyzer docs (docs/analyzer.md in the package). `
+      + 'An error that is an accepted risk is acknowledged on the object with a zero-trust-mesh.io/acknowledged-<risk> annotation and its reason.');
+    this.name = 'MeshAnalysisError';
+  }
+}
+
+/**
+ * The analyzer gate as a cdk8s validation, so a plain `App.synth()` (which runs every
+ * construct's validations before it writes anything) refuses a mesh with analyzer errors too.
+ * It stands aside while the mesh renders itself (`toJson`), so `synthesize()` analyzes once and
+ * cdk8s's `Testing.synth` returns the objects as they are.
+ */
+class AnalyzerGate implements IValidation {
+  public suspended = false;
+
+  public constructor(private readonly mesh: Mesh) {}
+
+  public validate(): string[] {
+    if (this.suspended) return [];
+    const findings = this.mesh.analyzeObjects(this.mesh.renderObjects());
+    return hasErrors(findings) ? [new MeshAnalysisError(new Map([[this.mesh.environment, findings]])).message] : [];
+  }
+}
 
 /** Props of a mesh: the mesh-wide settings of one environment. */
 export interface MeshProps {
@@ -88,6 +141,7 @@ export class Mesh extends Chart {
   public readonly ingressGateway: IngressGateway;
   public readonly posture: SecurityPosture;
   private readonly namespaceNames = new Set<string>();
+  private readonly gate: AnalyzerGate;
 
   public constructor(scope: Construct, id: string, props: MeshProps = {}) {
     super(scope, id, { disableResourceNameHashes: true });
@@ -99,6 +153,7 @@ export class Mesh extends Chart {
     this.mtls = props.mtls ?? MtlsMode.STRICT;
     this.ingressGateway = props.ingressGateway ?? IngressGateway.helmChart();
     this.posture = new SecurityPosture(this.environment, props.stage ?? 'prod', props.acknowledgements);
+    checkDnsLabel(this.environment, self, props.environment === undefined ? 'id (the environment name)' : 'environment');
     checkDnsSubdomain(this.trustDomain, self, 'trustDomain');
     checkDnsLabel(this.rootNamespace, self, 'rootNamespace');
     if (!Object.values(MtlsMode).includes(this.mtls)) {
@@ -123,6 +178,9 @@ export class Mesh extends Chart {
       spec: { mtls: { mode: PeerAuthenticationSpecMtlsMode[this.mtls] } },
     }));
 
+    this.gate = new AnalyzerGate(this);
+    this.node.addValidation(this.gate);
+
     if (props.accessLogging ?? true) {
       // The `envoy` provider exists in the default meshConfig; its format carries the response
       // code and `%RESPONSE_CODE_DETAILS%`, i.e. which policy denied (istio.io Telemetry API task).
@@ -134,23 +192,63 @@ export class Mesh extends Chart {
   }
 
   /**
-   * This environment's objects as Kubernetes JSON, in construct-tree order: what cdk8s's
+   * This environment's objects, checked by the policy analyzer: every construct's validations
+   * run, the objects are rendered, and the analyzer reads them as `zt-mesh analyze` would read
+   * the written files. Throws `MeshAnalysisError` when it finds an error, so nothing built from
+   * the result (files, Pulumi resources) ever holds a policy the analyzer refuses. Writes nothing.
+   */
+  public synthesize(): MeshSynthesis {
+    const manifests = this.toJson() as Manifest[];
+    const findings = this.analyzeObjects(manifests);
+    if (hasErrors(findings)) throw new MeshAnalysisError(new Map([[this.environment, findings]]));
+    return { environment: this.environment, rootNamespace: this.rootNamespace, trustDomain: this.trustDomain, manifests, findings };
+  }
+
+  /**
+   * This environment's objects as Kubernetes JSON, in construct-tree order, after every
+   * construct's validations (the analyzer gate aside: `synthesize` runs it): what cdk8s's
    * `Chart.toJson` returns, at a fraction of the cost. cdk8s builds an app-wide dependency graph
    * for every chart it renders (walking the whole tree several times and looking up each node's
    * chart), which costs as much as rendering the objects. When nothing under this mesh declares
    * a dependency or nests a chart, that graph is the tree order, so it is skipped; otherwise
-   * cdk8s does the work. Either way every construct's validations run first (`node.validate()`).
+   * cdk8s does the work.
    */
   public override toJson(): any[] {
-    const objects: ApiObject[] = [];
-    const errors: string[] = [];
-    for (const c of this.node.findAll()) {
-      if (c.node.dependencies.length > 0 || (c !== this && Chart.isChart(c))) return super.toJson();
-      for (const error of c.node.validate()) errors.push(`[${c.node.path}] ${error}`);
-      if (ApiObject.isApiObject(c)) objects.push(c);
+    return this.withoutGate(() => {
+      const errors: string[] = [];
+      for (const c of this.node.findAll()) {
+        for (const error of c.node.validate()) errors.push(`[${c.node.path}] ${error}`);
+      }
+      if (errors.length > 0) throw new Error(`Validation failed with the following errors:\n  ${errors.join('\n  ')}`);
+      return this.renderObjects();
+    });
+  }
+
+  /** @internal Renders the objects; only cdk8s's own path (taken when a dependency is declared) validates. */
+  public renderObjects(): any[] {
+    return this.withoutGate(() => {
+      const objects: ApiObject[] = [];
+      for (const c of this.node.findAll()) {
+        if (c.node.dependencies.length > 0 || (c !== this && Chart.isChart(c))) return super.toJson();
+        if (ApiObject.isApiObject(c)) objects.push(c);
+      }
+      return objects.map((o) => o.toJson());
+    });
+  }
+
+  private withoutGate<T>(render: () => T): T {
+    const was = this.gate.suspended;
+    this.gate.suspended = true;
+    try {
+      return render();
+    } finally {
+      this.gate.suspended = was;
     }
-    if (errors.length > 0) throw new Error(`Validation failed with the following errors:\n  ${errors.join('\n  ')}`);
-    return objects.map((o) => o.toJson());
+  }
+
+  /** @internal The policy analyzer's findings on this mesh's objects. */
+  public analyzeObjects(manifests: readonly unknown[]): Finding[] {
+    return analyze(manifests, { rootNamespace: this.rootNamespace, trustDomain: this.trustDomain });
   }
 
   /** Reserves a namespace name; refuses duplicates and the root namespace. */

@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import type { INamespace } from 'kubernetes-models/v1/Namespace';
+import type { Namespace } from 'kubernetes-types/core/v1.js';
 import { PeerAuthenticationSpecMtlsMode } from '../imports/security.istio.io.js';
 import { CallerIdentity, ICaller } from './caller.js';
 import { Dataplane } from './dataplane.js';
@@ -77,7 +77,7 @@ export class ZeroTrustNamespace extends Construct implements ICaller {
       apiVersion: 'v1',
       kind: 'Namespace',
       metadata: { name, labels: { ...props.labels, ...this.dataplane.namespaceLabels() } },
-    } satisfies INamespace);
+    } satisfies Namespace);
     // Namespace scope: no selector in a non-root namespace (ISTIO.md §2.2). Written even when it
     // equals the mesh's mode, so each namespace file states its own transport security.
     new ManifestObject(this, 'mtls', SecurityManifest.peerAuthentication({

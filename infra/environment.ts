@@ -1,5 +1,5 @@
-import type { Acknowledgements, JwtIssuerConfig, Stage } from '../constructs/index.js';
-import { MtlsMode, ZeroTrustConfigError } from '../constructs/index.js';
+import type { Acknowledgements, JwtIssuerConfig, Stage } from 'zero-trust-mesh';
+import { MtlsMode } from 'zero-trust-mesh';
 
 /** Container images of the reference mesh, with pinned tags. */
 export interface ImageConfig {
@@ -12,7 +12,8 @@ export interface ImageConfig {
 }
 
 /**
- * Everything that differs between environments, as data. Nothing else in the program knows
+ * Everything that differs between the reference mesh's environments, as data: the reference
+ * mesh's own settings (the library knows nothing of them). Nothing else in the program knows
  * which environment it is in; the Pulumi program overrides fields from stack config.
  */
 export interface EnvironmentConfig {
@@ -109,13 +110,3 @@ export const ENVIRONMENTS: Readonly<Record<string, EnvironmentConfig>> = {
     acknowledgements: {},
   },
 };
-
-/** The config of a named environment, or a clear error listing the known ones. */
-export function environment(name: string): EnvironmentConfig {
-  // Own keys only: `toString` and friends are not environments.
-  const env = Object.hasOwn(ENVIRONMENTS, name) ? ENVIRONMENTS[name] : undefined;
-  if (!env) {
-    throw new ZeroTrustConfigError('environment', 'name', `Unknown environment "${name}".`, `use one of ${Object.keys(ENVIRONMENTS).join(', ')}.`);
-  }
-  return env;
-}

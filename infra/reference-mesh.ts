@@ -1,8 +1,8 @@
-import { App } from 'cdk8s';
+import type { Construct } from 'constructs';
 import {
   Callers, EnvValue, IngressGateway, JwtIssuer, JwtProtectedService, Mesh, MeshIngress, MeshWorkload,
   MtlsMode, ServicePort, ZeroTrustNamespace,
-} from '../constructs/index.js';
+} from 'zero-trust-mesh';
 import type { EnvironmentConfig } from './environment.js';
 
 /** The products app's services listen on 8080 behind Service port 8000. */
@@ -15,7 +15,7 @@ const PRODUCTS_API = { methods: ['GET'], paths: ['/products', '/products/*'] } a
  * b → MySQL, each hop granted to its one caller, the token forwarded and checked at every hop)
  * and, where enabled, the demo namespaces with the `sleep` client.
  */
-export function defineReferenceMesh(app: App, env: EnvironmentConfig): Mesh {
+export function defineReferenceMesh(app: Construct, env: EnvironmentConfig): Mesh {
   const mesh = new Mesh(app, env.name, {
     environment: env.name,
     stage: env.stage,

@@ -1,11 +1,10 @@
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
-import { JwtIssuer, ZeroTrustConfigError } from '../constructs/index.js';
-import { analyzeEnvironment, SynthAnalysisError, synthesizeEnvironment } from '../infra/synth.js';
-import { formatText } from '../analysis/index.js';
-import { planDeployment } from './deployment-plan.js';
-import type { IstioControlPlaneArgs } from './istio-control-plane.js';
-import { MeshDeployment } from './mesh-deployment.js';
+import { App } from 'cdk8s';
+import { JwtIssuer, MeshAnalysisError, ZeroTrustConfigError } from 'zero-trust-mesh';
+import { formatText } from 'zero-trust-mesh/analysis';
+import { MeshDeployment } from 'zero-trust-mesh/pulumi';
+import { defineReferenceMesh } from '../infra/reference-mesh.js';
 import { CONFIG_NAMESPACE, ISTIO_VERSION, StackConfigError, StackSettings, resolveStackSettings } from './stack-config.js';
 
 /** What `pulumi stack output` shows. No secret value is among them. */
@@ -30,39 +29,24 @@ export function readStackSettings(): StackSettings {
 }
 
 /**
- * Builds the environment's objects with the same constructs as `cdk8s synth`, plans their order,
- * and only then registers them. Any config problem throws before the first resource exists.
+ * Builds the environment's mesh with the same constructs as `cdk8s synth` and deploys it
+ * through the package's `MeshDeployment`, which analyzes and plans everything before it
+ * registers anything. Any config problem throws before the first resource exists.
  */
 export function deployMesh(settings: StackSettings): { readonly deployment: MeshDeployment; readonly outputs: StackOutputs } {
   const env = settings.environment;
-  const synth = synthesizeEnvironment(env);
-  // The same gate as `npm run synth`: objects the policy analyzer finds errors in are not deployed.
-  const findings = analyzeEnvironment(synth);
-  if (findings.some((f) => f.severity === 'error')) throw new SynthAnalysisError(new Map([[env.name, findings]]));
-  const gateway = env.ingress.gateway;
-  let controlPlane: IstioControlPlaneArgs | undefined;
-  if (settings.installIstio) {
-    if (gateway.install !== 'helm') {
-      throw new StackConfigError(`${CONFIG_NAMESPACE}:installIstio`,
-        `environment "${env.name}" expects an ingress gateway installed by istioctl, but this stack installs Istio with Helm.`,
-        `set \`pulumi config set ${CONFIG_NAMESPACE}:installIstio false\` and keep istioctl's installation, or give the environment a Helm gateway.`);
-    }
-    controlPlane = { version: ISTIO_VERSION, namespace: synth.rootNamespace, trustDomain: env.trustDomain, gateway };
-  }
-  const plan = planDeployment(synth, {
-    installIstio: settings.installIstio,
-    controlPlaneNamespaces: controlPlane ? [controlPlane.namespace, controlPlane.gateway.namespace] : [],
-  });
-
-  // Nothing above registered a resource; from here on everything is valid.
+  const mesh = defineReferenceMesh(new App(), env);
+  // The provider is created last among the checks' dependencies: MeshDeployment checks the mesh
+  // before registering itself, so a refused config leaves nothing behind, not even the provider.
+  mesh.synthesize();
   const provider = new k8s.Provider(settings.stack, {
     ...(settings.kubernetes.kubeconfig ? { kubeconfig: pulumi.secret(settings.kubernetes.kubeconfig) } : {}),
     ...(settings.kubernetes.context ? { context: settings.kubernetes.context } : {}),
   });
   const deployment = new MeshDeployment(env.name, {
-    plan,
-    secretValue: pulumi.secret(settings.mysqlPassword),
-    ...(controlPlane ? { controlPlane } : {}),
+    mesh,
+    secrets: { [`products/${env.mysqlSecret.name}`]: { [env.mysqlSecret.key]: pulumi.secret(settings.mysqlPassword) } },
+    ...(settings.installIstio ? { istio: { version: ISTIO_VERSION } } : {}),
   }, { providers: [provider] });
 
   return {
@@ -71,9 +55,9 @@ export function deployMesh(settings: StackSettings): { readonly deployment: Mesh
       environment: env.name,
       issuer: JwtIssuer.fromConfig(env.issuer).issuer,
       ingressHost: env.ingress.host,
-      namespaces: plan.namespaces,
-      objects: plan.objects.length,
-      istio: controlPlane ? controlPlane.version : 'not managed by this stack',
+      namespaces: deployment.namespaces,
+      objects: deployment.objects.size,
+      istio: settings.installIstio ? ISTIO_VERSION : 'not managed by this stack',
     },
   };
 }
@@ -123,7 +107,7 @@ export async function program(): Promise<StackOutputs> {
   } catch (error) {
     if (error instanceof StackConfigError) throw new pulumi.RunError(`${error.message} Nothing was registered.`);
     if (error instanceof ZeroTrustConfigError && settings) throw new pulumi.RunError(`${explain(error, settings)} Nothing was registered.`);
-    if (error instanceof SynthAnalysisError) {
+    if (error instanceof MeshAnalysisError) {
       const errors = [...error.failures.values()].flat().filter((f) => f.severity === 'error');
       throw new pulumi.RunError(`Stack "${settings?.stack}": the policy analyzer found ${errors.length} error(s) in the environment's objects:\n${formatText(errors)}\nNothing was registered.`);
     }

@@ -1,5 +1,5 @@
-import type { Acknowledgements, JwtIssuerConfig } from '../constructs/index.js';
-import { MtlsMode } from '../constructs/index.js';
+import type { Acknowledgements, JwtIssuerConfig } from 'zero-trust-mesh';
+import { MtlsMode } from 'zero-trust-mesh';
 import type { EnvironmentConfig, ImageConfig } from '../infra/environment.js';
 import { ENVIRONMENTS } from '../infra/environment.js';
 

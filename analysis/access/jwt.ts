@@ -1,4 +1,4 @@
-import { createLocalJWKSet, decodeJwt, errors, jwtVerify, JSONWebKeySet, JWTPayload } from 'jose';
+import type { createLocalJWKSet, JSONWebKeySet } from 'jose';
 import type { MeshObject } from '../model.js';
 import { rec, recs, str, strs } from '../values.js';
 
@@ -8,6 +8,30 @@ import { rec, recs, str, strs } from '../values.js';
  * RequestAuthentication rules look for it, then verify it for real (signature against the
  * rule's JWKS, issuer, expiry, audiences) with `jose`.
  */
+
+/**
+ * A token's payload as the RBAC filter reads it. Our own type rather than jose's, so the
+ * package's declarations do not pull in jose's (which need the DOM or Node's WebCrypto types).
+ */
+export interface JwtClaims {
+  readonly iss?: string;
+  readonly sub?: string;
+  readonly aud?: string | readonly string[];
+  readonly exp?: number;
+  readonly nbf?: number;
+  readonly [claim: string]: unknown;
+}
+
+/**
+ * jose, loaded on the first real token: it is an ES module only, and a consumer's CommonJS test
+ * runner (jest without ESM) that never verifies a real token must not have to load it.
+ */
+type Jose = typeof import('jose');
+let jose: Promise<Jose> | undefined;
+function loadJose(): Promise<Jose> {
+  jose ??= import('jose');
+  return jose;
+}
 
 /** One `jwtRules[]` entry of a RequestAuthentication that applies to the workload. */
 export interface JwtRule {
@@ -121,7 +145,7 @@ export type JwtVerdict =
     readonly kind: 'valid';
     /** `iss/sub` (empty sub when the token has none). */
     readonly principal: string;
-    readonly claims: Readonly<JWTPayload>;
+    readonly claims: JwtClaims;
     /** Whether the proxy leaves the token in place for the app (`forwardOriginalToken`). */
     readonly forwarded: boolean;
     /**
@@ -178,7 +202,8 @@ export class JwtValidator {
    */
   private async verifyUncached({ token, location, where, rules }: FoundToken): Promise<JwtVerdict> {
     const reject = (status: 401 | 403, why: string): JwtVerdict => ({ kind: 'rejected', status, reason: `token in ${location}: ${why}` });
-    let payload: JWTPayload;
+    const { decodeJwt, errors, jwtVerify, createLocalJWKSet } = await loadJose();
+    let payload: JwtClaims;
     try {
       payload = decodeJwt(token);
     } catch {
@@ -195,7 +220,7 @@ export class JwtValidator {
         return reject(403, `Audiences in Jwt are not allowed (token aud ${JSON.stringify(aud)}, accepted ${JSON.stringify(rule.audiences)}; ${rule.source})`);
       }
     }
-    const keys = this.keySet(rule);
+    const keys = this.keySet(rule, createLocalJWKSet);
     if (typeof keys === 'string') return reject(401, `Jwt verification fails: ${keys} (${rule.source})`);
     try {
       // Time claims were checked above with Envoy's arithmetic; the tolerance keeps jose from disagreeing.
@@ -212,7 +237,7 @@ export class JwtValidator {
   }
 
   /** The rule's public keys, or why there are none (an unreachable JWKS makes every token fail). */
-  private keySet(rule: JwtRule): ReturnType<typeof createLocalJWKSet> | string {
+  private keySet(rule: JwtRule, localKeySet: typeof createLocalJWKSet): ReturnType<typeof createLocalJWKSet> | string {
     const id = rule.jwks !== undefined ? `inline:${rule.jwks}` : `uri:${rule.jwksUri ?? ''}`;
     let keys = this.keySets.get(id);
     if (keys === undefined) {
@@ -225,7 +250,7 @@ export class JwtValidator {
       } else {
         try {
           const parsed = rec(JSON.parse(text));
-          keys = parsed && Array.isArray(parsed.keys) ? createLocalJWKSet(parsed as unknown as JSONWebKeySet) : 'the JWKS has no "keys" array';
+          keys = parsed && Array.isArray(parsed.keys) ? localKeySet(parsed as unknown as JSONWebKeySet) : 'the JWKS has no "keys" array';
         } catch {
           keys = 'the JWKS is not valid JSON';
         }
@@ -241,11 +266,11 @@ export class JwtValidator {
  * `spaceDelimitedClaims` strings split on spaces into lists (policy_applier.go sets Envoy's
  * normalize_payload_in_metadata; Envoy splits top-level claims only).
  */
-function normalizeClaims(payload: JWTPayload, rule: JwtRule): JWTPayload {
+function normalizeClaims(payload: JwtClaims, rule: JwtRule): JwtClaims {
   const claims: Record<string, unknown> = { ...payload };
   for (const name of new Set(['scope', 'permission', ...rule.spaceDelimitedClaims])) {
     const value = claims[name];
     if (typeof value === 'string') claims[name] = value.split(' ').filter(Boolean);
   }
-  return claims as JWTPayload;
+  return claims;
 }

@@ -1,5 +1,5 @@
-import type { JWTPayload } from 'jose';
 import { isHttpOnlyWhenKey } from '../istio.js';
+import type { JwtClaims } from './jwt.js';
 import type { RuleView } from '../policy.js';
 import { httpOnlyFields } from '../policy.js';
 import { str, strs } from '../values.js';
@@ -17,7 +17,7 @@ export interface RequestFacts {
   /** The peer's principal `<td>/ns/<ns>/sa/<sa>` when the connection is Istio mTLS. */
   readonly peer?: { readonly trustDomain: string; readonly namespace: string; readonly serviceAccount: string };
   /** The validated token's claims, when the JWT stage set a request principal. */
-  readonly token?: { readonly issuer: string; readonly subject: string; readonly claims: Readonly<JWTPayload> };
+  readonly token?: { readonly issuer: string; readonly subject: string; readonly claims: JwtClaims };
   readonly method: string;
   /** Path without the query string (Istio normalizes and strips it before matching). */
   readonly path: string;
@@ -133,7 +133,7 @@ function matchPath(pattern: string, path: string): boolean {
 }
 
 /** A claim by path (`request.auth.claims[a][b]`): a string, or any string element of a list. */
-function claimValues(claims: Readonly<JWTPayload> | undefined, path: readonly string[]): string[] {
+function claimValues(claims: JwtClaims | undefined, path: readonly string[]): string[] {
   let value: unknown = claims;
   for (const segment of path) value = value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[segment] : undefined;
   if (typeof value === 'string') {

@@ -2,8 +2,7 @@ import type { EffectiveMtls, MeshModel, ServiceInfo, ServicePortInfo, Workload }
 import type { RuleView } from '../policy.js';
 import { actionOf, rulesOf } from '../policy.js';
 import { rec, recs, str, strs } from '../values.js';
-import type { JWTPayload } from 'jose';
-import { JwtRule, JwtValidator, JwtVerdict, jwtRulesOf, JwksResolver } from './jwt.js';
+import { JwtClaims, JwtRule, JwtValidator, JwtVerdict, jwtRulesOf, JwksResolver } from './jwt.js';
 import { claimPath, MatchContext, RequestFacts, ruleMatches } from './match.js';
 import { routeThroughIngress } from './ingress-route.js';
 
@@ -382,7 +381,7 @@ export function symbolicValidToken(target: Target): JwtVerdict | undefined {
       }
     }
   }
-  return { kind: 'valid', principal: `${rule.issuer}/matrix-user`, claims: claims as JWTPayload, forwarded: rule.forwardOriginalToken, reason: 'valid token (symbolic)' };
+  return { kind: 'valid', principal: `${rule.issuer}/matrix-user`, claims: claims as JwtClaims, forwarded: rule.forwardOriginalToken, reason: 'valid token (symbolic)' };
 }
 
 function noEndpoints(service: ServiceInfo): string {

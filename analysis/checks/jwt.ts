@@ -27,6 +27,18 @@ function requiresToken(m: MeshModel, w: Workload): boolean {
   });
 }
 
+/**
+ * Whether the ALLOW policies that apply leave no way in: there is at least one, and none has a
+ * rule (an allow-nothing policy). Istio then denies every request, with or without a token
+ * (istio.io, Authorization Policy reference: "If there are any ALLOW policies for the workload,
+ * allow the request if any of the ALLOW policies match the request"; a policy without rules
+ * matches nothing).
+ */
+function admitsNothing(m: MeshModel, w: Workload): boolean {
+  const allows = m.authorizationPoliciesFor(w).filter((ap) => actionOf(ap) === 'ALLOW');
+  return allows.length > 0 && allows.every((ap) => rulesOf(ap).length === 0);
+}
+
 /** The issuers the RequestAuthentications of a workload accept. */
 function issuersFor(m: MeshModel, w: Workload): string[] {
   return m.requestAuthenticationsFor(w).flatMap((ra) => jwtRules(ra).flatMap((r) => (str(r.issuer) ? [str(r.issuer)!] : [])));
@@ -37,7 +49,7 @@ export const JWT_CHECKS: readonly Check[] = [
     code: 'ZT301', severity: 'error', area: 'jwt', title: 'RequestAuthentication without a policy that requires a token',
     *run(m) {
       for (const ra of requestAuths(m)) {
-        const open = m.selectedWorkloads(ra).filter((w) => w.sidecar !== false && !requiresToken(m, w));
+        const open = m.selectedWorkloads(ra).filter((w) => w.sidecar !== false && !requiresToken(m, w) && !admitsNothing(m, w));
         if (open.length === 0) continue;
         yield issue(ra, `${ref(ra)} validates tokens on ${listing(open.map((w) => `${w.namespace}/${w.name}`))}, but no AuthorizationPolicy there requires one: a request without a token passes (only an invalid token is rejected).`,
           'add an ALLOW rule with from.source.requestPrincipals ["<issuer>/*"] (together with the caller\'s principals in the same source), or a DENY rule with notRequestPrincipals ["*"].');

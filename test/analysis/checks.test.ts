@@ -81,6 +81,8 @@ const CASES: readonly Case[] = [
 
   // ---- JWT ----------------------------------------------------------------------------------
   { code: 'ZT301', trigger: join(BASE, RA_API, ap('api', `{selector: {matchLabels: {app: api}}, rules: [{from: [{source: {principals: [${WEB}]}}]}]}`)), clean: [[`principals: [${WEB}]}`, `principals: [${WEB}], requestPrincipals: ["${IDP}/*"]}`]] },
+  // A workload that only an allow-nothing policy governs admits no request at all, tokenless or not.
+  { code: 'ZT301', variant: 'no ALLOW policy at all', trigger: join(BASE.replace('{} # allow-nothing', '{selector: {matchLabels: {app: web}}} # allow-nothing'), RA_API), clean: [['{selector: {matchLabels: {app: web}}} # allow-nothing', '{} # allow-nothing']] },
   { code: 'ZT302', trigger: join(BASE, RA_API, ap('api', `{selector: {matchLabels: {app: api}}, rules: [{from: [{source: {principals: [${WEB}], requestPrincipals: ["${IDP}/*"]}}]}, {from: [{source: {principals: ["cluster.local/ns/shop/sa/db"]}}]}]}`)), clean: [['sa/db"]}', `sa/db"], requestPrincipals: ["${IDP}/*"]}`]] },
   { code: 'ZT303', trigger: join(BASE, RA_API.replace(`"${IDP}/keys"`, '"idp.example.com/keys"')), clean: [['"idp.example.com/keys"', `"${IDP}/keys"`]] },
   { code: 'ZT304', trigger: join(BASE, RA_API, ap('api', `{selector: {matchLabels: {app: api}}, rules: [{from: [{source: {principals: [${WEB}], requestPrincipals: ["${IDP}/*"]}}]}]}`)).split(IDP).join('testing@secure.istio.io').replace('jwksUri: "testing@secure.istio.io/keys"', `jwksUri: "${IDP}/keys"`), clean: [['testing@secure.istio.io', IDP]] },

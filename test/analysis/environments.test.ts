@@ -2,7 +2,7 @@
 // only where the environment config acknowledges the risk.
 import { acknowledgementAnnotation, type Exception, type Finding } from '../../analysis/index.js';
 import { ENVIRONMENTS, EnvironmentConfig } from '../../infra/environment.js';
-import { analyzeEnvironment, synthesizeEnvironment } from '../../infra/synth.js';
+import { analyzeEnvironment, synthesizeEnvironment } from '../infra/reference.js';
 
 const tally = (findings: readonly Finding[]) => {
   const out: Record<string, number> = {};

@@ -1,11 +1,11 @@
-import { spawnSync } from 'node:child_process';
+import { ztMesh } from '../helpers/cli.js';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { jest } from '@jest/globals';
 import { main } from '../../cli/main.js';
 import { ENVIRONMENTS } from '../../infra/environment.js';
-import { synthToDirectory } from '../../infra/synth.js';
+import { synthToDirectory } from '../infra/reference.js';
 import { testIssuer } from '../analysis/access/tokens.js';
 
 const out = mkdtempSync(join(tmpdir(), 'zt-access-'));
@@ -96,7 +96,7 @@ describe('zt-mesh access matrix, diff, chain', () => {
   });
 
   test('the installed command runs it (bin, async main)', () => {
-    const result = spawnSync(process.execPath, ['bin/zt-mesh.mjs', 'access', 'check', '--manifests', prod, '--request', '{"from":{"outside":true},"to":"products/service-c","port":8000}'], { encoding: 'utf8' });
+    const result = ztMesh(['access', 'check', '--manifests', prod, '--request', '{"from":{"outside":true},"to":"products/service-c","port":8000}']);
     expect(result.status).toBe(0);
     expect(JSON.parse(result.stdout).outcome).toBe('reset');
   });

@@ -1,13 +1,12 @@
 // `zt-mesh analyze`, run as a user runs it (a child process).
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ENVIRONMENTS } from '../../infra/environment.js';
-import { synthToDirectory } from '../../infra/synth.js';
+import { ztMesh } from '../helpers/cli.js';
+import { synthToDirectory } from '../infra/reference.js';
 
-const BIN = join(process.cwd(), 'bin', 'zt-mesh.mjs');
-const run = (...args: string[]) => spawnSync(process.execPath, [BIN, 'analyze', ...args], { encoding: 'utf8' });
+const run = (...args: string[]) => ztMesh(['analyze', ...args]);
 
 const BAD_POLICY = `apiVersion: security.istio.io/v1
 kind: AuthorizationPolicy
@@ -65,7 +64,7 @@ describe('zt-mesh analyze', () => {
     [[], /name at least one manifest file or directory/],
     [['--colour', 'x.yaml'], /Unknown option '--colour'/],
   ])('unusable input %j exits 2 with one clear line, no stack', (args, message) => {
-    const result = spawnSync(process.execPath, [BIN, 'analyze', ...args], { encoding: 'utf8', cwd: dir });
+    const result = ztMesh(['analyze', ...args], { cwd: dir });
     expect(result.status).toBe(2);
     expect(result.stderr).toMatch(message);
     expect(result.stderr).not.toMatch(/\n\s+at /);

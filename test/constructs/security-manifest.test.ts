@@ -7,7 +7,7 @@ import {
 import { SecurityManifest } from '../../constructs/security-manifest.js';
 import { defineSyntheticMesh } from '../../bench/synthetic-mesh.js';
 import { ENVIRONMENTS } from '../../infra/environment.js';
-import { synthesizeEnvironment } from '../../infra/synth.js';
+import { synthesizeEnvironment } from '../infra/reference.js';
 import type { Manifest } from '../../manifests/index.js';
 
 /** What cdk8s's generated converter makes of a spec, by kind: the reference SecurityManifest must equal. */

@@ -1,7 +1,7 @@
 // The reference mesh of SCENARIOS.md, asserted on the synthesized manifests of every
 // environment: transport, issuers, token forwarding, and who may call whom.
 import { ENVIRONMENTS, EnvironmentConfig } from '../../infra/environment.js';
-import { environmentFiles, synthesizeEnvironment } from '../../infra/synth.js';
+import { environmentFiles, synthesizeEnvironment } from './reference.js';
 import type { Manifest } from '../../manifests/index.js';
 import { allowedPrincipals, allowPoliciesFor, allowRulesFor, findObject, namespaceMtls, objectsOfKind } from '../helpers/manifests.js';
 import { schemaErrors } from '../helpers/schema.js';

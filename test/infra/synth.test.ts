@@ -1,9 +1,11 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ZeroTrustConfigError, MtlsMode } from '../../constructs/index.js';
+import { ZeroTrustConfigError, MtlsMode } from 'zero-trust-mesh';
 import { ENVIRONMENTS, EnvironmentConfig } from '../../infra/environment.js';
-import { SynthAnalysisError, synthToDirectory } from '../../infra/synth.js';
+import { MeshAnalysisError, MeshApp } from 'zero-trust-mesh';
+import { defineReferenceMesh } from '../../infra/reference-mesh.js';
+import { synthToDirectory } from './reference.js';
 import { schemaErrors } from '../helpers/schema.js';
 
 const ALL = Object.values(ENVIRONMENTS);
@@ -129,8 +131,10 @@ describe('synth runs the policy analyzer on every environment before writing', (
   test('reports each environment\'s findings; the reference mesh has no errors', () => {
     const out = mkdtempSync(join(tmpdir(), 'zt-analyzed-'));
     try {
-      const seen: Record<string, string[]> = {};
-      synthToDirectory(ALL, out, (env, findings) => { seen[env] = findings.map((f) => `${f.severity} ${f.code}`); });
+      const app = new MeshApp({ outdir: out });
+      for (const env of ALL) defineReferenceMesh(app, env);
+      const seen: Record<string, string[]> = Object.fromEntries(app.synthesizeMeshes()
+        .map((s) => [s.environment, s.findings.map((f) => `${f.severity} ${f.code}`)]));
       expect(Object.keys(seen)).toEqual(['dev', 'staging', 'prod']);
       for (const findings of Object.values(seen)) expect(findings.filter((f) => f.startsWith('error'))).toEqual([]);
       expect(seen.prod).toEqual(['info ZT401']);
@@ -140,8 +144,8 @@ describe('synth runs the policy analyzer on every environment before writing', (
   });
 
   test.each<[string, EnvironmentConfig, RegExp]>([
-    ['dev without its acknowledgements', { ...ENVIRONMENTS.dev!, acknowledgements: {} }, /environment "dev": 13 error\(s\)/],
-    ['staging PERMISSIVE without acknowledgement (the constructs allow it in staging)', { ...ENVIRONMENTS.staging!, mtls: MtlsMode.PERMISSIVE }, /environment "staging": 2 error\(s\)/],
+    ['dev without its acknowledgements', { ...ENVIRONMENTS.dev!, acknowledgements: {} }, /Mesh "dev": the zero-trust-mesh policy analyzer found 13 errors in the objects it would write/],
+    ['staging PERMISSIVE without acknowledgement (the constructs allow it in staging)', { ...ENVIRONMENTS.staging!, mtls: MtlsMode.PERMISSIVE }, /Mesh "staging": the zero-trust-mesh policy analyzer found 2 errors/],
   ])('%s: analyzer errors, nothing written', (_, config, message) => {
     const out = mkdtempSync(join(tmpdir(), 'zt-analyzer-refuses-'));
     try {
@@ -149,9 +153,9 @@ describe('synth runs the policy analyzer on every environment before writing', (
       const before = readTree(out);
       let error: unknown;
       try { synthToDirectory([ENVIRONMENTS.prod!, config], out); } catch (e) { error = e; }
-      expect(error).toBeInstanceOf(SynthAnalysisError);
+      expect(error).toBeInstanceOf(MeshAnalysisError);
       expect((error as Error).message).toMatch(message);
-      expect([...(error as SynthAnalysisError).failures.keys()]).toEqual([config.name]);
+      expect([...(error as MeshAnalysisError).failures.keys()]).toEqual([config.name]);
       expect(readTree(out)).toEqual(before);
     } finally {
       rmSync(out, { recursive: true, force: true });

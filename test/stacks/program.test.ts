@@ -1,12 +1,12 @@
 import * as pulumi from '@pulumi/pulumi';
-import { JwtIssuer, MtlsMode } from '../../constructs/index.js';
+import { JwtIssuer, MtlsMode } from 'zero-trust-mesh';
 import { ENVIRONMENTS } from '../../infra/environment.js';
-import { synthesizeEnvironment } from '../../infra/synth.js';
+import { synthesizeEnvironment } from '../infra/reference.js';
 import type { Manifest } from '../../manifests/index.js';
 import { manifestId } from '../../manifests/index.js';
 import { ISTIO_VERSION } from '../../stacks/stack-config.js';
 import { deployMesh, program, readStackSettings, StackOutputs } from '../../stacks/program.js';
-import { isSecretWire, mockStack, plainOccurrences, Registration, unwrapSecrets } from './pulumi-harness.js';
+import { isSecretWire, mockStack, plainOccurrences, Registration, unwrapSecrets } from '../helpers/pulumi-harness.js';
 
 const PASSWORD = 'Tr0ub4dor-and-3-more-words';
 const MESH = 'zero-trust-mesh:index:MeshDeployment';
@@ -206,7 +206,7 @@ describe('bad config fails with a message naming the key, and registers nothing'
     const settings = readStackSettings();
     // Dev without its acknowledgements: its demo exceptions become analyzer errors.
     const unacknowledged = { ...settings, environment: { ...settings.environment, acknowledgements: {} } };
-    expect(() => deployMesh(unacknowledged)).toThrow(/policy analyzer found errors/);
+    expect(() => deployMesh(unacknowledged)).toThrow(/Mesh "dev": the zero-trust-mesh policy analyzer found 13 errors/);
     await pulumi.runtime.disconnect();
     expect(registrations).toEqual([]);
   });

@@ -2,7 +2,7 @@ import { App } from 'cdk8s';
 import fc from 'fast-check';
 import { Mesh, MeshWorkload, MtlsMode, ServicePort, ZeroTrustNamespace } from '../../../constructs/index.js';
 import { ENVIRONMENTS } from '../../../infra/environment.js';
-import { synthesizeEnvironment } from '../../../infra/synth.js';
+import { synthesizeEnvironment } from '../../infra/reference.js';
 import type { Manifest } from '../../../manifests/index.js';
 import { tokenJourney } from '../../../analysis/access/chain.js';
 import { accessMatrix, MatrixCell } from '../../../analysis/access/matrix.js';

@@ -1,6 +1,6 @@
 import { JwtIssuer } from '../../../constructs/index.js';
 import { ENVIRONMENTS } from '../../../infra/environment.js';
-import { synthesizeEnvironment } from '../../../infra/synth.js';
+import { synthesizeEnvironment } from '../../infra/reference.js';
 import { AccessRequest, AccessSimulator, Outcome } from '../../../analysis/access/simulator.js';
 import { MeshModel } from '../../../analysis/model.js';
 import { testIssuer, TestIssuer } from './tokens.js';

@@ -36,12 +36,12 @@ export class IstioControlPlane extends pulumi.ComponentResource {
   public constructor(name: string, args: IstioControlPlaneArgs, opts?: pulumi.ComponentResourceOptions) {
     super('zero-trust-mesh:istio:ControlPlane', name, {}, opts);
     const namespaces = [...new Set([args.namespace, args.gateway.namespace])].sort();
-    const created = namespaces.map((ns) => new k8s.core.v1.Namespace(ns, { metadata: { name: ns } }, { parent: this }));
-    const release = (resource: string, chart: string, namespace: string, values: Record<string, unknown>, dependsOn: pulumi.Resource[]) =>
-      new k8s.helm.v3.Release(resource, {
+    const created = namespaces.map((ns) => new k8s.core.v1.Namespace(`${name}/${ns}`, { metadata: { name: ns } }, { parent: this }));
+    const release = (releaseName: string, chart: string, namespace: string, values: Record<string, unknown>, dependsOn: pulumi.Resource[]) =>
+      new k8s.helm.v3.Release(`${name}/${releaseName}`, {
         // An explicit release name: Pulumi would otherwise add a random suffix, and the gateway's
         // release name is its identity.
-        name: resource,
+        name: releaseName,
         chart,
         version: args.version,
         repositoryOpts: { repo: ISTIO_HELM_REPOSITORY },

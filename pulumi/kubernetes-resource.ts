@@ -1,7 +1,7 @@
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
-import type { Manifest } from '../manifests/index.js';
-import { manifestId } from '../manifests/index.js';
+import type { Manifest } from '../manifests/manifest.js';
+import { manifestId } from '../manifests/manifest.js';
 
 /** A manifest is already in the shape of the typed class's args (the same Kubernetes fields). */
 const args = <T>(manifest: Manifest): T => manifest as unknown as T;
@@ -11,7 +11,7 @@ type ResourceFactory = (name: string, manifest: Manifest, opts: pulumi.CustomRes
 /**
  * The typed `@pulumi/kubernetes` class of each built-in kind the mesh emits. The class matters:
  * it fixes the resource's type token (`kubernetes:core/v1:Service`) and so the provider's schema
- * and readiness logic. Add a kind here when a construct starts emitting it.
+ * and readiness logic. Add a kind here when a construct starts emitting it; other kinds are refused before anything is registered.
  */
 const BUILT_IN: Record<string, ResourceFactory> = {
   'v1/Namespace': (n, m, o) => new k8s.core.v1.Namespace(n, args<k8s.core.v1.NamespaceArgs>(m), o),
@@ -53,13 +53,12 @@ export function resourceName(manifest: Manifest): string {
   return manifest.metadata.namespace ? `${manifest.metadata.namespace}/${manifest.metadata.name}` : manifest.metadata.name;
 }
 
-/** Registers one manifest as the matching `@pulumi/kubernetes` resource, fields unchanged. */
-export function registerManifest(manifest: Manifest, opts: pulumi.CustomResourceOptions): pulumi.CustomResource {
-  const name = resourceName(manifest);
+/** Registers one manifest, fields unchanged, as the matching `@pulumi/kubernetes` resource named `name`. */
+export function registerManifest(manifest: Manifest, name: string, opts: pulumi.CustomResourceOptions): pulumi.CustomResource {
   if (isIstioObject(manifest)) {
     return new k8s.apiextensions.CustomResource(name, args<k8s.apiextensions.CustomResourceArgs>(manifest), opts);
   }
   const factory = BUILT_IN[`${manifest.apiVersion}/${manifest.kind}`];
-  if (!factory) throw new Error(`no Pulumi resource class for ${manifestId(manifest)} (${manifest.apiVersion}); add it to stacks/kubernetes-resource.ts`);
+  if (!factory) throw new Error(`no Pulumi resource class for ${manifestId(manifest)} (${manifest.apiVersion}); create it outside the Mesh (with @pulumi/kubernetes directly)`);
   return factory(name, manifest, opts);
 }

@@ -1,17 +1,16 @@
-import type { Manifest } from '../manifests/index.js';
-import { manifestId } from '../manifests/index.js';
-import type { SynthesizedEnvironment } from '../infra/synth.js';
-import { StackConfigError, CONFIG_NAMESPACE } from './stack-config.js';
+import { ZeroTrustConfigError } from '../constructs/errors.js';
+import type { Manifest } from '../manifests/manifest.js';
+import { manifestId } from '../manifests/manifest.js';
 import { isIstioObject, isWorkload, registrable } from './kubernetes-resource.js';
 
-/** A Secret the stack creates from a secret config value (never written by synth). */
+/** A Secret the component creates from values it was given (never written by synth). */
 export interface PlannedSecret {
   /** `Secret/<namespace>/<name>`, like a manifest's id. */
   readonly id: string;
   readonly name: string;
   readonly namespace: string;
-  /** The key under which the value is stored. */
-  readonly key: string;
+  /** The keys it holds. */
+  readonly keys: readonly string[];
 }
 
 /** One object to register and what must exist before it. */
@@ -35,10 +34,16 @@ export interface DeploymentPlan {
 
 /** Options of `planDeployment`. */
 export interface PlanOptions {
-  /** Whether the stack installs Istio; without it nothing waits for a control plane. */
+  /** Who plans, for messages: `MeshDeployment "prod"`. */
+  readonly construct: string;
+  /** Whether Istio is installed with the objects; without it nothing waits for a control plane. */
   readonly installIstio: boolean;
   /** Namespaces the control plane creates; objects in them wait for it. */
   readonly controlPlaneNamespaces: readonly string[];
+  /** The Secrets to create, by `namespace/name`, with their keys. */
+  readonly secrets: ReadonlyMap<string, readonly string[]>;
+  /** Secrets that exist already (other tooling creates them), by `namespace/name`. */
+  readonly existingSecrets: ReadonlySet<string>;
 }
 
 interface SecretReference { readonly name: string; readonly key: string }
@@ -55,43 +60,54 @@ function serviceAccountOf(workload: Manifest): string | undefined {
 }
 
 /**
- * Orders one environment's objects for Pulumi and states what each waits for:
+ * Orders one mesh's objects for Pulumi and states what each waits for:
  * - namespaces first; every namespaced object waits for its namespace;
  * - Istio objects wait for the control plane (their CRDs and validating webhook);
  * - workloads come last: each waits for the control plane (else its pods start without a
  *   sidecar, outside the mesh's mTLS and policies), its service account, the Secrets it reads,
  *   and the security policies of its namespace and of the root namespace, so a pod never runs
  *   a moment before the policies that protect it.
- * Everything is checked before anything is registered: an object this program cannot register,
- * or a workload reading the database secret under another key, stops the plan.
+ * Everything is checked before anything is registered: an object that cannot be registered, a
+ * Secret in the objects, or a Secret a workload reads that is neither given nor declared to exist
+ * stops the plan.
  */
-export function planDeployment(synth: SynthesizedEnvironment, options: PlanOptions): DeploymentPlan {
-  const { manifests, environment, rootNamespace } = synth;
+export function planDeployment(manifests: readonly Manifest[], rootNamespace: string, options: PlanOptions): DeploymentPlan {
   for (const m of manifests) {
     if (m.apiVersion === 'v1' && m.kind === 'Secret') {
-      throw new Error(`${manifestId(m)} is synthesized, so its value would land in Git; create Secrets from secret stack config instead.`);
+      throw new ZeroTrustConfigError(options.construct, 'mesh', `${manifestId(m)} is part of the mesh's objects, so its value would be in every synthesized copy (Git, Pulumi's inputs).`,
+        'remove it from the mesh and pass its values in `secrets` (they are registered as Pulumi secrets).');
     }
     if (!registrable(m)) {
-      throw new Error(`${manifestId(m)} (${m.apiVersion}) has no Pulumi resource class; add it to stacks/kubernetes-resource.ts.`);
+      throw new ZeroTrustConfigError(options.construct, 'mesh', `${manifestId(m)} (${m.apiVersion}) is a kind this component has no Pulumi resource class for.`,
+        'create it outside the Mesh (e.g. with @pulumi/kubernetes directly), or ask for the kind to be supported.');
     }
   }
   const ids = new Set(manifests.map(manifestId));
   const namespaces = manifests.filter((m) => m.kind === 'Namespace').map((m) => m.metadata.name);
   const controlPlaneNamespaces = new Set(options.installIstio ? options.controlPlaneNamespaces : []);
 
-  // The database Secret: one per namespace whose workloads read it.
-  const { name: secretName, key: secretKey } = environment.mysqlSecret;
+  // Every Secret a workload reads is either created here (with the key it reads) or declared to exist.
   const secrets = new Map<string, PlannedSecret>();
+  for (const [ref, keys] of options.secrets) {
+    const [namespace, name, ...rest] = ref.split('/');
+    if (!namespace || !name || rest.length > 0) {
+      throw new ZeroTrustConfigError(options.construct, `secrets["${ref}"]`, 'is not "<namespace>/<name>".', 'key each Secret by its namespace and name, e.g. "shop/db-credentials".');
+    }
+    secrets.set(`Secret/${namespace}/${name}`, { id: `Secret/${namespace}/${name}`, name, namespace, keys });
+  }
   for (const workload of manifests.filter(isWorkload)) {
-    for (const ref of secretReferences(workload).filter((r) => r.name === secretName)) {
-      if (ref.key !== secretKey) {
-        throw new StackConfigError(`${CONFIG_NAMESPACE}:mysqlPassword`,
-          `${manifestId(workload)} reads key "${ref.key}" of Secret "${secretName}", but the stack stores the password under "${secretKey}".`,
-          'make the workload and the environment\'s mysqlSecret.key agree.');
+    const namespace = workload.metadata.namespace ?? 'default';
+    for (const ref of secretReferences(workload)) {
+      const given = secrets.get(`Secret/${namespace}/${ref.name}`);
+      if (given && !given.keys.includes(ref.key)) {
+        throw new ZeroTrustConfigError(options.construct, `secrets["${namespace}/${ref.name}"]`,
+          `has no key "${ref.key}", which ${manifestId(workload)} reads.`, `give its value: { "${ref.key}": <a Pulumi secret> }.`);
       }
-      const namespace = workload.metadata.namespace!;
-      const id = `Secret/${namespace}/${secretName}`;
-      secrets.set(id, { id, name: secretName, namespace, key: secretKey });
+      if (!given && !options.existingSecrets.has(`${namespace}/${ref.name}`)) {
+        throw new ZeroTrustConfigError(options.construct, 'secrets',
+          `${manifestId(workload)} reads Secret "${namespace}/${ref.name}" (key "${ref.key}"), which this deployment neither creates nor knows to exist; its pods would not start.`,
+          `pass its value in secrets: { "${namespace}/${ref.name}": { "${ref.key}": config.requireSecret("...") } }, or list "${namespace}/${ref.name}" in existingSecrets when other tooling creates it.`);
+      }
     }
   }
 
@@ -118,8 +134,9 @@ export function planDeployment(synth: SynthesizedEnvironment, options: PlanOptio
       const ns = m.metadata.namespace;
       const account = serviceAccountOf(m);
       if (account && ids.has(`ServiceAccount/${ns}/${account}`)) after.push(`ServiceAccount/${ns}/${account}`);
-      const secret = `Secret/${ns}/${secretName}`;
-      if (secrets.has(secret) && secretReferences(m).some((r) => r.name === secretName)) after.push(secret);
+      for (const name of new Set(secretReferences(m).map((r) => r.name))) {
+        if (secrets.has(`Secret/${ns}/${name}`)) after.push(`Secret/${ns}/${name}`);
+      }
       after.push(...securityPolicies(ns));
     }
     return { id: manifestId(m), manifest: m, after, afterControlPlane: waitsForControlPlane(m) };

@@ -1,0 +1,27 @@
+import { parseArgs } from 'node:util';
+import { analyzePaths, hasErrors } from '../analysis/analyze.js';
+import { formatFindings, OUTPUT_FORMATS, OutputFormat } from '../analysis/format.js';
+import { UsageError } from './main.js';
+
+/** `zt-mesh analyze <file-or-dir>...`: exit 1 when a finding is an error. */
+export function analyzeCommand(args: readonly string[]): number {
+  const { values, positionals } = parseArgs({
+    args: [...args],
+    options: {
+      format: { type: 'string', default: 'text' },
+      'root-namespace': { type: 'string' },
+      'trust-domain': { type: 'string' },
+    },
+    allowPositionals: true,
+    strict: true,
+  });
+  const format = values.format as OutputFormat;
+  if (!OUTPUT_FORMATS.includes(format)) throw new UsageError(`--format "${values.format}" is not one of ${OUTPUT_FORMATS.join(', ')}.`);
+  if (positionals.length === 0) throw new UsageError('name at least one manifest file or directory to analyze.');
+  const findings = analyzePaths(positionals, {
+    ...(values['root-namespace'] ? { rootNamespace: values['root-namespace'] } : {}),
+    ...(values['trust-domain'] ? { trustDomain: values['trust-domain'] } : {}),
+  });
+  process.stdout.write(formatFindings(findings, format));
+  return hasErrors(findings) ? 1 : 0;
+}

@@ -1,0 +1,169 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { App, Chart } from 'cdk8s';
+import { countBySeverity, Severity } from '../analysis/finding.js';
+import { renderEnvironment } from '../manifests/render.js';
+import { ENVIRONMENTS_VARIABLE, REPORT_VARIABLE, SynthReport } from '../manifests/synth-report.js';
+import { replaceDirectory } from '../manifests/write.js';
+import { ZeroTrustConfigError } from './errors.js';
+import { Mesh, MeshAnalysisError, MeshSynthesis } from './mesh.js';
+
+/** Props of a `MeshApp`. */
+export interface MeshAppProps {
+  /**
+   * Where `synth()` writes: one directory per environment, `<outdir>/<environment>/`.
+   * @default - `$CDK8S_OUTDIR` (set by `cdk8s synth` and `zt-mesh synth`), else `dist`
+   */
+  readonly outdir?: string;
+  /**
+   * The environments (`Mesh.environment`) that `synth()` analyzes and writes; the others are
+   * built but neither analyzed nor written.
+   * @default - the comma-separated names in `$ZT_MESH_ENVIRONMENTS` (`zt-mesh synth --env`), else every mesh of the app
+   */
+  readonly environments?: readonly string[];
+}
+
+/** One environment as `MeshApp.synth()` wrote it. */
+export interface WrittenEnvironment {
+  readonly environment: string;
+  /** The directory it replaced: `<outdir>/<environment>`. */
+  readonly directory: string;
+  /** File name → YAML, exactly as written. */
+  readonly files: ReadonlyMap<string, string>;
+  /** How many API objects the files hold. */
+  readonly objects: number;
+  /** The analyzer's findings per severity (errors are always 0: they stop synth). */
+  readonly findings: Readonly<Record<Severity, number>>;
+}
+
+/**
+ * The cdk8s `App` for zero-trust meshes: one `Mesh` per environment below it, and a `synth()`
+ * that writes each one with every guarantee of the pipeline:
+ * - every selected mesh is built and checked by the policy analyzer in memory first; an error in
+ *   any of them (a construct's validation, a refused insecure combination, an analyzer error)
+ *   throws and writes nothing at all;
+ * - `<outdir>/<environment>/` holds one YAML file per namespace plus `mesh.yaml` for the
+ *   mesh-wide objects, objects and keys in canonical order, so the same code gives
+ *   byte-identical files and a GitOps diff shows only real changes;
+ * - each environment's directory is replaced as a whole (stale files go), through a temporary
+ *   sibling directory, so a reader never sees a half-written environment.
+ *
+ * `npx cdk8s synth` and `zt-mesh synth` both run the app and end in this `synth()`. A plain
+ * cdk8s `App` still runs the analyzer gate (as a validation) but writes cdk8s's own layout.
+ */
+export class MeshApp extends App {
+  private readonly selected?: readonly string[];
+
+  public constructor(props: MeshAppProps = {}) {
+    super(props.outdir === undefined ? {} : { outdir: props.outdir });
+    const fromEnv = process.env[ENVIRONMENTS_VARIABLE];
+    this.selected = props.environments
+      ?? (fromEnv ? fromEnv.split(',').map((s) => s.trim()).filter(Boolean) : undefined);
+  }
+
+  /** The meshes of this app, one per environment, in the order they were created. */
+  public get meshes(): Mesh[] {
+    return this.node.children.filter((c): c is Mesh => Mesh.isMesh(c));
+  }
+
+  /**
+   * Builds and analyzes the selected environments in memory; writes nothing. Throws
+   * `ZeroTrustConfigError` for a bad configuration and `MeshAnalysisError` (with every failing
+   * environment's findings) for analyzer errors.
+   */
+  public synthesizeMeshes(): MeshSynthesis[] {
+    const meshes = this.selectedMeshes();
+    const results: MeshSynthesis[] = [];
+    const failures = new Map<string, MeshSynthesis['findings']>();
+    for (const mesh of meshes) {
+      try {
+        results.push(mesh.synthesize());
+      } catch (error) {
+        if (!(error instanceof MeshAnalysisError)) throw error;
+        for (const [env, findings] of error.failures) failures.set(env, findings);
+      }
+    }
+    if (failures.size > 0) throw new MeshAnalysisError(failures);
+    return results;
+  }
+
+  /**
+   * Synthesizes the selected environments and, only when all of them succeeded, replaces
+   * `<outdir>/<environment>/` for each. Returns what was written.
+   */
+  public write(): WrittenEnvironment[] {
+    const rendered = this.synthesizeMeshes().map((synthesis) => ({ synthesis, files: renderEnvironment(synthesis) }));
+    return rendered.map(({ synthesis, files }) => {
+      replaceDirectory(this.outdir, synthesis.environment, files);
+      return {
+        environment: synthesis.environment,
+        directory: join(this.outdir, synthesis.environment),
+        files,
+        objects: synthesis.manifests.length,
+        findings: countBySeverity(synthesis.findings),
+      };
+    });
+  }
+
+  /**
+   * Writes every selected environment (see `write`). Under `zt-mesh synth`, also reports what
+   * it did, or why it refused, to the CLI.
+   */
+  public override synth(): void {
+    const report = process.env[REPORT_VARIABLE];
+    if (!report) {
+      this.write();
+      return;
+    }
+    try {
+      const written = this.write();
+      const done: SynthReport = {
+        environments: written.map(({ environment, directory, files, objects, findings }) => ({ environment, directory, files: files.size, objects, findings })),
+      };
+      writeFileSync(report, JSON.stringify(done));
+    } catch (error) {
+      const refused: SynthReport = { error: describeError(error) };
+      writeFileSync(report, JSON.stringify(refused));
+      throw error;
+    }
+  }
+
+  private selectedMeshes(): Mesh[] {
+    const meshes = this.meshes;
+    const names = meshes.map((m) => m.environment);
+    for (const child of this.node.children) {
+      if (!Mesh.isMesh(child) && Chart.isChart(child)) {
+        throw new ZeroTrustConfigError('MeshApp', `charts["${child.node.id}"]`,
+          'is a cdk8s Chart that is not a Mesh; MeshApp writes one directory per Mesh and would leave it out.',
+          'create its objects inside the Mesh of their environment (any cdk8s construct can be a child of a Mesh).');
+      }
+    }
+    const duplicate = names.find((n, i) => names.indexOf(n) !== i);
+    if (duplicate !== undefined) {
+      throw new ZeroTrustConfigError('MeshApp', 'meshes', `two meshes have the environment name "${duplicate}"; each writes ${duplicate}/.`,
+        'give each Mesh its own environment name (its id, or props.environment).');
+    }
+    if (meshes.length === 0) {
+      throw new ZeroTrustConfigError('MeshApp', 'meshes', 'has no Mesh, so there is nothing to synthesize.',
+        'create one per environment: new Mesh(app, "prod", { stage: "prod" }).');
+    }
+    if (this.selected === undefined) return meshes;
+    return this.selected.map((name) => {
+      const mesh = meshes.find((m) => m.environment === name);
+      if (!mesh) {
+        throw new ZeroTrustConfigError('MeshApp', 'environments', `no Mesh has the environment name "${name}".`,
+          `select among ${names.join(', ')} (zt-mesh synth --env, or ${ENVIRONMENTS_VARIABLE}).`);
+      }
+      return mesh;
+    });
+  }
+}
+
+/** An error as the CLI reports it. */
+function describeError(error: unknown): NonNullable<SynthReport['error']> {
+  if (error instanceof MeshAnalysisError) {
+    return { kind: 'analysis', message: error.message, failures: Object.fromEntries(error.failures) };
+  }
+  if (error instanceof ZeroTrustConfigError) return { kind: 'config', message: error.message };
+  return { kind: 'other', message: error instanceof Error ? error.message : String(error) };
+}

@@ -1,0 +1,10 @@
+// The reference mesh's cdk8s app (cdk8s.yaml `app`): one Mesh per environment under a MeshApp,
+// whose synth() analyzes each and writes dist/<env>/. Run by `npm run synth` (zt-mesh synth),
+// `npx cdk8s synth`, or directly with `node --import tsx infra/main.ts`.
+import { MeshApp } from 'zero-trust-mesh';
+import { ENVIRONMENTS } from './environment.js';
+import { defineReferenceMesh } from './reference-mesh.js';
+
+const app = new MeshApp();
+for (const env of Object.values(ENVIRONMENTS)) defineReferenceMesh(app, env);
+app.synth();

@@ -1,0 +1,124 @@
+import * as k8s from '@pulumi/kubernetes';
+import * as pulumi from '@pulumi/pulumi';
+import { countBySeverity, type Finding, type Severity } from '../analysis/finding.js';
+import { ZeroTrustConfigError } from '../constructs/errors.js';
+import type { Mesh } from '../constructs/mesh.js';
+import { planDeployment } from './deployment-plan.js';
+import { IstioControlPlane } from './istio-control-plane.js';
+import { registerManifest, resourceName } from './kubernetes-resource.js';
+
+/** Istio's control plane, as `MeshDeployment` installs it. */
+export interface IstioInstallArgs {
+  /** The version of Istio's Helm charts (`base`, `istiod`, `gateway`); pinned, never a range. */
+  readonly version: string;
+}
+
+/** Props of `MeshDeployment`. */
+export interface MeshDeploymentArgs {
+  /**
+   * The mesh to deploy: its objects are built by `mesh.synthesize()`, so every construct's
+   * validations and the policy analyzer run before anything is registered, exactly as for
+   * `cdk8s synth`.
+   */
+  readonly mesh: Mesh;
+  /**
+   * The values of the Secrets the mesh's workloads read (`EnvValue.fromSecretKey`), by
+   * `"<namespace>/<name>"`, then key. Each is registered as a Kubernetes Secret whose values
+   * are Pulumi secrets (encrypted in state, never in a synthesized file). A Secret a workload
+   * reads that is neither here nor in `existingSecrets` is refused.
+   * @default - none
+   */
+  readonly secrets?: Readonly<Record<string, Readonly<Record<string, pulumi.Input<string>>>>>;
+  /**
+   * Secrets that other tooling creates (an external secrets operator, a sealed secret), by
+   * `"<namespace>/<name>"`: workloads may read them, nothing waits for them.
+   * @default - none
+   */
+  readonly existingSecrets?: readonly string[];
+  /**
+   * Install Istio's control plane first (pinned Helm releases in the mesh's root namespace,
+   * with its trust domain, and the ingress gateway release the mesh's `IngressGateway` names).
+   * @default - not installed: a platform team already runs Istio
+   */
+  readonly istio?: IstioInstallArgs;
+}
+
+/**
+ * A zero-trust mesh as Pulumi resources: optionally Istio's control plane, then every object
+ * the mesh synthesizes (the same objects `cdk8s synth` writes, unchanged, after the same
+ * analyzer gate), and the Secrets its workloads read, created from Pulumi secrets.
+ *
+ * Everything is checked before the first resource is registered. Children are parented to the
+ * component and inherit its providers; their names are `<component name>/<namespace>/<name>`,
+ * stable across updates (an update is a diff, never a replacement by rename). Registration
+ * order makes the zero-trust guarantee hold on a fresh cluster: namespaces first, then
+ * identities, policies and routing, and each workload only after its ServiceAccount, its
+ * Secrets and the security policies of its namespace and of the mesh, so no pod ever runs
+ * unprotected.
+ */
+export class MeshDeployment extends pulumi.ComponentResource {
+  /** The control plane, when `istio` was given. */
+  public readonly controlPlane?: IstioControlPlane;
+  /** Every registered object by id (`Kind/namespace/name`), in registration order. */
+  public readonly objects: ReadonlyMap<string, pulumi.CustomResource>;
+  /** The namespaces the mesh defines. */
+  public readonly namespaces: readonly string[];
+  /** The policy analyzer's findings on the deployed objects (never an error: those stop the deployment). */
+  public readonly findings: readonly Finding[];
+
+  public constructor(name: string, args: MeshDeploymentArgs, opts?: pulumi.ComponentResourceOptions) {
+    const self = `MeshDeployment "${name}"`;
+    // Built and checked before the component itself is registered: a refusal registers nothing.
+    const synthesis = args.mesh.synthesize();
+    const gateway = args.mesh.ingressGateway;
+    if (args.istio && gateway.helmRelease === undefined) {
+      throw new ZeroTrustConfigError(self, 'istio',
+        `mesh "${synthesis.environment}" binds to an ingress gateway not installed by Istio's Helm gateway chart (service account ${gateway.namespace}/${gateway.serviceAccount}), but this component installs Istio with Helm, whose gateway would have another identity.`,
+        'give the Mesh ingressGateway: IngressGateway.helmChart({ release, namespace }), or leave istio out and keep the existing installation.');
+    }
+    const secrets = new Map(Object.entries(args.secrets ?? {}).map(([ref, values]) => [ref, Object.keys(values).sort()]));
+    const controlPlaneNamespaces = args.istio ? [...new Set([synthesis.rootNamespace, gateway.namespace])] : [];
+    const plan = planDeployment(synthesis.manifests, synthesis.rootNamespace, {
+      construct: self,
+      installIstio: args.istio !== undefined,
+      controlPlaneNamespaces,
+      secrets,
+      existingSecrets: new Set(args.existingSecrets ?? []),
+    });
+
+    super('zero-trust-mesh:index:MeshDeployment', name, {}, opts);
+    if (args.istio) {
+      this.controlPlane = new IstioControlPlane(`${name}-istio`, {
+        version: args.istio.version,
+        namespace: synthesis.rootNamespace,
+        trustDomain: synthesis.trustDomain,
+        gateway: { release: gateway.helmRelease!, namespace: gateway.namespace },
+      }, { parent: this });
+    }
+
+    const objects = new Map<string, pulumi.CustomResource>();
+    for (const planned of plan.objects) {
+      const dependsOn: pulumi.Resource[] = planned.after.map((id) => objects.get(id)!);
+      if (planned.afterControlPlane && this.controlPlane) dependsOn.push(this.controlPlane);
+      const childOpts: pulumi.CustomResourceOptions = { parent: this, dependsOn };
+      if (planned.secret) {
+        const { name: secretName, namespace } = planned.secret;
+        const values = args.secrets![`${namespace}/${secretName}`]!;
+        const stringData: Record<string, pulumi.Output<string>> = {};
+        for (const key of planned.secret.keys) stringData[key] = pulumi.secret(values[key]!);
+        objects.set(planned.id, new k8s.core.v1.Secret(`${name}/${namespace}/${secretName}`, {
+          metadata: { name: secretName, namespace, labels: { 'app.kubernetes.io/managed-by': 'pulumi' } },
+          type: 'Opaque',
+          stringData,
+        }, { ...childOpts, additionalSecretOutputs: ['data', 'stringData'] }));
+      } else {
+        objects.set(planned.id, registerManifest(planned.manifest!, `${name}/${resourceName(planned.manifest!)}`, childOpts));
+      }
+    }
+    this.objects = objects;
+    this.namespaces = plan.namespaces;
+    this.findings = synthesis.findings;
+    const findings: Record<Severity, number> = countBySeverity(synthesis.findings);
+    this.registerOutputs({ environment: synthesis.environment, namespaces: plan.namespaces, objects: objects.size, findings });
+  }
+}
