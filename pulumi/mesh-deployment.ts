@@ -2,8 +2,8 @@ import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
 import { countBySeverity, type Finding, type Severity } from '../analysis/finding.js';
 import { ZeroTrustConfigError } from '../constructs/errors.js';
-import type { Mesh } from '../constructs/mesh.js';
-import { planDeployment } from './deployment-plan.js';
+import { type Mesh, MeshAnalysisError, type MeshSynthesis } from '../constructs/mesh.js';
+import { type DeploymentPlan, planDeployment } from './deployment-plan.js';
 import { IstioControlPlane } from './istio-control-plane.js';
 import { registerManifest, resourceName } from './kubernetes-resource.js';
 
@@ -66,25 +66,15 @@ export class MeshDeployment extends pulumi.ComponentResource {
   /** The policy analyzer's findings on the deployed objects (never an error: those stop the deployment). */
   public readonly findings: readonly Finding[];
 
+  /**
+   * @throws pulumi.RunError (which Pulumi prints as its message, without a stack trace) when a
+   * construct refuses the mesh, the analyzer finds an error, or a Secret is missing; nothing is
+   * registered then.
+   */
   public constructor(name: string, args: MeshDeploymentArgs, opts?: pulumi.ComponentResourceOptions) {
-    const self = `MeshDeployment "${name}"`;
     // Built and checked before the component itself is registered: a refusal registers nothing.
-    const synthesis = args.mesh.synthesize();
+    const { synthesis, plan } = checked(name, args);
     const gateway = args.mesh.ingressGateway;
-    if (args.istio && gateway.helmRelease === undefined) {
-      throw new ZeroTrustConfigError(self, 'istio',
-        `mesh "${synthesis.environment}" binds to an ingress gateway not installed by Istio's Helm gateway chart (service account ${gateway.namespace}/${gateway.serviceAccount}), but this component installs Istio with Helm, whose gateway would have another identity.`,
-        'give the Mesh ingressGateway: IngressGateway.helmChart({ release, namespace }), or leave istio out and keep the existing installation.');
-    }
-    const secrets = new Map(Object.entries(args.secrets ?? {}).map(([ref, values]) => [ref, Object.keys(values).sort()]));
-    const controlPlaneNamespaces = args.istio ? [...new Set([synthesis.rootNamespace, gateway.namespace])] : [];
-    const plan = planDeployment(synthesis.manifests, synthesis.rootNamespace, {
-      construct: self,
-      installIstio: args.istio !== undefined,
-      controlPlaneNamespaces,
-      secrets,
-      existingSecrets: new Set(args.existingSecrets ?? []),
-    });
 
     super('zero-trust-mesh:index:MeshDeployment', name, {}, opts);
     if (args.istio) {
@@ -120,5 +110,32 @@ export class MeshDeployment extends pulumi.ComponentResource {
     this.findings = synthesis.findings;
     const findings: Record<Severity, number> = countBySeverity(synthesis.findings);
     this.registerOutputs({ environment: synthesis.environment, namespaces: plan.namespaces, objects: objects.size, findings });
+  }
+}
+
+/** The mesh synthesized (validations, analyzer gate) and planned, or a `RunError` saying why not. */
+function checked(name: string, args: MeshDeploymentArgs): { synthesis: MeshSynthesis; plan: DeploymentPlan } {
+  const self = `MeshDeployment "${name}"`;
+  try {
+    const synthesis = args.mesh.synthesize();
+    const gateway = args.mesh.ingressGateway;
+    if (args.istio && gateway.helmRelease === undefined) {
+      throw new ZeroTrustConfigError(self, 'istio',
+        `mesh "${synthesis.environment}" binds to an ingress gateway not installed by Istio's Helm gateway chart (service account ${gateway.namespace}/${gateway.serviceAccount}), but this component installs Istio with Helm, whose gateway would have another identity.`,
+        'give the Mesh ingressGateway: IngressGateway.helmChart({ release, namespace }), or leave istio out and keep the existing installation.');
+    }
+    const plan = planDeployment(synthesis.manifests, synthesis.rootNamespace, {
+      construct: self,
+      installIstio: args.istio !== undefined,
+      controlPlaneNamespaces: args.istio ? [...new Set([synthesis.rootNamespace, gateway.namespace])] : [],
+      secrets: new Map(Object.entries(args.secrets ?? {}).map(([ref, values]) => [ref, Object.keys(values).sort()])),
+      existingSecrets: new Set(args.existingSecrets ?? []),
+    });
+    return { synthesis, plan };
+  } catch (error) {
+    if (error instanceof ZeroTrustConfigError || error instanceof MeshAnalysisError) {
+      throw new pulumi.RunError(`${error.message}\nNothing was registered.`);
+    }
+    throw error;
   }
 }

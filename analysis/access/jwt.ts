@@ -29,7 +29,10 @@ export interface JwtClaims {
 type Jose = typeof import('jose');
 let jose: Promise<Jose> | undefined;
 function loadJose(): Promise<Jose> {
-  jose ??= import('jose');
+  jose ??= import('jose').catch((error: unknown) => {
+    throw new Error(`verifying a real token needs the jose library, an ES module, which this runtime could not load (${(error as Error).message.split('\n')[0]}). `
+      + 'Run the check under Node itself or a test runner with ES module support, or use a symbolic valid token (assumeValidToken).');
+  });
   return jose;
 }
 
@@ -202,12 +205,15 @@ export class JwtValidator {
    */
   private async verifyUncached({ token, location, where, rules }: FoundToken): Promise<JwtVerdict> {
     const reject = (status: 401 | 403, why: string): JwtVerdict => ({ kind: 'rejected', status, reason: `token in ${location}: ${why}` });
+    const malformed = (): JwtVerdict => reject(401, 'Jwt is not in the form of Header.Payload.Signature (malformed)');
+    // A compact JWS has three parts; anything else is refused before any library is needed.
+    if (token.split('.').length !== 3) return malformed();
     const { decodeJwt, errors, jwtVerify, createLocalJWKSet } = await loadJose();
     let payload: JwtClaims;
     try {
       payload = decodeJwt(token);
     } catch {
-      return reject(401, 'Jwt is not in the form of Header.Payload.Signature (malformed)');
+      return malformed();
     }
     const rule = rules.find((r) => r.issuer === payload.iss);
     if (!rule) return reject(401, `Jwt issuer is not configured ("${String(payload.iss)}" matches no jwtRules issuer)`);
