@@ -33,6 +33,10 @@ export function synth(args: readonly string[]): number {
     const run = spawnSync(command, { shell: true, env, stdio: ['inherit', 'inherit', 'pipe'], encoding: 'utf8' });
     const report = existsSync(reportFile) ? JSON.parse(readFileSync(reportFile, 'utf8')) as SynthReport : undefined;
     if (report?.error) return refused(report.error);
+    // A construct refused its props while the app built its meshes, before MeshApp.synth():
+    // the app died of the error; its message is one line of what it printed.
+    const refusal = run.status !== 0 ? /^ZeroTrustConfigError: (.*)$/m.exec(run.stderr ?? '') : null;
+    if (refusal) return refused({ kind: 'config', message: refusal[1]! });
     if (run.stderr) process.stderr.write(run.stderr);
     if (run.error) throw new UsageError(`could not run the app "${command}": ${run.error.message}`);
     if (run.status !== 0) {

@@ -55,7 +55,8 @@ export class MeshApp extends App {
   private readonly selected?: readonly string[];
 
   public constructor(props: MeshAppProps = {}) {
-    super(props.outdir === undefined ? {} : { outdir: props.outdir });
+    // An empty $CDK8S_OUTDIR counts as unset (cdk8s itself would write to the working directory).
+    super({ outdir: props.outdir ?? (process.env.CDK8S_OUTDIR || 'dist') });
     const fromEnv = process.env[ENVIRONMENTS_VARIABLE];
     this.selected = props.environments
       ?? (fromEnv ? fromEnv.split(',').map((s) => s.trim()).filter(Boolean) : undefined);

@@ -40,6 +40,14 @@ describe('zt-mesh synth runs the cdk8s app of cdk8s.yaml through its MeshApp', (
     expect(existsSync(target)).toBe(false);
   });
 
+  test('a configuration a construct refuses is one line naming the construct, field and fix, exit 1, nothing written', () => {
+    const target = join(out, 'weak');
+    const result = run('synth', '--app', fixtureApp('weak-prod.ts'), '--out', target);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/^zt-mesh synth: Mesh "prod": mtls: mesh-wide mTLS PERMISSIVE accepts plaintext.* Fix: set mtls to STRICT\..*acknowledgements\.nonStrictMtls: "<reason>"\.\nNothing was written\.\n$/);
+    expect(existsSync(target)).toBe(false);
+  });
+
   test('an app whose meshes are not under a MeshApp is run, with advice and no summary', () => {
     const target = join(out, 'plain');
     const result = run('synth', '--app', fixtureApp('plain-app.ts'), '--out', target);
