@@ -1,7 +1,9 @@
+// zero-trust-mesh: the constructs and MeshApp. Helpers the constructs share (name checks,
+// ManifestObject, SecurityManifest) stay internal.
 export * from './caller.js';
 export * from './dataplane.js';
 export * from './env-value.js';
-export * from './errors.js';
+export { ZeroTrustConfigError } from './errors.js';
 export * from './grant.js';
 export * from './ingress-gateway.js';
 export * from './jwt-issuer.js';
@@ -14,4 +16,3 @@ export * from './mtls-mode.js';
 export * from './security-posture.js';
 export * from './service-port.js';
 export * from './zero-trust-namespace.js';
-export * from './manifest-object.js';

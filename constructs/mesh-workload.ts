@@ -229,7 +229,7 @@ export class MeshWorkload extends Construct implements ICaller {
     const httpOnly = methods.length > 0 || paths.length > 0 || endUser !== 'none';
     if (httpOnly && targeted.every((p) => !p.isHttp)) {
       throw new ZeroTrustConfigError(this.self, 'allowFrom',
-        `the grant ${endUser !== 'none' ? `requires an end-user token (endUser: "${endUser}")` : 'names methods or paths'}, which only HTTP ports carry, but it targets only TCP ports (${targeted.map((p) => p.port).join(', ')}); Istio would drop the rule on TCP and deny the caller (ISTIO.md §1.9).`,
+        `the grant ${endUser !== 'none' ? `requires an end-user token (endUser: "${endUser}")` : 'names methods or paths'}, which only HTTP ports carry, but it targets only TCP ports (${targeted.map((p) => p.port).join(', ')}); Istio would drop the rule on TCP and deny the caller (istio.io, Authorization Policy reference: HTTP-only fields on TCP).`,
         'for TCP, grant by identity and port only: allowFrom(caller, { ports: [...], endUser: "none" }).');
     }
     const unauthenticated = identity.kind === 'anyone' && endUser !== 'required';

@@ -101,7 +101,7 @@ export class ZeroTrustNamespace extends Construct implements ICaller {
     }
     if (this.serviceAccountNames.has(serviceAccount)) {
       throw new ZeroTrustConfigError(construct, 'serviceAccountName',
-        `ServiceAccount "${serviceAccount}" is already used by another workload in "${this.name}"; principals could not tell the two apart (ISTIO.md §1.6).`,
+        `ServiceAccount "${serviceAccount}" is already used by another workload in "${this.name}"; principals could not tell the two apart (istio.io, Security concepts: a workload's identity is its service account).`,
         'give each workload its own ServiceAccount (leave serviceAccountName unset to use the workload name).');
     }
     this.workloadNames.add(name);

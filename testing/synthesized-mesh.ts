@@ -44,8 +44,8 @@ export class SynthesizedMesh {
   private readonly simulator: AccessSimulator;
   private matrix?: Promise<MatrixCell[]>;
 
-  /** @internal */
-  public constructor(mesh: Mesh, options: MeshTestingOptions) {
+  /** Synthesizes `mesh` (see `MeshTesting.synth`, the usual way to get one). */
+  public constructor(mesh: Mesh, options: MeshTestingOptions = {}) {
     const synthesis = mesh.synthesize();
     this.manifests = synthesis.manifests;
     this.findings = synthesis.findings;

@@ -1,4 +1,4 @@
-import { checkDnsLabel, checkDnsSubdomain, checkHostName, checkPortNumber, suggestDnsLabel, ZeroTrustConfigError } from '../../constructs/index.js';
+import { checkDnsLabel, checkDnsSubdomain, checkHostName, checkPortNumber, suggestDnsLabel, ZeroTrustConfigError } from '../../constructs/errors.js';
 import { expectConfigError } from './util.js';
 
 describe('ZeroTrustConfigError', () => {
