@@ -1,11 +1,15 @@
-import { countBySeverity, Finding } from './finding.js';
+import { countBySeverity, Finding, Severity } from './finding.js';
 
 export type OutputFormat = 'text' | 'json' | 'markdown';
 export const OUTPUT_FORMATS: readonly OutputFormat[] = ['text', 'json', 'markdown'];
 
 /** `3 errors, 1 warning, 0 info`. */
 export function summary(findings: readonly Finding[]): string {
-  const c = countBySeverity(findings);
+  return summaryOfCounts(countBySeverity(findings));
+}
+
+/** `summary` from counts per severity (what `MeshApp` reports to `zt-mesh synth`). */
+export function summaryOfCounts(c: Readonly<Record<Severity, number>>): string {
   return `${c.error} error${c.error === 1 ? '' : 's'}, ${c.warning} warning${c.warning === 1 ? '' : 's'}, ${c.info} info`;
 }
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parse } from 'yaml';
-import { formatText, summary } from '../analysis/format.js';
+import { formatText, summary, summaryOfCounts } from '../analysis/format.js';
 import { ENVIRONMENTS_VARIABLE, REPORT_VARIABLE, SynthReport } from '../manifests/synth-report.js';
 import { UsageError } from './main.js';
 
@@ -48,8 +48,7 @@ export function synth(args: readonly string[]): number {
       return 0;
     }
     for (const e of report.environments) {
-      const findings = `${e.findings.error} errors, ${e.findings.warning} warning${e.findings.warning === 1 ? '' : 's'}, ${e.findings.info} info`;
-      process.stdout.write(`${e.directory}/: ${e.files} files, ${e.objects} objects; analyzer: ${findings}\n`);
+      process.stdout.write(`${e.directory}/: ${e.files} files, ${e.objects} objects; analyzer: ${summaryOfCounts(e.findings)}\n`);
     }
     return 0;
   } finally {

@@ -88,7 +88,11 @@ export class MeshDeployment extends pulumi.ComponentResource {
 
     const objects = new Map<string, pulumi.CustomResource>();
     for (const planned of plan.objects) {
-      const dependsOn: pulumi.Resource[] = planned.after.map((id) => objects.get(id)!);
+      const dependsOn: pulumi.Resource[] = planned.after.map((id) => {
+        const resource = objects.get(id);
+        if (!resource) throw new Error(`MeshDeployment: ${planned.id} waits for ${id}, which is not registered before it.`);
+        return resource;
+      });
       if (planned.afterControlPlane && this.controlPlane) dependsOn.push(this.controlPlane);
       const childOpts: pulumi.CustomResourceOptions = { parent: this, dependsOn };
       if (planned.secret) {

@@ -36,8 +36,9 @@ export function readStackSettings(): StackSettings {
 export function deployMesh(settings: StackSettings): { readonly deployment: MeshDeployment; readonly outputs: StackOutputs } {
   const env = settings.environment;
   const mesh = defineReferenceMesh(new App(), env);
-  // The provider is created last among the checks' dependencies: MeshDeployment checks the mesh
-  // before registering itself, so a refused config leaves nothing behind, not even the provider.
+  // MeshDeployment checks the mesh before it registers anything, but the provider it needs is
+  // registered first: checking here too (the analyzer runs twice) keeps a refused config from
+  // registering even the provider.
   mesh.synthesize();
   const provider = new k8s.Provider(settings.stack, {
     ...(settings.kubernetes.kubeconfig ? { kubeconfig: pulumi.secret(settings.kubernetes.kubeconfig) } : {}),
