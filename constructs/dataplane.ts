@@ -1,7 +1,7 @@
 /**
  * Where a namespace's workloads get their proxy. Everything sidecar-specific (the injection
  * label, how a pod opts out) lives here, so ambient mode can become a second implementation
- * instead of a rewrite (DESIGN.md, "Room to grow").
+ * instead of a rewrite.
  */
 export class Dataplane {
   /** An Envoy sidecar injected into every pod: identity, mTLS and L7 policy at the pod. */

@@ -13,7 +13,9 @@ export type EndUserRequirement = 'required' | 'either' | 'none';
 export interface GrantOptions {
   /**
    * Service ports of the callee that the grant opens. The policy is written with their
-   * container ports, which is what Istio matches (ISTIO.md §1.10).
+   * container ports, which is what Istio matches: the connection's destination port at the
+   * sidecar (istio.io, "Authorization Policy" reference: Operation.ports; Envoy RBAC
+   * `destination_port`).
    * @default - every port of the callee
    */
   readonly ports?: readonly number[];

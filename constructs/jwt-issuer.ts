@@ -55,7 +55,8 @@ export class JwtIssuer {
   public static istioDemo(options: { jwksUri?: string } = {}): JwtIssuer {
     return new JwtIssuer({
       issuer: ISTIO_DEMO_ISSUER,
-      // The demo tokens carry no `aud`, so setting audiences would reject them all (ISTIO.md §3.4).
+      // The demo tokens carry no `aud`, so setting audiences would reject them all
+      // (istio:security/tools/jwt/samples/demo.jwt; istio.io, "JWTRule" reference: audiences).
       jwksUri: options.jwksUri ?? 'https://raw.githubusercontent.com/istio/istio/release-1.30/security/tools/jwt/samples/jwks.json',
     }, 'JwtIssuer.istioDemo');
   }
@@ -193,7 +194,8 @@ export class JwtIssuer {
 
   /**
    * The `requestPrincipals` value that matches any subject of this issuer: `<iss>/*`. Istio splits
-   * at the last `/`, so Auth0's `https://t.auth0.com/` gives `https://t.auth0.com//*` (ISTIO.md §1.7).
+   * at the last `/`, so Auth0's `https://t.auth0.com/` gives `https://t.auth0.com//*`
+   * (istio:pilot/pkg/security/authz/model/generator.go requestPrincipalGenerator).
    */
   public get anySubject(): string {
     return `${this.issuer}/*`;

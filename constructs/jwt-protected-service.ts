@@ -13,7 +13,8 @@ export interface JwtProtectedServiceProps extends MeshWorkloadProps {
   readonly issuers: readonly JwtIssuer[];
   /**
    * Leave the validated token in the request, so the app can pass it to the next hop, which
-   * checks it again. Istio strips it by default (ISTIO.md §3.5).
+   * checks it again. Istio strips it by default (istio.io, "JWTRule" reference:
+   * forwardOriginalToken, https://istio.io/latest/docs/reference/config/security/jwt/).
    * @default false
    */
   readonly forwardOriginalToken?: boolean;

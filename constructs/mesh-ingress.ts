@@ -99,7 +99,8 @@ export class MeshIngress extends Construct {
       spec: { selector: { ...gateway.selector }, servers },
     }));
 
-    // Full service name: a short host would resolve in the VirtualService's namespace (ISTIO.md §4).
+    // Full service name: a short host would resolve in the VirtualService's namespace
+    // (istio.io, "Virtual Service" reference: Destination.host).
     new ManifestObject(this, 'routes', VirtualService.manifest({
       metadata: { name, namespace: ns },
       spec: {

@@ -276,7 +276,8 @@ export class MeshWorkload extends Construct implements ICaller {
         return [authorizationRule(peer, to)];
       case 'required':
         // Identity and token in ONE source, so a tokenless in-mesh caller never slips through
-        // another rule (ISTIO.md §3.4, §3.5).
+        // another rule: rules are ORed, the fields of one source ANDed (istio.io, "Authorization
+        // Policy" reference; https://istio.io/latest/docs/tasks/security/authorization/authz-jwt/).
         return [authorizationRule(Object.assign({}, peer, { requestPrincipals: [...check!.requestPrincipals] }), to, check!.when)];
       case 'either':
         return [authorizationRule(peer, to), authorizationRule({ requestPrincipals: [...check!.requestPrincipals] }, to, check!.when)];
@@ -295,7 +296,13 @@ export class MeshWorkload extends Construct implements ICaller {
     }
   }
 
-  /** Refuses grants by identity that can never match (DESIGN.md, "Vocabulary"; ISTIO.md §2.4). */
+  /**
+   * Refuses grants by identity that can never match: only mTLS carries a principal, and the callee
+   * decides the transport (a caller's sidecar uses auto mTLS, which follows the callee's mode), so a
+   * caller without a sidecar, or a callee whose inbound mode is DISABLE, never presents one
+   * (https://istio.io/latest/docs/concepts/security/#dependency-on-mutual-tls;
+   * istio:pilot/pkg/networking/core/cluster_tls.go).
+   */
   private checkCallerCanBeIdentified(identity: CallerIdentity): void {
     if (identity.kind === 'anyone') return;
     if (identity.kind === 'workloads' && !identity.hasSidecar) {

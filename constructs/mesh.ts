@@ -168,7 +168,8 @@ export class Mesh extends Chart {
       })
       : undefined;
 
-    // Mesh scope: the root namespace, no selector (ISTIO.md §2.2).
+    // Mesh scope: the root namespace, no selector (istio.io, "PeerAuthentication" reference;
+    // istio:pilot/pkg/security/authn/policy_applier.go ComposePeerAuthentication).
     new ManifestObject(this, 'mesh-mtls', SecurityManifest.peerAuthentication({
       metadata: {
         name: 'default',

@@ -5,7 +5,9 @@ export type PortProtocol = 'http' | 'grpc' | 'tcp';
 export interface ServicePortOptions {
   /**
    * The container port the Service forwards to. Istio's `ports` in AuthorizationPolicy and
-   * `portLevelMtls` match this one, not the Service port (ISTIO.md §1.10).
+   * `portLevelMtls` match this one, not the Service port (istio.io, "PeerAuthentication" reference:
+   * portLevelMtls "refers to the port of the workload"; `ports` match the connection's destination
+   * port at the sidecar, Envoy RBAC `destination_port`).
    * @default - the Service port
    */
   readonly targetPort?: number;

@@ -78,14 +78,16 @@ export class ZeroTrustNamespace extends Construct implements ICaller {
       kind: 'Namespace',
       metadata: { name, labels: { ...props.labels, ...this.dataplane.namespaceLabels() } },
     } satisfies Namespace);
-    // Namespace scope: no selector in a non-root namespace (ISTIO.md §2.2). Written even when it
+    // Namespace scope: no selector in a non-root namespace (istio.io, "PeerAuthentication"
+    // reference; istio:pilot/pkg/security/authn/policy_applier.go). Written even when it
     // equals the mesh's mode, so each namespace file states its own transport security.
     new ManifestObject(this, 'mtls', SecurityManifest.peerAuthentication({
       metadata: { name: 'default', namespace: name, ...(annotations ? { annotations } : {}) },
       spec: { mtls: { mode: PeerAuthenticationSpecMtlsMode[this.mtls] } },
     }));
     // `spec: {}` is "allow-nothing": an ALLOW policy that matches nothing, so any request not
-    // matched by another ALLOW policy is denied (ISTIO.md §1.3).
+    // matched by another ALLOW policy is denied
+    // (https://istio.io/latest/docs/concepts/security/#allow-nothing-deny-all-and-allow-all-policy).
     new ManifestObject(this, 'default-deny', SecurityManifest.authorizationPolicy({
       metadata: { name: 'allow-nothing', namespace: name },
       spec: {},

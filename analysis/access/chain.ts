@@ -1,10 +1,10 @@
 import { AccessRequestError, AccessSimulator, HttpRequest, Outcome } from './simulator.js';
 
 /**
- * The end-user token's journey along a call chain, ingress → A → B → ... (ISTIO §3.5): each hop
- * is evaluated from the previous workload's identity, and the token reaches hop n+1 only if hop
- * n's sidecar left it for the app (`forwardOriginalToken`) and the app propagates it, which this
- * view assumes of every app.
+ * The end-user token's journey along a call chain, ingress → A → B → ... (istio.io, "JWTRule"
+ * reference: forwardOriginalToken): each hop is evaluated from the previous workload's identity,
+ * and the token reaches hop n+1 only if hop n's sidecar left it for the app
+ * (`forwardOriginalToken`) and the app propagates it, which this view assumes of every app.
  */
 export interface ChainStep {
   readonly from: string;

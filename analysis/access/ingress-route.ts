@@ -5,9 +5,9 @@ import { isSubset, labelMap, rec, recs, str, strs } from '../values.js';
 /**
  * Whether the ingress gateway routes a request to a Service: a Gateway selecting the gateway's
  * pods, a VirtualService bound to it whose host the Gateway exposes (`<ns>/<host>`), and the
- * first HTTP route matching the method and path sending it to the Service (ISTIO §4;
- * api: networking/v1 gateway.proto, virtual_service.proto: routes are evaluated in order and the
- * first match wins).
+ * first HTTP route matching the method and path sending it to the Service (istio.io, "Gateway"
+ * and "Virtual Service" references; api: networking/v1 gateway.proto, virtual_service.proto:
+ * routes are evaluated in order and the first match wins).
  */
 export type IngressRoute =
   | { readonly routed: true; readonly host: string; readonly gatewayPort: number; readonly reason: string }

@@ -3,8 +3,9 @@ import type { MeshObject } from '../model.js';
 import { rec, recs, str, strs } from '../values.js';
 
 /**
- * The JWT stage of a sidecar or gateway (ISTIO §3, Envoy's jwt_authn filter as istiod configures
- * it in istio:pilot/pkg/security/authn/policy_applier.go): find the token where the merged
+ * The JWT stage of a sidecar or gateway (api:security/v1beta1/request_authentication.proto,
+ * Envoy's jwt_authn filter as istiod configures it in
+ * istio:pilot/pkg/security/authn/policy_applier.go): find the token where the merged
  * RequestAuthentication rules look for it, then verify it for real (signature against the
  * rule's JWKS, issuer, expiry, audiences) with `jose`.
  */
@@ -53,7 +54,10 @@ export interface JwtRule {
   readonly source: string;
 }
 
-/** The rules of every RequestAuthentication, merged as istiod does (concatenated; ISTIO §3.1). */
+/**
+ * The rules of every RequestAuthentication, merged as istiod does (concatenated;
+ * istio:pilot/pkg/security/authn/policy_applier.go).
+ */
 export function jwtRulesOf(requestAuthentications: readonly MeshObject[]): JwtRule[] {
   return requestAuthentications.flatMap((ra) => recs(ra.spec.jwtRules).map((rule, index): JwtRule => {
     const fromHeaders = recs(rule.fromHeaders).flatMap((h) => (str(h.name) ? [{ name: str(h.name)!.toLowerCase(), prefix: str(h.prefix) ?? '' }] : []));
@@ -124,7 +128,9 @@ function findTokens(carrier: TokenCarrier, rules: readonly JwtRule[]): FoundToke
   for (const rule of rules) {
     for (const { name, prefix } of rule.headers) {
       const value = carrier.headers[name];
-      // Envoy skips a value without the configured prefix (ISTIO §3.3 fromHeaders): no token there.
+      // Envoy skips a value without the configured prefix (api:security/v1beta1/
+      // request_authentication.proto JWTHeader.prefix; envoy:source/extensions/filters/http/
+      // jwt_authn/extractor.cc): no token there.
       const token = value === undefined ? undefined : tokenInHeader(value, prefix);
       if (token) add({ kind: 'header', name }, token, rule);
     }
@@ -175,7 +181,11 @@ export class JwtValidator {
 
   public constructor(private readonly resolveJwks: JwksResolver, private readonly now: Date) {}
 
-  /** The JWT stage for one request: no token passes, any bad token is 401, a wrong audience 403 (ISTIO §3.2). */
+  /**
+   * The JWT stage for one request: no token passes, any bad token is 401, a wrong audience 403
+   * (envoy:source/extensions/filters/http/jwt_authn/filter.cc onComplete;
+   * istio:tests/integration/security/jwt_test.go).
+   */
   public async evaluate(carrier: TokenCarrier, rules: readonly JwtRule[]): Promise<JwtVerdict> {
     const tokens = findTokens(carrier, rules);
     if (tokens.length === 0) return { kind: 'absent', reason: 'no token where the RequestAuthentication rules look for one' };

@@ -6,13 +6,17 @@ import { str, strs } from '../values.js';
 
 /**
  * Whether an AuthorizationPolicy rule matches a request, per Istio's generators
- * (istio:pilot/pkg/security/authz/model/generator.go, model.go; ISTIO §1.4–§1.9). Pure: every
- * fact about the request is in `RequestFacts`.
+ * (istio:pilot/pkg/security/authz/model/generator.go, model.go;
+ * api:security/v1beta1/authorization_policy.proto). Pure: every fact about the request is in
+ * `RequestFacts`.
  */
 
 /** What the server-side proxy knows about one request. */
 export interface RequestFacts {
-  /** Whether the port has HTTP filter chains (else TCP semantics, ISTIO §1.9). */
+  /**
+   * Whether the port has HTTP filter chains (else TCP semantics,
+   * istio:pilot/pkg/security/authz/model/model.go rule.checkError).
+   */
   readonly http: boolean;
   /** The peer's principal `<td>/ns/<ns>/sa/<sa>` when the connection is Istio mTLS. */
   readonly peer?: { readonly trustDomain: string; readonly namespace: string; readonly serviceAccount: string };
@@ -94,8 +98,8 @@ function matchServiceAccount(pattern: string, facts: RequestFacts, ctx: MatchCon
 }
 
 /**
- * `requestPrincipals` / `request.auth.principal` (ISTIO §1.7), as generator.go
- * requestPrincipalGenerator builds it: split at the last `/`; `*` = iss and sub present and
+ * `requestPrincipals` / `request.auth.principal` (api:security/v1beta1/authorization_policy.proto
+ * Source.requestPrincipals), as generator.go requestPrincipalGenerator builds it: split at the last `/`; `*` = iss and sub present and
  * non-empty; a leading `*` = any iss (or an iss suffix) with an exact sub, or, without `/`, a sub
  * suffix; a trailing `*` = exact iss with a sub prefix, or, without `/`, an iss prefix. The claims
  * are Envoy metadata: a token without a (string) `sub` matches no sub condition at all.
@@ -153,7 +157,10 @@ export function claimPath(key: string): string[] | undefined {
   return claim ? [...claim[1]!.matchAll(/\[([^\]]+)\]/g)].map((m) => m[1]!) : undefined;
 }
 
-/** `values` ORed, `notValues` none matching; both parts must hold (ISTIO §1.4). */
+/**
+ * `values` ORed, `notValues` none matching; both parts must hold
+ * (api:security/v1beta1/authorization_policy.proto Condition; model.go).
+ */
 function condition(values: readonly string[], notValues: readonly string[], test: Values): boolean {
   if (values.length > 0 && !values.some(test)) return false;
   return !notValues.some(test);
@@ -208,8 +215,10 @@ function negated(field: string): string {
 
 /**
  * Whether the rule matches. On a TCP chain an ALLOW rule with HTTP-only fields is dropped (never
- * matches) and a DENY/AUDIT rule loses just those conditions, so it widens (ISTIO §1.9).
- * `trustDomains` is ignored: Istio 1.30 does not enforce it (ISTIO §1.5).
+ * matches) and a DENY/AUDIT rule loses just those conditions, so it widens
+ * (istio:pilot/pkg/security/authz/model/model.go rule.checkError, builder/builder.go).
+ * `trustDomains` is ignored: Istio 1.30 does not enforce it
+ * (api:security/v1beta1/authorization_policy.proto: field added for 1.31; generator.go).
  */
 export function ruleMatches(rule: RuleView, action: string, facts: RequestFacts, ctx: MatchContext): boolean {
   const tcp = !facts.http;

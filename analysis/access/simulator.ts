@@ -7,9 +7,10 @@ import { claimPath, MatchContext, RequestFacts, ruleMatches } from './match.js';
 import { routeThroughIngress } from './ingress-route.js';
 
 /**
- * An offline model of Istio's access decision for one request (ISTIO §8): the client's
- * transport, the server's effective mTLS mode, the JWT stage, then CUSTOM/DENY/ALLOW. Driven by
- * manifests only (a `MeshModel`); every verdict carries its reason.
+ * An offline model of Istio's access decision for one request
+ * (https://istio.io/latest/docs/concepts/security/): the client's transport, the server's
+ * effective mTLS mode, the JWT stage, then CUSTOM/DENY/ALLOW. Driven by manifests only (a
+ * `MeshModel`); every verdict carries its reason.
  */
 
 /** `allow`; `deny-401` (JWT rejected); `deny-403` (RBAC, or the JWT's audience); `reset` (mTLS
@@ -280,7 +281,8 @@ export class AccessSimulator {
       mtls = tls.mode === 'ISTIO_MUTUAL';
       text = `DestinationRule ${tls.source} sets tls.mode ${tls.mode}`;
     } else {
-      // Auto mTLS (ISTIO §2.4): plaintext if the service's namespace or mesh mode is DISABLE, else
+      // Auto mTLS (istio:pilot/pkg/networking/core/cluster_tls.go, pilot/pkg/xds/endpoints/
+      // mtls_checker.go): plaintext if the service's namespace or mesh mode is DISABLE, else
       // mTLS iff the pod is injected and its own mode for the container port is not DISABLE.
       mtls = this.model.namespaceMtls(service.namespace).mode !== 'DISABLE' && serverInjected && target.mode?.mode !== 'DISABLE';
       text = mtls ? `auto mTLS from ${client.label}` : `plaintext from ${client.label} (auto mTLS)`;
@@ -315,7 +317,8 @@ export class AccessSimulator {
     let appHeaders = request.headers;
     if (jwt?.kind === 'valid') {
       token = { issuer: String(jwt.claims.iss), subject: typeof jwt.claims.sub === 'string' ? jwt.claims.sub : '', claims: jwt.claims };
-      // Envoy removes the header it read the token from unless forwardOriginalToken (ISTIO §3.3).
+      // Envoy removes the header it read the token from unless forwardOriginalToken
+      // (api:security/v1beta1/request_authentication.proto JWTRule.forwardOriginalToken).
       const location = jwt.location ?? { kind: 'header', name: 'authorization' };
       if (!jwt.forwarded && location.kind === 'header') appHeaders = Object.fromEntries(Object.entries(appHeaders).filter(([k]) => k !== location.name));
     }
@@ -345,7 +348,10 @@ export class AccessSimulator {
     return fail(denied, `${verb}: no rule of ${target.allow.map((p) => p.label).join(', ')} matches (${transport}; ${identity}; ${user})${note}`);
   }
 
-  /** The DestinationRule TLS mode a client in `namespace` uses for the service (ISTIO §2.4), if any. */
+  /**
+   * The DestinationRule TLS mode a client in `namespace` uses for the service, if any
+   * (istio:pilot/pkg/model/push_context.go destinationRule).
+   */
   private destinationRuleTls(clientNamespace: string, service: ServiceInfo, servicePort: number): { mode: string; source: string } | undefined {
     const fqdn = `${service.name}.${service.namespace}.svc.cluster.local`;
     const rulesIn = (ns: string) => this.model.ofKind('DestinationRule').filter((dr) => dr.namespace === ns && hostCovers(str(dr.spec.host) ?? '', dr.namespace ?? ns, fqdn));
