@@ -16,3 +16,7 @@ export * from './mtls-mode.js';
 export * from './security-posture.js';
 export * from './service-port.js';
 export * from './zero-trust-namespace.js';
+export type { Autoscaling, DisruptionBudget } from './availability.js';
+export type { PersistentVolume, VolumeAccessMode } from './persistent-volume.js';
+export * from './probe.js';
+export type { VersionRoute, WorkloadVersion } from './workload-version.js';

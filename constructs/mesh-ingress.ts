@@ -5,6 +5,7 @@ import { Grant } from './grant.js';
 import { IngressGateway } from './ingress-gateway.js';
 import { MeshWorkload } from './mesh-workload.js';
 import { acknowledgementAnnotation } from './security-posture.js';
+import { versionHttpRoute } from './workload-version.js';
 import { ManifestObject } from './manifest-object.js';
 
 /** Props of an ingress route to one service. */
@@ -106,11 +107,15 @@ export class MeshIngress extends Construct {
       spec: {
         hosts: [props.host],
         gateways: [`${ns}/${name}`],
-        http: [{
-          name: service.name,
-          match: prefixes.map((prefix) => ({ uri: { prefix } })),
-          route: [{ destination: { host: `${service.name}.${ns}.svc.cluster.local`, port: { number: port.port } } }],
-        }],
+        // A service with routes among its versions gets the same split here: the mesh's
+        // VirtualService (no `gateways`) does not apply to traffic from the ingress gateway.
+        http: service.versionRoutes.length
+          ? service.versionRoutes.map((r) => versionHttpRoute(r, `${service.name}.${ns}.svc.cluster.local`, port.port, prefixes))
+          : [{
+            name: service.name,
+            match: prefixes.map((prefix) => ({ uri: { prefix } })),
+            route: [{ destination: { host: `${service.name}.${ns}.svc.cluster.local`, port: { number: port.port } } }],
+          }],
       },
     }));
 

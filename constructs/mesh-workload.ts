@@ -1,7 +1,10 @@
 import { IAnyProducer, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
-import type { Deployment } from 'kubernetes-types/apps/v1.js';
-import type { Service, ServiceAccount } from 'kubernetes-types/core/v1.js';
+import type { Deployment, DeploymentSpec, StatefulSet, StatefulSetSpec } from 'kubernetes-types/apps/v1.js';
+import type { HorizontalPodAutoscaler } from 'kubernetes-types/autoscaling/v2.js';
+import type { Container, PodSpec, Probe as KubeProbe, Service, ServiceAccount } from 'kubernetes-types/core/v1.js';
+import type { PodDisruptionBudget } from 'kubernetes-types/policy/v1.js';
+import { DestinationRule, VirtualService } from '../imports/networking.istio.io.js';
 import {
   AuthorizationPolicySpecAction, AuthorizationPolicySpecRules,
   AuthorizationPolicySpecRulesFromSource, AuthorizationPolicySpecRulesToOperation, AuthorizationPolicySpecRulesWhen,
@@ -16,6 +19,10 @@ import { ServicePort } from './service-port.js';
 import { ZeroTrustNamespace } from './zero-trust-namespace.js';
 import { ManifestBody, ManifestHeader, ManifestObject } from './manifest-object.js';
 import { SecurityManifest } from './security-manifest.js';
+import { Autoscaling, checkAutoscaling, checkDisruptionBudget, DEFAULT_SPREAD, DisruptionBudget } from './availability.js';
+import { checkPersistentVolumes, claimTemplate, PersistentVolume } from './persistent-volume.js';
+import { Probe } from './probe.js';
+import { CheckedRoute, checkRoutes, checkVersions, VersionRoute, versionHttpRoute, WorkloadVersion } from './workload-version.js';
 
 /** CPU and memory of the app container, as Kubernetes quantities. */
 export interface ResourceSettings {
@@ -61,12 +68,69 @@ export interface MeshWorkloadProps {
    */
   readonly serviceAccountName?: string;
   /**
-   * The `version` label, for Istio telemetry and routing.
+   * The `version` label of a workload with one version, for Istio telemetry and routing.
    * @default 'v1'
    */
   readonly version?: string;
-  /** @default 1 */
+  /**
+   * Versions that run side by side behind the one Service and the one identity: a Deployment per
+   * version (`<name>-<version>`, pods labelled `version: <version>`) and a DestinationRule with a
+   * subset per version. Grants stay per service: they admit callers to every version.
+   * @default - one version, labelled `version`, in a Deployment named like the workload
+   */
+  readonly versions?: readonly WorkloadVersion[];
+  /**
+   * How requests are split among `versions`, for callers in the mesh (a VirtualService for the
+   * Service's host) and through a `MeshIngress`: canary weights, header matches. Routes govern
+   * HTTP ports; TCP ports keep balancing over every version's pods.
+   * @default - no routes: the Service balances over every version's pods
+   */
+  readonly routes?: readonly VersionRoute[];
+  /**
+   * Pods per Deployment (per version), or of the StatefulSet.
+   * @default 1, or none when `autoscaling` manages them
+   */
   readonly replicas?: number;
+  /**
+   * Directories kept on PersistentVolumes. When given, the pods come from a StatefulSet (named
+   * like the workload, governed by its Service) whose claim templates give each pod its own
+   * PersistentVolumeClaim; claims outlive pods and stay when the StatefulSet is deleted or
+   * scaled down (Kubernetes' default retention).
+   * @default - none: a Deployment with no persistent state
+   */
+  readonly persistentVolumes?: readonly PersistentVolume[];
+  /**
+   * When the app is ready for requests; an unready pod gets no traffic from the Service.
+   * @default - none: ready as soon as it starts
+   */
+  readonly readiness?: Probe;
+  /**
+   * When the app is stuck and must be restarted.
+   * @default - none
+   */
+  readonly liveness?: Probe;
+  /**
+   * When a slow-starting app has started; liveness and readiness wait for it.
+   * @default - none
+   */
+  readonly startup?: Probe;
+  /**
+   * A PodDisruptionBudget over the workload's pods (every version), or `false` for none.
+   * @default - { maxUnavailable: 1 } where the workload runs more than one pod; none otherwise
+   */
+  readonly disruptionBudget?: DisruptionBudget | false;
+  /**
+   * Scale on CPU with a HorizontalPodAutoscaler per Deployment (per version) or StatefulSet; the
+   * controllers then carry no replica count, so re-applying the manifests never resets the scale.
+   * @default - a fixed replica count
+   */
+  readonly autoscaling?: Autoscaling;
+  /**
+   * Topology keys the pods are spread across, softly (the scheduler prefers an even spread but
+   * still places a pod when it cannot), for controllers that may run more than one pod. `[]` for none.
+   * @default ['kubernetes.io/hostname', 'topology.kubernetes.io/zone']
+   */
+  readonly spreadAcross?: readonly string[];
   /** @default - the image's entrypoint */
   readonly command?: readonly string[];
   /** @default - the image's arguments */
@@ -120,8 +184,15 @@ export class MeshWorkload extends Construct implements ICaller {
   public readonly principal: string;
   /** The SPIFFE id in the workload's certificate. */
   public readonly spiffeId: string;
-  /** Labels that select this workload's pods. */
+  /** Labels that select this workload's pods, every version's. */
   public readonly selector: Readonly<Record<string, string>>;
+  /** The names of its versions; empty when it has one unnamed version. */
+  public readonly versions: readonly string[];
+  /**
+   * The routes among versions, as checked, for the ingress to follow.
+   * @internal
+   */
+  public readonly versionRoutes: readonly CheckedRoute[];
   protected readonly self: string;
   private readonly grantList: Grant[] = [];
   private readonly grantKeys = new Map<string, Grant>();
@@ -141,22 +212,34 @@ export class MeshWorkload extends Construct implements ICaller {
     this.serviceAccountName = serviceAccountName;
     this.ports = [...(props.ports ?? [])];
     this.checkPorts();
-    this.checkEnv(props.env ?? {});
+    this.checkEnv(props.env ?? {}, 'env');
     this.checkSecurity(props.securityContext ?? {});
-    if (!props.image || /\s/.test(props.image)) {
-      throw new ZeroTrustConfigError(this.self, 'image', `"${props.image ?? ''}" is not an image reference.`, 'give an image with a tag or digest, e.g. "mysql:8.4".');
-    }
-    const replicas = props.replicas ?? 1;
-    if (!Number.isInteger(replicas) || replicas < 0) {
-      throw new ZeroTrustConfigError(this.self, 'replicas', `${replicas} is not a replica count.`, 'use a whole number, 0 or more.');
-    }
+    this.checkImage(props.image, 'image');
+    this.checkReplicas(props.replicas, 'replicas');
     this.hasSidecar = props.sidecar ?? true;
     const identity = { namespace: this.namespace.name, serviceAccount: this.serviceAccountName };
     this.principal = principalOf(this.namespace.mesh.trustDomain, identity);
     this.spiffeId = `spiffe://${this.principal}`;
     this.selector = { app: name };
 
-    this.emitObjects(props, replicas);
+    const versions = props.versions ?? [];
+    checkVersions(versions, this.self);
+    if (versions.length > 0 && props.version !== undefined) {
+      throw new ZeroTrustConfigError(this.self, 'version', 'is given together with versions.', 'name each version in versions, and drop version.');
+    }
+    versions.forEach((v, i) => {
+      this.checkReplicas(v.replicas, `versions[${i}].replicas`);
+      if (v.image !== undefined) this.checkImage(v.image, `versions[${i}].image`);
+      this.checkEnv(v.env ?? {}, `versions[${i}].env`);
+    });
+    this.versions = versions.map((v) => v.name);
+    this.versionRoutes = checkRoutes(props.routes ?? [], this.versions, this.self);
+    if (this.versionRoutes.length > 0 && !this.ports.some((p) => p.isHttp)) {
+      throw new ZeroTrustConfigError(this.self, 'routes', 'routes split HTTP requests, but the workload has no HTTP port.',
+        'declare the HTTP port (ServicePort.http), or drop the routes: TCP connections are balanced over every version.');
+    }
+
+    this.emitObjects(props);
   }
 
   /** This workload as a caller: its own principal. */
@@ -357,13 +440,26 @@ export class MeshWorkload extends Construct implements ICaller {
     });
   }
 
-  private checkEnv(env: Readonly<Record<string, EnvValue>>): void {
+  private checkReplicas(replicas: number | undefined, field: string): void {
+    if (replicas === undefined) return;
+    if (!Number.isInteger(replicas) || replicas < 0) {
+      throw new ZeroTrustConfigError(this.self, field, `${replicas} is not a replica count.`, 'use a whole number, 0 or more.');
+    }
+  }
+
+  private checkImage(image: string | undefined, field: string): void {
+    if (typeof image !== 'string' || image === '' || /\s/.test(image)) {
+      throw new ZeroTrustConfigError(this.self, field, `"${image ?? ''}" is not an image reference.`, 'give an image with a tag or digest, e.g. "mysql:8.4".');
+    }
+  }
+
+  private checkEnv(env: Readonly<Record<string, EnvValue>>, field: string): void {
     for (const [name, value] of Object.entries(env)) {
       if (!/^[A-Za-z_][A-Za-z0-9_.-]*$/.test(name)) {
-        throw new ZeroTrustConfigError(this.self, `env.${name}`, 'is not a valid environment variable name.', 'use letters, digits and "_", not starting with a digit.');
+        throw new ZeroTrustConfigError(this.self, `${field}.${name}`, 'is not a valid environment variable name.', 'use letters, digits and "_", not starting with a digit.');
       }
       if (value.value !== undefined && SECRET_LOOKING_NAME.test(name)) {
-        throw new ZeroTrustConfigError(this.self, `env.${name}`,
+        throw new ZeroTrustConfigError(this.self, `${field}.${name}`,
           'looks like a secret, and a literal value would be written into the synthesized manifests.',
           `reference a Secret instead: EnvValue.fromSecretKey("${this.node.id}-credentials", "${name.toLowerCase().replace(/_/g, '-')}").`);
       }
@@ -385,10 +481,9 @@ export class MeshWorkload extends Construct implements ICaller {
     }
   }
 
-  private emitObjects(props: MeshWorkloadProps, replicas: number): void {
+  private emitObjects(props: MeshWorkloadProps): void {
     const ns = this.namespace.name;
-    const labels: Record<string, string> = Object.assign({}, this.selector, { version: props.version ?? 'v1' });
-    checkLabelValue(labels.version, this.self, 'version');
+    checkLabelValue(props.version ?? 'v1', this.self, 'version');
 
     new ManifestObject(this, 'service-account', {
       apiVersion: 'v1',
@@ -399,69 +494,42 @@ export class MeshWorkload extends Construct implements ICaller {
       automountServiceAccountToken: false,
     } satisfies ServiceAccount);
 
-    // The Deployment and Service bodies are made when the objects are rendered, fresh each time
-    // (see BodyProducer), from values taken here: the props as checked, not as they may be later.
-    const security = props.securityContext ?? {};
-    const runAsUser = security.runAsUser ?? 65532;
-    const runAsGroup = security.runAsGroup ?? 65532;
-    const fsGroup = security.fsGroup ?? runAsGroup;
-    const readOnlyRootFilesystem = security.readOnlyRootFilesystem ?? true;
-    const resources = props.resources ?? {};
-    const requests = { cpu: resources.requests?.cpu ?? '50m', memory: resources.requests?.memory ?? '64Mi' };
-    const limits = { cpu: resources.limits?.cpu ?? '500m', memory: resources.limits?.memory ?? '256Mi' };
-    const image = props.image;
-    const command = props.command && [...props.command];
-    const args = props.args && [...props.args];
-    const env = Object.entries(props.env ?? {});
-    const writable = (props.writablePaths ?? ['/tmp']).map((path) => ({ path, volume: writableVolumeName(path) }));
-    const podLabels = Object.assign({}, labels, this.namespace.dataplane.podLabels(this.hasSidecar));
-
-    new ManifestObject(this, 'deployment', {
-      apiVersion: 'apps/v1',
-      kind: 'Deployment',
-      metadata: { name: this.name, namespace: ns, labels },
-    } satisfies ManifestHeader<Deployment>, () => ({
-      spec: {
-        replicas,
-        selector: { matchLabels: { ...this.selector } },
-        template: {
-          metadata: { labels: { ...podLabels } },
+    const controllers = this.podControllers(props);
+    const template = this.podTemplate(props);
+    for (const c of controllers) {
+      // The body is made when the object is rendered, fresh each time (see BodyProducer), from
+      // values taken here: the props as checked, not as they may be later.
+      new ManifestObject(this, c.id, {
+        apiVersion: 'apps/v1',
+        kind: c.kind,
+        metadata: { name: c.name, namespace: ns, labels: c.labels },
+      } satisfies ManifestHeader<Deployment | StatefulSet>, () => controllerBody(template, c));
+      if (c.autoscaling) {
+        new ManifestObject(this, `${c.id}-autoscaler`, {
+          apiVersion: 'autoscaling/v2',
+          kind: 'HorizontalPodAutoscaler',
+          metadata: { name: c.name, namespace: ns, labels: { app: this.name } },
           spec: {
-            serviceAccountName: this.serviceAccountName,
-            automountServiceAccountToken: false,
-            securityContext: {
-              runAsNonRoot: true,
-              runAsUser,
-              runAsGroup,
-              fsGroup,
-              seccompProfile: { type: 'RuntimeDefault' },
-            },
-            containers: [{
-              name: this.name,
-              image,
-              imagePullPolicy: 'IfNotPresent',
-              ...(command ? { command: [...command] } : {}),
-              ...(args ? { args: [...args] } : {}),
-              ...(this.ports.length ? { ports: this.ports.map((p) => ({ name: p.name, containerPort: p.targetPort, protocol: 'TCP' })) } : {}),
-              ...(env.length ? {
-                env: env.map(([name, v]) => (v.secretKeyRef
-                  ? { name, valueFrom: { secretKeyRef: { name: v.secretKeyRef.name, key: v.secretKeyRef.key } } }
-                  : { name, value: v.value! })),
-              } : {}),
-              resources: { requests: { ...requests }, limits: { ...limits } },
-              securityContext: {
-                allowPrivilegeEscalation: false,
-                readOnlyRootFilesystem,
-                runAsNonRoot: true,
-                capabilities: { drop: ['ALL'] },
-              },
-              ...(writable.length ? { volumeMounts: writable.map((w) => ({ name: w.volume, mountPath: w.path })) } : {}),
-            }],
-            ...(writable.length ? { volumes: writable.map((w) => ({ name: w.volume, emptyDir: {} })) } : {}),
+            scaleTargetRef: { apiVersion: 'apps/v1', kind: c.kind, name: c.name },
+            minReplicas: c.autoscaling.minReplicas,
+            maxReplicas: c.autoscaling.maxReplicas,
+            metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: c.autoscaling.cpuUtilization ?? 70 } } }],
           },
-        },
-      },
-    } satisfies ManifestBody<Deployment>));
+        } satisfies HorizontalPodAutoscaler);
+      }
+    }
+
+    // One budget over every pod of the workload: a drain counts all versions together.
+    const pods = controllers.reduce((sum, c) => sum + (c.autoscaling ? c.autoscaling.minReplicas : c.replicas), 0);
+    if (props.disruptionBudget !== false && (props.disruptionBudget !== undefined || pods > 1)) {
+      const budget = checkDisruptionBudget(props.disruptionBudget ?? {}, pods, this.self);
+      new ManifestObject(this, 'disruption-budget', {
+        apiVersion: 'policy/v1',
+        kind: 'PodDisruptionBudget',
+        metadata: { name: this.name, namespace: ns, labels: { app: this.name } },
+        spec: Object.assign({}, budget, { selector: { matchLabels: { ...this.selector } } }),
+      } satisfies PodDisruptionBudget);
+    }
 
     if (this.ports.length > 0) {
       new ManifestObject(this, 'service', {
@@ -475,7 +543,203 @@ export class MeshWorkload extends Construct implements ICaller {
         },
       } satisfies ManifestBody<Service>));
     }
+    if (this.versions.length > 0 && this.ports.length > 0) this.emitVersionRouting();
   }
+
+  /** The Deployments (one per version) or the StatefulSet that run the pods. */
+  private podControllers(props: MeshWorkloadProps): PodController[] {
+    const volumes = props.persistentVolumes ?? [];
+    if (props.autoscaling) {
+      checkAutoscaling(props.autoscaling, this.self);
+      const fixed = props.replicas !== undefined ? 'replicas' : props.versions?.findIndex((v) => v.replicas !== undefined);
+      if (fixed !== undefined && fixed !== -1) {
+        throw new ZeroTrustConfigError(this.self, typeof fixed === 'number' ? `versions[${fixed}].replicas` : fixed,
+          'is given together with autoscaling, so every apply would reset the autoscaler\'s choice.', 'drop the replica count; autoscaling.minReplicas sets the floor.');
+      }
+    }
+    const spread = props.spreadAcross ?? DEFAULT_SPREAD;
+    spread.forEach((key, i) => {
+      if (!/^([a-z0-9]([-a-z0-9.]*[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/.test(key)) {
+        throw new ZeroTrustConfigError(this.self, `spreadAcross[${i}]`, `"${key}" is not a node label key.`, 'use a key such as "topology.kubernetes.io/zone".');
+      }
+    });
+    const make = (id: string, kind: PodController['kind'], name: string, version: string, selector: Record<string, string>, image: string, replicas: number | undefined, env: Readonly<Record<string, EnvValue>>): PodController => {
+      const labels: Record<string, string> = Object.assign({}, this.selector, { version });
+      const count = replicas ?? 1;
+      const most = props.autoscaling ? props.autoscaling.maxReplicas : count;
+      return {
+        id, kind, name, labels, selector,
+        podLabels: Object.assign({}, labels, this.namespace.dataplane.podLabels(this.hasSidecar)),
+        image, replicas: count, env: Object.entries(env),
+        ...(props.autoscaling ? { autoscaling: props.autoscaling } : {}),
+        spread: most > 1 ? [...spread] : [],
+        volumes,
+      };
+    };
+    if (volumes.length > 0) {
+      if (this.versions.length > 0) {
+        throw new ZeroTrustConfigError(this.self, 'persistentVolumes', 'a stateful workload runs one version (a StatefulSet), but versions are given.',
+          'drop versions (set version for the label), or keep state out of the versioned service.');
+      }
+      if (this.ports.length === 0) {
+        throw new ZeroTrustConfigError(this.self, 'persistentVolumes', 'a StatefulSet needs a Service to govern it, and this workload has no ports.', 'declare the ports its clients use.');
+      }
+      checkPersistentVolumes(volumes, props.writablePaths ?? ['/tmp'], this.self);
+      return [make('statefulset', 'StatefulSet', this.name, props.version ?? 'v1', { ...this.selector }, props.image, props.replicas, props.env ?? {})];
+    }
+    if (this.versions.length === 0) {
+      return [make('deployment', 'Deployment', this.name, props.version ?? 'v1', { ...this.selector }, props.image, props.replicas, props.env ?? {})];
+    }
+    return (props.versions ?? []).map((v) => {
+      // Each version's Deployment selects its own pods only: Deployments with overlapping
+      // selectors fight over each other's pods.
+      const selector = Object.assign({}, this.selector, { version: v.name });
+      return make(`deployment-${v.name}`, 'Deployment', `${this.name}-${v.name}`, v.name, selector, v.image ?? props.image,
+        v.replicas ?? props.replicas, Object.assign({}, props.env ?? {}, v.env ?? {}));
+    });
+  }
+
+  /** The parts of the pod spec every controller of the workload shares. */
+  private podTemplate(props: MeshWorkloadProps): PodTemplateParts {
+    const security = props.securityContext ?? {};
+    const runAsGroup = security.runAsGroup ?? 65532;
+    const resources = props.resources ?? {};
+    const probes: PodTemplateParts['probes'] = {};
+    for (const [key, probe] of [['readinessProbe', props.readiness], ['livenessProbe', props.liveness], ['startupProbe', props.startup]] as const) {
+      if (probe) probes[key] = probe.render(this.ports, this.self, key.replace('Probe', ''));
+    }
+    return {
+      workload: this.name,
+      serviceAccountName: this.serviceAccountName,
+      ports: this.ports.map((p) => ({ name: p.name, containerPort: p.targetPort })),
+      runAsUser: security.runAsUser ?? 65532,
+      runAsGroup,
+      fsGroup: security.fsGroup ?? runAsGroup,
+      readOnlyRootFilesystem: security.readOnlyRootFilesystem ?? true,
+      requests: { cpu: resources.requests?.cpu ?? '50m', memory: resources.requests?.memory ?? '64Mi' },
+      limits: { cpu: resources.limits?.cpu ?? '500m', memory: resources.limits?.memory ?? '256Mi' },
+      command: props.command && [...props.command],
+      args: props.args && [...props.args],
+      writable: (props.writablePaths ?? ['/tmp']).map((path) => ({ path, volume: writableVolumeName(path) })),
+      probes,
+    };
+  }
+
+  /**
+   * A DestinationRule with a subset per version and, when routes are given, the mesh's
+   * VirtualService for the Service's host. The DestinationRule sets no `tls`, so auto mTLS keeps
+   * choosing mTLS per endpoint (istio.io, "Mutual TLS Migration" and the DestinationRule reference:
+   * a rule without a TLS block leaves the client's TLS to auto mTLS).
+   */
+  private emitVersionRouting(): void {
+    const ns = this.namespace.name;
+    const host = `${this.name}.${ns}.svc.cluster.local`;
+    new ManifestObject(this, 'versions', DestinationRule.manifest({
+      metadata: { name: this.name, namespace: ns },
+      spec: { host, subsets: this.versions.map((v) => ({ name: v, labels: { version: v } })) },
+    }));
+    if (this.versionRoutes.length === 0) return;
+    // No `gateways`: the routes apply to callers in the mesh; MeshIngress writes the same split.
+    new ManifestObject(this, 'routes', VirtualService.manifest({
+      metadata: { name: this.name, namespace: ns },
+      spec: {
+        hosts: [host],
+        http: this.versionRoutes.map((r) => versionHttpRoute(r, host, undefined, [])),
+      },
+    }));
+  }
+}
+
+/** One Deployment or StatefulSet of a workload, as checked. */
+interface PodController {
+  readonly id: string;
+  readonly kind: 'Deployment' | 'StatefulSet';
+  readonly name: string;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly selector: Readonly<Record<string, string>>;
+  readonly podLabels: Readonly<Record<string, string>>;
+  readonly image: string;
+  readonly replicas: number;
+  readonly env: readonly (readonly [string, EnvValue])[];
+  readonly autoscaling?: Autoscaling;
+  readonly spread: readonly string[];
+  readonly volumes: readonly PersistentVolume[];
+}
+
+/** What every pod of a workload shares, whatever its controller. */
+interface PodTemplateParts {
+  readonly workload: string;
+  readonly serviceAccountName: string;
+  readonly ports: readonly { name: string; containerPort: number }[];
+  readonly runAsUser: number;
+  readonly runAsGroup: number;
+  readonly fsGroup: number;
+  readonly readOnlyRootFilesystem: boolean;
+  readonly requests: { cpu: string; memory: string };
+  readonly limits: { cpu: string; memory: string };
+  readonly command?: string[];
+  readonly args?: string[];
+  readonly writable: readonly { path: string; volume: string }[];
+  readonly probes: { readinessProbe?: KubeProbe; livenessProbe?: KubeProbe; startupProbe?: KubeProbe };
+}
+
+/** A Deployment's or StatefulSet's spec, made at each render. */
+function controllerBody(t: PodTemplateParts, c: PodController): ManifestBody<Deployment | StatefulSet> {
+  const container: Container = {
+    name: t.workload,
+    image: c.image,
+    imagePullPolicy: 'IfNotPresent',
+  };
+  if (t.command) container.command = [...t.command];
+  if (t.args) container.args = [...t.args];
+  if (t.ports.length) container.ports = t.ports.map((p) => ({ name: p.name, containerPort: p.containerPort, protocol: 'TCP' }));
+  if (c.env.length) {
+    container.env = c.env.map(([name, v]) => (v.secretKeyRef
+      ? { name, valueFrom: { secretKeyRef: { name: v.secretKeyRef.name, key: v.secretKeyRef.key } } }
+      : { name, value: v.value! }));
+  }
+  container.resources = { requests: { ...t.requests }, limits: { ...t.limits } };
+  container.securityContext = {
+    allowPrivilegeEscalation: false,
+    readOnlyRootFilesystem: t.readOnlyRootFilesystem,
+    runAsNonRoot: true,
+    capabilities: { drop: ['ALL'] },
+  };
+  const mounts = [...t.writable.map((w) => ({ name: w.volume, mountPath: w.path })), ...c.volumes.map((v) => ({ name: v.name, mountPath: v.path }))];
+  if (mounts.length) container.volumeMounts = mounts;
+  if (t.probes.startupProbe) container.startupProbe = { ...t.probes.startupProbe };
+  if (t.probes.livenessProbe) container.livenessProbe = { ...t.probes.livenessProbe };
+  if (t.probes.readinessProbe) container.readinessProbe = { ...t.probes.readinessProbe };
+
+  const pod: PodSpec = {
+    serviceAccountName: t.serviceAccountName,
+    automountServiceAccountToken: false,
+    securityContext: {
+      runAsNonRoot: true,
+      runAsUser: t.runAsUser,
+      runAsGroup: t.runAsGroup,
+      fsGroup: t.fsGroup,
+      seccompProfile: { type: 'RuntimeDefault' },
+    },
+    containers: [container],
+  };
+  if (c.spread.length) {
+    pod.topologySpreadConstraints = c.spread.map((topologyKey) => ({
+      maxSkew: 1, topologyKey, whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: { ...c.selector } },
+    }));
+  }
+  if (t.writable.length) pod.volumes = t.writable.map((w) => ({ name: w.volume, emptyDir: {} }));
+
+  const spec: DeploymentSpec & Partial<StatefulSetSpec> = {
+    selector: { matchLabels: { ...c.selector } },
+    template: { metadata: { labels: { ...c.podLabels } }, spec: pod },
+  };
+  // Under autoscaling the controller carries no count, so an apply never resets the scale.
+  const body = c.autoscaling ? spec : Object.assign({ replicas: c.replicas }, spec);
+  if (c.kind === 'StatefulSet') {
+    return { spec: Object.assign(body, { serviceName: t.workload, volumeClaimTemplates: c.volumes.map(claimTemplate) }) as StatefulSetSpec };
+  }
+  return { spec: body };
 }
 
 // Two habits in this file come from profiling a thousand-workload mesh (bench/):

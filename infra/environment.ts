@@ -45,6 +45,8 @@ export interface EnvironmentConfig {
   readonly demos: { readonly enabled: boolean; readonly requiredGroup: string };
   /** The Secret holding MySQL's root password (created by Pulumi or the cluster's secret tooling). */
   readonly mysqlSecret: { readonly name: string; readonly key: string };
+  /** MySQL's data volume: its size and, when not the cluster's default, its StorageClass. */
+  readonly mysqlStorage: { readonly size: string; readonly storageClassName?: string };
   /** Insecure exceptions accepted on purpose, with their reasons. */
   readonly acknowledgements: Acknowledgements;
 }
@@ -74,6 +76,7 @@ export const ENVIRONMENTS: Readonly<Record<string, EnvironmentConfig>> = {
     replicas: 1,
     demos: { enabled: true, requiredGroup: 'group1' },
     mysqlSecret,
+    mysqlStorage: { size: '1Gi' },
     // The dev stage permits these anyway; naming them writes the reasons onto the objects, so
     // the analyzer (run by synth) reports them as acknowledged warnings instead of errors.
     acknowledgements: {
@@ -94,6 +97,7 @@ export const ENVIRONMENTS: Readonly<Record<string, EnvironmentConfig>> = {
     replicas: 2,
     demos: { enabled: false, requiredGroup: 'group1' },
     mysqlSecret,
+    mysqlStorage: { size: '10Gi' },
     acknowledgements: {},
   },
   prod: {
@@ -107,6 +111,7 @@ export const ENVIRONMENTS: Readonly<Record<string, EnvironmentConfig>> = {
     replicas: 3,
     demos: { enabled: false, requiredGroup: 'group1' },
     mysqlSecret,
+    mysqlStorage: { size: '50Gi' },
     acknowledgements: {},
   },
 };

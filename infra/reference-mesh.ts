@@ -1,7 +1,7 @@
 import type { Construct } from 'constructs';
 import {
   Callers, EnvValue, IngressGateway, JwtIssuer, JwtProtectedService, Mesh, MeshIngress, MeshWorkload,
-  MtlsMode, ServicePort, ZeroTrustNamespace,
+  MtlsMode, Probe, ServicePort, ZeroTrustNamespace,
 } from 'zero-trust-mesh';
 import type { EnvironmentConfig } from './environment.js';
 
@@ -29,20 +29,27 @@ export function defineReferenceMesh(app: Construct, env: EnvironmentConfig): Mes
   const issuer = JwtIssuer.fromConfig(env.issuer);
   const products = new ZeroTrustNamespace(mesh, 'products');
 
+  // Readiness through Istio's agent, which rewrites the kubelet's probe so STRICT mTLS and the
+  // default deny never block it (https://istio.io/latest/docs/ops/configuration/mesh/app-health-check/).
+  // With more than one replica each gets a disruption budget (maxUnavailable 1) and a soft spread.
   const service = (name: string, image: string, forwardOriginalToken: boolean) => new JwtProtectedService(products, name, {
     image, ports: [HTTP], replicas: env.replicas, issuers: [issuer], forwardOriginalToken,
+    readiness: Probe.http('/healthz'),
   });
   // a and c pass the user's token on to the next hop; b is the last hop that checks it.
   const serviceA = service('service-a', env.images.serviceA, true);
   const serviceC = service('service-c', env.images.serviceC, true);
   const serviceB = service('service-b', env.images.serviceB, false);
+  // A StatefulSet: the products database lives on a PersistentVolumeClaim that outlives the pod.
   const mysql = new MeshWorkload(products, 'mysql', {
     image: env.images.mysql,
     ports: [ServicePort.tcp(3306, { suffix: 'mysql' })],
     env: { MYSQL_ROOT_PASSWORD: EnvValue.fromSecretKey(env.mysqlSecret.name, env.mysqlSecret.key) },
     // The official image's `mysql` user; it writes its data and socket directories.
     securityContext: { runAsUser: 999, runAsGroup: 999, readOnlyRootFilesystem: false },
-    writablePaths: ['/var/lib/mysql', '/var/run/mysqld', '/tmp'],
+    persistentVolumes: [{ name: 'data', path: '/var/lib/mysql', ...env.mysqlStorage }],
+    writablePaths: ['/var/run/mysqld', '/tmp'],
+    readiness: Probe.tcp({ periodSeconds: 5 }),
     resources: { requests: { cpu: '250m', memory: '512Mi' }, limits: { cpu: '1', memory: '1Gi' } },
   });
 
@@ -69,14 +76,15 @@ function defineDemos(mesh: Mesh, issuer: JwtIssuer, env: EnvironmentConfig): voi
   });
   const httpbinPort = ServicePort.http(8000, { targetPort: 8080 });
 
+  const ready = Probe.http('/status/200');
   const jwtHttpbin = new JwtProtectedService(new ZeroTrustNamespace(mesh, 'jwt'), 'httpbin', {
-    image: env.images.httpbin, ports: [httpbinPort], issuers: [issuer],
+    image: env.images.httpbin, ports: [httpbinPort], issuers: [issuer], readiness: ready,
     requiredClaims: { groups: [env.demos.requiredGroup] },
   });
   jwtHttpbin.allowFrom(sleep, { reason: 'JWT demo: no token 403, bad token 401, valid token 200' });
 
   const httpbinIn = (namespace: string, mtls: MtlsMode) => new MeshWorkload(new ZeroTrustNamespace(mesh, namespace, { mtls }), 'httpbin', {
-    image: env.images.httpbin, ports: [httpbinPort],
+    image: env.images.httpbin, ports: [httpbinPort], readiness: ready,
   });
   // Each demo shows what its mode lets through, so the grants admit every caller the mode accepts.
   httpbinIn('mtls-strict', MtlsMode.STRICT).allowFrom(Callers.anyAuthenticatedWorkload(), { reason: 'mTLS demo: only mesh workloads get in' });

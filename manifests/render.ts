@@ -7,6 +7,7 @@ import { Manifest } from './manifest.js';
  */
 const KIND_ORDER = [
   'Namespace', 'ServiceAccount', 'Secret', 'ConfigMap', 'Service', 'Deployment', 'StatefulSet',
+  'HorizontalPodAutoscaler', 'PodDisruptionBudget',
   'PeerAuthentication', 'RequestAuthentication', 'AuthorizationPolicy', 'Telemetry',
   'Gateway', 'VirtualService', 'DestinationRule',
 ];

@@ -22,6 +22,7 @@ const BUILT_IN: Record<string, ResourceFactory> = {
   'apps/v1/StatefulSet': (n, m, o) => new k8s.apps.v1.StatefulSet(n, args<k8s.apps.v1.StatefulSetArgs>(m), o),
   'networking.k8s.io/v1/NetworkPolicy': (n, m, o) => new k8s.networking.v1.NetworkPolicy(n, args<k8s.networking.v1.NetworkPolicyArgs>(m), o),
   'policy/v1/PodDisruptionBudget': (n, m, o) => new k8s.policy.v1.PodDisruptionBudget(n, args<k8s.policy.v1.PodDisruptionBudgetArgs>(m), o),
+  'autoscaling/v2/HorizontalPodAutoscaler': (n, m, o) => new k8s.autoscaling.v2.HorizontalPodAutoscaler(n, args<k8s.autoscaling.v2.HorizontalPodAutoscalerArgs>(m), o),
 };
 
 /** Istio's API groups (`security.istio.io`, `networking.istio.io`, `telemetry.istio.io`, ...). */

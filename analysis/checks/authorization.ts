@@ -423,6 +423,9 @@ export const AUTHORIZATION_CHECKS: readonly Check[] = [
         if (!id || !m.localTrustDomains.has(id.trustDomain)) continue;
         const sharing = m.workloadsWithIdentity(id.namespace, id.serviceAccount);
         if (sharing.length < 2) continue;
+        // Versions of one service (one Service selects them all) share its identity by design,
+        // as Istio's Bookinfo does with reviews v1-v3: a grant to the service means every version.
+        if (m.servicesOf(sharing[0]!).some((svc) => sharing.every((w) => m.servicesOf(w).includes(svc)))) continue;
         yield issue(ap, `${ref(ap)} ${at(rule)} names principal "${p}", which ${listing(sharing.map((w) => `${w.object.kind} ${w.name}`))} all run as; the policy cannot tell them apart and admits them all.`,
           'give each workload its own ServiceAccount (spec.template.spec.serviceAccountName) and grant the one meant.');
       }

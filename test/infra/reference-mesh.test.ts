@@ -111,8 +111,48 @@ describe.each(Object.values(ENVIRONMENTS).map((env) => [env.name, env] as [strin
 
   test('MySQL\'s password comes from a referenced Secret; no Secret or secret value is emitted', () => {
     expect(objectsOfKind(manifests, 'Secret')).toEqual([]);
-    const container = findObject(manifests, 'Deployment', 'products', 'mysql').spec.template.spec.containers[0];
+    const container = findObject(manifests, 'StatefulSet', 'products', 'mysql').spec.template.spec.containers[0];
     expect(container.env).toEqual([{ name: 'MYSQL_ROOT_PASSWORD', valueFrom: { secretKeyRef: { name: 'mysql-credentials', key: 'root-password' } } }]);
+  });
+
+  test('MySQL keeps its data directory on a PersistentVolumeClaim of the environment\'s size', () => {
+    expect(objectsOfKind(manifests, 'Deployment').map((d) => d.metadata.name)).not.toContain('mysql');
+    const mysql = findObject(manifests, 'StatefulSet', 'products', 'mysql');
+    expect(mysql.spec.serviceName).toBe('mysql');
+    expect(findObject(manifests, 'Service', 'products', 'mysql')).toBeDefined();
+    expect(mysql.spec.volumeClaimTemplates).toEqual([{
+      metadata: { name: 'data' },
+      spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: env.mysqlStorage.size } } },
+    }]);
+    const pod = mysql.spec.template.spec;
+    expect(pod.containers[0].volumeMounts).toContainEqual({ name: 'data', mountPath: '/var/lib/mysql' });
+    // No emptyDir hides the data directory.
+    expect(pod.volumes.map((v: { name: string }) => v.name)).not.toContain('data');
+    expect(pod.volumes.some((v: { emptyDir?: object; name: string }) => v.emptyDir && pod.containers[0].volumeMounts
+      .some((m: { name: string; mountPath: string }) => m.name === v.name && m.mountPath === '/var/lib/mysql'))).toBe(false);
+  });
+
+  test('every products service has a readiness probe; MySQL\'s is a TCP check of its port', () => {
+    for (const name of ['service-a', 'service-b', 'service-c']) {
+      expect(findObject(manifests, 'Deployment', 'products', name).spec.template.spec.containers[0].readinessProbe)
+        .toEqual({ httpGet: { path: '/healthz', port: 8080 } });
+    }
+    expect(findObject(manifests, 'StatefulSet', 'products', 'mysql').spec.template.spec.containers[0].readinessProbe)
+      .toEqual({ tcpSocket: { port: 3306 }, periodSeconds: 5 });
+  });
+
+  test('replicated services get a disruption budget and a soft spread; single pods get neither', () => {
+    const budgets = objectsOfKind(manifests, 'PodDisruptionBudget').filter((b) => b.metadata.namespace === 'products');
+    const spread = findObject(manifests, 'Deployment', 'products', 'service-a').spec.template.spec.topologySpreadConstraints;
+    if (env.replicas > 1) {
+      expect(budgets.map((b) => b.metadata.name).sort()).toEqual(['service-a', 'service-b', 'service-c']);
+      for (const b of budgets) expect(b.spec).toEqual({ maxUnavailable: 1, selector: { matchLabels: { app: b.metadata.name } } });
+      expect(spread.map((c: { topologyKey: string }) => c.topologyKey)).toEqual(['kubernetes.io/hostname', 'topology.kubernetes.io/zone']);
+      expect(spread.every((c: { whenUnsatisfiable: string }) => c.whenUnsatisfiable === 'ScheduleAnyway')).toBe(true);
+    } else {
+      expect(budgets).toEqual([]);
+      expect(spread).toBeUndefined();
+    }
   });
 
   test('Service ports name their protocol so Istio never sniffs', () => {

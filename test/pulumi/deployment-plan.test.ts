@@ -25,7 +25,8 @@ describe('planDeployment (MeshDeployment\'s order and checks)', () => {
   test('orders namespaces first and workloads last, and every dependency before its dependent', () => {
     const kinds = plan.objects.map((o) => o.manifest?.kind ?? 'Secret');
     expect(kinds.lastIndexOf('Namespace')).toBeLessThan(kinds.findIndex((k) => k !== 'Namespace'));
-    expect(kinds.indexOf('Deployment')).toBeGreaterThan(Math.max(...kinds.map((k, i) => (k === 'Deployment' ? -1 : i))));
+    const workload = (k: string) => k === 'Deployment' || k === 'StatefulSet';
+    expect(kinds.findIndex(workload)).toBeGreaterThan(Math.max(...kinds.map((k, i) => (workload(k) ? -1 : i))));
     plan.objects.forEach((object, index) => {
       for (const dependency of object.after) expect(ids.indexOf(dependency)).toBeLessThan(index);
     });
@@ -34,7 +35,7 @@ describe('planDeployment (MeshDeployment\'s order and checks)', () => {
   test('Istio objects and workloads wait for the control plane; plain objects outside it do not', () => {
     for (const object of plan.objects) {
       const m = object.manifest;
-      const expected = m !== undefined && (m.apiVersion.includes('.istio.io/') || m.kind === 'Deployment');
+      const expected = m !== undefined && (m.apiVersion.includes('.istio.io/') || m.kind === 'Deployment' || m.kind === 'StatefulSet');
       expect([object.id, object.afterControlPlane]).toEqual([object.id, expected]);
     }
   });
@@ -52,27 +53,27 @@ describe('planDeployment (MeshDeployment\'s order and checks)', () => {
 
   test('refuses a workload reading the database Secret under another key', () => {
     const broken = withManifests(dev, (ms) => {
-      const mysql = ms.find((m) => m.kind === 'Deployment' && m.metadata.name === 'mysql') as any;
+      const mysql = ms.find((m) => m.kind === 'StatefulSet' && m.metadata.name === 'mysql') as any;
       mysql.spec.template.spec.containers[0].env[0].valueFrom.secretKeyRef.key = 'password';
       return ms;
     });
     expect(() => planOf(broken)).toThrow(ZeroTrustConfigError);
-    expect(() => planOf(broken)).toThrow(/MeshDeployment "dev": secrets\["products\/mysql-credentials"\]: has no key "password", which Deployment\/products\/mysql reads\./);
+    expect(() => planOf(broken)).toThrow(/MeshDeployment "dev": secrets\["products\/mysql-credentials"\]: has no key "password", which StatefulSet\/products\/mysql reads\./);
   });
 
   test('refuses a workload reading a Secret that is neither given nor declared to exist, naming both fixes', () => {
     expect(() => planOf(dev, { secrets: new Map() })).toThrow(
-      /MeshDeployment "dev": secrets: Deployment\/products\/mysql reads Secret "products\/mysql-credentials" \(key "root-password"\), which this deployment neither creates nor knows to exist.*existingSecrets/);
+      /MeshDeployment "dev": secrets: StatefulSet\/products\/mysql reads Secret "products\/mysql-credentials" \(key "root-password"\), which this deployment neither creates nor knows to exist.*existingSecrets/);
   });
 
   test('a Secret declared to exist is read without being created or waited for', () => {
     const planned = planOf(dev, { secrets: new Map(), existingSecrets: new Set(['products/mysql-credentials']) });
     expect(planned.objects.map((o) => o.id).filter((id) => id.startsWith('Secret/'))).toEqual([]);
-    expect(planned.objects.find((o) => o.id === 'Deployment/products/mysql')!.after).not.toContain('Secret/products/mysql-credentials');
+    expect(planned.objects.find((o) => o.id === 'StatefulSet/products/mysql')!.after).not.toContain('Secret/products/mysql-credentials');
   });
 
   test('the workload reading a given Secret waits for it', () => {
-    expect(plan.objects.find((o) => o.id === 'Deployment/products/mysql')!.after).toContain('Secret/products/mysql-credentials');
+    expect(plan.objects.find((o) => o.id === 'StatefulSet/products/mysql')!.after).toContain('Secret/products/mysql-credentials');
   });
 
   test('a Secret key that is not namespace/name is refused', () => {

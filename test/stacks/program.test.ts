@@ -91,7 +91,7 @@ describe.each(['dev', 'staging', 'prod'])('stack %s', (stack) => {
 
   test('workloads start only after the control plane, their identity, secrets and policies', () => {
     const releases = deployed.registrations.filter((r) => r.type === RELEASE).map((r) => r.urn);
-    const mysql = meshObjects(deployed).find((r) => manifestId(asManifest(r)) === 'Deployment/products/mysql')!;
+    const mysql = meshObjects(deployed).find((r) => manifestId(asManifest(r)) === 'StatefulSet/products/mysql')!;
     expect(mysql.dependencies).toEqual(expect.arrayContaining([
       ...releases,
       objectUrn(deployed, 'ServiceAccount/products/mysql'),
