@@ -8,12 +8,13 @@ import { DestinationRule, VirtualService } from '../imports/networking.istio.io.
 import {
   AuthorizationPolicySpecAction, AuthorizationPolicySpecRules,
   AuthorizationPolicySpecRulesFromSource, AuthorizationPolicySpecRulesToOperation, AuthorizationPolicySpecRulesWhen,
+  PeerAuthenticationSpecMtlsMode, PeerAuthenticationSpecPortLevelMtlsMode,
 } from '../imports/security.istio.io.js';
 import { CallerIdentity, ICaller, principalOf } from './caller.js';
 import { EnvValue } from './env-value.js';
 import { checkDnsLabel, checkDnsSubdomain, checkLabelValue, checkPortNumber, ZeroTrustConfigError } from './errors.js';
 import { EndUserRequirement, Grant, GrantOptions } from './grant.js';
-import { MtlsMode } from './mtls-mode.js';
+import { acceptsPlaintext, MtlsMode } from './mtls-mode.js';
 import { acknowledgementAnnotation } from './security-posture.js';
 import { ServicePort } from './service-port.js';
 import { ZeroTrustNamespace } from './zero-trust-namespace.js';
@@ -150,6 +151,19 @@ export interface MeshWorkloadProps {
    */
   readonly writablePaths?: readonly string[];
   /**
+   * The workload's own inbound mTLS mode, a PeerAuthentication selecting its pods. A mode weaker
+   * than STRICT is refused by stage like the namespace's (acknowledgement `nonStrictMtls`).
+   * @default - the namespace's mode
+   */
+  readonly mtls?: MtlsMode;
+  /**
+   * Modes for single ports, keyed by Service port (written with the container port, which is what
+   * Istio's `portLevelMtls` keys are), e.g. `{ 9090: MtlsMode.PERMISSIVE }` for a metrics port
+   * scraped from outside the mesh.
+   * @default - every port follows `mtls`
+   */
+  readonly portMtls?: Readonly<Record<number, MtlsMode>>;
+  /**
    * Whether the pod gets a sidecar. A workload without one has no identity, sends plaintext
    * and enforces no policy: it can never be granted by principal.
    * @default true
@@ -186,6 +200,8 @@ export class MeshWorkload extends Construct implements ICaller {
   public readonly spiffeId: string;
   /** Labels that select this workload's pods, every version's. */
   public readonly selector: Readonly<Record<string, string>>;
+  /** Its inbound mTLS mode (ports may differ: see `mtlsOf`). */
+  public readonly mtls: MtlsMode;
   /** The names of its versions; empty when it has one unnamed version. */
   public readonly versions: readonly string[];
   /**
@@ -194,6 +210,7 @@ export class MeshWorkload extends Construct implements ICaller {
    */
   public readonly versionRoutes: readonly CheckedRoute[];
   protected readonly self: string;
+  private readonly portMtls: ReadonlyMap<number, MtlsMode>;
   private readonly grantList: Grant[] = [];
   private readonly grantKeys = new Map<string, Grant>();
   private policy?: ManifestObject;
@@ -239,7 +256,18 @@ export class MeshWorkload extends Construct implements ICaller {
         'declare the HTTP port (ServicePort.http), or drop the routes: TCP connections are balanced over every version.');
     }
 
+    this.mtls = props.mtls ?? this.namespace.mtls;
+    this.portMtls = this.checkPortMtls(props);
+
     this.emitObjects(props);
+  }
+
+  /**
+   * The inbound mTLS mode of a Service port: its port-level mode, else the workload's
+   * (Istio resolves port > workload > namespace > mesh; istio.io, "PeerAuthentication" reference).
+   */
+  public mtlsOf(port: ServicePort): MtlsMode {
+    return this.portMtls.get(port.port) ?? this.mtls;
   }
 
   /** This workload as a caller: its own principal. */
@@ -288,11 +316,10 @@ export class MeshWorkload extends Construct implements ICaller {
     if (this.ports.length === 0) {
       throw new ZeroTrustConfigError(this.self, 'allowFrom', 'this workload has no ports, so there is nothing to grant.', 'declare its ports, or drop the grant.');
     }
-    this.checkCallerCanBeIdentified(identity);
-
     const targeted = options.ports?.length
       ? options.ports.map((p, i) => this.servicePort(p, `allowFrom.ports[${i}]`))
       : this.ports;
+    this.checkCallerCanBeIdentified(identity, targeted);
     const methods = [...(options.methods ?? [])];
     const paths = [...(options.paths ?? [])];
     methods.forEach((m, i) => {
@@ -386,18 +413,47 @@ export class MeshWorkload extends Construct implements ICaller {
    * (https://istio.io/latest/docs/concepts/security/#dependency-on-mutual-tls;
    * istio:pilot/pkg/networking/core/cluster_tls.go).
    */
-  private checkCallerCanBeIdentified(identity: CallerIdentity): void {
+  private checkCallerCanBeIdentified(identity: CallerIdentity, ports: readonly ServicePort[]): void {
     if (identity.kind === 'anyone') return;
     if (identity.kind === 'workloads' && !identity.hasSidecar) {
       throw new ZeroTrustConfigError(this.self, 'allowFrom(caller)',
         `${identity.description} has no sidecar: it sends plaintext and carries no mTLS identity, so a grant to its principal could never match.`,
         'give the caller a sidecar (sidecar: true), or, knowingly, grant Callers.anyone().');
     }
-    if (this.namespace.mtls === MtlsMode.DISABLE) {
+    if (ports.every((p) => this.mtlsOf(p) === MtlsMode.DISABLE)) {
+      const where = this.portMtls.size > 0 ? `on port(s) ${ports.map((p) => p.port).join(', ')}` : `(${this.mtls === this.namespace.mtls ? `namespace "${this.namespace.name}"` : 'the workload\'s mtls'})`;
       throw new ZeroTrustConfigError(this.self, 'allowFrom(caller)',
-        `this workload's inbound mTLS is DISABLE (namespace "${this.namespace.name}"), so every caller arrives in plaintext without an identity and a grant to ${identity.description} could never match.`,
-        'set the namespace mtls to STRICT or PERMISSIVE, or, knowingly, grant Callers.anyone().');
+        `this workload's inbound mTLS is DISABLE ${where}, so every caller arrives in plaintext without an identity and a grant to ${identity.description} could never match.`,
+        'set the mtls to STRICT or PERMISSIVE, or, knowingly, grant Callers.anyone().');
     }
+  }
+
+  /**
+   * Checks the workload's and its ports' modes; returns the port modes by Service port. A mode
+   * weaker than STRICT needs the stage's consent; STRICT under a namespace DISABLE is refused,
+   * because auto mTLS then sends plaintext, which STRICT resets (istio/istio#56084).
+   */
+  private checkPortMtls(props: MeshWorkloadProps): Map<number, MtlsMode> {
+    const modes = new Map<number, MtlsMode>();
+    for (const [key, mode] of Object.entries(props.portMtls ?? {})) {
+      const port = this.servicePort(Number(key), `portMtls.${key}`);
+      if (!Object.values(MtlsMode).includes(mode)) {
+        throw new ZeroTrustConfigError(this.self, `portMtls.${key}`, `"${String(mode)}" is not an mTLS mode.`, 'use MtlsMode.STRICT, PERMISSIVE or DISABLE.');
+      }
+      modes.set(port.port, mode);
+    }
+    if (props.mtls !== undefined && !Object.values(MtlsMode).includes(props.mtls)) {
+      throw new ZeroTrustConfigError(this.self, 'mtls', `"${String(props.mtls)}" is not an mTLS mode.`, 'use MtlsMode.STRICT, PERMISSIVE or DISABLE.');
+    }
+    if (this.namespace.mtls === MtlsMode.DISABLE) {
+      const strict = props.mtls === MtlsMode.STRICT ? 'mtls' : [...modes].find(([, m]) => m === MtlsMode.STRICT)?.[0];
+      if (strict !== undefined) {
+        throw new ZeroTrustConfigError(this.self, strict === 'mtls' ? 'mtls' : `portMtls.${strict}`,
+          `STRICT under namespace "${this.namespace.name}"'s DISABLE: callers' sidecars follow the namespace and send plaintext, which STRICT resets (https://github.com/istio/istio/issues/56084).`,
+          'make the namespace STRICT or PERMISSIVE and exempt other workloads with their own mtls: MtlsMode.DISABLE.');
+      }
+    }
+    return modes;
   }
 
   private ensurePolicy(): void {
@@ -494,6 +550,8 @@ export class MeshWorkload extends Construct implements ICaller {
       automountServiceAccountToken: false,
     } satisfies ServiceAccount);
 
+    if (props.mtls !== undefined || this.portMtls.size > 0) this.emitPeerAuthentication(props.mtls);
+
     const controllers = this.podControllers(props);
     const template = this.podTemplate(props);
     for (const c of controllers) {
@@ -544,6 +602,38 @@ export class MeshWorkload extends Construct implements ICaller {
       } satisfies ManifestBody<Service>));
     }
     if (this.versions.length > 0 && this.ports.length > 0) this.emitVersionRouting();
+  }
+
+  /**
+   * The workload's PeerAuthentication: a selector (workload scope, in a non-root namespace) and
+   * `portLevelMtls` keyed by container port (istio.io, "PeerAuthentication" reference).
+   */
+  private emitPeerAuthentication(mode: MtlsMode | undefined): void {
+    const weak = [...(mode !== undefined ? [['mtls', mode] as const] : []), ...[...this.portMtls].map(([port, m]) => [`portMtls.${port}`, m] as const)]
+      .find(([, m]) => acceptsPlaintext(m));
+    const acknowledged = weak
+      ? this.namespace.mesh.posture.permit('nonStrictMtls', {
+        construct: this.self, field: weak[0],
+        problem: `mode ${weak[1]} accepts plaintext, so callers without a verified identity reach this workload${weak[0] === 'mtls' ? '' : ' on that port'}.`,
+        fix: 'use STRICT, or leave it unset to follow the namespace.',
+      })
+      : undefined;
+    const portLevelMtls: Record<string, { mode: PeerAuthenticationSpecPortLevelMtlsMode }> = {};
+    for (const port of this.ports) {
+      const m = this.portMtls.get(port.port);
+      if (m !== undefined) portLevelMtls[String(port.targetPort)] = { mode: PeerAuthenticationSpecPortLevelMtlsMode[m] };
+    }
+    new ManifestObject(this, 'mtls', SecurityManifest.peerAuthentication({
+      metadata: {
+        name: this.name, namespace: this.namespace.name,
+        ...(acknowledged ? { annotations: { [acknowledgementAnnotation('nonStrictMtls')]: acknowledged } } : {}),
+      },
+      spec: {
+        selector: { matchLabels: { ...this.selector } },
+        ...(mode !== undefined ? { mtls: { mode: PeerAuthenticationSpecMtlsMode[mode] } } : {}),
+        ...(Object.keys(portLevelMtls).length ? { portLevelMtls } : {}),
+      },
+    }));
   }
 
   /** The Deployments (one per version) or the StatefulSet that run the pods. */

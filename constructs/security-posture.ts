@@ -90,16 +90,16 @@ export class SecurityPosture {
 
   /**
    * Passes an insecure combination only where this stage allows it or the environment
-   * acknowledges it. Returns the acknowledgement's reason whenever the environment gives one,
-   * also where the stage would allow the exception anyway, so it is recorded as an annotation
+   * acknowledges it, and returns the reason to record as an annotation on the affected object
    * (which the analyzer, `zt-mesh analyze`, reads: an acknowledged risk is a warning, an
-   * unacknowledged one an error). Returns `undefined` when the stage allows it and no reason is
-   * given; throws where the stage refuses it and no reason is given.
+   * unacknowledged one an error). The reason is the environment's acknowledgement; where the
+   * stage allows the exception and none is given, it says so, so what a stage accepts never
+   * fails the analyzer gate. Throws where the stage refuses it and no reason is given.
    */
-  public permit(exception: SecurityException, report: ExceptionReport): string | undefined {
+  public permit(exception: SecurityException, report: ExceptionReport): string {
     const reason = this.acknowledgements[exception];
     if (reason !== undefined) return reason;
-    if (!REFUSED_IN[exception].includes(this.stage)) return undefined;
+    if (!REFUSED_IN[exception].includes(this.stage)) return `permitted by stage ${this.stage} (no reason given in acknowledgements.${exception})`;
     throw new ZeroTrustConfigError(report.construct, report.field,
       `${report.problem} Environment "${this.environment}" (stage ${this.stage}) refuses this.`,
       `${report.fix} If it is truly intended, acknowledge it in the environment config: acknowledgements.${exception}: "<reason>".`);

@@ -45,9 +45,15 @@ describe.each(Object.values(ENVIRONMENTS).map((env) => [env.name, env] as [strin
   });
 });
 
-test('without its acknowledgements, dev\'s accepted risks are errors', () => {
-  const findings = analyzeEnvironment(synthesizeEnvironment({ ...ENVIRONMENTS.dev!, acknowledgements: {} }));
-  expect(tally(findings)).toEqual({ 'error ZT201': 6, 'error ZT304': 4, 'error ZT404': 1, 'error ZT124': 2, 'info ZT401': 1 });
+test('without its acknowledgements, dev\'s accepted risks are warnings naming the stage; without the annotations, errors', () => {
+  const synthesized = synthesizeEnvironment({ ...ENVIRONMENTS.dev!, acknowledgements: {} });
+  const findings = analyzeEnvironment(synthesized);
+  expect(tally(findings)).toEqual({ 'warning ZT201': 6, 'warning ZT304': 4, 'warning ZT404': 1, 'warning ZT124': 2, 'info ZT401': 1 });
+  expect(findings.filter((f) => f.severity === 'warning').every((f) => f.message.includes('Acknowledged: "permitted by stage dev'))).toBe(true);
+  const stripped = synthesized.manifests.map((m) => ({ ...m, metadata: { ...m.metadata, annotations: Object.fromEntries(
+    Object.entries(m.metadata.annotations ?? {}).filter(([key]) => !key.startsWith('zero-trust-mesh.io/acknowledged-'))) } }));
+  expect(tally(analyzeEnvironment({ ...synthesized, manifests: stripped })))
+    .toEqual({ 'error ZT201': 6, 'error ZT304': 4, 'error ZT404': 1, 'error ZT124': 2, 'info ZT401': 1 });
 });
 
 test('the analyzer\'s acknowledgement annotations are the ones the constructs write', async () => {

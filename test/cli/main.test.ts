@@ -32,9 +32,9 @@ describe('zt-mesh synth runs the cdk8s app of cdk8s.yaml through its MeshApp', (
 
   test('analyzer errors fail synth with the findings on stderr, exit 1, nothing written', () => {
     const target = join(out, 'refused');
-    const result = run('synth', '--app', fixtureApp('unacknowledged-dev.ts'), '--out', target);
+    const result = run('synth', '--app', fixtureApp('hand-written-object.ts'), '--out', target);
     expect(result.status).toBe(1);
-    expect(result.stderr).toMatch(/^zt-mesh synth: environment "dev": the policy analyzer found 13 errors, 0 warnings, 1 info; the errors:\n\nerror ZT124 /);
+    expect(result.stderr).toMatch(/^zt-mesh synth: environment "dev": the policy analyzer found 1 error, 13 warnings, 1 info; the errors:\n\nerror ZT201 /);
     expect(result.stderr).toMatch(/Nothing was written\.\n$/);
     expect(result.stderr).not.toMatch(/\n\s+at /);
     expect(existsSync(target)).toBe(false);

@@ -200,11 +200,11 @@ describe('JwtProtectedService guard rails', () => {
       'issuers[0].issuer', /acknowledgements\.insecureIssuer/);
   });
 
-  test('allows an http jwksUri in dev, without annotation', () => {
+  test('allows an http jwksUri in dev, recorded as permitted by the stage', () => {
     const { mesh } = shop({ issuers: [HTTP_JWKS] }, { stage: 'dev' });
     const ra = find(synth(mesh), 'RequestAuthentication', 'api');
     expect(ra.spec.jwtRules[0].jwksUri).toBe('http://idp.internal.example.com/keys');
-    expect(ra.metadata.annotations).toBeUndefined();
+    expect(ra.metadata.annotations).toEqual({ 'zero-trust-mesh.io/acknowledged-insecure-issuer': 'permitted by stage dev (no reason given in acknowledgements.insecureIssuer)' });
   });
 
   test.each(['staging', 'prod'] as const)('allows an http jwksUri in %s with the insecureIssuer acknowledgement, recorded', (stage) => {
@@ -217,12 +217,11 @@ describe('JwtProtectedService guard rails', () => {
       /private key is public.*Fix: use the environment's real identity provider.*acknowledgements\.demoIssuer: "<reason>"/);
   });
 
-  test('allows the demo issuer in dev, without annotation', () => {
+  test('allows the demo issuer in dev, recorded as permitted by the stage', () => {
     const { mesh } = shop({ issuers: [JwtIssuer.istioDemo()] }, { stage: 'dev' });
     const ra = find(synth(mesh), 'RequestAuthentication', 'api');
     expect(ra.spec.jwtRules[0].issuer).toBe('testing@secure.istio.io');
-    expect(ra.metadata.annotations).toBeUndefined();
-    expect(ra.metadata.annotations?.[DEMO_ACK]).toBeUndefined();
+    expect(ra.metadata.annotations).toEqual({ [DEMO_ACK]: 'permitted by stage dev (no reason given in acknowledgements.demoIssuer)' });
   });
 
   test('an https issuer needs no acknowledgement in prod', () => {

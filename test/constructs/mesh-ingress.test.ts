@@ -55,11 +55,11 @@ describe('MeshIngress Gateway', () => {
     ]);
   });
 
-  test('without TLS in dev: plain HTTP 80 only, no annotation', () => {
+  test('without TLS in dev: plain HTTP 80 only, recorded as permitted by the stage', () => {
     const { mesh } = exposed({}, { stage: 'dev' });
     const gateway = find(synth(mesh), 'Gateway', 'public');
     expect(gateway.spec.servers).toEqual([{ port: { number: 80, name: 'http', protocol: 'HTTP' }, hosts: ['shop/api.example.com'] }]);
-    expect(gateway.metadata.annotations).toBeUndefined();
+    expect(gateway.metadata.annotations).toEqual({ 'zero-trust-mesh.io/acknowledged-plaintext-ingress': 'permitted by stage dev (no reason given in acknowledgements.plaintextIngress)' });
   });
 });
 

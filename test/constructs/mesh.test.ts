@@ -148,8 +148,9 @@ describe('Mesh guard rails', () => {
     expect(find(synth(mesh), 'PeerAuthentication', 'default', 'istio-system').metadata.annotations).toBeUndefined();
   });
 
-  test.each(['dev', 'staging'] as const)('accepts a PERMISSIVE mesh in %s without acknowledgement or annotation', (stage) => {
+  test.each(['dev', 'staging'] as const)('accepts a PERMISSIVE mesh in %s without acknowledgement, recorded as permitted by the stage', (stage) => {
     const mesh = newMesh({ stage, mtls: MtlsMode.PERMISSIVE });
-    expect(find(synth(mesh), 'PeerAuthentication', 'default', 'istio-system').metadata.annotations).toBeUndefined();
+    expect(find(synth(mesh), 'PeerAuthentication', 'default', 'istio-system').metadata.annotations)
+      .toEqual({ 'zero-trust-mesh.io/acknowledged-non-strict-mtls': `permitted by stage ${stage} (no reason given in acknowledgements.nonStrictMtls)` });
   });
 });

@@ -1,6 +1,7 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ApiObject } from 'cdk8s';
 import { ZeroTrustConfigError, MtlsMode } from 'zero-trust-mesh';
 import { ENVIRONMENTS, EnvironmentConfig } from '../../infra/environment.js';
 import { MeshAnalysisError, MeshApp } from 'zero-trust-mesh';
@@ -143,20 +144,44 @@ describe('synth runs the policy analyzer on every environment before writing', (
     }
   });
 
-  test.each<[string, EnvironmentConfig, RegExp]>([
-    ['dev without its acknowledgements', { ...ENVIRONMENTS.dev!, acknowledgements: {} }, /Mesh "dev": the zero-trust-mesh policy analyzer found 13 errors in the objects it would write/],
-    ['staging PERMISSIVE without acknowledgement (the constructs allow it in staging)', { ...ENVIRONMENTS.staging!, mtls: MtlsMode.PERMISSIVE }, /Mesh "staging": the zero-trust-mesh policy analyzer found 2 errors/],
-  ])('%s: analyzer errors, nothing written', (_, config, message) => {
+  test('an object added beside the constructs, which none of them checked, fails the gate: nothing written', () => {
     const out = mkdtempSync(join(tmpdir(), 'zt-analyzer-refuses-'));
     try {
       synthToDirectory(ALL, out);
       const before = readTree(out);
+      const app = new MeshApp({ outdir: out });
+      defineReferenceMesh(app, ENVIRONMENTS.prod!);
+      const staging = defineReferenceMesh(app, ENVIRONMENTS.staging!);
+      // A hand-written policy in the mesh's chart: cdk8s renders it, only the analyzer sees it.
+      new ApiObject(staging, 'legacy-plaintext', {
+        apiVersion: 'security.istio.io/v1', kind: 'PeerAuthentication',
+        metadata: { name: 'legacy', namespace: 'products' },
+        spec: { selector: { matchLabels: { app: 'service-b' } }, mtls: { mode: 'PERMISSIVE' } },
+      });
       let error: unknown;
-      try { synthToDirectory([ENVIRONMENTS.prod!, config], out); } catch (e) { error = e; }
+      try { app.write(); } catch (e) { error = e; }
       expect(error).toBeInstanceOf(MeshAnalysisError);
-      expect((error as Error).message).toMatch(message);
-      expect([...(error as MeshAnalysisError).failures.keys()]).toEqual([config.name]);
+      expect((error as Error).message).toMatch(/Mesh "staging": the zero-trust-mesh policy analyzer found 1 error in the objects it would write/);
+      expect([...(error as MeshAnalysisError).failures.keys()]).toEqual(['staging']);
       expect(readTree(out)).toEqual(before);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  });
+
+  test.each<[string, EnvironmentConfig, string]>([
+    ['dev without its acknowledgements', { ...ENVIRONMENTS.dev!, acknowledgements: {} }, 'dev'],
+    ['staging PERMISSIVE without acknowledgement', { ...ENVIRONMENTS.staging!, mtls: MtlsMode.PERMISSIVE }, 'staging'],
+  ])('%s: what the stage permits is recorded as permitted, and the analyzer reports it as an acknowledged warning', (_, config, stage) => {
+    const out = mkdtempSync(join(tmpdir(), 'zt-stage-permits-'));
+    try {
+      const app = new MeshApp({ outdir: out });
+      defineReferenceMesh(app, config);
+      const [synthesis] = app.synthesizeMeshes();
+      expect(synthesis!.findings.filter((f) => f.severity === 'error')).toEqual([]);
+      const permitted = synthesis!.findings.filter((f) => f.message.includes(`Acknowledged: "permitted by stage ${stage}`));
+      expect(permitted.length).toBeGreaterThan(0);
+      expect(permitted.every((f) => f.severity === 'warning')).toBe(true);
     } finally {
       rmSync(out, { recursive: true, force: true });
     }
