@@ -1,6 +1,7 @@
 import { RequestAuthenticationSpec } from '../imports/security.istio.io.js';
 import { ZeroTrustConfigError } from './errors.js';
 import { JwtIssuer } from './jwt-issuer.js';
+import { claimCondition } from './claims.js';
 import { EndUserCheck, MeshWorkload, MeshWorkloadProps } from './mesh-workload.js';
 import { acknowledgementAnnotation } from './security-posture.js';
 import { ZeroTrustNamespace } from './zero-trust-namespace.js';
@@ -54,15 +55,7 @@ export class JwtProtectedService extends MeshWorkload {
     this.issuers = [...props.issuers];
     this.forwardOriginalToken = props.forwardOriginalToken ?? false;
 
-    const when = Object.entries(props.requiredClaims ?? {}).map(([claim, values]) => {
-      if (!/^[A-Za-z0-9_:./-]+$/.test(claim)) {
-        throw new ZeroTrustConfigError(this.self, `requiredClaims.${claim}`, 'is not a plain claim name.', 'name a top-level claim, e.g. "groups" or "https://example.com/roles".');
-      }
-      if (values.length === 0 || values.some((v) => v === '')) {
-        throw new ZeroTrustConfigError(this.self, `requiredClaims.${claim}`, 'needs at least one non-empty value.', 'list the accepted values, e.g. ["group1"].');
-      }
-      return { key: `request.auth.claims[${claim}]`, values: [...values] };
-    });
+    const when = Object.entries(props.requiredClaims ?? {}).map(([claim, values]) => claimCondition(claim, values, this.self, `requiredClaims.${claim}`));
     this.check = { requestPrincipals: this.issuers.map((i) => i.anySubject), when };
 
     const annotations = this.checkIssuers();
@@ -85,6 +78,11 @@ export class JwtProtectedService extends MeshWorkload {
 
   protected override endUserCheck(): EndUserCheck {
     return this.check;
+  }
+
+  protected override strippedIssuers(): readonly string[] {
+    // Called only once construction is done (by a grant), when the issuers are set.
+    return this.forwardOriginalToken ? [] : this.issuers.map((i) => i.issuer);
   }
 
   /** The environment's guard rails for issuers; returns the acknowledgements to record. */

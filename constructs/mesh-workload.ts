@@ -13,13 +13,14 @@ import {
 import { CallerIdentity, ICaller, principalOf } from './caller.js';
 import { EnvValue } from './env-value.js';
 import { checkDnsLabel, checkDnsSubdomain, checkLabelValue, checkPortNumber, ZeroTrustConfigError } from './errors.js';
-import { EndUserRequirement, Grant, GrantOptions } from './grant.js';
+import { Denial, DenyOptions, EndUserRequirement, Grant, GrantOptions } from './grant.js';
 import { acceptsPlaintext, MtlsMode } from './mtls-mode.js';
 import { acknowledgementAnnotation } from './security-posture.js';
 import { ServicePort } from './service-port.js';
 import { ZeroTrustNamespace } from './zero-trust-namespace.js';
 import { ManifestBody, ManifestHeader, ManifestObject } from './manifest-object.js';
 import { SecurityManifest } from './security-manifest.js';
+import { claimCondition } from './claims.js';
 import { Autoscaling, checkAutoscaling, checkDisruptionBudget, DEFAULT_SPREAD, DisruptionBudget } from './availability.js';
 import { checkPersistentVolumes, claimTemplate, PersistentVolume } from './persistent-volume.js';
 import { Probe } from './probe.js';
@@ -214,6 +215,8 @@ export class MeshWorkload extends Construct implements ICaller {
   private readonly grantList: Grant[] = [];
   private readonly grantKeys = new Map<string, Grant>();
   private policy?: ManifestObject;
+  private readonly denialList: Denial[] = [];
+  private denyPolicy?: ManifestObject;
 
   public constructor(scope: ZeroTrustNamespace, name: string, props: MeshWorkloadProps) {
     // Name checks come before the construct node exists, so a duplicate gets advice, not a tree error.
@@ -276,6 +279,7 @@ export class MeshWorkload extends Construct implements ICaller {
       kind: 'workloads',
       identities: [{ namespace: this.namespace.name, serviceAccount: this.serviceAccountName }],
       hasSidecar: this.hasSidecar,
+      ...(this.strippedIssuers().length ? { strippedIssuers: this.strippedIssuers() } : {}),
       description: `workload ${this.namespace.name}/${this.name}`,
     };
   }
@@ -320,22 +324,10 @@ export class MeshWorkload extends Construct implements ICaller {
       ? options.ports.map((p, i) => this.servicePort(p, `allowFrom.ports[${i}]`))
       : this.ports;
     this.checkCallerCanBeIdentified(identity, targeted);
-    const methods = [...(options.methods ?? [])];
-    const paths = [...(options.paths ?? [])];
-    methods.forEach((m, i) => {
-      if (m !== '*' && !/^[A-Z]+$/.test(m)) {
-        throw new ZeroTrustConfigError(this.self, `allowFrom.methods[${i}]`,
-          `"${m}" is not an upper-case HTTP method; Istio compares methods exactly, so it would never match.`,
-          `write "${m.toUpperCase()}".`);
-      }
-    });
-    paths.forEach((p, i) => {
-      if (!/^[/*]/.test(p) || p.includes('?')) {
-        throw new ZeroTrustConfigError(this.self, `allowFrom.paths[${i}]`,
-          `"${p}" is not a path pattern (a path starts with "/", carries no query, and may start or end with "*").`,
-          `write "/${p.replace(/^\/*/, '').replace(/\?.*$/, '')}".`);
-      }
-    });
+    const methods = this.checkMethods(options.methods ?? [], 'allowFrom');
+    const paths = this.checkPaths(options.paths ?? [], 'allowFrom');
+    const claims = this.checkClaims(options.claims ?? {}, endUser);
+    this.checkTokenReachesUs(identity, endUser, endUserCheck);
     const httpOnly = methods.length > 0 || paths.length > 0 || endUser !== 'none';
     if (httpOnly && targeted.every((p) => !p.isHttp)) {
       throw new ZeroTrustConfigError(this.self, 'allowFrom',
@@ -357,8 +349,9 @@ export class MeshWorkload extends Construct implements ICaller {
     }
 
     const targetPorts = options.ports?.length ? targeted.map((p) => p.targetPort) : [];
-    const rules = this.rulesFor(identity, endUser, endUserCheck, { ports: targetPorts, methods, paths });
-    const grant = new Grant(`${this.namespace.name}/${this.name}`, identity, targetPorts, methods, paths, endUser, rules, options.reason);
+    const check = endUserCheck && claims.length ? { requestPrincipals: endUserCheck.requestPrincipals, when: [...endUserCheck.when, ...claims] } : endUserCheck;
+    const rules = this.rulesFor(identity, endUser, check, { ports: targetPorts, methods, paths });
+    const grant = new Grant(`${this.namespace.name}/${this.name}`, identity, targetPorts, methods, paths, endUser, rules, options.reason, { ...options.claims });
     this.grantKeys.set(key, grant);
     this.grantList.push(grant);
     this.ensurePolicy();
@@ -366,9 +359,117 @@ export class MeshWorkload extends Construct implements ICaller {
     return grant;
   }
 
+  /**
+   * Refuses `caller` the requests the options name, whatever any grant allows: a DENY
+   * AuthorizationPolicy (`<name>-deny`), which Istio evaluates before every ALLOW policy. A denial
+   * by identity needs the identity to be verified, so it is refused on ports that accept
+   * plaintext: a plaintext request carries no identity and would slip past it (istio.io,
+   * "Security" concepts: dependency on mutual TLS). `Callers.anyone()` denies every caller.
+   */
+  public denyFrom(caller: ICaller, options: DenyOptions = {}): Denial {
+    const identity = caller.toCallerIdentity();
+    if (this.ports.length === 0) {
+      throw new ZeroTrustConfigError(this.self, 'denyFrom', 'this workload has no ports, so nothing reaches it to deny.', 'declare its ports, or drop the denial.');
+    }
+    const methods = this.checkMethods(options.methods ?? [], 'denyFrom');
+    const paths = this.checkPaths(options.paths ?? [], 'denyFrom');
+    const http = methods.length > 0 || paths.length > 0;
+    let targeted = options.ports?.length
+      ? options.ports.map((p, i) => this.servicePort(p, `denyFrom.ports[${i}]`))
+      : this.ports;
+    if (http) {
+      if (targeted.every((p) => !p.isHttp)) {
+        throw new ZeroTrustConfigError(this.self, 'denyFrom',
+          `the denial names methods or paths, which only HTTP ports carry, but it covers only TCP ports (${targeted.map((p) => p.port).join(', ')}); on TCP Istio drops those conditions and the rule would deny every connection (istio.io, "Authorization Policy" reference).`,
+          'deny on TCP by identity and port only, or name the HTTP ports.');
+      }
+      // Scoped to the HTTP ports, so the rule never turns into "deny all" on a TCP port.
+      if (!options.ports?.length && targeted.some((p) => !p.isHttp)) targeted = targeted.filter((p) => p.isHttp);
+    }
+    if (identity.kind !== 'anyone') {
+      const weak = targeted.filter((p) => acceptsPlaintext(this.mtlsOf(p)));
+      if (weak.length > 0) {
+        throw new ZeroTrustConfigError(this.self, 'denyFrom(caller)',
+          `port(s) ${weak.map((p) => p.port).join(', ')} accept plaintext (mTLS ${this.mtlsOf(weak[0]!)}), and a plaintext request carries no identity, so ${identity.description} could slip past a denial by identity.`,
+          'make the workload\'s mTLS STRICT, or deny everyone (Callers.anyone()) and allow the callers you trust.');
+      }
+    }
+    const explicitPorts = options.ports?.length || targeted.length < this.ports.length;
+    const targetPorts = explicitPorts ? targeted.map((p) => p.targetPort) : [];
+    const op: Mutable<AuthorizationPolicySpecRulesToOperation> = {};
+    if (targetPorts.length) op.ports = targetPorts.map(String);
+    if (methods.length) op.methods = methods;
+    if (paths.length) op.paths = paths;
+    const rule = authorizationRule(this.peerSource(identity), Object.keys(op).length ? [{ operation: op }] : undefined);
+    const denial = new Denial(`${this.namespace.name}/${this.name}`, identity, targetPorts, methods, paths, rule, options.reason);
+    this.denialList.push(denial);
+    this.ensureDenyPolicy();
+    return denial;
+  }
+
+  /** The denials given so far, in order. */
+  public get denials(): readonly Denial[] {
+    return this.denialList;
+  }
+
   /** What this workload requires of end users; none for a plain workload. */
   protected endUserCheck(): EndUserCheck | undefined {
     return undefined;
+  }
+
+  /** Issuers whose tokens this workload's proxy validates and then removes; none for a plain workload. */
+  protected strippedIssuers(): readonly string[] {
+    return [];
+  }
+
+  private checkMethods(methods: readonly string[], verb: string): string[] {
+    methods.forEach((m, i) => {
+      if (m !== '*' && !/^[A-Z]+$/.test(m)) {
+        throw new ZeroTrustConfigError(this.self, `${verb}.methods[${i}]`,
+          `"${m}" is not an upper-case HTTP method; Istio compares methods exactly, so it would never match.`,
+          `write "${m.toUpperCase()}".`);
+      }
+    });
+    return [...methods];
+  }
+
+  private checkPaths(paths: readonly string[], verb: string): string[] {
+    paths.forEach((p, i) => {
+      if (!/^[/*]/.test(p) || p.includes('?')) {
+        throw new ZeroTrustConfigError(this.self, `${verb}.paths[${i}]`,
+          `"${p}" is not a path pattern (a path starts with "/", carries no query, and may start or end with "*").`,
+          `write "/${p.replace(/^\/*/, '').replace(/\?.*$/, '')}".`);
+      }
+    });
+    return [...paths];
+  }
+
+  /** A grant's claim conditions; they are read from the validated token, so the grant must require one. */
+  private checkClaims(claims: Readonly<Record<string, readonly string[]>>, endUser: EndUserRequirement): AuthorizationPolicySpecRulesWhen[] {
+    const entries = Object.entries(claims);
+    if (entries.length === 0) return [];
+    if (endUser !== 'required') {
+      throw new ZeroTrustConfigError(this.self, 'allowFrom.claims',
+        `claims are read from the end user's token, but this grant ${endUser === 'either' ? 'also admits the caller without one (endUser: "either"), which would bypass them' : 'requires no token'}.`,
+        'require the token on this grant (endUser: "required", the default of a JwtProtectedService).');
+    }
+    return entries.map(([claim, values]) => claimCondition(claim, values, this.self, `allowFrom.claims.${claim}`));
+  }
+
+  /**
+   * Refuses a grant that requires a token from a caller whose own proxy removes it: a
+   * RequestAuthentication without `forwardOriginalToken` strips the validated token before the
+   * app sees it, so the caller's onward calls never carry it (istio.io, "JWTRule" reference:
+   * forwardOriginalToken).
+   */
+  private checkTokenReachesUs(identity: CallerIdentity, endUser: EndUserRequirement, check: EndUserCheck | undefined): void {
+    if (endUser !== 'required' || identity.kind !== 'workloads' || !check || !identity.strippedIssuers?.length) return;
+    const accepted = check.requestPrincipals.map((p) => p.replace(/\/\*$/, ''));
+    const stripped = identity.strippedIssuers.filter((i) => accepted.includes(i));
+    if (stripped.length === 0) return;
+    throw new ZeroTrustConfigError(this.self, 'allowFrom(caller)',
+      `the grant requires the end user's token from ${identity.description}, whose own proxy validates it and then removes it (no forwardOriginalToken), so its calls never carry the token and would all be denied.`,
+      `set forwardOriginalToken: true on ${identity.description} (and have its app pass the Authorization header on), or grant it with endUser: "none".`);
   }
 
   private rulesFor(
@@ -454,6 +555,22 @@ export class MeshWorkload extends Construct implements ICaller {
       }
     }
     return modes;
+  }
+
+  private ensureDenyPolicy(): void {
+    if (this.denyPolicy) return;
+    this.denyPolicy = new ManifestObject(this, 'denials', SecurityManifest.authorizationPolicy({
+      metadata: {
+        name: `${this.name}-deny`,
+        namespace: this.namespace.name,
+        annotations: { 'zero-trust-mesh.io/denials': Lazy.any(new DenialSummaries(this.denialList)) as unknown as string },
+      },
+      spec: {
+        selector: { matchLabels: { ...this.selector } },
+        action: AuthorizationPolicySpecAction.DENY,
+        rules: Lazy.any(new DenialRules(this.denialList)) as unknown as AuthorizationPolicySpecRules[],
+      },
+    }));
   }
 
   private ensurePolicy(): void {
@@ -879,5 +996,23 @@ class GrantSummaries implements IAnyProducer {
   public produce(): string {
     let index = 0;
     return this.grants.map((g) => g.rules.map(() => `rule[${index++}] ${g.summary}`).join('\n')).join('\n');
+  }
+}
+
+/** The DENY policy's rules, produced at synth. */
+class DenialRules implements IAnyProducer {
+  public constructor(private readonly denials: readonly Denial[]) {}
+
+  public produce(): AuthorizationPolicySpecRules[] {
+    return this.denials.map((d) => d.rule);
+  }
+}
+
+/** The denials annotation: one line per rule. */
+class DenialSummaries implements IAnyProducer {
+  public constructor(private readonly denials: readonly Denial[]) {}
+
+  public produce(): string {
+    return this.denials.map((d, i) => `rule[${i}] ${d.summary}`).join('\n');
   }
 }

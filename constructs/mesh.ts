@@ -141,6 +141,7 @@ export class Mesh extends Chart {
   public readonly ingressGateway: IngressGateway;
   public readonly posture: SecurityPosture;
   private readonly namespaceNames = new Set<string>();
+  private readonly ingressHosts = new Map<string, string>();
   private readonly gate: AnalyzerGate;
 
   public constructor(scope: Construct, id: string, props: MeshProps = {}) {
@@ -250,6 +251,21 @@ export class Mesh extends Chart {
   /** @internal The policy analyzer's findings on this mesh's objects. */
   public analyzeObjects(manifests: readonly unknown[]): Finding[] {
     return analyze(manifests, { rootNamespace: this.rootNamespace, trustDomain: this.trustDomain });
+  }
+
+  /**
+   * Reserves an ingress host for one MeshIngress: two Gateways for one host and port conflict,
+   * and which one serves a request is undefined (istioctl IST0145).
+   * @internal
+   */
+  public registerIngressHost(host: string, construct: string): void {
+    const owner = this.ingressHosts.get(host);
+    if (owner !== undefined) {
+      throw new ZeroTrustConfigError(construct, 'host',
+        `host "${host}" is already served by ${owner}; two Gateways for one host conflict, and which one serves a request is undefined.`,
+        `route every path of the host from one MeshIngress: routes: [{ service: a, pathPrefixes: [...] }, { service: b, pathPrefixes: [...] }].`);
+    }
+    this.ingressHosts.set(host, construct);
   }
 
   /** Reserves a namespace name; refuses duplicates and the root namespace. */

@@ -1,5 +1,5 @@
-import { Callers, JwtIssuer, JwtProtectedService, MeshWorkload, ServicePort } from '../../constructs/index.js';
-import { newNamespace } from './util.js';
+import { Callers, JwtIssuer, JwtProtectedService, JwtProtectedServiceProps, MeshWorkload, MtlsMode, ServicePort } from '../../constructs/index.js';
+import { expectConfigError, find, newNamespace, synth } from './util.js';
 
 function setup() {
   const ns = newNamespace();
@@ -37,5 +37,76 @@ describe('Grant', () => {
     const grant = api.allowFrom(Callers.serviceAccount('batch', 'reporter'), { endUser: 'none' });
     expect(grant.rules).toEqual([{ from: [{ source: { principals: ['cluster.local/ns/batch/sa/reporter'] } }] }]);
     expect(grant.summary).toBe('from service account batch/reporter');
+  });
+});
+
+describe('claims per grant, denials, and tokens that cannot arrive', () => {
+  const OIDC = JwtIssuer.oidc({ issuer: 'https://login.example.com', jwksUri: 'https://login.example.com/jwks', audiences: ['shop'] });
+
+  function shopWithApi(apiProps: Partial<JwtProtectedServiceProps> = {}) {
+    const ns = newNamespace();
+    const api = new JwtProtectedService(ns, 'api', { image: 'api:1', ports: [ServicePort.http(8000, { targetPort: 8080 }), ServicePort.tcp(9000, { suffix: 'raw' })], issuers: [OIDC], ...apiProps });
+    const web = new JwtProtectedService(ns, 'web', { image: 'web:1', ports: [ServicePort.http(8080)], issuers: [OIDC], forwardOriginalToken: true });
+    return { ns, api, web };
+  }
+
+  test('a grant\'s claims are ANDed with the service\'s requiredClaims, on that grant only', () => {
+    const { ns, api, web } = shopWithApi({ requiredClaims: { tenant: ['acme'] } });
+    const admin = api.allowFrom(web, { methods: ['DELETE'], claims: { groups: ['admin', 'ops'] } });
+    api.allowFrom(web, { methods: ['GET'] });
+    const rules = find(synth(ns.mesh), 'AuthorizationPolicy', 'api').spec.rules;
+    expect(rules[0].when).toEqual([
+      { key: 'request.auth.claims[tenant]', values: ['acme'] },
+      { key: 'request.auth.claims[groups]', values: ['admin', 'ops'] },
+    ]);
+    expect(rules[1].when).toEqual([{ key: 'request.auth.claims[tenant]', values: ['acme'] }]);
+    expect(admin.claims).toEqual({ groups: ['admin', 'ops'] });
+    expect(admin.summary).toBe('from workload shop/web: DELETE with end-user token groups in [admin,ops]');
+  });
+
+  test('claims on a grant that does not require the token are refused', () => {
+    const { api, web } = shopWithApi();
+    expectConfigError(() => api.allowFrom(web, { endUser: 'either', claims: { groups: ['admin'] } }), 'JwtProtectedService "shop/api"', 'allowFrom.claims', /bypass them/);
+    expectConfigError(() => api.allowFrom(web, { endUser: 'none', ports: [9000], claims: { groups: ['admin'] } }), 'JwtProtectedService "shop/api"', 'allowFrom.claims', /requires no token/);
+    expectConfigError(() => api.allowFrom(web, { claims: { 'bad claim': ['x'] } }), 'JwtProtectedService "shop/api"', 'allowFrom.claims.bad claim', /plain claim name/);
+    expectConfigError(() => api.allowFrom(web, { claims: { groups: [] } }), 'JwtProtectedService "shop/api"', 'allowFrom.claims.groups', /at least one/);
+  });
+
+  test('requiring the token from a caller whose proxy strips it is refused (the analyzer\'s ZT309)', () => {
+    const { ns, api } = shopWithApi();
+    const stripping = new JwtProtectedService(ns, 'front', { image: 'front:1', ports: [ServicePort.http(8080)], issuers: [OIDC] });
+    expectConfigError(() => api.allowFrom(stripping), 'JwtProtectedService "shop/api"', 'allowFrom(caller)',
+      /removes it \(no forwardOriginalToken\).*Fix: set forwardOriginalToken: true on workload shop\/front/);
+    // By identity alone it is fine; so is a caller that forwards the token.
+    api.allowFrom(stripping, { endUser: 'none' });
+  });
+
+  test('denyFrom: a DENY policy named <workload>-deny, scoped to HTTP ports when it names paths', () => {
+    const { ns, api, web } = shopWithApi();
+    api.allowFrom(web);
+    const denial = api.denyFrom(Callers.anyone(), { paths: ['/admin/*'], reason: 'admin only from the bastion' });
+    api.denyFrom(web, { methods: ['DELETE'] });
+    const policy = find(synth(ns.mesh), 'AuthorizationPolicy', 'api-deny');
+    expect(policy.spec).toEqual({
+      selector: { matchLabels: { app: 'api' } },
+      action: 'DENY',
+      rules: [
+        { to: [{ operation: { ports: ['8080'], paths: ['/admin/*'] } }] },
+        { from: [{ source: { principals: ['cluster.local/ns/shop/sa/web'] } }], to: [{ operation: { ports: ['8080'], methods: ['DELETE'] } }] },
+      ],
+    });
+    expect(policy.metadata.annotations!['zero-trust-mesh.io/denials']).toBe('rule[0] deny anyone (no identity required): /admin/* port 8080 (admin only from the bastion)\nrule[1] deny workload shop/web: DELETE port 8080');
+    expect(api.denials).toEqual([denial, expect.anything()]);
+    expect(ns.mesh.synthesize().findings.filter((f) => f.severity === 'error' || f.severity === 'warning')).toEqual([]);
+  });
+
+  test('denyFrom by identity on a port that accepts plaintext is refused; HTTP conditions on TCP ports too', () => {
+    const ns = newNamespace({ acknowledgements: { nonStrictMtls: 'migration' } }, { mtls: MtlsMode.PERMISSIVE });
+    const api = new MeshWorkload(ns, 'api', { image: 'api:1', ports: [ServicePort.http(8080), ServicePort.tcp(9000)] });
+    const web = new MeshWorkload(ns, 'web', { image: 'web:1' });
+    expectConfigError(() => api.denyFrom(web), 'MeshWorkload "shop/api"', 'denyFrom(caller)', /accept plaintext.*slip past/);
+    // Denying everyone needs no identity.
+    api.denyFrom(Callers.anyone(), { paths: ['/debug/*'] });
+    expectConfigError(() => api.denyFrom(Callers.anyone(), { ports: [9000], paths: ['/x'] }), 'MeshWorkload "shop/api"', 'denyFrom', /only TCP ports/);
   });
 });

@@ -198,3 +198,62 @@ describe('MeshIngress guard rails', () => {
     expect(findAll(objects, 'VirtualService')).toHaveLength(1);
   });
 });
+
+describe('MeshIngress with several services on one host', () => {
+  const OIDC = JwtIssuer.oidc({ issuer: 'https://login.example.com', jwksUri: 'https://login.example.com/jwks', audiences: ['shop'] });
+
+  function site() {
+    const ns = newNamespace();
+    const web = new MeshWorkload(ns, 'web', { image: 'web:1', ports: [ServicePort.http(8080)] });
+    const api = new JwtProtectedService(ns, 'api', { image: 'api:1', ports: [ServicePort.http(8000, { targetPort: 8080 })], issuers: [OIDC] });
+    return { ns, web, api };
+  }
+
+  test('one Gateway and one VirtualService; routes in order; a grant per service on its own paths', () => {
+    const { ns, web, api } = site();
+    const ingress = new MeshIngress(ns, 'shop', {
+      host: 'shop.example.com', tlsCredentialName: 'shop-tls',
+      routes: [
+        { service: api, pathPrefixes: ['/api/admin'], methods: ['DELETE'], claims: { groups: ['admin'] } },
+        { service: web, pathPrefixes: ['/'] },
+      ],
+    });
+    const objects = synth(ns.mesh);
+    expect(findAll(objects, 'Gateway').map((g) => g.metadata.name)).toEqual(['shop']);
+    expect(find(objects, 'VirtualService', 'shop').spec.http).toEqual([
+      { name: 'api', match: [{ uri: { prefix: '/api/admin' } }], route: [{ destination: { host: 'api.shop.svc.cluster.local', port: { number: 8000 } } }] },
+      { name: 'web', match: [{ uri: { prefix: '/' } }], route: [{ destination: { host: 'web.shop.svc.cluster.local', port: { number: 8080 } } }] },
+    ]);
+    expect(ingress.grants).toHaveLength(2);
+    // The admin route's grant needs the token AND the admin group, on DELETE under /api/admin only.
+    expect(find(objects, 'AuthorizationPolicy', 'api').spec.rules).toEqual([{
+      from: [{ source: { principals: ['cluster.local/ns/istio-system/sa/istio-ingressgateway'], requestPrincipals: ['https://login.example.com/*'] } }],
+      to: [{ operation: { ports: ['8080'], methods: ['DELETE'], paths: ['/api/admin', '/api/admin/*'] } }],
+      when: [{ key: 'request.auth.claims[groups]', values: ['admin'] }],
+    }]);
+    expect(find(objects, 'AuthorizationPolicy', 'web').spec.rules[0].to).toEqual([{ operation: { ports: ['8080'] } }]);
+    expect(ns.mesh.synthesize().findings.filter((f) => f.severity !== 'info')).toEqual([]);
+  });
+
+  test('a prefix an earlier route already matches is refused: it would never be reached', () => {
+    const { ns, web, api } = site();
+    expectConfigError(() => new MeshIngress(ns, 'shop', {
+      host: 'shop.example.com', routes: [{ service: web, pathPrefixes: ['/'] }, { service: api, pathPrefixes: ['/api'] }],
+    }), 'MeshIngress "shop/shop"', 'routes[1].pathPrefixes[0]', /never reached: the earlier prefix "\/" \(routes\[0\]\)/);
+  });
+
+  test('a second MeshIngress for the same host is refused, naming the first', () => {
+    const { ns, web, api } = site();
+    new MeshIngress(ns, 'web', { host: 'shop.example.com', service: web, pathPrefixes: ['/web'] });
+    expectConfigError(() => new MeshIngress(ns, 'api', { host: 'shop.example.com', service: api, pathPrefixes: ['/api'] }),
+      'MeshIngress "shop/api"', 'host', /already served by MeshIngress "shop\/web".*Fix: route every path of the host from one MeshIngress/);
+  });
+
+  test('routes together with service, an empty route list, or one service twice are refused', () => {
+    const { ns, web } = site();
+    expect(catchConfigError(() => new MeshIngress(ns, 'a', { host: 'a.example.com', service: web, routes: [{ service: web }] })).field).toBe('routes');
+    expect(catchConfigError(() => new MeshIngress(ns, 'b', { host: 'b.example.com', routes: [] })).field).toBe('routes');
+    expect(catchConfigError(() => new MeshIngress(ns, 'c', { host: 'c.example.com', routes: [{ service: web, pathPrefixes: ['/a'] }, { service: web, pathPrefixes: ['/b'] }] })).field).toBe('routes[1].service');
+    expect(catchConfigError(() => new MeshIngress(ns, 'd', { host: 'd.example.com' })).field).toBe('service');
+  });
+});

@@ -93,8 +93,8 @@ describe('versions of a workload', () => {
     const host = 'reviews.shop.svc.cluster.local';
     const vs = findAll(synth(ns.mesh), 'VirtualService').find((v) => v.spec.gateways)!;
     expect(vs.spec.http).toEqual([
-      { name: 'tester', match: [{ uri: { prefix: '/reviews' }, headers: { 'x-tester': { exact: 'yes' } } }], route: [{ destination: { host, subset: 'v2', port: { number: 9080 } } }] },
-      { name: 'stable', match: [{ uri: { prefix: '/reviews' } }], route: [{ destination: { host, subset: 'v1', port: { number: 9080 } } }] },
+      { name: 'reviews-tester', match: [{ uri: { prefix: '/reviews' }, headers: { 'x-tester': { exact: 'yes' } } }], route: [{ destination: { host, subset: 'v2', port: { number: 9080 } } }] },
+      { name: 'reviews-stable', match: [{ uri: { prefix: '/reviews' } }], route: [{ destination: { host, subset: 'v1', port: { number: 9080 } } }] },
     ]);
   });
 
