@@ -16,7 +16,8 @@ export type JwtIssuerConfig =
     readonly issuer: string;
     readonly jwksUri?: string;
     readonly jwks?: string;
-    readonly audiences?: readonly string[];
+    /** Required in config: a config cannot turn the audience check off (typed code can, with `JwtIssuer.oidc`). */
+    readonly audiences: readonly string[];
   };
 
 /** Props of an issuer of end-user tokens. */
@@ -39,6 +40,14 @@ export interface JwtIssuerProps {
    */
   readonly audiences?: readonly string[];
 }
+
+/** The fields of each provider's config, and those it needs. */
+const CONFIG_FIELDS: Record<JwtIssuerConfig['provider'], { readonly all: readonly string[]; readonly required: readonly string[] }> = {
+  'istio-demo': { all: ['provider', 'jwksUri'], required: [] },
+  auth0: { all: ['provider', 'domain', 'audiences'], required: ['domain', 'audiences'] },
+  okta: { all: ['provider', 'domain', 'authorizationServerId', 'audiences'], required: ['domain', 'audiences'] },
+  oidc: { all: ['provider', 'issuer', 'jwksUri', 'jwks', 'audiences'], required: ['issuer', 'audiences'] },
+};
 
 /** Fields of a JWK that only a private key has. */
 const PRIVATE_JWK_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'k'];
@@ -93,19 +102,53 @@ export class JwtIssuer {
     return new JwtIssuer(props, 'JwtIssuer.oidc');
   }
 
-  /** The issuer a config value describes. */
+  /**
+   * The issuer a config value describes. The value is checked as data, since it often comes
+   * from a file or stack config rather than typed code: a known provider, only that provider's
+   * fields (a misspelled `audience` is refused, not ignored), and `audiences` for every provider
+   * but the demo one, so a config can never silently turn the audience check off.
+   */
   public static fromConfig(config: JwtIssuerConfig): JwtIssuer {
+    const self = 'JwtIssuer.fromConfig';
+    if (typeof config !== 'object' || config === null || Array.isArray(config)) {
+      throw new ZeroTrustConfigError(self, 'config', `${JSON.stringify(config)} is not an issuer object.`, 'give { provider: "auth0" | "okta" | "oidc" | "istio-demo", ... }.');
+    }
+    const provider = (config as { provider?: unknown }).provider;
+    if (typeof provider !== 'string' || !Object.hasOwn(CONFIG_FIELDS, provider)) {
+      throw new ZeroTrustConfigError(self, 'provider',
+        `"${String(provider)}" is not a known identity provider.`,
+        `use one of ${Object.keys(CONFIG_FIELDS).join(', ')}.`);
+    }
+    const fields = CONFIG_FIELDS[provider as JwtIssuerConfig['provider']];
+    for (const [key, value] of Object.entries(config)) {
+      if (!fields.all.includes(key)) {
+        const close = fields.all.find((f) => f.toLowerCase().startsWith(key.toLowerCase()) || key.toLowerCase().startsWith(f.toLowerCase()));
+        throw new ZeroTrustConfigError(self, key, `is not a field of a "${provider}" issuer${close ? ` (did you mean "${close}"?)` : ''}.`,
+          `use only ${fields.all.join(', ')}.`);
+      }
+      if (key === 'audiences') continue;
+      if (typeof value !== 'string' || value === '') {
+        throw new ZeroTrustConfigError(self, key, `${JSON.stringify(value)} is not a non-empty string.`, `give the ${key} as a string.`);
+      }
+    }
+    for (const key of fields.required) {
+      if ((config as Record<string, unknown>)[key] === undefined) {
+        throw new ZeroTrustConfigError(self, key,
+          key === 'audiences'
+            ? 'is missing, which would turn the audience check off: any token of the issuer, minted for any application, would be accepted.'
+            : 'is missing.',
+          key === 'audiences' ? 'list the `aud` values tokens for this mesh carry, e.g. audiences: ["api://products"].' : `give the ${key}.`);
+      }
+    }
+    const audiences = (config as { audiences?: unknown }).audiences;
+    if (audiences !== undefined && (!Array.isArray(audiences) || audiences.length === 0 || !audiences.every((a) => typeof a === 'string' && a.trim() !== ''))) {
+      throw new ZeroTrustConfigError(self, 'audiences', `${JSON.stringify(audiences)} is not a non-empty list of strings.`, 'list the `aud` values tokens carry, e.g. ["api://products"].');
+    }
     switch (config.provider) {
       case 'istio-demo': return JwtIssuer.istioDemo(config.jwksUri ? { jwksUri: config.jwksUri } : {});
       case 'auth0': return JwtIssuer.auth0(config);
       case 'okta': return JwtIssuer.okta(config);
       case 'oidc': return JwtIssuer.oidc(config);
-      default: {
-        const provider = (config as { provider?: unknown }).provider;
-        throw new ZeroTrustConfigError('JwtIssuer.fromConfig', 'provider',
-          `"${String(provider)}" is not a known identity provider.`,
-          'use one of istio-demo, auth0, okta, oidc.');
-      }
     }
   }
 

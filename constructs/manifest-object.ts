@@ -54,6 +54,7 @@ export class ManifestObject extends ApiObject {
   /** The manifest as given; its `apiVersion`, `kind` and `metadata` are the ApiObject's own fields. */
   private readonly manifest: PlainManifest;
   private readonly produceBody?: BodyProducer;
+  private readonly escapePatches: JsonPatch[] = [];
 
   /**
    * @param manifest the object, or with `produceBody` only its `apiVersion`, `kind` and `metadata`
@@ -72,9 +73,14 @@ export class ManifestObject extends ApiObject {
     this.produceBody = produceBody;
   }
 
-  /** JSON patches would be silently skipped by this renderer, so they are refused. */
-  public override addJsonPatch(..._ops: JsonPatch[]): void {
-    throw new Error(`ManifestObject ${this.node.path}: JSON patches are not supported; change the construct's props instead.`);
+  /**
+   * The escape hatch, as on any cdk8s ApiObject: patches applied to the rendered object, in order,
+   * for fields the constructs have no prop for (`ApiObject.of(workload.node.findChild('deployment'))
+   * .addJsonPatch(JsonPatch.add('/spec/template/spec/priorityClassName', 'critical'))`). What
+   * a patch changes passes the policy analyzer gate like everything else.
+   */
+  public override addJsonPatch(...ops: JsonPatch[]): void {
+    this.escapePatches.push(...ops);
   }
 
   public override toJson(): any {
@@ -87,7 +93,7 @@ export class ManifestObject extends ApiObject {
       if (value !== undefined) json[key] = value;
     }
     if (this.produceBody) Object.assign(json, this.produceBody());
-    return json;
+    return this.escapePatches.length ? JsonPatch.apply(json, ...this.escapePatches) : json;
   }
 }
 

@@ -236,10 +236,9 @@ function parseIssuer(value: string, key: string): JwtIssuerConfig {
     case 'oidc': {
       const jwksUri = stringField(object, 'jwksUri', key, false);
       const jwks = stringField(object, 'jwks', key, false);
-      const audiences = audiencesField(object, key, false);
       return {
         provider: kind, issuer: stringField(object, 'issuer', key, true)!,
-        ...(jwksUri ? { jwksUri } : {}), ...(jwks ? { jwks } : {}), ...(audiences ? { audiences } : {}),
+        ...(jwksUri ? { jwksUri } : {}), ...(jwks ? { jwks } : {}), audiences: audiencesField(object, key, true)!,
       };
     }
   }

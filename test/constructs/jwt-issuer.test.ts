@@ -66,12 +66,26 @@ describe('JwtIssuer.fromConfig', () => {
     ['istio-demo with jwksUri', { provider: 'istio-demo', jwksUri: 'https://m.example.com/j.json' }, ISTIO_DEMO_ISSUER, 'https://m.example.com/j.json'],
     ['auth0', { provider: 'auth0', domain: 't.auth0.com', audiences: ['x'] }, 'https://t.auth0.com/', 'https://t.auth0.com/.well-known/jwks.json'],
     ['okta', { provider: 'okta', domain: 'c.okta.com', audiences: ['x'] }, 'https://c.okta.com/oauth2/default', 'https://c.okta.com/oauth2/default/v1/keys'],
-    ['oidc', { provider: 'oidc', issuer: 'https://idp.example.com', jwksUri: 'https://idp.example.com/keys' }, 'https://idp.example.com', 'https://idp.example.com/keys'],
+    ['oidc', { provider: 'oidc', issuer: 'https://idp.example.com', jwksUri: 'https://idp.example.com/keys', audiences: ['x'] }, 'https://idp.example.com', 'https://idp.example.com/keys'],
   ])('%s', (_name, config, issuer, jwksUri) => {
     const result = JwtIssuer.fromConfig(config);
     expect(result.issuer).toBe(issuer);
     if (jwksUri !== undefined) expect(result.jwksUri).toBe(jwksUri);
     else expect(result.jwksUri).toMatch(/^https:\/\//);
+  });
+
+  test.each<[string, unknown, string, RegExp]>([
+    ['a misspelled audience', { provider: 'auth0', domain: 't.auth0.com', audience: ['x'] }, 'audience', /not a field of a "auth0" issuer \(did you mean "audiences"\?\)/],
+    ['missing audiences (auth0)', { provider: 'auth0', domain: 't.auth0.com' }, 'audiences', /turn the audience check off/],
+    ['missing audiences (okta)', { provider: 'okta', domain: 'c.okta.com' }, 'audiences', /turn the audience check off/],
+    ['missing audiences (oidc)', { provider: 'oidc', issuer: 'https://idp.example.com', jwksUri: 'https://idp.example.com/keys' }, 'audiences', /turn the audience check off/],
+    ['empty audiences', { provider: 'oidc', issuer: 'https://i.example.com', jwksUri: 'https://i.example.com/k', audiences: [] }, 'audiences', /non-empty list/],
+    ['an audience that is no string', { provider: 'okta', domain: 'c.okta.com', audiences: [42] }, 'audiences', /non-empty list of strings/],
+    ['a domain that is no string', { provider: 'auth0', domain: 7, audiences: ['x'] }, 'domain', /not a non-empty string/],
+    ['a missing issuer', { provider: 'oidc', jwksUri: 'https://i.example.com/k', audiences: ['x'] }, 'issuer', /is missing/],
+    ['no object at all', 'auth0', 'config', /not an issuer object/],
+  ])('refuses %s, as config read from a file would have it', (_name, config, field, message) => {
+    expectConfigError(() => JwtIssuer.fromConfig(config as JwtIssuerConfig), 'JwtIssuer.fromConfig', field, message);
   });
 
   test('refuses an unknown provider', () => {

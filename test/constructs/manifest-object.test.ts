@@ -110,8 +110,11 @@ describe('ManifestObject body', () => {
     expect(() => object({ name: 'web' }, { spec: new Opaque() }).toJson()).toThrow(/cannot render a Opaque as Kubernetes JSON; pass plain data/);
   });
 
-  test('refuses JSON patches, which it would otherwise skip', () => {
-    expect(() => object().addJsonPatch(JsonPatch.add('/data', {}))).toThrow(/JSON patches are not supported/);
+  test('applies JSON patches, the cdk8s escape hatch, at every render, leaving the manifest as given', () => {
+    const o = object({ name: 'web' }, { data: { a: '1' } });
+    o.addJsonPatch(JsonPatch.add('/data/b', '2'), JsonPatch.replace('/data/a', 'one'));
+    expect(o.toJson().data).toStrictEqual({ a: 'one', b: '2' });
+    expect(o.toJson().data).toStrictEqual({ a: 'one', b: '2' });
   });
 });
 

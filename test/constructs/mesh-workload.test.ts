@@ -1,3 +1,4 @@
+import { ApiObject, JsonPatch } from 'cdk8s';
 import {
   Callers, EnvValue, IngressGateway, MeshIngress, MeshWorkload, MeshWorkloadProps, MtlsMode, ServicePort, ZeroTrustNamespace,
 } from '../../constructs/index.js';
@@ -589,5 +590,16 @@ describe('MeshWorkload mTLS of its own and per port', () => {
     legacy.allowFrom(Callers.anyone());
     const errors = ns.mesh.synthesize().findings.filter((f) => f.severity === 'error');
     expect(errors).toEqual([]);
+  });
+});
+
+describe('the JSON patch escape hatch', () => {
+  test('patches a workload\'s Deployment where no prop exists, and the analyzer gate sees the result', () => {
+    const { mesh, ns } = shop();
+    ApiObject.of(ns.node.findChild('api').node.findChild('deployment')).addJsonPatch(JsonPatch.add('/spec/template/spec/priorityClassName', 'critical'));
+    expect(find(synth(mesh), 'Deployment', 'api').spec.template.spec.priorityClassName).toBe('critical');
+    // A patch that weakens security is caught like a hand-written object.
+    ApiObject.of(ns.node.findChild('mtls')).addJsonPatch(JsonPatch.replace('/spec/mtls/mode', 'PERMISSIVE'));
+    expect(() => mesh.synthesize()).toThrow(/policy analyzer found 1 error/);
   });
 });

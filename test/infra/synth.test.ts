@@ -87,8 +87,8 @@ describe('every insecure or invalid environment config is refused before anythin
   const staging = ENVIRONMENTS.staging!;
   const cases: [string, EnvironmentConfig, RegExp][] = [
     ['prod weaker than STRICT', { ...prod, mtls: MtlsMode.PERMISSIVE }, /Mesh "prod": mtls: .*acknowledgements\.nonStrictMtls/],
-    ['an http JWKS outside dev', { ...staging, issuer: { provider: 'oidc', issuer: 'https://idp.example.com', jwksUri: 'http://idp.example.com/keys' } }, /jwksUri: .*not an https URL.*acknowledgements\.insecureIssuer/],
-    ['an http issuer outside dev', { ...prod, issuer: { provider: 'oidc', issuer: 'http://idp.example.com', jwksUri: 'https://idp.example.com/keys' } }, /issuer: .*acknowledgements\.insecureIssuer/],
+    ['an http JWKS outside dev', { ...staging, issuer: { provider: 'oidc', issuer: 'https://idp.example.com', jwksUri: 'http://idp.example.com/keys', audiences: ['x'] } }, /jwksUri: .*not an https URL.*acknowledgements\.insecureIssuer/],
+    ['an http issuer outside dev', { ...prod, issuer: { provider: 'oidc', issuer: 'http://idp.example.com', jwksUri: 'https://idp.example.com/keys', audiences: ['x'] } }, /issuer: .*acknowledgements\.insecureIssuer/],
     ['the demo issuer outside dev', { ...staging, issuer: { provider: 'istio-demo' } }, /demo issuer.*acknowledgements\.demoIssuer/],
     ['a workload open to anyone in prod (demos in prod)', { ...prod, demos: { enabled: true, requiredGroup: 'g' }, acknowledgements: { nonStrictMtls: 'mtls demos' } }, /allowFrom\(Callers\.anyone\(\)\).*acknowledgements\.openToAnyone/],
     ['a plaintext ingress outside dev', { ...prod, ingress: { ...prod.ingress, tlsCredentialName: undefined } }, /tlsCredentialName: .*acknowledgements\.plaintextIngress/],

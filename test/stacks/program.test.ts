@@ -180,7 +180,7 @@ describe('bad config fails with a message naming the key, and registers nothing'
     ['unknown environment', 'qa', { mysqlPassword: PASSWORD }, ['mysqlPassword'], /zero-trust-mesh:environment: "qa" \(from the stack name\) is not an environment/],
     ['http issuer in prod', 'prod', {
       mysqlPassword: PASSWORD,
-      issuer: JSON.stringify({ provider: 'oidc', issuer: 'http://idp.example.com', jwksUri: 'http://idp.example.com/keys' }),
+      issuer: JSON.stringify({ provider: 'oidc', issuer: 'http://idp.example.com', jwksUri: 'http://idp.example.com/keys', audiences: ['api'] }),
     }, ['mysqlPassword'], /from stack config zero-trust-mesh:issuer: .*not an https URL.*acknowledgements\.insecureIssuer/],
     ['PERMISSIVE in prod without acknowledgement', 'prod', { mysqlPassword: PASSWORD, mtls: 'PERMISSIVE' }, ['mysqlPassword'],
       /from stack config zero-trust-mesh:mtls: .*PERMISSIVE.*pulumi config set --path 'zero-trust-mesh:acknowledgements\.nonStrictMtls'/],

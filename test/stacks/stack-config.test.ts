@@ -69,8 +69,8 @@ describe('resolveStackSettings', () => {
       .toEqual({ provider: 'auth0', domain: 'a.eu.auth0.com', audiences: ['x'] });
     expect(resolve('dev', { issuer: { provider: 'okta', domain: 'a.okta.com', authorizationServerId: 'aus1', audiences: ['x'] } }).environment.issuer)
       .toEqual({ provider: 'okta', domain: 'a.okta.com', authorizationServerId: 'aus1', audiences: ['x'] });
-    expect(resolve('dev', { issuer: { provider: 'oidc', issuer: 'https://i', jwks: '{"keys":[]}' } }).environment.issuer)
-      .toEqual({ provider: 'oidc', issuer: 'https://i', jwks: '{"keys":[]}' });
+    expect(resolve('dev', { issuer: { provider: 'oidc', issuer: 'https://i', jwks: '{"keys":[]}', audiences: ['a'] } }).environment.issuer)
+      .toEqual({ provider: 'oidc', issuer: 'https://i', jwks: '{"keys":[]}', audiences: ['a'] });
   });
 
   const refused: [string, string, Record<string, unknown>, string, RegExp][] = [
@@ -87,6 +87,7 @@ describe('resolveStackSettings', () => {
     ['issuer field of another provider', 'dev', { issuer: { provider: 'auth0', domain: 'a.auth0.com', audiences: ['x'], jwksUri: 'https://k' } }, 'zero-trust-mesh:issuer.jwksUri', /not a known field/],
     ['auth0 without audiences', 'dev', { issuer: { provider: 'auth0', domain: 'a.auth0.com' } }, 'zero-trust-mesh:issuer.audiences', /non-empty list/],
     ['okta without domain', 'dev', { issuer: { provider: 'okta', audiences: ['x'] } }, 'zero-trust-mesh:issuer.domain', /is required/],
+    ['oidc without audiences (the audience check cannot be turned off from config)', 'dev', { issuer: { provider: 'oidc', issuer: 'https://i', jwksUri: 'https://k' } }, 'zero-trust-mesh:issuer.audiences', /non-empty list of strings/],
     ['oidc audience not a string', 'dev', { issuer: { provider: 'oidc', issuer: 'https://i', jwksUri: 'https://k', audiences: [1] } }, 'zero-trust-mesh:issuer.audiences', /list of strings/],
     ['host with scheme', 'dev', { ingressHost: 'https://shop.example.com' }, 'zero-trust-mesh:ingressHost', /not a fully qualified host name/],
     ['host without domain', 'dev', { ingressHost: 'shop' }, 'zero-trust-mesh:ingressHost', /not a fully qualified host name/],
