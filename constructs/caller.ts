@@ -14,12 +14,6 @@ export type CallerIdentity =
     readonly identities: readonly WorkloadIdentity[];
     /** False when the caller has no sidecar: it sends plaintext and carries no identity. */
     readonly hasSidecar: boolean;
-    /**
-     * Issuers whose tokens the caller's own proxy validates and then removes (a RequestAuthentication
-     * without `forwardOriginalToken`), so its onward calls never carry them.
-     * @default - none
-     */
-    readonly strippedIssuers?: readonly string[];
     readonly description: string;
   }
   | { readonly kind: 'namespaces'; readonly namespaces: readonly string[]; readonly description: string }

@@ -58,6 +58,10 @@ export class JwtProtectedService extends MeshWorkload {
     const when = Object.entries(props.requiredClaims ?? {}).map(([claim, values]) => claimCondition(claim, values, this.self, `requiredClaims.${claim}`));
     this.check = { requestPrincipals: this.issuers.map((i) => i.anySubject), when };
 
+    // Checked once every grant is in: a token-checking service none of whose grants requires the
+    // token only rejects invalid tokens, and requests without one pass (the analyzer's ZT301).
+    this.node.addValidation({ validate: () => this.checkSomeGrantRequiresToken() });
+
     const annotations = this.checkIssuers();
     // The spec is made at each render, fresh (see BodyProducer), from the checked issuers.
     new ManifestObject(this, 'jwt', SecurityManifest.requestAuthentication({
@@ -78,6 +82,15 @@ export class JwtProtectedService extends MeshWorkload {
 
   protected override endUserCheck(): EndUserCheck {
     return this.check;
+  }
+
+  private checkSomeGrantRequiresToken(): string[] {
+    if (this.grants.length > 0 && this.grants.every((g) => g.endUser === 'none')) {
+      throw new ZeroTrustConfigError(this.self, 'allowFrom.endUser',
+        'every grant says endUser: "none", so the RequestAuthentication only rejects invalid tokens and a request without a token passes (istio.io, "Authorization with JWT": a RequestAuthentication alone does not require a token).',
+        'require the token on the grants that carry a user\'s request (endUser "required", the default), or make the service a plain MeshWorkload.');
+    }
+    return [];
   }
 
   protected override strippedIssuers(): readonly string[] {

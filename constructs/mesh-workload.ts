@@ -279,7 +279,6 @@ export class MeshWorkload extends Construct implements ICaller {
       kind: 'workloads',
       identities: [{ namespace: this.namespace.name, serviceAccount: this.serviceAccountName }],
       hasSidecar: this.hasSidecar,
-      ...(this.strippedIssuers().length ? { strippedIssuers: this.strippedIssuers() } : {}),
       description: `workload ${this.namespace.name}/${this.name}`,
     };
   }
@@ -422,6 +421,17 @@ export class MeshWorkload extends Construct implements ICaller {
     return [];
   }
 
+  /**
+   * The workloads of this mesh that run as one of the caller's identities, however the caller
+   * was named (the workload itself, or `Callers.serviceAccount`): their pods make the calls.
+   */
+  private workloadsOf(identity: CallerIdentity & { kind: 'workloads' }): MeshWorkload[] {
+    return identity.identities.flatMap((id) => {
+      const ns = this.namespace.mesh.node.tryFindChild(id.namespace);
+      return (ns?.node.children ?? []).filter((c): c is MeshWorkload => c instanceof MeshWorkload && c.serviceAccountName === id.serviceAccount);
+    });
+  }
+
   private checkMethods(methods: readonly string[], verb: string): string[] {
     methods.forEach((m, i) => {
       if (m !== '*' && !/^[A-Z]+$/.test(m)) {
@@ -463,10 +473,10 @@ export class MeshWorkload extends Construct implements ICaller {
    * forwardOriginalToken).
    */
   private checkTokenReachesUs(identity: CallerIdentity, endUser: EndUserRequirement, check: EndUserCheck | undefined): void {
-    if (endUser !== 'required' || identity.kind !== 'workloads' || !check || !identity.strippedIssuers?.length) return;
+    if (endUser !== 'required' || identity.kind !== 'workloads' || !check) return;
     const accepted = check.requestPrincipals.map((p) => p.replace(/\/\*$/, ''));
-    const stripped = identity.strippedIssuers.filter((i) => accepted.includes(i));
-    if (stripped.length === 0) return;
+    const stripping = this.workloadsOf(identity).some((w) => w.strippedIssuers().some((issuer) => accepted.includes(issuer)));
+    if (!stripping) return;
     throw new ZeroTrustConfigError(this.self, 'allowFrom(caller)',
       `the grant requires the end user's token from ${identity.description}, whose own proxy validates it and then removes it (no forwardOriginalToken), so its calls never carry the token and would all be denied.`,
       `set forwardOriginalToken: true on ${identity.description} (and have its app pass the Authorization header on), or grant it with endUser: "none".`);
@@ -516,7 +526,8 @@ export class MeshWorkload extends Construct implements ICaller {
    */
   private checkCallerCanBeIdentified(identity: CallerIdentity, ports: readonly ServicePort[]): void {
     if (identity.kind === 'anyone') return;
-    if (identity.kind === 'workloads' && !identity.hasSidecar) {
+    const inMesh = identity.kind === 'workloads' ? this.workloadsOf(identity) : [];
+    if (identity.kind === 'workloads' && (!identity.hasSidecar || (inMesh.length > 0 && inMesh.every((w) => !w.hasSidecar)))) {
       throw new ZeroTrustConfigError(this.self, 'allowFrom(caller)',
         `${identity.description} has no sidecar: it sends plaintext and carries no mTLS identity, so a grant to its principal could never match.`,
         'give the caller a sidecar (sidecar: true), or, knowingly, grant Callers.anyone().');

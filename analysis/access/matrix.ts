@@ -162,20 +162,30 @@ export async function accessMatrix(simulator: AccessSimulator): Promise<MatrixCe
 async function ingressCell(simulator: AccessSimulator, to: string, portNumber: number, variant: TokenVariant | undefined): Promise<MatrixCell> {
   const { service, port } = simulator.target(to, portNumber);
   const base = { from: 'ingress', to, port: portNumber, ...(variant ? { token: variant } : {}) };
-  const paths = ingressPathsTo(simulator.model, simulator.ingressGateway.labels, service, port);
   let last: { outcome: Outcome; reason: string } = { outcome: 'no-route', reason: routeThroughIngress(simulator.model, simulator.ingressGateway.labels, service, port, 'GET', '/').reason };
-  for (const { method, path } of paths) {
+  const attempt = async (method: string, path: string): Promise<boolean> => {
     const headers: Record<string, string> = variant === 'invalid' ? { authorization: `Bearer ${INVALID_TOKEN}` } : {};
-    if (variant === 'valid') {
-      // The symbolic token stands for the valid token at every stage that validates one.
-      const verdict = await simulator.check({ from: { ingress: true }, to, port: portNumber, method, path }, { assumeValidToken: true });
-      if (verdict.outcome === 'allow') return { ...base, ...verdict };
-      last = verdict;
-      continue;
-    }
-    const verdict = await simulator.check({ from: { ingress: true }, to, port: portNumber, method, path, headers });
-    if (verdict.outcome === 'allow') return { ...base, ...verdict };
+    // The symbolic token stands for the valid token at every stage that validates one.
+    const verdict = variant === 'valid'
+      ? await simulator.check({ from: { ingress: true }, to, port: portNumber, method, path }, { assumeValidToken: true })
+      : await simulator.check({ from: { ingress: true }, to, port: portNumber, method, path, headers });
+    if (verdict.outcome !== 'allow' && RANK[verdict.outcome] > RANK[last.outcome] && last.reason !== '') return false;
     last = verdict;
+    return verdict.outcome === 'allow';
+  };
+  // The routes' own paths first; once the gateway routes to the service at all, also the methods
+  // and paths its policies name (a grant on GET /items/* is reachable under a route for "/").
+  const routed = ingressPathsTo(simulator.model, simulator.ingressGateway.labels, service, port);
+  const tried = new Set<string>();
+  for (const { method, path } of routed) {
+    tried.add(`${method} ${path}`);
+    if (await attempt(method, path)) return { ...base, ...last };
+  }
+  if (last.outcome === 'no-route') return { ...base, ...last };
+  for (const { method, path } of simulator.targetsOf(service, port).flatMap(probes)) {
+    if (tried.has(`${method} ${path}`)) continue;
+    tried.add(`${method} ${path}`);
+    if (await attempt(method, path)) return { ...base, ...last };
   }
   return { ...base, ...last };
 }

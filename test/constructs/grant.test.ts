@@ -110,3 +110,32 @@ describe('claims per grant, denials, and tokens that cannot arrive', () => {
     expectConfigError(() => api.denyFrom(Callers.anyone(), { ports: [9000], paths: ['/x'] }), 'MeshWorkload "shop/api"', 'denyFrom', /only TCP ports/);
   });
 });
+
+describe('callers named by service account are resolved against the mesh', () => {
+  const OIDC = JwtIssuer.oidc({ issuer: 'https://login.example.com', jwksUri: 'https://login.example.com/jwks', audiences: ['shop'] });
+
+  test('a service account whose workloads all run without a sidecar is refused, like the workload itself', () => {
+    const ns = newNamespace();
+    new MeshWorkload(ns, 'legacy', { image: 'legacy:1', sidecar: false });
+    const api = new MeshWorkload(ns, 'api', { image: 'api:1', ports: [ServicePort.http(8080)] });
+    expectConfigError(() => api.allowFrom(Callers.serviceAccount('shop', 'legacy')), 'MeshWorkload "shop/api"', 'allowFrom(caller)', /has no sidecar/);
+    // A service account this mesh does not define is taken at its word.
+    api.allowFrom(Callers.serviceAccount('elsewhere', 'robot'));
+  });
+
+  test('a token required from a service account whose workload strips it is refused', () => {
+    const ns = newNamespace();
+    new JwtProtectedService(ns, 'front', { image: 'front:1', ports: [ServicePort.http(8080)], issuers: [OIDC] });
+    const api = new JwtProtectedService(ns, 'api', { image: 'api:1', ports: [ServicePort.http(8080)], issuers: [OIDC] });
+    expectConfigError(() => api.allowFrom(Callers.serviceAccount('shop', 'front')), 'JwtProtectedService "shop/api"', 'allowFrom(caller)', /removes it/);
+  });
+
+  test('a token-checking service none of whose grants requires the token is refused at synth', () => {
+    const ns = newNamespace();
+    const api = new JwtProtectedService(ns, 'api', { image: 'api:1', ports: [ServicePort.http(8080)], issuers: [OIDC] });
+    api.allowFrom(new MeshWorkload(ns, 'probe', { image: 'probe:1' }), { endUser: 'none' });
+    expectConfigError(() => synth(ns.mesh), 'JwtProtectedService "shop/api"', 'allowFrom.endUser', /request without a token passes.*Fix: require the token/);
+    api.allowFrom(new MeshWorkload(ns, 'web', { image: 'web:1' }));
+    expect(() => ns.mesh.synthesize()).not.toThrow();
+  });
+});

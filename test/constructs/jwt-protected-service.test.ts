@@ -65,7 +65,9 @@ describe('JwtProtectedService grants', () => {
   test('"none" asks for the principal alone', () => {
     const { mesh, api, client } = shop();
     api.allowFrom(client, { endUser: 'none' });
-    expect(find(synth(mesh), 'AuthorizationPolicy', 'api').spec.rules).toEqual([{ from: [{ source: { principals: [CLIENT_PRINCIPAL] } }] }]);
+    // Beside a grant that does require the token (a service where none does is refused at synth).
+    api.allowFrom(Callers.serviceAccount('web', 'web'));
+    expect(find(synth(mesh), 'AuthorizationPolicy', 'api').spec.rules[0]).toEqual({ from: [{ source: { principals: [CLIENT_PRINCIPAL] } }] });
   });
 
   test('"required" on a TCP port only is refused; "none" there is accepted', () => {
