@@ -1,3 +1,4 @@
+import type { IValidation } from 'constructs';
 import { RequestAuthenticationSpec } from '../imports/security.istio.io.js';
 import { ZeroTrustConfigError } from './errors.js';
 import { JwtIssuer } from './jwt-issuer.js';
@@ -60,7 +61,7 @@ export class JwtProtectedService extends MeshWorkload {
 
     // Checked once every grant is in: a token-checking service none of whose grants requires the
     // token only rejects invalid tokens, and requests without one pass (the analyzer's ZT301).
-    this.node.addValidation({ validate: () => this.checkSomeGrantRequiresToken() });
+    this.node.addValidation(new SomeGrantRequiresToken(this));
 
     const annotations = this.checkIssuers();
     // The spec is made at each render, fresh (see BodyProducer), from the checked issuers.
@@ -84,7 +85,8 @@ export class JwtProtectedService extends MeshWorkload {
     return this.check;
   }
 
-  private checkSomeGrantRequiresToken(): string[] {
+  /** @internal */
+  public checkSomeGrantRequiresToken(): string[] {
     if (this.grants.length > 0 && this.grants.every((g) => g.endUser === 'none')) {
       throw new ZeroTrustConfigError(this.self, 'allowFrom.endUser',
         'every grant says endUser: "none", so the RequestAuthentication only rejects invalid tokens and a request without a token passes (istio.io, "Authorization with JWT": a RequestAuthentication alone does not require a token).',
@@ -122,5 +124,14 @@ export class JwtProtectedService extends MeshWorkload {
       }
     });
     return annotations;
+  }
+}
+
+/** The validation that a token-checking service has a grant requiring the token (a class: see bench/). */
+class SomeGrantRequiresToken implements IValidation {
+  public constructor(private readonly service: JwtProtectedService) {}
+
+  public validate(): string[] {
+    return this.service.checkSomeGrantRequiresToken();
   }
 }

@@ -226,6 +226,7 @@ export class MeshWorkload extends Construct implements ICaller {
     checkDnsSubdomain(serviceAccountName, self, 'serviceAccountName');
     scope.registerWorkload(name, serviceAccountName, self);
     super(scope, name);
+    scope.trackWorkload(serviceAccountName, this);
     this.namespace = scope;
     this.self = self;
     this.name = name;
@@ -426,10 +427,12 @@ export class MeshWorkload extends Construct implements ICaller {
    * was named (the workload itself, or `Callers.serviceAccount`): their pods make the calls.
    */
   private workloadsOf(identity: CallerIdentity & { kind: 'workloads' }): MeshWorkload[] {
-    return identity.identities.flatMap((id) => {
+    const found: MeshWorkload[] = [];
+    for (const id of identity.identities) {
       const ns = this.namespace.mesh.node.tryFindChild(id.namespace);
-      return (ns?.node.children ?? []).filter((c): c is MeshWorkload => c instanceof MeshWorkload && c.serviceAccountName === id.serviceAccount);
-    });
+      if (ns instanceof ZeroTrustNamespace) found.push(...(ns.workloadsRunningAs(id.serviceAccount) as MeshWorkload[]));
+    }
+    return found;
   }
 
   private checkMethods(methods: readonly string[], verb: string): string[] {
@@ -781,19 +784,6 @@ export class MeshWorkload extends Construct implements ICaller {
         throw new ZeroTrustConfigError(this.self, `spreadAcross[${i}]`, `"${key}" is not a node label key.`, 'use a key such as "topology.kubernetes.io/zone".');
       }
     });
-    const make = (id: string, kind: PodController['kind'], name: string, version: string, selector: Record<string, string>, image: string, replicas: number | undefined, env: Readonly<Record<string, EnvValue>>): PodController => {
-      const labels: Record<string, string> = Object.assign({}, this.selector, { version });
-      const count = replicas ?? 1;
-      const most = props.autoscaling ? props.autoscaling.maxReplicas : count;
-      return {
-        id, kind, name, labels, selector,
-        podLabels: Object.assign({}, labels, this.namespace.dataplane.podLabels(this.hasSidecar)),
-        image, replicas: count, env: Object.entries(env),
-        ...(props.autoscaling ? { autoscaling: props.autoscaling } : {}),
-        spread: most > 1 ? [...spread] : [],
-        volumes,
-      };
-    };
     if (volumes.length > 0) {
       if (this.versions.length > 0) {
         throw new ZeroTrustConfigError(this.self, 'persistentVolumes', 'a stateful workload runs one version (a StatefulSet), but versions are given.',
@@ -803,18 +793,43 @@ export class MeshWorkload extends Construct implements ICaller {
         throw new ZeroTrustConfigError(this.self, 'persistentVolumes', 'a StatefulSet needs a Service to govern it, and this workload has no ports.', 'declare the ports its clients use.');
       }
       checkPersistentVolumes(volumes, props.writablePaths ?? ['/tmp'], this.self);
-      return [make('statefulset', 'StatefulSet', this.name, props.version ?? 'v1', { ...this.selector }, props.image, props.replicas, props.env ?? {})];
+      return [this.podController(props, spread, {
+        id: 'statefulset', kind: 'StatefulSet', name: this.name, version: props.version ?? 'v1', selector: { ...this.selector },
+        image: props.image, replicas: props.replicas, env: props.env ?? {},
+      })];
     }
     if (this.versions.length === 0) {
-      return [make('deployment', 'Deployment', this.name, props.version ?? 'v1', { ...this.selector }, props.image, props.replicas, props.env ?? {})];
+      return [this.podController(props, spread, {
+        id: 'deployment', kind: 'Deployment', name: this.name, version: props.version ?? 'v1', selector: { ...this.selector },
+        image: props.image, replicas: props.replicas, env: props.env ?? {},
+      })];
     }
     return (props.versions ?? []).map((v) => {
       // Each version's Deployment selects its own pods only: Deployments with overlapping
       // selectors fight over each other's pods.
       const selector = Object.assign({}, this.selector, { version: v.name });
-      return make(`deployment-${v.name}`, 'Deployment', `${this.name}-${v.name}`, v.name, selector, v.image ?? props.image,
-        v.replicas ?? props.replicas, Object.assign({}, props.env ?? {}, v.env ?? {}));
+      return this.podController(props, spread, {
+        id: `deployment-${v.name}`, kind: 'Deployment', name: `${this.name}-${v.name}`, version: v.name, selector,
+        image: v.image ?? props.image, replicas: v.replicas ?? props.replicas, env: Object.assign({}, props.env ?? {}, v.env ?? {}),
+      });
     });
+  }
+
+  private podController(props: MeshWorkloadProps, spread: readonly string[], c: {
+    id: string; kind: PodController['kind']; name: string; version: string; selector: Record<string, string>;
+    image: string; replicas: number | undefined; env: Readonly<Record<string, EnvValue>>;
+  }): PodController {
+    const labels: Record<string, string> = Object.assign({}, this.selector, { version: c.version });
+    const count = c.replicas ?? 1;
+    const most = props.autoscaling ? props.autoscaling.maxReplicas : count;
+    return {
+      id: c.id, kind: c.kind, name: c.name, labels, selector: c.selector,
+      podLabels: Object.assign({}, labels, this.namespace.dataplane.podLabels(this.hasSidecar)),
+      image: c.image, replicas: count, env: Object.entries(c.env),
+      autoscaling: props.autoscaling,
+      spread: most > 1 ? spread : [],
+      volumes: props.persistentVolumes ?? [],
+    };
   }
 
   /** The parts of the pod spec every controller of the workload shares. */
@@ -823,9 +838,9 @@ export class MeshWorkload extends Construct implements ICaller {
     const runAsGroup = security.runAsGroup ?? 65532;
     const resources = props.resources ?? {};
     const probes: PodTemplateParts['probes'] = {};
-    for (const [key, probe] of [['readinessProbe', props.readiness], ['livenessProbe', props.liveness], ['startupProbe', props.startup]] as const) {
-      if (probe) probes[key] = probe.render(this.ports, this.self, key.replace('Probe', ''));
-    }
+    if (props.readiness) probes.readinessProbe = props.readiness.render(this.ports, this.self, 'readiness');
+    if (props.liveness) probes.livenessProbe = props.liveness.render(this.ports, this.self, 'liveness');
+    if (props.startup) probes.startupProbe = props.startup.render(this.ports, this.self, 'startup');
     return {
       workload: this.name,
       serviceAccountName: this.serviceAccountName,
@@ -879,7 +894,7 @@ interface PodController {
   readonly image: string;
   readonly replicas: number;
   readonly env: readonly (readonly [string, EnvValue])[];
-  readonly autoscaling?: Autoscaling;
+  readonly autoscaling: Autoscaling | undefined;
   readonly spread: readonly string[];
   readonly volumes: readonly PersistentVolume[];
 }

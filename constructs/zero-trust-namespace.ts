@@ -52,6 +52,7 @@ export class ZeroTrustNamespace extends Construct implements ICaller {
   public readonly mesh: Mesh;
   private readonly workloadNames = new Set<string>();
   private readonly serviceAccountNames = new Set<string>();
+  private readonly workloadsByServiceAccount = new Map<string, Construct[]>();
 
   public constructor(mesh: Mesh, name: string, props: ZeroTrustNamespaceProps = {}) {
     // Checked before the construct node exists, so a duplicate gets advice, not a tree error.
@@ -108,6 +109,24 @@ export class ZeroTrustNamespace extends Construct implements ICaller {
     }
     this.workloadNames.add(name);
     this.serviceAccountNames.add(serviceAccount);
+  }
+
+  /**
+   * Records a workload under its ServiceAccount, so grants can find who runs as an identity.
+   * @internal
+   */
+  public trackWorkload(serviceAccount: string, workload: Construct): void {
+    const list = this.workloadsByServiceAccount.get(serviceAccount);
+    if (list) list.push(workload);
+    else this.workloadsByServiceAccount.set(serviceAccount, [workload]);
+  }
+
+  /**
+   * The workloads of this namespace that run as `serviceAccount`.
+   * @internal
+   */
+  public workloadsRunningAs(serviceAccount: string): readonly Construct[] {
+    return this.workloadsByServiceAccount.get(serviceAccount) ?? [];
   }
 
   /** Every mesh workload of this namespace, as a caller. */
