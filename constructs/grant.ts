@@ -123,8 +123,8 @@ export class Denial {
     public readonly targetPorts: readonly number[],
     public readonly methods: readonly string[],
     public readonly paths: readonly string[],
-    /** The DENY rule. */
-    public readonly rule: AuthorizationPolicySpecRules,
+    /** The DENY policy rules this denial contributes (one). */
+    public readonly rules: readonly AuthorizationPolicySpecRules[],
     public readonly reason?: string,
   ) {}
 

@@ -401,7 +401,7 @@ export class MeshWorkload extends Construct implements ICaller {
     if (methods.length) op.methods = methods;
     if (paths.length) op.paths = paths;
     const rule = authorizationRule(this.peerSource(identity), Object.keys(op).length ? [{ operation: op }] : undefined);
-    const denial = new Denial(`${this.namespace.name}/${this.name}`, identity, targetPorts, methods, paths, rule, options.reason);
+    const denial = new Denial(`${this.namespace.name}/${this.name}`, identity, targetPorts, methods, paths, [rule], options.reason);
     this.denialList.push(denial);
     this.ensureDenyPolicy();
     return denial;
@@ -577,12 +577,12 @@ export class MeshWorkload extends Construct implements ICaller {
       metadata: {
         name: `${this.name}-deny`,
         namespace: this.namespace.name,
-        annotations: { 'zero-trust-mesh.io/denials': Lazy.any(new DenialSummaries(this.denialList)) as unknown as string },
+        annotations: { 'zero-trust-mesh.io/denials': Lazy.any(new RuleSummaries(this.denialList)) as unknown as string },
       },
       spec: {
         selector: { matchLabels: { ...this.selector } },
         action: AuthorizationPolicySpecAction.DENY,
-        rules: Lazy.any(new DenialRules(this.denialList)) as unknown as AuthorizationPolicySpecRules[],
+        rules: Lazy.any(new PolicyRules(this.denialList)) as unknown as AuthorizationPolicySpecRules[],
       },
     }));
   }
@@ -594,13 +594,13 @@ export class MeshWorkload extends Construct implements ICaller {
         name: this.name,
         namespace: this.namespace.name,
         // Lazy like the rules: written once at synth, not rebuilt on every grant.
-        annotations: { 'zero-trust-mesh.io/grants': Lazy.any(new GrantSummaries(this.grantList)) as unknown as string },
+        annotations: { 'zero-trust-mesh.io/grants': Lazy.any(new RuleSummaries(this.grantList)) as unknown as string },
       },
       spec: {
         selector: { matchLabels: { ...this.selector } },
         action: AuthorizationPolicySpecAction.ALLOW,
         // Lazy, so grants added later land in the same policy; resolved once at synth.
-        rules: Lazy.any(new GrantRules(this.grantList)) as unknown as AuthorizationPolicySpecRules[],
+        rules: Lazy.any(new PolicyRules(this.grantList)) as unknown as AuthorizationPolicySpecRules[],
       },
     }));
   }
@@ -1006,39 +1006,27 @@ function writableVolumeName(path: string): string {
   return `writable${path.replace(/[^a-z0-9]+/gi, '-').toLowerCase()}`.replace(/-+$/, '').slice(0, 63);
 }
 
-/** The policy's rules, produced at synth, so grants added after the policy land in it. */
-class GrantRules implements IAnyProducer {
-  public constructor(private readonly grants: readonly Grant[]) {}
+/** What a policy's rules come from: grants, or denials. */
+interface RuleSource {
+  readonly rules: readonly AuthorizationPolicySpecRules[];
+  readonly summary: string;
+}
+
+/** A policy's rules, produced at synth, so grants (or denials) added after the policy land in it. */
+class PolicyRules implements IAnyProducer {
+  public constructor(private readonly sources: readonly RuleSource[]) {}
 
   public produce(): AuthorizationPolicySpecRules[] {
-    return this.grants.flatMap((g) => g.rules);
+    return this.sources.flatMap((g) => g.rules);
   }
 }
 
-/** The grants annotation: one line per rule, saying whom it admits and why. */
-class GrantSummaries implements IAnyProducer {
-  public constructor(private readonly grants: readonly Grant[]) {}
+/** The annotation beside a policy's rules: one line per rule, saying whom it admits (or refuses) and why. */
+class RuleSummaries implements IAnyProducer {
+  public constructor(private readonly sources: readonly RuleSource[]) {}
 
   public produce(): string {
     let index = 0;
-    return this.grants.map((g) => g.rules.map(() => `rule[${index++}] ${g.summary}`).join('\n')).join('\n');
-  }
-}
-
-/** The DENY policy's rules, produced at synth. */
-class DenialRules implements IAnyProducer {
-  public constructor(private readonly denials: readonly Denial[]) {}
-
-  public produce(): AuthorizationPolicySpecRules[] {
-    return this.denials.map((d) => d.rule);
-  }
-}
-
-/** The denials annotation: one line per rule. */
-class DenialSummaries implements IAnyProducer {
-  public constructor(private readonly denials: readonly Denial[]) {}
-
-  public produce(): string {
-    return this.denials.map((d, i) => `rule[${i}] ${d.summary}`).join('\n');
+    return this.sources.map((g) => g.rules.map(() => `rule[${index++}] ${g.summary}`).join('\n')).join('\n');
   }
 }
