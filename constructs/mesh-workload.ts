@@ -572,35 +572,28 @@ export class MeshWorkload extends Construct implements ICaller {
   }
 
   private ensureDenyPolicy(): void {
-    if (this.denyPolicy) return;
-    this.denyPolicy = new ManifestObject(this, 'denials', SecurityManifest.authorizationPolicy({
-      metadata: {
-        name: `${this.name}-deny`,
-        namespace: this.namespace.name,
-        annotations: { 'zero-trust-mesh.io/denials': Lazy.any(new RuleSummaries(this.denialList)) as unknown as string },
-      },
-      spec: {
-        selector: { matchLabels: { ...this.selector } },
-        action: AuthorizationPolicySpecAction.DENY,
-        rules: Lazy.any(new PolicyRules(this.denialList)) as unknown as AuthorizationPolicySpecRules[],
-      },
-    }));
+    this.denyPolicy ??= this.lazyPolicy('denials', `${this.name}-deny`, AuthorizationPolicySpecAction.DENY, 'zero-trust-mesh.io/denials', this.denialList);
   }
 
   private ensurePolicy(): void {
-    if (this.policy) return;
-    this.policy = new ManifestObject(this, 'grants', SecurityManifest.authorizationPolicy({
+    this.policy ??= this.lazyPolicy('grants', this.name, AuthorizationPolicySpecAction.ALLOW, 'zero-trust-mesh.io/grants', this.grantList);
+  }
+
+  /**
+   * An AuthorizationPolicy selecting this workload whose rules, and the annotation that explains
+   * them, are produced at synth: grants (or denials) added later land in the same policy.
+   */
+  private lazyPolicy(id: string, name: string, action: AuthorizationPolicySpecAction, annotation: string, sources: readonly RuleSource[]): ManifestObject {
+    return new ManifestObject(this, id, SecurityManifest.authorizationPolicy({
       metadata: {
-        name: this.name,
+        name,
         namespace: this.namespace.name,
-        // Lazy like the rules: written once at synth, not rebuilt on every grant.
-        annotations: { 'zero-trust-mesh.io/grants': Lazy.any(new RuleSummaries(this.grantList)) as unknown as string },
+        annotations: { [annotation]: Lazy.any(new RuleSummaries(sources)) as unknown as string },
       },
       spec: {
         selector: { matchLabels: { ...this.selector } },
-        action: AuthorizationPolicySpecAction.ALLOW,
-        // Lazy, so grants added later land in the same policy; resolved once at synth.
-        rules: Lazy.any(new PolicyRules(this.grantList)) as unknown as AuthorizationPolicySpecRules[],
+        action,
+        rules: Lazy.any(new PolicyRules(sources)) as unknown as AuthorizationPolicySpecRules[],
       },
     }));
   }
