@@ -181,12 +181,18 @@ export class MeshModel {
     const namespace = o.namespace ?? 'default';
     // Opt-outs win; a labelled pod in an unlabelled namespace is injected by the object-selector
     // webhook (istio-discovery chart, `object.sidecar-injector.istio.io`); host-network pods never are.
+    // The object selector reads the pod *label* `sidecar.istio.io/inject: "true"`, and applies in
+    // namespaces with neither `istio-injection` nor `istio.io/rev` (istio-discovery chart's
+    // mutating webhook, `object.sidecar-injector.istio.io`): so such a pod is injected in an
+    // unlabelled namespace, and not in one labelled `istio-injection: disabled`.
     const podChoice = podLabels['sidecar.istio.io/inject'] ?? podAnnotations['sidecar.istio.io/inject'];
     let sidecar: boolean | undefined;
     const nsInjection = this.namespaceInjection(namespace);
+    const nsLabels = this.namespaces.get(namespace)?.labels;
+    const nsUnlabelled = nsLabels === undefined || (nsLabels['istio-injection'] === undefined && nsLabels['istio.io/rev'] === undefined);
     if (hostNetwork || podChoice === 'false') sidecar = false;
     else if (nsInjection === true) sidecar = true;
-    else if (podChoice === 'true' && nsInjection !== false) sidecar = true;
+    else if (podLabels['sidecar.istio.io/inject'] === 'true' && nsUnlabelled) sidecar = true;
     else sidecar = nsInjection;
     return {
       object: o, namespace, name: o.name, podLabels, podAnnotations,

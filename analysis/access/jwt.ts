@@ -225,8 +225,27 @@ export class JwtValidator {
     } catch {
       return malformed();
     }
-    const rule = rules.find((r) => r.issuer === payload.iss);
-    if (!rule) return reject(401, `Jwt issuer is not configured ("${String(payload.iss)}" matches no jwtRules issuer)`);
+    // Several rules may name the issuer (in one RequestAuthentication or several, one with
+    // audiences and one without): Istio makes each a provider of one "requires any" requirement
+    // (istio:pilot/pkg/security/authn/policy_applier.go), so the token is valid when any of them
+    // accepts it. When none does, the last one's refusal is reported, as Envoy's any-verifier does.
+    const candidates = rules.filter((r) => r.issuer === payload.iss);
+    if (candidates.length === 0) return reject(401, `Jwt issuer is not configured ("${String(payload.iss)}" matches no jwtRules issuer)`);
+    let refusal: JwtVerdict | undefined;
+    for (const rule of candidates) {
+      const verdict = await this.verifyWithRule(token, payload, rule, reject, { errors, jwtVerify, createLocalJWKSet }, where);
+      if (verdict.kind === 'valid') return verdict;
+      refusal = verdict;
+    }
+    return refusal!;
+  }
+
+  /** One rule's verdict on a decoded token, in Envoy's order (see verifyUncached). */
+  private async verifyWithRule(
+    token: string, payload: JwtClaims, rule: JwtRule, reject: (status: 401 | 403, why: string) => JwtVerdict,
+    jose: Pick<Awaited<ReturnType<typeof loadJose>>, 'errors' | 'jwtVerify' | 'createLocalJWKSet'>, where: FoundToken['where'],
+  ): Promise<JwtVerdict> {
+    const { errors, jwtVerify, createLocalJWKSet } = jose;
     const now = Math.floor(this.now.getTime() / 1000);
     if (typeof payload.nbf === 'number' && now + CLOCK_SKEW_SECONDS < payload.nbf) return reject(401, `Jwt not yet valid (${rule.source})`);
     if (typeof payload.exp === 'number' && now > payload.exp + CLOCK_SKEW_SECONDS) return reject(401, `Jwt is expired (${rule.source})`);

@@ -9,6 +9,15 @@ import { Check, issue, ref } from './check.js';
 
 const istioGateways = (m: MeshModel) => m.ofKind('Gateway').filter((g) => g.apiVersion.startsWith('networking.istio.io/'));
 const virtualServices = (m: MeshModel) => m.ofKind('VirtualService');
+
+/**
+ * A host as Istio resolves it: a name without a dot is a Service of the object's namespace, so
+ * `reviews` in `default` is `reviews.default.svc.cluster.local` (istio:pkg/config/host
+ * ResolveShortnameToFQDN); any other name is taken as written.
+ */
+function qualifiedHost(host: string, namespace: string): string {
+  return host.includes('.') || host.includes('*') ? host : `${host}.${namespace}.svc.cluster.local`;
+}
 const servers = (g: MeshObject) => recs(g.spec.servers);
 
 /** A VS gateway reference resolved to namespace and name (`ns/name`, bare name, or the old `name.ns.svc…` form). */
@@ -227,9 +236,11 @@ export const INGRESS_CHECKS: readonly Check[] = [
         const host = str(d.host);
         if (!subset || !host) continue;
         const target = m.resolveHost(host, vs.namespace ?? 'default').service;
+        const wanted = qualifiedHost(host, vs.namespace ?? 'default');
         const defined = m.ofKind('DestinationRule').some((dr) => {
           const drHost = str(dr.spec.host) ?? '';
-          const same = target ? m.resolveHost(drHost, dr.namespace ?? 'default').service === target : drHost === host;
+          // A short name means the same host as its full name in the object's namespace.
+          const same = target ? m.resolveHost(drHost, dr.namespace ?? 'default').service === target : qualifiedHost(drHost, dr.namespace ?? 'default') === wanted;
           return same && recs(dr.spec.subsets).some((s) => str(s.name) === subset);
         });
         if (defined) continue;
@@ -244,7 +255,12 @@ export const INGRESS_CHECKS: readonly Check[] = [
       for (const vs of virtualServices(m)) {
         const problems: string[] = [];
         const hosts = strs(vs.spec.hosts);
-        if (hosts.length === 0) problems.push('it has no hosts');
+        // No hosts makes it a delegate, which another VirtualService's `delegate` pulls in: valid,
+        // as long as it names no gateways and routes HTTP only (ValidateVirtualService).
+        if (hosts.length === 0) {
+          if (strs(vs.spec.gateways).length > 0) problems.push('it has no hosts, so it is a delegate, and a delegate must name no gateways');
+          if (recs(vs.spec.tcp).length > 0 || recs(vs.spec.tls).length > 0) problems.push('it has no hosts, so it is a delegate, and a delegate may route HTTP only (no tcp or tls routes)');
+        }
         if (!['http', 'tcp', 'tls'].some((k) => recs(vs.spec[k]).length > 0)) problems.push('it has no http, tcp or tls routes');
         if (meshBound(vs) && hosts.includes('*')) problems.push('host "*" is not allowed on a VirtualService bound to sidecars (mesh)');
         const dup = hosts.filter((h, i) => hosts.indexOf(h) !== i);

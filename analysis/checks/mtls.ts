@@ -11,6 +11,12 @@ import { Check, issue, ref } from './check.js';
 
 const peerAuths = (m: MeshModel) => m.ofKind('PeerAuthentication');
 const destinationRules = (m: MeshModel) => m.ofKind('DestinationRule');
+
+/** Labels Istio adds to endpoints from where the pod runs, which pod templates never carry. */
+const ENDPOINT_LABELS: ReadonlySet<string> = new Set([
+  'topology.kubernetes.io/region', 'topology.kubernetes.io/zone', 'topology.istio.io/subzone',
+  'topology.istio.io/cluster', 'topology.istio.io/network', 'kubernetes.io/hostname',
+]);
 const byName = (a: MeshObject, b: MeshObject) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
 
 /** Every `tls` block of a DestinationRule, with where it sits. */
@@ -246,7 +252,11 @@ export const MTLS_CHECKS: readonly Check[] = [
         const workloads = m.workloadsOf(service);
         if (workloads.length === 0) continue;
         for (const subset of recs(dr.spec.subsets)) {
-          const labels = labelMap(subset.labels) ?? {};
+          const all = labelMap(subset.labels) ?? {};
+          // Istio adds the node's locality, cluster, network and host name to every endpoint's
+          // labels (istio:pkg/kube/labels AugmentLabels): those keys are not on the pod template,
+          // and offline their values are unknown, so only the other keys are checked.
+          const labels = Object.fromEntries(Object.entries(all).filter(([key]) => !ENDPOINT_LABELS.has(key)));
           if (workloads.some((w) => isSubset(labels, w.podLabels))) continue;
           yield issue(dr, `${ref(dr)}: subset "${str(subset.name) ?? ''}" (labels ${JSON.stringify(labels)}) matches none of the pods behind ${service.namespace}/${service.name}; traffic routed to it gets 503 (no healthy upstream).`,
             `use labels the pods of ${listing(workloads.map((w) => w.name))} carry, e.g. ${JSON.stringify(workloads[0]!.podLabels)}.`);

@@ -77,6 +77,8 @@ const CASES: readonly Case[] = [
   { code: 'ZT252', trigger: join(BASE, istio('DestinationRule', 'shop', 'api', '{host: api.shop.svc.cluster.local, trafficPolicy: {tls: {mode: DISABLE}}}')), clean: [['mode: DISABLE', 'mode: ISTIO_MUTUAL']] },
   { code: 'ZT253', trigger: join(BASE, istio('ServiceEntry', 'shop', 'bank', '{hosts: [api.bank.example], ports: [{number: 443, name: tls, protocol: TLS}], resolution: DNS}'), istio('DestinationRule', 'shop', 'bank', '{host: api.bank.example, trafficPolicy: {tls: {mode: SIMPLE}}}')), clean: [['{mode: SIMPLE}', '{mode: SIMPLE, caCertificates: /etc/ca/bank.pem, subjectAltNames: [api.bank.example]}']] },
   { code: 'ZT254', trigger: join(BASE, istio('DestinationRule', 'shop', 'api', '{host: apii.shop.svc.cluster.local, subsets: [{name: v1, labels: {app: api}}]}')), clean: [['apii.', 'api.']] },
+  // Locality keys are added to endpoints by Istio, so only the other keys must match the pods.
+  { code: 'ZT255', variant: 'locality labels beside pod labels', trigger: join(BASE, istio('DestinationRule', 'shop', 'api', '{host: api.shop.svc.cluster.local, subsets: [{name: eu, labels: {app: apii, topology.kubernetes.io/region: eu-west-1}}]}')), clean: [['app: apii', 'app: api']] },
   { code: 'ZT255', trigger: join(BASE, istio('DestinationRule', 'shop', 'api', '{host: api.shop.svc.cluster.local, subsets: [{name: v1, labels: {version: v1}}]}')), clean: [['{version: v1}', '{app: api}']] },
 
   // ---- JWT ----------------------------------------------------------------------------------
@@ -104,8 +106,12 @@ const CASES: readonly Case[] = [
   { code: 'ZT412', trigger: join(BASE, GATEWAY(`[${HTTPS_SERVER}]`), VS(`{hosts: [www.example.com], gateways: [shop/gw], ${ROUTE_API}}`)), clean: [['[www.example.com]', '[api.example.com]']] },
   { code: 'ZT413', trigger: join(BASE, ns('edge'), VS('{hosts: [api.shop.svc.cluster.local], http: [{route: [{destination: {host: api, port: {number: 80}}}]}]}', 'edge')), clean: [['host: api,', 'host: api.shop.svc.cluster.local,']] },
   { code: 'ZT414', trigger: join(BASE, VS('{hosts: [api.shop.svc.cluster.local], http: [{route: [{destination: {host: api.shop.svc.cluster.local, port: {number: 8080}}}]}]}')), clean: [['number: 8080', 'number: 80']] },
+  // An external host (no Service in the input): the short name and the full name are one host.
+  { code: 'ZT415', variant: 'short and full names of one host', trigger: join(BASE, istio('DestinationRule', 'shop', 'ext', '{host: ext.shop.svc.cluster.local, subsets: [{name: v1, labels: {app: ext}}]}'), VS('{hosts: [ext], http: [{route: [{destination: {host: ext, subset: v2}}]}]}')), clean: [['subset: v2', 'subset: v1']] },
   { code: 'ZT415', trigger: join(BASE, istio('DestinationRule', 'shop', 'api', '{host: api.shop.svc.cluster.local, subsets: [{name: v1, labels: {app: api}}]}'), VS('{hosts: [api.shop.svc.cluster.local], http: [{route: [{destination: {host: api.shop.svc.cluster.local, subset: v2, port: {number: 80}}}]}]}')), clean: [['subset: v2', 'subset: v1']] },
   { code: 'ZT416', trigger: join(BASE, VS(`{hosts: ["*"], ${ROUTE_API}}`)), clean: [['hosts: ["*"]', 'hosts: [api.shop.svc.cluster.local]']] },
+  // No hosts makes a delegate: valid, unless it names gateways (or routes TCP/TLS).
+  { code: 'ZT416', variant: 'delegate with gateways', trigger: join(BASE, VS(`{gateways: [shop/gw], ${ROUTE_API}}`)), clean: [['gateways: [shop/gw], ', '']] },
   { code: 'ZT417', trigger: join(BASE, GATEWAY(`[${HTTPS_SERVER}]`), istio('RequestAuthentication', 'istio-system', 'ingress', `{selector: {matchLabels: {istio: egressgateway}}, jwtRules: [{issuer: "${IDP}"}]}`), VS('{hosts: [api.example.com], gateways: [shop/gw], http: [{match: [{headers: {"@request.auth.claims.group": {exact: admin}}}], route: [{destination: {host: api.shop.svc.cluster.local, port: {number: 80}}}]}]}')), clean: [['istio: egressgateway', 'istio: ingressgateway']] },
 
   // ---- ports, injection, workloads, Sidecar -------------------------------------------------

@@ -60,6 +60,19 @@ describe('selection and injection', () => {
     expect(workload(m, 'unknown', 'ghost').sidecar).toBeUndefined();
   });
 
+  test('the pod label sidecar.istio.io/inject "true" injects in a namespace with no injection label, not in a disabled one (object selector webhook)', () => {
+    const labelled = model(join(ns('plain', 'team: x'), ns('off', 'istio-injection: disabled'),
+      app('plain', 'opted-in', { podLabels: 'sidecar.istio.io/inject: "true"' }),
+      app('plain', 'annotated', { podAnnotations: 'sidecar.istio.io/inject: "true"' }),
+      app('off', 'opted-in', { podLabels: 'sidecar.istio.io/inject: "true"' }),
+      app('elsewhere', 'opted-in', { podLabels: 'sidecar.istio.io/inject: "true"' })));
+    expect(workload(labelled, 'plain', 'opted-in').sidecar).toBe(true);
+    // The annotation alone does not call the webhook; a disabled namespace wins over the label.
+    expect(workload(labelled, 'plain', 'annotated').sidecar).toBe(false);
+    expect(workload(labelled, 'off', 'opted-in').sidecar).toBe(false);
+    expect(workload(labelled, 'elsewhere', 'opted-in').sidecar).toBe(true);
+  });
+
   test('a root-namespace selector reaches every namespace; empty matchLabels selects all; targetRefs none', () => {
     expect(names('AuthorizationPolicy', 'root')).toEqual(['shop/api']);
     expect(names('AuthorizationPolicy', 'all')).toEqual(['shop/api', 'shop/batch', 'shop/db', 'shop/web']);

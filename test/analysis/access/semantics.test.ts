@@ -354,6 +354,20 @@ describe('§3 RequestAuthentication: token locations and outcomes', () => {
     expect(await outcome(sim({}, false), get('foo/sleep', { token: await other.sign({ sub: 'x' }) }))).toBe('deny-401');
   });
 
+  test('several rules for one issuer, one with audiences and one without: a token any of them accepts passes (Istio\'s "policies are combined")', async () => {
+    const combined = (second: boolean) => simulate([
+      ...base,
+      obj('RequestAuthentication', 'foo', 'with-aud', { ...onHttpbin, jwtRules: [{ issuer: 'https://issuer.example.com', jwksUri, audiences: ['httpbin'] }] }),
+      ...(second ? [obj('RequestAuthentication', 'foo', 'without-aud', { ...onHttpbin, jwtRules: [{ issuer: 'https://issuer.example.com', jwksUri }] })] : []),
+      policy('foo', 'require-jwt', { ...onHttpbin, ...allowFrom({ requestPrincipals: ['*'] }) }),
+    ], { jwks: { [jwksUri]: issuer.jwks } });
+    const otherAudience = await issuer.sign({ sub: 'a' }, { audience: ['other'] });
+    expect(await outcome(combined(false), get('foo/sleep', { token: otherAudience }))).toBe('deny-403');
+    expect(await outcome(combined(true), get('foo/sleep', { token: otherAudience }))).toBe('allow');
+    // Still refused when no rule accepts it: here, a signature none of them can verify.
+    expect(await outcome(combined(true), get('foo/sleep', { token: await impostor.sign({ sub: 'a' }) }))).toBe('deny-401');
+  });
+
   test('audience: mismatch 403; Envoy checks time, then audience, then the signature', async () => {
     const s = sim({ audiences: ['httpbin'] }, false);
     expect(await outcome(s, get('foo/sleep', { token: await issuer.sign({ sub: 'a' }, { audience: ['httpbin'] }) }))).toBe('allow');
