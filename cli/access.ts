@@ -140,14 +140,15 @@ async function diff(args: readonly string[]): Promise<number> {
 
 async function chain(args: readonly string[]): Promise<number> {
   const { values, positionals } = parse(args, {
-    port: { type: 'string' }, path: { type: 'string' }, method: { type: 'string' }, token: { type: 'string' }, 'assume-valid-token': { type: 'boolean' },
+    port: { type: 'string', multiple: true }, path: { type: 'string', multiple: true }, method: { type: 'string' }, token: { type: 'string' }, 'assume-valid-token': { type: 'boolean' },
   });
-  if (!values.port || !/^\d+$/.test(values.port)) throw new AccessRequestError('give the Service port with --port <number>.');
+  const ports = (values.port ?? []) as string[];
+  if (ports.length === 0 || ports.some((p) => !/^\d+$/.test(p))) throw new AccessRequestError('give the Service port with --port <number> (once for every hop, or once per hop in call order).');
   if (values.token && values['assume-valid-token']) throw new AccessRequestError('give --token or --assume-valid-token, not both.');
   const simulator = simulatorFor(values.manifests ?? [], values);
   const steps = await tokenJourney(simulator, {
-    services: positionals, port: Number(values.port),
-    ...(values.path ? { path: values.path } : {}), ...(values.method ? { method: values.method } : {}),
+    services: positionals, port: ports.map(Number),
+    ...(values.path ? { path: values.path as string[] } : {}), ...(values.method ? { method: values.method } : {}),
     ...(values.token ? { token: values.token } : {}), ...(values['assume-valid-token'] ? { assumeValidToken: true } : {}),
   });
   process.stdout.write(formatChain(steps, formatOf(values.format, 'text')));

@@ -26,9 +26,10 @@ export const ACCESS_USAGE = `  zt-mesh access check --manifests <file-or-dir>...
       Every workload, an outside client and the ingress gateway against every Service port.
   zt-mesh access diff <old-dir> <new-dir> [--format text|markdown|json]
       The access edges gained and lost between two sets of manifests (exit 0 either way).
-  zt-mesh access chain --manifests <file-or-dir>... --port <n> [--path /p] [--token <jwt> | --assume-valid-token]
+  zt-mesh access chain --manifests <file-or-dir>... --port <n>... [--path /p]... [--token <jwt> | --assume-valid-token]
                        <ns/service> <ns/service>...
       The end-user token's journey: ingress to the first service, then each to the next.
+      --port and --path once for every hop, or once per hop in call order.
   Common: [--root-namespace istio-system] [--trust-domain cluster.local] [--ingress-gateway <ns>/<service-account>]
       A JWKS URI without a --jwks mapping behaves like an unreachable JWKS (every token 401).
       Exit status: 0 when the simulation ran (whatever its outcome), 2 for unusable input.

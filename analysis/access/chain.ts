@@ -20,11 +20,16 @@ export interface ChainStep {
 export interface ChainRequest {
   /** Services in call order, `namespace/service`; the first is entered through the ingress gateway. */
   readonly services: readonly string[];
-  readonly port: number;
+  /** The Service port: one for every hop, or one per hop in call order. */
+  readonly port: number | readonly number[];
   /** @default 'GET' */
   readonly method?: string;
-  /** @default '/' */
-  readonly path?: string;
+  /**
+   * The request path: one for every hop, or one per hop in call order (each app calls the next
+   * on its own path: `/productpage` at the first, `/reviews/1` at the next).
+   * @default '/'
+   */
+  readonly path?: string | readonly string[];
   /** A compact JWT; without it, and without `assumeValidToken`, the chain starts tokenless. */
   readonly token?: string;
   /** Use a symbolic valid token at every hop that validates one. */
@@ -33,14 +38,24 @@ export interface ChainRequest {
 
 export async function tokenJourney(simulator: AccessSimulator, request: ChainRequest): Promise<ChainStep[]> {
   if (request.services.length === 0) throw new AccessRequestError('a chain needs at least one service.');
+  const perHop = <T>(value: T | readonly T[], fallback: T, what: string): T[] => {
+    if (!Array.isArray(value)) return request.services.map(() => (value as T | undefined) ?? fallback);
+    if (value.length === 1) return request.services.map(() => value[0] as T);
+    if (value.length !== request.services.length) {
+      throw new AccessRequestError(`give one ${what} for every hop or one per hop: ${value.length} for ${request.services.length} services.`);
+    }
+    return [...value] as T[];
+  };
+  const ports = perHop<number>(request.port, 0, 'port');
+  const paths = perHop<string>(request.path ?? '/', '/', 'path');
   const steps: ChainStep[] = [];
   let headers: Record<string, string> = request.token !== undefined ? { authorization: `Bearer ${request.token}` } : {};
   let tokenPresent = request.token !== undefined || request.assumeValidToken === true;
   let from = 'ingress';
   for (const [index, to] of request.services.entries()) {
-    const { service, port } = simulator.target(to, request.port);
+    const { service, port } = simulator.target(to, ports[index]!);
     const http: HttpRequest = {
-      method: request.method ?? 'GET', path: request.path ?? '/',
+      method: request.method ?? 'GET', path: paths[index]!,
       host: `${service.name}.${service.namespace}.svc.cluster.local:${port.port}`, headers,
     };
     // A symbolic token exists only while it is forwarded: once stripped, later hops see none.
@@ -48,7 +63,7 @@ export async function tokenJourney(simulator: AccessSimulator, request: ChainReq
     const hop = index === 0
       ? await simulator.ingressHop(service, port, http, assume)
       : await simulator.hop(simulator.meshClient(from), service, port, http, assume);
-    const forwarded = hop.outcome === 'allow' && (request.token !== undefined ? hop.appHeaders.authorization !== undefined : tokenPresent && tokenKept(simulator, to, request.port));
+    const forwarded = hop.outcome === 'allow' && (request.token !== undefined ? hop.appHeaders.authorization !== undefined : tokenPresent && tokenKept(simulator, to, ports[index]!));
     steps.push({ from, to, outcome: hop.outcome, reason: hop.reason, tokenArrived: tokenPresent, tokenForwarded: forwarded });
     if (hop.outcome !== 'allow') break;
     headers = hop.appHeaders;

@@ -7,6 +7,8 @@ import { main } from '../../cli/main.js';
 import { ENVIRONMENTS } from '../../infra/environment.js';
 import { synthToDirectory } from '../infra/reference.js';
 import { testIssuer } from '../analysis/access/tokens.js';
+import { JwtIssuer, MeshApp } from 'zero-trust-mesh';
+import { BookinfoMesh } from '../../examples/bookinfo/bookinfo.js';
 
 const out = mkdtempSync(join(tmpdir(), 'zt-access-'));
 synthToDirectory([ENVIRONMENTS.dev!, ENVIRONMENTS.prod!], out);
@@ -93,6 +95,27 @@ describe('zt-mesh access matrix, diff, chain', () => {
       'products/service-a', 'products/service-c', 'products/service-b');
     expect(result.stdout).toMatch(/^1\. ingress → products\/service-a: allow; token arrives, forwarded/);
     expect(result.stdout).toMatch(/3\. products\/service-c → products\/service-b: allow; token arrives, stripped here/);
+  });
+
+  test('chain with a path per hop: Bookinfo\'s productpage, then reviews, then ratings, each on its own path', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'zt-bookinfo-'));
+    const app = new MeshApp({ outdir: dir });
+    new BookinfoMesh(app, 'prod', {
+      issuer: JwtIssuer.oidc({ issuer: 'https://login.example.com', jwksUri: 'https://login.example.com/jwks', audiences: ['bookinfo'] }),
+      host: 'bookinfo.example.com', tlsCredentialName: 'bookinfo-tls',
+    });
+    app.write();
+    const hops = ['bookinfo/productpage', 'bookinfo/reviews', 'bookinfo/ratings'];
+    const perHop = await run('access', 'chain', '--manifests', join(dir, 'prod'), '--port', '9080',
+      '--path', '/productpage', '--path', '/reviews/0', '--path', '/ratings/0', '--assume-valid-token', ...hops);
+    expect(perHop.stdout).toMatch(/2\. bookinfo\/productpage → bookinfo\/reviews: allow/);
+    expect(perHop.stdout).toMatch(/3\. bookinfo\/reviews-v1 → bookinfo\/ratings: allow/);
+    // One path for every hop asks reviews for /productpage, which no grant allows.
+    const onePath = await run('access', 'chain', '--manifests', join(dir, 'prod'), '--port', '9080', '--path', '/productpage', '--assume-valid-token', ...hops);
+    expect(onePath.stdout).toMatch(/2\. bookinfo\/productpage → bookinfo\/reviews: 403/);
+    const mismatched = await run('access', 'chain', '--manifests', join(dir, 'prod'), '--port', '9080', '--path', '/a', '--path', '/b', ...hops);
+    expect(mismatched.status).toBe(2);
+    expect(mismatched.stderr).toMatch(/one path for every hop or one per hop: 2 for 3 services/);
   });
 
   test('the installed command runs it (bin, async main)', () => {
