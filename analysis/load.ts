@@ -160,6 +160,16 @@ export function validateManifests(values: readonly unknown[], where: string, fil
     const name = typeof metadata?.name === 'string' && metadata.name !== '' ? metadata.name : undefined;
     if (typeof o.apiVersion !== 'string' || o.apiVersion === '') return problem('apiVersion is missing or not a string', kind ?? 'Document', name ?? at);
     if (!kind) return problem('kind is missing or not a string', 'Document', name ?? at);
+    if (o.apiVersion.startsWith('install.istio.io/') && kind === 'IstioOperator' && !name) {
+      // istioctl's install input (`istioctl install -f`), which needs no name: not an object the
+      // cluster stores, and nothing the analyzer checks.
+      findings.push({
+        code: INPUT_CODES.unknownIstioKind, severity: 'info', kind, namespace: null, name: at, ...(file ? { file } : {}),
+        message: `${at}: an IstioOperator without a name is istioctl install configuration; it is not checked by the analyzer.`,
+        fix: 'review it by hand.',
+      });
+      return;
+    }
     if (!metadata) return problem('metadata is missing or not a map', kind);
     if (!name) return problem('metadata.name is missing or not a string', kind);
     if (metadata.namespace !== undefined && (typeof metadata.namespace !== 'string' || metadata.namespace === '')) {

@@ -142,6 +142,25 @@ export class MeshModel {
     return this.byKind.get(kind) ?? [];
   }
 
+  /**
+   * Whether the input holds the Namespace object itself. A reference into a namespace it does
+   * not declare may name an object that exists in the cluster but not in these manifests, so
+   * checks of references only judge declared namespaces (the input is then taken as complete).
+   */
+  public declares(namespace: string): boolean {
+    return this.namespaces.has(namespace);
+  }
+
+  /**
+   * The namespace a host resolves into: a short name is the asking namespace's, a
+   * `<name>.<ns>.svc[.<domain>]` name is `<ns>`'s; other hosts (external, wildcards) none.
+   */
+  public namespaceOfHost(host: string, namespace: string): string | undefined {
+    if (!host.includes('.')) return host.includes('*') ? undefined : namespace;
+    const match = /^[^.*]+\.([^.]+)\.svc(\..+)?$/.exec(host);
+    return match ? match[1] : undefined;
+  }
+
   /** Namespaces the manifests know: declared ones and those any object lives in. */
   public knownNamespaces(): Set<string> {
     return new Set([...this.namespaces.keys(), ...this.objects.flatMap((o) => (o.namespace ? [o.namespace] : []))]);

@@ -11,6 +11,15 @@ const istioGateways = (m: MeshModel) => m.ofKind('Gateway').filter((g) => g.apiV
 const virtualServices = (m: MeshModel) => m.ofKind('VirtualService');
 
 /**
+ * Whether a route's host points into a namespace the input declares (for an external host, the
+ * route's own): only then can a missing Service, ServiceEntry or subset be told from one that is
+ * in the cluster but not in these manifests.
+ */
+function referencesDeclared(m: MeshModel, host: string, namespace: string): boolean {
+  return m.declares(m.namespaceOfHost(host, namespace) ?? namespace);
+}
+
+/**
  * A host as Istio resolves it: a name without a dot is a Service of the object's namespace, so
  * `reviews` in `default` is `reviews.default.svc.cluster.local` (istio:pkg/config/host
  * ResolveShortnameToFQDN); any other name is taken as written.
@@ -39,7 +48,7 @@ function meshBound(vs: MeshObject): boolean {
 }
 
 /** Every route destination of a VS with where it sits. */
-function destinations(vs: MeshObject): { where: string; d: Record<string, unknown> }[] {
+export function destinations(vs: MeshObject): { where: string; d: Record<string, unknown> }[] {
   const out: { where: string; d: Record<string, unknown> }[] = [];
   for (const kind of ['http', 'tcp', 'tls'] as const) {
     recs(vs.spec[kind]).forEach((route, i) => {
@@ -164,6 +173,7 @@ export const INGRESS_CHECKS: readonly Check[] = [
         if (entry === 'mesh') continue;
         const { namespace, name } = gatewayRef(entry, vs.namespace ?? 'default');
         if (gws.some((g) => g.name === name && g.namespace === namespace)) continue;
+        if (!m.declares(namespace)) continue; // the Gateway may be in the cluster, outside the input
         yield issue(vs, `${ref(vs)} binds to gateway "${entry}", but there is no Gateway ${namespace}/${name}${entry.includes('/') ? '' : ` (a bare name means the VirtualService's namespace, ${vs.namespace})`}; its routes are not served there.`,
           'name an existing Gateway as "<namespace>/<name>".');
       }
@@ -200,6 +210,7 @@ export const INGRESS_CHECKS: readonly Check[] = [
         if (!host) continue;
         const r = m.resolveHost(host, vs.namespace ?? 'default');
         if (r.service || r.serviceEntry || r.wildcard) continue;
+        if (!referencesDeclared(m, host, vs.namespace ?? 'default')) continue;
         const elsewhere = !host.includes('.') ? m.services.filter((s) => s.name === host) : [];
         const dotted = /^([^.]+)\.([^.]+)$/.exec(host);
         yield issue(vs, `${ref(vs)} ${where}: destination "${host}" is no Service or ServiceEntry${elsewhere.length
@@ -243,7 +254,7 @@ export const INGRESS_CHECKS: readonly Check[] = [
           const same = target ? m.resolveHost(drHost, dr.namespace ?? 'default').service === target : qualifiedHost(drHost, dr.namespace ?? 'default') === wanted;
           return same && recs(dr.spec.subsets).some((s) => str(s.name) === subset);
         });
-        if (defined) continue;
+        if (defined || !referencesDeclared(m, host, vs.namespace ?? 'default')) continue;
         yield issue(vs, `${ref(vs)} ${where}: subset "${subset}" of "${host}" is defined by no DestinationRule; requests routed there get 503.`,
           `define subset "${subset}" (with the pods' labels) in a DestinationRule for the host, or route without a subset.`);
       }

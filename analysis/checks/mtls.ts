@@ -8,6 +8,7 @@ import { hostMatches } from '../model.js';
 import { isSubset, labelMap, listing, rec, recs, str, strs } from '../values.js';
 import { selectorProblems } from './authorization.js';
 import { Check, issue, ref } from './check.js';
+import { destinations } from './ingress.js';
 
 const peerAuths = (m: MeshModel) => m.ofKind('PeerAuthentication');
 const destinationRules = (m: MeshModel) => m.ofKind('DestinationRule');
@@ -242,26 +243,53 @@ export const MTLS_CHECKS: readonly Check[] = [
     },
   },
   {
-    code: 'ZT255', severity: 'error', area: 'mtls', title: 'DestinationRule subset selects no pods',
+    code: 'ZT255', severity: 'error', area: 'mtls', title: 'Routed subset selects no pods',
     *run(m) {
-      for (const dr of destinationRules(m)) {
-        const host = str(dr.spec.host);
-        if (!host) continue;
-        const service = m.resolveHost(host, dr.namespace ?? 'default').service;
-        if (!service) continue;
-        const workloads = m.workloadsOf(service);
-        if (workloads.length === 0) continue;
-        for (const subset of recs(dr.spec.subsets)) {
-          const all = labelMap(subset.labels) ?? {};
-          // Istio adds the node's locality, cluster, network and host name to every endpoint's
-          // labels (istio:pkg/kube/labels AugmentLabels): those keys are not on the pod template,
-          // and offline their values are unknown, so only the other keys are checked.
-          const labels = Object.fromEntries(Object.entries(all).filter(([key]) => !ENDPOINT_LABELS.has(key)));
-          if (workloads.some((w) => isSubset(labels, w.podLabels))) continue;
-          yield issue(dr, `${ref(dr)}: subset "${str(subset.name) ?? ''}" (labels ${JSON.stringify(labels)}) matches none of the pods behind ${service.namespace}/${service.name}; traffic routed to it gets 503 (no healthy upstream).`,
-            `use labels the pods of ${listing(workloads.map((w) => w.name))} carry, e.g. ${JSON.stringify(workloads[0]!.podLabels)}.`);
-        }
+      for (const { dr, subset, labels, service, workloads } of emptySubsets(m)) {
+        const name = str(subset.name) ?? '';
+        const routes = routesTo(m, service, name);
+        if (routes.length === 0) continue;
+        yield issue(dr, `${ref(dr)}: subset "${name}" (labels ${JSON.stringify(labels)}) matches none of the pods behind ${service.namespace}/${service.name}, and ${listing(routes)} route${routes.length > 1 ? '' : 's'} to it: those requests get 503 (no healthy upstream).`,
+          `use labels the pods of ${listing(workloads.map((w) => w.name))} carry, e.g. ${JSON.stringify(workloads[0]!.podLabels)}, or deploy the version the route expects.`);
+      }
+    },
+  },
+  {
+    // Istio's IST0173 is a warning too: a subset for a version not deployed yet is normal
+    // (Bookinfo's DestinationRules name versions its base manifest does not run).
+    code: 'ZT256', severity: 'warning', area: 'mtls', title: 'Subset selects no pods (no route uses it)',
+    *run(m) {
+      for (const { dr, subset, labels, service, workloads } of emptySubsets(m)) {
+        const name = str(subset.name) ?? '';
+        if (routesTo(m, service, name).length > 0) continue;
+        yield issue(dr, `${ref(dr)}: subset "${name}" (labels ${JSON.stringify(labels)}) matches none of the pods behind ${service.namespace}/${service.name}; no route uses it yet, but one that does will get 503.`,
+          `deploy the pods the subset names, or use labels the pods of ${listing(workloads.map((w) => w.name))} carry, e.g. ${JSON.stringify(workloads[0]!.podLabels)}.`);
       }
     },
   },
 ];
+
+/** Subsets whose labels match none of the pods behind their host's Service. */
+function* emptySubsets(m: MeshModel): Generator<{ dr: MeshObject; subset: Record<string, unknown>; labels: Record<string, string>; service: ServiceInfo; workloads: Workload[] }> {
+  for (const dr of destinationRules(m)) {
+    const host = str(dr.spec.host);
+    if (!host) continue;
+    const service = m.resolveHost(host, dr.namespace ?? 'default').service;
+    if (!service) continue;
+    const workloads = m.workloadsOf(service);
+    if (workloads.length === 0) continue;
+    for (const subset of recs(dr.spec.subsets)) {
+      // Istio adds the node's locality, cluster, network and host name to every endpoint's
+      // labels (istio:pkg/kube/labels AugmentLabels): those keys are not on the pod template,
+      // and offline their values are unknown, so only the other keys are checked.
+      const labels = Object.fromEntries(Object.entries(labelMap(subset.labels) ?? {}).filter(([key]) => !ENDPOINT_LABELS.has(key)));
+      if (!workloads.some((w) => isSubset(labels, w.podLabels))) yield { dr, subset, labels, service, workloads };
+    }
+  }
+}
+
+/** The VirtualServices (`ns/name`) with a route or mirror to `subset` of `service`. */
+function routesTo(m: MeshModel, service: ServiceInfo, subset: string): string[] {
+  return m.ofKind('VirtualService').filter((vs) => destinations(vs).some(({ d }) => str(d.subset) === subset
+    && m.resolveHost(str(d.host) ?? '', vs.namespace ?? 'default').service === service)).map((vs) => `VirtualService ${vs.namespace}/${vs.name}`);
+}
