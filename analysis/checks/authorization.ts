@@ -389,7 +389,9 @@ export const AUTHORIZATION_CHECKS: readonly Check[] = [
         const names = [...values(rule.sources, 'namespaces'), ...values(rule.sources, 'notNamespaces'),
           ...whenValues(rule, (k) => k === 'source.namespace').flatMap((w) => [...w.values, ...w.notValues])];
         for (const ns of [...new Set(names)]) {
-          if (ns === '' || ns.includes('*') || known.has(ns)) continue;
+          if (ns === '' || ns === '*' || known.has(ns)) continue;
+          // A prefix or suffix pattern (`prod-*`, `*-team`) is fine when some known namespace fits.
+          if (ns.includes('*') && [...known].some((k) => (ns.startsWith('*') ? k.endsWith(ns.slice(1)) : ns.endsWith('*') && k.startsWith(ns.slice(0, -1))))) continue;
           yield issue(ap, `${ref(ap)} ${at(rule)} names namespace "${ns}", which none of the analyzed manifests declares or uses: a typo matches nobody (or, in a not-list, excludes nobody).`,
             `correct the namespace name (known: ${listing([...known].sort().slice(0, 8))}${known.size > 8 ? ', …' : ''}), or analyze it together with the manifests that create it.`);
         }

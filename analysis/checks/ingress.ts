@@ -166,6 +166,26 @@ export const INGRESS_CHECKS: readonly Check[] = [
     },
   },
   {
+    code: 'ZT407', severity: 'warning', area: 'ingress', title: 'One certificate on several Gateways of the same pods',
+    *run(m) {
+      // istioctl IST0138 GatewayDuplicateCertificate: clients that reuse an HTTP/2 connection for
+      // another host on the same certificate land on the wrong server and get 404.
+      const gws = istioGateways(m);
+      for (const g of gws) {
+        const mine = new Set(servers(g).map((sv) => certificateOf(rec(sv.tls))).filter((c): c is string => c !== undefined));
+        if (mine.size === 0) continue;
+        const selector = labelMap(g.spec.selector) ?? {};
+        for (const other of gws) {
+          if (other === g) continue;
+          const theirs = servers(other).map((sv) => certificateOf(rec(sv.tls))).filter((c): c is string => c !== undefined && mine.has(c));
+          if (theirs.length === 0 || !isSubset(selector, labelMap(other.spec.selector) ?? {})) continue;
+          yield issue(g, `${ref(g)} and ${ref(other)} serve the same certificate (${quoted([...new Set(theirs)])}) on the same gateway pods; clients that reuse an HTTP/2 connection across their hosts can get 404.`,
+            'serve all hosts of one certificate from one Gateway, or give each Gateway its own certificate.');
+        }
+      }
+    },
+  },
+  {
     code: 'ZT411', severity: 'error', area: 'ingress', title: 'VirtualService names a Gateway that does not exist',
     *run(m) {
       const gws = m.ofKind('Gateway');
@@ -312,4 +332,123 @@ export const INGRESS_CHECKS: readonly Check[] = [
       }
     },
   },
+  {
+    code: 'ZT418', severity: 'error', area: 'ingress', title: 'Two mesh VirtualServices for one host',
+    *run(m) {
+      // Sidecars merge no VirtualServices for one host: one of them applies, which one is
+      // undefined (istioctl IST0109, ConflictingMeshGatewayVirtualServiceHosts). Only where both
+      // are visible: `exportTo` (default every namespace; "." its own; "~" none).
+      const byHost = new Map<string, MeshObject[]>();
+      for (const vs of virtualServices(m).filter(meshBound)) {
+        for (const h of new Set(strs(vs.spec.hosts).map((h) => qualifiedHost(h, vs.namespace ?? 'default')))) {
+          const list = byHost.get(h);
+          if (list) list.push(vs);
+          else byHost.set(h, [vs]);
+        }
+      }
+      for (const [host, list] of byHost) {
+        for (const vs of list) {
+          const others = list.filter((o) => o !== vs && exportsOverlap(vs, o));
+          if (others.length === 0) continue;
+          yield issue(vs, `${ref(vs)} and ${listing(others.map((o) => `VirtualService ${o.namespace}/${o.name}`))} both route host "${host}" for sidecars (mesh); Istio applies only one of them, and which is undefined.`,
+            'merge the routes into one VirtualService per host, or use delegation (a root VirtualService with http[].delegate).');
+        }
+      }
+    },
+  },
+  {
+    code: 'ZT419', severity: 'warning', area: 'ingress', title: 'Route rule or match that can never be used',
+    *run(m) {
+      // Istio's validation warnings VirtualServiceUnreachableRule and VirtualServiceIneffectiveMatch
+      // (istio:pkg/config/validation ValidateVirtualService, analyzeUnreachableHTTPRules): a rule
+      // after one without matches, a match seen in an earlier rule, a prefix an earlier one covers.
+      for (const vs of virtualServices(m)) {
+        for (const kind of ['http', 'tcp', 'tls'] as const) {
+          for (const problem of unreachableRules(recs(vs.spec[kind]), kind)) {
+            yield issue(vs, `${ref(vs)} ${problem}, so it never applies.`, 'reorder the rules (most specific first) or remove the dead one.');
+          }
+        }
+      }
+    },
+  },
 ];
+
+/** Which namespaces see a VirtualService (`exportTo`), as a predicate over namespace names. */
+function exportedTo(vs: MeshObject): (ns: string) => boolean {
+  const list = strs(vs.spec.exportTo);
+  if (list.length === 0 || list.includes('*')) return () => true;
+  return (ns) => list.some((e) => (e === '.' ? ns === vs.namespace : e !== '~' && e === ns));
+}
+
+/** Whether some namespace sees both VirtualServices. */
+function exportsOverlap(a: MeshObject, b: MeshObject): boolean {
+  const [seesA, seesB] = [exportedTo(a), exportedTo(b)];
+  const all = strs(a.spec.exportTo).length === 0 || strs(a.spec.exportTo).includes('*');
+  const allB = strs(b.spec.exportTo).length === 0 || strs(b.spec.exportTo).includes('*');
+  if (all && allB) return true;
+  const candidates = new Set([a.namespace ?? 'default', b.namespace ?? 'default',
+    ...strs(a.spec.exportTo), ...strs(b.spec.exportTo)].filter((n) => n !== '.' && n !== '~' && n !== '*'));
+  return [...candidates].some((ns) => seesA(ns) && seesB(ns));
+}
+
+/** A server's certificate identity: its credentialName, or its certificate and key files. */
+function certificateOf(tls: Record<string, unknown> | undefined): string | undefined {
+  if (!tls) return undefined;
+  const credential = str(tls.credentialName);
+  if (credential) return credential;
+  const cert = str(tls.serverCertificate);
+  const key = str(tls.privateKey);
+  return cert && key ? `${cert} + ${key}` : undefined;
+}
+
+/** Dead rules and matches of one route list, in Istio's words (see ZT419). */
+function unreachableRules(routes: readonly Record<string, unknown>[], kind: string): string[] {
+  const out: string[] = [];
+  const name = (r: Record<string, unknown>, i: number) => (str(r.name) ? `${kind}[${i}] ("${str(r.name)}")` : `${kind}[${i}]`);
+  const seen = new Map<string, number>();
+  const prefixes: { i: number; prefix: string; rest: string }[] = [];
+  let catchAll = -1;
+  routes.forEach((route, i) => {
+    const matches = recs(route.match);
+    if (matches.length === 0) {
+      if (catchAll >= 0) out.push(`${name(route, i)} comes after ${name(routes[catchAll]!, catchAll)}, which has no match and takes every request`);
+      catchAll = i;
+      return;
+    }
+    if (catchAll >= 0) {
+      out.push(`${name(route, i)} comes after ${name(routes[catchAll]!, catchAll)}, which has no match and takes every request`);
+      return;
+    }
+    let duplicates = 0;
+    matches.forEach((match, j) => {
+      const { name: _ignored, ...traffic } = match;
+      const key = canonicalJson(traffic);
+      const earlier = seen.get(key);
+      if (earlier !== undefined) {
+        duplicates++;
+        out.push(`${name(route, i)} match[${j}] repeats a match of ${name(routes[earlier]!, earlier)}`);
+        return;
+      }
+      seen.set(key, i);
+      const uri = rec(traffic.uri);
+      const prefix = str(uri?.prefix);
+      if (kind !== 'http' || !prefix) return;
+      const { uri: _uri, ...rest } = traffic;
+      const restKey = canonicalJson(rest);
+      const covering = prefixes.find((p) => p.i < i && prefix.startsWith(p.prefix) && p.prefix !== prefix && p.rest === restKey);
+      if (covering) out.push(`${name(route, i)} match[${j}] (prefix "${prefix}") is covered by the prefix "${covering.prefix}" of ${name(routes[covering.i]!, covering.i)}`);
+      prefixes.push({ i, prefix, rest: restKey });
+    });
+    if (duplicates === matches.length && matches.length > 0) out.push(`${name(route, i)}: every match is used by earlier rules`);
+  });
+  return out;
+}
+
+/** JSON with object keys sorted, so equal matches compare equal whatever their key order. */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    return `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}

@@ -255,8 +255,9 @@ export const MTLS_CHECKS: readonly Check[] = [
     },
   },
   {
-    // Istio's IST0173 is a warning too: a subset for a version not deployed yet is normal
-    // (Bookinfo's DestinationRules name versions its base manifest does not run).
+    // istioctl's IST0173 is an error whether or not a route uses the subset; unrouted, no request
+    // can reach it, and a subset for a version not deployed yet is normal (Istio's Bookinfo task
+    // applies DestinationRules naming versions its base manifest does not run): a warning here.
     code: 'ZT256', severity: 'warning', area: 'mtls', title: 'Subset selects no pods (no route uses it)',
     *run(m) {
       for (const { dr, subset, labels, service, workloads } of emptySubsets(m)) {

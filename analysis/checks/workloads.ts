@@ -171,6 +171,16 @@ export const WORKLOAD_CHECKS: readonly Check[] = [
     },
   },
   {
+    code: 'ZT609', severity: 'warning', area: 'injection', title: 'Namespace enrolled in ambient and sidecar injection',
+    *run(m) {
+      for (const ns of m.namespaces.values()) {
+        if (ns.labels['istio.io/dataplane-mode'] !== 'ambient' || m.namespaceInjection(ns.name) !== true) continue;
+        yield issue(ns, `Namespace ${ns.name} is labelled istio.io/dataplane-mode=ambient and also for sidecar injection: its pods get sidecars, and ztunnel never captures a pod with a sidecar, so the ambient label has no effect (istio.io: sidecar mode takes precedence).`,
+          'keep one data plane: remove the injection label for ambient, or the ambient label for sidecars (https://istio.io/latest/docs/ambient/usage/add-workloads/).');
+      }
+    },
+  },
+  {
     code: 'ZT701', severity: 'error', area: 'sidecar', title: 'More than one namespace-wide Sidecar',
     *run(m) {
       const byNs = new Map<string, MeshObject[]>();
@@ -194,6 +204,20 @@ export const WORKLOAD_CHECKS: readonly Check[] = [
         if (o.namespace !== m.rootNamespace || Object.keys(labelMap(rec(o.spec.workloadSelector)?.labels) ?? {}).length === 0) continue;
         yield issue(o, `${ref(o)} is in the root namespace ${m.rootNamespace} with a workloadSelector; the root namespace's Sidecar is the mesh-wide default and should select nothing.`,
           'remove the workloadSelector, or move the Sidecar to the workloads\' namespace.');
+      }
+    },
+  },
+  {
+    code: 'ZT703', severity: 'error', area: 'sidecar', title: 'Several Sidecars select the same workload',
+    *run(m) {
+      const selecting = m.ofKind('Sidecar').filter((o) => Object.keys(labelMap(rec(o.spec.workloadSelector)?.labels) ?? {}).length > 0 && o.namespace !== m.rootNamespace);
+      for (const w of m.workloads) {
+        const mine = selecting.filter((o) => (o.namespace ?? 'default') === w.namespace && isSubset(labelMap(rec(o.spec.workloadSelector)?.labels) ?? {}, w.podLabels));
+        if (mine.length < 2) continue;
+        for (const o of mine) {
+          yield issue(o, `${ref(o)} is one of ${mine.length} Sidecars (${listing(mine.map((x) => x.name).sort())}) whose workloadSelector selects ${w.object.kind} ${w.namespace}/${w.name}; which one applies to it is undefined.`,
+            'make the selectors disjoint, so each workload has one Sidecar.');
+        }
       }
     },
   },
