@@ -310,8 +310,15 @@ export class MeshModel {
       const m = /^([^.]+)\.([^.]+)\.svc(\..+)?$/.exec(host);
       if (m) { name = m[1]; ns = m[2]; }
     }
-    const service = name !== undefined ? this.services.find((s) => s.name === name && s.namespace === ns) : undefined;
-    const serviceEntry = this.ofKind('ServiceEntry').find((se) => strs(se.spec.hosts).some((h) => hostMatches(h, host)));
+    // Only what is exported to the asking namespace resolves there: `exportTo` of a ServiceEntry,
+    // the `networking.istio.io/exportTo` annotation of a Service (istio.io, "ServiceEntry"
+    // reference: exportTo; "Configuration Scoping").
+    const service = name !== undefined
+      ? this.services.find((s) => s.name === name && s.namespace === ns
+        && exportedTo((s.object.annotations['networking.istio.io/exportTo'] ?? '').split(',').map((e) => e.trim()).filter(Boolean), s.namespace, namespace))
+      : undefined;
+    const serviceEntry = this.ofKind('ServiceEntry').find((se) => strs(se.spec.hosts).some((h) => hostMatches(h, host))
+      && exportedTo(strs(se.spec.exportTo), se.namespace ?? 'default', namespace));
     return { ...(service ? { service } : {}), ...(serviceEntry ? { serviceEntry } : {}) };
   }
 
@@ -419,6 +426,15 @@ export class MeshModel {
 }
 
 /** Host matching with one leading `*` wildcard, as in ServiceEntry and Gateway hosts. */
+/**
+ * Whether an object of `owner` with this `exportTo` list is visible in `namespace`: no list or
+ * `*` is every namespace, `.` the owner's own, `~` none, other entries by name.
+ */
+export function exportedTo(exportTo: readonly string[], owner: string, namespace: string): boolean {
+  if (exportTo.length === 0) return true;
+  return exportTo.some((e) => e === '*' || e === namespace || (e === '.' && owner === namespace));
+}
+
 export function hostMatches(pattern: string, host: string): boolean {
   const p = pattern.toLowerCase();
   const h = host.toLowerCase();

@@ -3,7 +3,7 @@
 // istio:pkg/config/validation/validation.go ValidateGateway, validateServer, ValidateVirtualService;
 // istio:pkg/config/analysis/analyzers/{gateway,virtualservice}/; kiali:business/checkers/.
 import type { MeshModel, MeshObject } from '../model.js';
-import { hostMatches } from '../model.js';
+import { exportedTo, hostMatches } from '../model.js';
 import { isSubset, labelMap, listing, quoted, rec, recs, str, strs } from '../values.js';
 import { Check, issue, ref } from './check.js';
 
@@ -373,22 +373,13 @@ export const INGRESS_CHECKS: readonly Check[] = [
   },
 ];
 
-/** Which namespaces see a VirtualService (`exportTo`), as a predicate over namespace names. */
-function exportedTo(vs: MeshObject): (ns: string) => boolean {
-  const list = strs(vs.spec.exportTo);
-  if (list.length === 0 || list.includes('*')) return () => true;
-  return (ns) => list.some((e) => (e === '.' ? ns === vs.namespace : e !== '~' && e === ns));
-}
-
-/** Whether some namespace sees both VirtualServices. */
+/** Whether some namespace sees both VirtualServices (`exportTo`). */
 function exportsOverlap(a: MeshObject, b: MeshObject): boolean {
-  const [seesA, seesB] = [exportedTo(a), exportedTo(b)];
-  const all = strs(a.spec.exportTo).length === 0 || strs(a.spec.exportTo).includes('*');
-  const allB = strs(b.spec.exportTo).length === 0 || strs(b.spec.exportTo).includes('*');
-  if (all && allB) return true;
-  const candidates = new Set([a.namespace ?? 'default', b.namespace ?? 'default',
-    ...strs(a.spec.exportTo), ...strs(b.spec.exportTo)].filter((n) => n !== '.' && n !== '~' && n !== '*'));
-  return [...candidates].some((ns) => seesA(ns) && seesB(ns));
+  const [listA, listB] = [strs(a.spec.exportTo), strs(b.spec.exportTo)];
+  const everywhere = (l: string[]) => l.length === 0 || l.includes('*');
+  if (everywhere(listA) && everywhere(listB)) return true;
+  const candidates = new Set([a.namespace ?? 'default', b.namespace ?? 'default', ...listA, ...listB].filter((n) => !['.', '~', '*'].includes(n)));
+  return [...candidates].some((ns) => exportedTo(listA, a.namespace ?? 'default', ns) && exportedTo(listB, b.namespace ?? 'default', ns));
 }
 
 /** A server's certificate identity: its credentialName, or its certificate and key files. */
