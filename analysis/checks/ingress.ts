@@ -2,6 +2,7 @@
 // virtual_service.proto (https://istio.io/latest/docs/reference/config/networking/);
 // istio:pkg/config/validation/validation.go ValidateGateway, validateServer, ValidateVirtualService;
 // istio:pkg/config/analysis/analyzers/{gateway,virtualservice}/; kiali:business/checkers/.
+import { X509Certificate } from 'node:crypto';
 import type { MeshModel, MeshObject } from '../model.js';
 import { exportedTo, hostMatches } from '../model.js';
 import { isSubset, labelMap, listing, quoted, rec, recs, str, strs } from '../values.js';
@@ -181,6 +182,29 @@ export const INGRESS_CHECKS: readonly Check[] = [
           if (theirs.length === 0 || !isSubset(selector, labelMap(other.spec.selector) ?? {})) continue;
           yield issue(g, `${ref(g)} and ${ref(other)} serve the same certificate (${quoted([...new Set(theirs)])}) on the same gateway pods; clients that reuse an HTTP/2 connection across their hosts can get 404.`,
             'serve all hosts of one certificate from one Gateway, or give each Gateway its own certificate.');
+        }
+      }
+    },
+  },
+  {
+    code: 'ZT408', severity: 'error', area: 'ingress', title: 'Gateway TLS Secret without a usable certificate',
+    *run(m) {
+      // istioctl IST0161 InvalidGatewayCredential (analyzers/gateway/secret.go): the Secret the
+      // gateway pods read must hold `tls.crt`/`tls.key` (or `cert`/`key`) with values, and a
+      // certificate that parses and is valid now (istio:pilot/pkg/xds/sds.go ValidateCertificate).
+      const secrets = m.ofKind('Secret');
+      for (const g of istioGateways(m)) {
+        const selector = labelMap(g.spec.selector) ?? {};
+        const podNamespaces = new Set(m.workloads.filter((w) => isSubset(selector, w.podLabels)).map((w) => w.namespace));
+        for (const s of servers(g)) {
+          const credential = str(rec(s.tls)?.credentialName);
+          if (!credential) continue;
+          for (const secret of secrets.filter((x) => x.name === credential && podNamespaces.has(x.namespace ?? 'default'))) {
+            const problem = credentialProblem(secret, new Date());
+            if (!problem) continue;
+            yield issue(g, `${ref(g)} serves TLS with Secret ${secret.namespace}/${secret.name}, which ${problem}: istiod refuses the credential and TLS on this server fails.`,
+              'put the PEM certificate chain under tls.crt and its key under tls.key (type kubernetes.io/tls), valid now; renew it before it expires.');
+          }
         }
       }
     },
@@ -442,4 +466,36 @@ function canonicalJson(value: unknown): string {
     return `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`).join(',')}}`;
   }
   return JSON.stringify(value);
+}
+
+/** Why a gateway credential Secret is unusable, or undefined when it is fine. */
+function credentialProblem(secret: MeshObject, now: Date): string | undefined {
+  const raw = secret.raw as Record<string, unknown>;
+  const data = rec(raw.data) ?? {};
+  const plain = rec(raw.stringData) ?? {};
+  const value = (key: string): string | undefined => {
+    const text = str(plain[key]);
+    if (text !== undefined) return text;
+    const encoded = str(data[key]);
+    return encoded === undefined ? undefined : Buffer.from(encoded, 'base64').toString('utf8');
+  };
+  const has = (key: string) => plain[key] !== undefined || data[key] !== undefined;
+  const pair = (['cert', 'key'] as const).every((k) => value(k)) ? value('cert')
+    : (['tls.crt', 'tls.key'] as const).every((k) => value(k)) ? value('tls.crt') : undefined;
+  if (pair === undefined) {
+    if ((has('cert') && has('key')) || (has('tls.crt') && has('tls.key'))) return 'has the certificate and key entries, but empty';
+    const keys = [...new Set([...Object.keys(data), ...Object.keys(plain)])].sort();
+    return `has neither tls.crt and tls.key nor cert and key (it has ${keys.length ? keys.join(', ') : 'no entries'})`;
+  }
+  const pem = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/.exec(pair)?.[0];
+  if (!pem) return 'holds no PEM certificate';
+  let cert: X509Certificate;
+  try {
+    cert = new X509Certificate(pem);
+  } catch {
+    return 'holds a certificate that does not parse';
+  }
+  if (now < new Date(cert.validFrom)) return `holds a certificate not valid before ${new Date(cert.validFrom).toISOString()}`;
+  if (now > new Date(cert.validTo)) return `holds a certificate that expired on ${new Date(cert.validTo).toISOString()}`;
+  return undefined;
 }

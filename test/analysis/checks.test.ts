@@ -1,6 +1,7 @@
 // Every check, each with a manifest that triggers it and a near-identical one (a small textual
 // change, shown in the case) that does not.
 import { analyzeObjects, CHECKS, INPUT_CHECKS, parseManifests, type Check } from '../../analysis/index.js';
+import { EXPIRED_CERT, VALID_CERT } from './certificates.js';
 import { analyzeYaml, app, BASE, codesOf, GATEWAY_POD, istio, join, ns } from './fixtures.js';
 
 interface Case {
@@ -22,6 +23,10 @@ const GATEWAY = (servers: string, name = 'gw') => istio('Gateway', 'shop', name,
 const HTTPS_SERVER = '{port: {number: 443, name: https, protocol: HTTPS}, hosts: ["shop/api.example.com"], tls: {mode: SIMPLE, credentialName: api-tls}}';
 const VS = (spec: string, namespace = 'shop') => istio('VirtualService', namespace, 'routes', spec);
 const ROUTE_API = 'http: [{route: [{destination: {host: api.shop.svc.cluster.local, port: {number: 80}}}]}]';
+const indent = (pem: string) => pem.split('\n').map((l) => `    ${l}`).join('\n');
+/** A TLS Secret in the gateway pods' namespace, with the given entries (YAML lines under stringData). */
+const TLS_SECRET = (entries: string) => `apiVersion: v1\nkind: Secret\nmetadata: {name: api-tls, namespace: istio-system}\ntype: kubernetes.io/tls\nstringData:\n${entries}\n`;
+const CERT_ENTRIES = (pem: string) => `  tls.crt: |\n${indent(pem)}\n  tls.key: "(the key is not read)"`;
 const base = (from: string, to: string) => { if (!BASE.includes(from)) throw new Error(`BASE lacks ${from}`); return BASE.replace(from, to); };
 const withApp = (name: string, o: Parameters<typeof app>[2]) => join(BASE, app('shop', name, o));
 
@@ -106,6 +111,8 @@ const CASES: readonly Case[] = [
   { code: 'ZT405', trigger: join(BASE, GATEWAY(`[${HTTPS_SERVER}]`), GATEWAY_POD, 'apiVersion: v1\nkind: Secret\nmetadata: {name: api-tls, namespace: shop}\ntype: kubernetes.io/tls\n'), clean: [['{name: api-tls, namespace: shop}', '{name: api-tls, namespace: istio-system}']] },
   { code: 'ZT406', trigger: join(BASE, GATEWAY(`[${HTTPS_SERVER}]`), GATEWAY(`[${HTTPS_SERVER}]`, 'gw2')), clean: [['name: gw2, namespace: shop}\nspec: {selector: {istio: ingressgateway}', 'name: gw2, namespace: shop}\nspec: {selector: {istio: internalgateway}']] },
   { code: 'ZT407', trigger: join(BASE, GATEWAY(`[${HTTPS_SERVER}]`), GATEWAY(`[${HTTPS_SERVER.replace('api.example.com', 'www.example.com')}]`, 'gw2')), clean: [['"shop/www.example.com"], tls: {mode: SIMPLE, credentialName: api-tls}', '"shop/www.example.com"], tls: {mode: SIMPLE, credentialName: www-tls}']] },
+  { code: 'ZT408', trigger: join(BASE, GATEWAY_POD, GATEWAY(`[${HTTPS_SERVER}]`), TLS_SECRET(CERT_ENTRIES(EXPIRED_CERT))), clean: [[indent(EXPIRED_CERT), indent(VALID_CERT)]] },
+  { code: 'ZT408', variant: 'entries under other names', trigger: join(BASE, GATEWAY_POD, GATEWAY(`[${HTTPS_SERVER}]`), TLS_SECRET(CERT_ENTRIES(VALID_CERT).replace('tls.crt', 'certificate.pem'))), clean: [['certificate.pem', 'tls.crt']] },
   { code: 'ZT411', trigger: join(BASE, GATEWAY(`[${HTTPS_SERVER}]`), VS(`{hosts: [api.example.com], gateways: [shop/gateway], ${ROUTE_API}}`)), clean: [['shop/gateway', 'shop/gw']] },
   { code: 'ZT412', trigger: join(BASE, GATEWAY(`[${HTTPS_SERVER}]`), VS(`{hosts: [www.example.com], gateways: [shop/gw], ${ROUTE_API}}`)), clean: [['[www.example.com]', '[api.example.com]']] },
   { code: 'ZT413', trigger: join(BASE, ns('edge'), VS('{hosts: [api.shop.svc.cluster.local], http: [{route: [{destination: {host: api, port: {number: 80}}}]}]}', 'edge')), clean: [['host: api,', 'host: api.shop.svc.cluster.local,']] },
