@@ -210,6 +210,32 @@ export const INGRESS_CHECKS: readonly Check[] = [
     },
   },
   {
+    code: 'ZT409', severity: 'warning', area: 'ingress', title: 'Gateway port that the gateway Service does not expose',
+    *run(m) {
+      // istioctl IST0162 GatewayPortNotDefinedOnService (analyzers/gateway/gateway.go): a server
+      // port must be a target port (or a port) of a Service in front of the gateway pods.
+      // Judged only when such a Service is in the input.
+      for (const g of istioGateways(m)) {
+        const selector = labelMap(g.spec.selector) ?? {};
+        const pods = m.workloads.filter((w) => isSubset(selector, w.podLabels));
+        const fronting = m.services.filter((svc) => pods.some((w) => m.workloadsOf(svc).includes(w)));
+        if (fronting.length === 0) continue;
+        const open = new Set<number>();
+        for (const svc of fronting) for (const p of svc.ports) {
+          if (p.protocol !== 'TCP') continue;
+          open.add(p.port);
+          if (typeof p.targetPort === 'number') open.add(p.targetPort);
+        }
+        for (const sv of servers(g)) {
+          const number = rec(sv.port)?.number;
+          if (typeof number !== 'number' || open.has(number)) continue;
+          yield issue(g, `${ref(g)} listens on port ${number}, which ${listing(fronting.map((svc) => `Service ${svc.namespace}/${svc.name}`))} in front of its pods do${fronting.length > 1 ? '' : 'es'} not expose (ports and target ports: ${[...open].sort((a, b) => a - b).join(', ') || 'none'}): clients cannot reach that server through the Service.`,
+            'use a port the gateway Service maps (its port or targetPort), or add the port to the Service.');
+        }
+      }
+    },
+  },
+  {
     code: 'ZT411', severity: 'error', area: 'ingress', title: 'VirtualService names a Gateway that does not exist',
     *run(m) {
       const gws = m.ofKind('Gateway');
