@@ -60,6 +60,13 @@ export interface Workload {
    * say (the namespace is not among them).
    */
   readonly sidecar: boolean | undefined;
+  /**
+   * Whether ztunnel captures the pods (ambient mode): no sidecar, not host-network, and the
+   * `istio.io/dataplane-mode: ambient` label on the pod or on its namespace (unless the pod says
+   * `none`) (istio:cni/pkg/util/enablement_selector.go). Such a pod has an mTLS identity and L4
+   * policy is enforced for it; L7 policy and tokens need a waypoint.
+   */
+  readonly ambient: boolean;
 }
 
 export interface ServicePortInfo {
@@ -213,10 +220,13 @@ export class MeshModel {
     else if (nsInjection === true) sidecar = true;
     else if (podLabels['sidecar.istio.io/inject'] === 'true' && nsUnlabelled) sidecar = true;
     else sidecar = nsInjection;
+    const podMode = podLabels['istio.io/dataplane-mode'];
+    const ambient = sidecar !== true && !hostNetwork
+      && (podMode === 'ambient' || (podMode !== 'none' && nsLabels?.['istio.io/dataplane-mode'] === 'ambient'));
     return {
       object: o, namespace, name: o.name, podLabels, podAnnotations,
       serviceAccount: str(spec.serviceAccountName) ?? str(spec.serviceAccount) ?? 'default',
-      containerPorts, runAsUsers, hostNetwork, sidecar,
+      containerPorts, runAsUsers, hostNetwork, sidecar, ambient,
     };
   }
 

@@ -212,7 +212,7 @@ export class AccessSimulator {
     const workload: Workload = {
       object: { apiVersion: 'apps/v1', kind: 'Deployment', name: serviceAccount, namespace, labels, annotations: {}, spec: {}, raw: {} },
       namespace, name: serviceAccount, podLabels: labels, podAnnotations: {}, serviceAccount,
-      containerPorts: [], runAsUsers: [], hostNetwork: false, sidecar: true,
+      containerPorts: [], runAsUsers: [], hostNetwork: false, sidecar: true, ambient: false,
     };
     return this.prepare(workload, gatewayPort, true, `ingress gateway ${namespace}/${serviceAccount}`);
   }

@@ -239,7 +239,8 @@ export const AUTHORIZATION_CHECKS: readonly Check[] = [
             const id = parsePrincipal(p);
             if (!id || !m.localTrustDomains.has(id.trustDomain)) continue;
             const callers = m.workloadsWithIdentity(id.namespace, id.serviceAccount);
-            if (callers.length > 0 && callers.every((c) => c.sidecar === false)) {
+            // An ambient caller has its identity without a sidecar (ztunnel's mTLS).
+            if (callers.length > 0 && callers.every((c) => c.sidecar === false && !c.ambient)) {
               yield issue(ap, `${ref(ap)} ${at(rule)} admits principal "${p}", but every workload with that identity (${listing(callers.map((c) => `${c.object.kind} ${c.namespace}/${c.name}`))}) runs without a sidecar, so it speaks plaintext and never presents the identity: the grant never matches.`,
                 'enrol the caller in the mesh (namespace label istio-injection=enabled, no sidecar.istio.io/inject: "false"), or grant it by something it does carry.');
             }

@@ -85,7 +85,8 @@ export const WORKLOAD_CHECKS: readonly Check[] = [
     *run(m) {
       for (const ns of m.namespaces.values()) {
         if (ns.name === m.rootNamespace || m.namespaceInjection(ns.name) !== false) continue;
-        const workloads = m.workloadsIn(ns.name).filter((w) => w.sidecar === false && !w.hostNetwork);
+        // Ambient pods are in the mesh without a sidecar: ztunnel gives them identity and mTLS.
+        const workloads = m.workloadsIn(ns.name).filter((w) => w.sidecar === false && !w.hostNetwork && !w.ambient);
         if (workloads.length === 0 || ns.labels['istio-injection'] === 'disabled') continue;
         yield issue(ns, `Namespace ${ns.name} has no istio-injection or istio.io/rev label, so its workloads (${listing(workloads.map((w) => w.name))}) run without a sidecar: no mTLS identity, and no Istio policy is enforced on them.`,
           `label the namespace istio-injection=enabled (or istio.io/rev=<revision>); write istio-injection=disabled if it is meant to stay outside the mesh.`);
@@ -152,7 +153,9 @@ export const WORKLOAD_CHECKS: readonly Check[] = [
       for (const kind of ['AuthorizationPolicy', 'PeerAuthentication', 'RequestAuthentication']) for (const o of m.ofKind(kind)) {
         if (m.selection(o).mode !== 'labels') continue;
         const selected = m.selectedWorkloads(o);
-        if (selected.length === 0 || !selected.every((w) => w.sidecar === false)) continue;
+        // ztunnel enforces L4 authorization and mTLS modes for ambient pods; tokens need a waypoint.
+        const enforcedByZtunnel = (w: Workload) => w.ambient && kind !== 'RequestAuthentication';
+        if (selected.length === 0 || !selected.every((w) => w.sidecar === false && !enforcedByZtunnel(w))) continue;
         yield issue(o, `${ref(o)} selects only ${listing(selected.map((w) => `${w.namespace}/${w.name}`))}, which run${selected.length > 1 ? '' : 's'} without a sidecar: nothing enforces it.`,
           'enrol the workload in the mesh (injection label on the namespace, no opt-out), or protect it another way (NetworkPolicy).');
       }

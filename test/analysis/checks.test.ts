@@ -138,6 +138,9 @@ const CASES: readonly Case[] = [
   { code: 'ZT503', trigger: withApp('cart', {}).replace(/targetPort: 8080}]}\n$/, 'targetPort: 9090}]}\n'), clean: [['targetPort: 9090', 'targetPort: 8080']] },
   { code: 'ZT504', trigger: join(BASE, 'apiVersion: v1\nkind: Service\nmetadata: {name: api-raw, namespace: shop}\nspec: {selector: {app: api}, ports: [{name: tcp-raw, port: 9000, targetPort: 8080}]}\n'), clean: [['name: tcp-raw', 'name: http-raw']] },
   { code: 'ZT601', trigger: join(BASE, ns('legacy', 'team: billing'), app('legacy', 'ledger')), clean: [['{team: billing}', '{team: billing, istio-injection: enabled}']] },
+  // An ambient namespace is in the mesh without sidecars: not reported.
+  { code: 'ZT601', variant: 'ambient is in the mesh', trigger: join(ns('plain', 'team: x'), app('plain', 'api')), clean: [['labels: {team: x}', 'labels: {istio.io/dataplane-mode: ambient}']] },
+  { code: 'ZT110', variant: 'an ambient caller has its identity', trigger: join(base(app('shop', 'web'), ''), ns('amb', 'team: x'), app('amb', 'web'), ap('x', '{selector: {matchLabels: {app: api}}, rules: [{from: [{source: {principals: ["cluster.local/ns/amb/sa/web"]}}]}]}')), clean: [['metadata: {name: amb, labels: {team: x}}', 'metadata: {name: amb, labels: {istio.io/dataplane-mode: ambient}}']] },
   { code: 'ZT602', trigger: base('labels: {istio-injection: enabled}', 'labels: {istio-injection: enabled, istio.io/rev: canary}'), clean: [[', istio.io/rev: canary', '']] },
   { code: 'ZT603', trigger: withApp('cart', { podLabels: 'sidecar.istio.io/inject: "false"' }), clean: [['inject: "false"', 'inject: "true"']] },
   { code: 'ZT604', trigger: withApp('cart', { podAnnotations: 'sidecar.istio.io/inject: "true"' }), clean: [['annotations: {sidecar.istio.io/inject', 'annotations: {example.com/inject']] },

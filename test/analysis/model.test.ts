@@ -73,6 +73,18 @@ describe('selection and injection', () => {
     expect(workload(labelled, 'elsewhere', 'opted-in').sidecar).toBe(true);
   });
 
+  test('ambient: pods of a namespace labelled istio.io/dataplane-mode=ambient are captured by ztunnel, unless injected, host-network or opted out', () => {
+    const am = model(join(ns('amb', 'istio.io/dataplane-mode: ambient'), ns('both', 'istio.io/dataplane-mode: ambient, istio-injection: enabled'), ns('plain', 'team: x'),
+      app('amb', 'api'), app('amb', 'out', { podLabels: 'istio.io/dataplane-mode: none' }), app('both', 'api'),
+      app('plain', 'enrolled', { podLabels: 'istio.io/dataplane-mode: ambient' }), app('plain', 'legacy')));
+    expect([workload(am, 'amb', 'api').ambient, workload(am, 'amb', 'api').sidecar]).toEqual([true, false]);
+    expect(workload(am, 'amb', 'out').ambient).toBe(false);
+    // Sidecar mode takes precedence (istio.io, ambient "add workloads").
+    expect([workload(am, 'both', 'api').ambient, workload(am, 'both', 'api').sidecar]).toEqual([false, true]);
+    expect(workload(am, 'plain', 'enrolled').ambient).toBe(true);
+    expect(workload(am, 'plain', 'legacy').ambient).toBe(false);
+  });
+
   test('a root-namespace selector reaches every namespace; empty matchLabels selects all; targetRefs none', () => {
     expect(names('AuthorizationPolicy', 'root')).toEqual(['shop/api']);
     expect(names('AuthorizationPolicy', 'all')).toEqual(['shop/api', 'shop/batch', 'shop/db', 'shop/web']);
