@@ -67,6 +67,8 @@ export const WORKLOAD_CHECKS: readonly Check[] = [
     code: 'ZT504', severity: 'warning', area: 'ports', title: 'Services give one container port different protocols',
     *run(m) {
       for (const w of m.workloads) {
+        // Only a proxy reads the protocol: a workload outside the mesh has no inbound listener.
+        if (w.sidecar === false) continue;
         const seen = new Map<number, { s: string; cls: string }[]>();
         for (const s of m.servicesOf(w)) for (const p of s.ports) {
           const t = m.targetPort(p, w);
