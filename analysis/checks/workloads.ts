@@ -83,6 +83,37 @@ export const WORKLOAD_CHECKS: readonly Check[] = [
     },
   },
   {
+    code: 'ZT505', severity: 'info', area: 'ports', title: 'Service port without a protocol, workloads not in the input',
+    *run(m) {
+      // istioctl IST0118 (an info there too): the same naming rule for Services whose pods the
+      // input does not show; if they are in the mesh, their traffic is sniffed.
+      for (const s of m.services) {
+        if (s.type === 'ExternalName' || m.workloadsOf(s).length > 0) continue;
+        for (const p of s.ports) {
+          if (p.protocolClass !== 'unknown' || p.appProtocol !== undefined) continue;
+          yield issue(s.object, `${ref(s.object)} port ${p.port}${p.name ? ` ("${p.name}")` : ''} declares no protocol (name prefix or appProtocol); if its pods are in the mesh, Istio sniffs the protocol.`,
+            'name the port "<protocol>[-suffix]" (e.g. "http-web", "tcp-db") or set appProtocol.');
+        }
+      }
+    },
+  },
+  {
+    code: 'ZT506', severity: 'warning', area: 'ports', title: 'ExternalName Service port without a usable protocol',
+    *run(m) {
+      // istioctl IST0150 ExternalNameServiceTypeInvalidPortName (analyzers/service/portname.go):
+      // an ExternalName Service becomes an Istio service entry whose protocol comes from the port
+      // name; a port without one, or named just "tcp", is flagged.
+      for (const s of m.services) {
+        if (s.type !== 'ExternalName') continue;
+        for (const p of s.ports) {
+          if ((p.protocolClass !== 'unknown' || p.appProtocol !== undefined) && p.name !== 'tcp') continue;
+          yield issue(s.object, `${ref(s.object)} is an ExternalName Service whose port ${p.port}${p.name ? ` ("${p.name}")` : ''} does not name a protocol Istio can use for the external host.`,
+            'name the port by protocol with a suffix, e.g. "http-api" or "tls-db", or set appProtocol.');
+        }
+      }
+    },
+  },
+  {
     code: 'ZT601', severity: 'warning', area: 'injection', title: 'Namespace with workloads but no sidecar injection',
     *run(m) {
       for (const ns of m.namespaces.values()) {

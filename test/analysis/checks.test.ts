@@ -140,6 +140,8 @@ const CASES: readonly Case[] = [
   { code: 'ZT504', trigger: join(BASE, 'apiVersion: v1\nkind: Service\nmetadata: {name: api-raw, namespace: shop}\nspec: {selector: {app: api}, ports: [{name: tcp-raw, port: 9000, targetPort: 8080}]}\n'), clean: [['name: tcp-raw', 'name: http-raw']] },
   // A workload outside the mesh has no proxy to disagree about the protocol.
   { code: 'ZT504', variant: 'only for workloads in the mesh', trigger: join(BASE, 'apiVersion: v1\nkind: Service\nmetadata: {name: api-raw, namespace: shop}\nspec: {selector: {app: api}, ports: [{name: tcp-raw, port: 9000, targetPort: 8080}]}\n'), clean: [['    metadata: {labels: {app: api}}', '    metadata: {labels: {app: api, sidecar.istio.io/inject: "false"}}']] },
+  { code: 'ZT505', trigger: join(BASE, 'apiVersion: v1\nkind: Service\nmetadata: {name: elsewhere, namespace: shop}\nspec: {selector: {app: elsewhere}, ports: [{name: web, port: 80}]}\n'), clean: [['name: web, port: 80', 'name: http-web, port: 80']] },
+  { code: 'ZT506', trigger: join(BASE, 'apiVersion: v1\nkind: Service\nmetadata: {name: bank, namespace: shop}\nspec: {type: ExternalName, externalName: api.bank.example, ports: [{name: tcp, port: 443}]}\n'), clean: [['name: tcp, port: 443', 'name: tls-bank, port: 443']] },
   { code: 'ZT601', trigger: join(BASE, ns('legacy', 'team: billing'), app('legacy', 'ledger')), clean: [['{team: billing}', '{team: billing, istio-injection: enabled}']] },
   // An ambient namespace is in the mesh without sidecars: not reported.
   { code: 'ZT601', variant: 'ambient is in the mesh', trigger: join(ns('plain', 'team: x'), app('plain', 'api')), clean: [['labels: {team: x}', 'labels: {istio.io/dataplane-mode: ambient}']] },
