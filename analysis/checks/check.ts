@@ -3,7 +3,7 @@ import type { Exception } from '../istio.js';
 import type { MeshModel, MeshObject } from '../model.js';
 
 /** The area a check belongs to; codes are grouped by area in hundreds. */
-export type Area = 'input' | 'authorization' | 'mtls' | 'jwt' | 'ingress' | 'ports' | 'injection' | 'sidecar';
+export type Area = 'input' | 'authorization' | 'mtls' | 'jwt' | 'ingress' | 'ports' | 'injection' | 'sidecar' | 'telemetry';
 
 /** One problem a check found on one object. */
 export interface Issue {

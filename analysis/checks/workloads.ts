@@ -4,7 +4,7 @@
 // kiali:business/checkers/{services,common,workloads,sidecars}/.
 import { isKnownAppProtocol } from '../istio.js';
 import type { MeshModel, MeshObject, Workload } from '../model.js';
-import { isSubset, labelMap, listing, rec } from '../values.js';
+import { isSubset, labelMap, listing, rec, recs, str, strs } from '../values.js';
 import { Check, issue, ref } from './check.js';
 
 /** Objects that select workloads by labels, with their label selector. */
@@ -109,6 +109,29 @@ export const WORKLOAD_CHECKS: readonly Check[] = [
           if ((p.protocolClass !== 'unknown' || p.appProtocol !== undefined) && p.name !== 'tcp') continue;
           yield issue(s.object, `${ref(s.object)} is an ExternalName Service whose port ${p.port}${p.name ? ` ("${p.name}")` : ''} does not name a protocol Istio can use for the external host.`,
             'name the port by protocol with a suffix, e.g. "http-api" or "tls-db", or set appProtocol.');
+        }
+      }
+    },
+  },
+  {
+    code: 'ZT507', severity: 'warning', area: 'ports', title: 'ServiceEntries give one host and port different protocols',
+    *run(m) {
+      // istioctl IST0177 ConflictingServiceEntryProtocol: one of the protocols wins, so traffic to
+      // the port is handled as the other entry does not expect.
+      const seen = new Map<string, { se: MeshObject; protocol: string }[]>();
+      for (const se of m.ofKind('ServiceEntry')) for (const host of strs(se.spec.hosts)) for (const p of recs(se.spec.ports)) {
+        const number = p.number;
+        if (typeof number !== 'number') continue;
+        const key = `${host}:${number}`;
+        const list = seen.get(key) ?? [];
+        list.push({ se, protocol: (str(p.protocol) ?? 'unset').toUpperCase() });
+        seen.set(key, list);
+      }
+      for (const [key, list] of seen) {
+        if (new Set(list.map((x) => x.protocol)).size < 2) continue;
+        for (const { se } of list) {
+          yield issue(se, `${ref(se)}: ${listing([...new Set(list.map((x) => `ServiceEntry ${x.se.namespace}/${x.se.name}`))])} define ${key} with different protocols (${listing([...new Set(list.map((x) => x.protocol))])}); Istio uses one of them for the port.`,
+            'declare the host and port once, or with the same protocol everywhere.');
         }
       }
     },
@@ -253,6 +276,41 @@ export const WORKLOAD_CHECKS: readonly Check[] = [
         for (const o of mine) {
           yield issue(o, `${ref(o)} is one of ${mine.length} Sidecars (${listing(mine.map((x) => x.name).sort())}) whose workloadSelector selects ${w.object.kind} ${w.namespace}/${w.name}; which one applies to it is undefined.`,
             'make the selectors disjoint, so each workload has one Sidecar.');
+        }
+      }
+    },
+  },
+];
+
+/** Telemetry resources: one per namespace without a selector, one per workload with (IST0159, IST0160). */
+export const TELEMETRY_CHECKS: readonly Check[] = [
+  {
+    code: 'ZT801', severity: 'error', area: 'telemetry', title: 'More than one namespace-wide Telemetry',
+    *run(m) {
+      const byNs = new Map<string, MeshObject[]>();
+      for (const o of m.ofKind('Telemetry')) {
+        if (o.spec.targetRefs !== undefined || o.spec.targetRef !== undefined || Object.keys(labelMap(rec(o.spec.selector)?.matchLabels) ?? {}).length) continue;
+        byNs.set(o.namespace ?? 'default', [...(byNs.get(o.namespace ?? 'default') ?? []), o]);
+      }
+      for (const [ns, list] of byNs) {
+        if (list.length < 2) continue;
+        for (const o of list) {
+          yield issue(o, `${ref(o)} is one of ${list.length} Telemetry resources without a selector in namespace ${ns} (${listing(list.map((x) => x.name).sort())}); which one applies is undefined.`,
+            'keep one namespace-wide Telemetry and give the others a selector.');
+        }
+      }
+    },
+  },
+  {
+    code: 'ZT802', severity: 'error', area: 'telemetry', title: 'Several Telemetries select the same workload',
+    *run(m) {
+      const selecting = m.ofKind('Telemetry').filter((o) => Object.keys(labelMap(rec(o.spec.selector)?.matchLabels) ?? {}).length > 0);
+      for (const w of m.workloads) {
+        const mine = selecting.filter((o) => (o.namespace ?? 'default') === w.namespace && isSubset(labelMap(rec(o.spec.selector)?.matchLabels) ?? {}, w.podLabels));
+        if (mine.length < 2) continue;
+        for (const o of mine) {
+          yield issue(o, `${ref(o)} is one of ${mine.length} Telemetry resources (${listing(mine.map((x) => x.name).sort())}) selecting ${w.object.kind} ${w.namespace}/${w.name}; which one applies is undefined.`,
+            'make the selectors disjoint.');
         }
       }
     },
