@@ -12,7 +12,7 @@ export * from './mesh.js';
 export * from './mesh-app.js';
 export * from './mesh-ingress.js';
 export * from './mesh-workload.js';
-export * from './mtls-mode.js';
+export { acceptsPlaintext, MtlsMode } from './mtls-mode.js';
 export * from './security-posture.js';
 export * from './service-port.js';
 export * from './zero-trust-namespace.js';

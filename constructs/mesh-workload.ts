@@ -14,7 +14,7 @@ import { CallerIdentity, ICaller, principalOf } from './caller.js';
 import { EnvValue } from './env-value.js';
 import { checkDnsLabel, checkDnsSubdomain, checkLabelValue, checkPortNumber, ZeroTrustConfigError } from './errors.js';
 import { Denial, DenyOptions, EndUserRequirement, Grant, GrantOptions } from './grant.js';
-import { acceptsPlaintext, MtlsMode } from './mtls-mode.js';
+import { acceptsPlaintext, checkMtlsMode, MtlsMode } from './mtls-mode.js';
 import { acknowledgementAnnotation } from './security-posture.js';
 import { ServicePort } from './service-port.js';
 import { ZeroTrustNamespace } from './zero-trust-namespace.js';
@@ -552,14 +552,10 @@ export class MeshWorkload extends Construct implements ICaller {
     const modes = new Map<number, MtlsMode>();
     for (const [key, mode] of Object.entries(props.portMtls ?? {})) {
       const port = this.servicePort(Number(key), `portMtls.${key}`);
-      if (!Object.values(MtlsMode).includes(mode)) {
-        throw new ZeroTrustConfigError(this.self, `portMtls.${key}`, `"${String(mode)}" is not an mTLS mode.`, 'use MtlsMode.STRICT, PERMISSIVE or DISABLE.');
-      }
+      checkMtlsMode(mode, this.self, `portMtls.${key}`);
       modes.set(port.port, mode);
     }
-    if (props.mtls !== undefined && !Object.values(MtlsMode).includes(props.mtls)) {
-      throw new ZeroTrustConfigError(this.self, 'mtls', `"${String(props.mtls)}" is not an mTLS mode.`, 'use MtlsMode.STRICT, PERMISSIVE or DISABLE.');
-    }
+    if (props.mtls !== undefined) checkMtlsMode(props.mtls, this.self, 'mtls');
     if (this.namespace.mtls === MtlsMode.DISABLE) {
       const strict = props.mtls === MtlsMode.STRICT ? 'mtls' : [...modes].find(([, m]) => m === MtlsMode.STRICT)?.[0];
       if (strict !== undefined) {

@@ -8,7 +8,7 @@ import { PeerAuthenticationSpecMtlsMode } from '../imports/security.istio.io.js'
 import { Telemetry } from '../imports/telemetry.istio.io.js';
 import { checkDnsLabel, checkDnsSubdomain, ZeroTrustConfigError } from './errors.js';
 import { IngressGateway } from './ingress-gateway.js';
-import { acceptsPlaintext, MtlsMode } from './mtls-mode.js';
+import { acceptsPlaintext, checkMtlsMode, MtlsMode } from './mtls-mode.js';
 import { Acknowledgements, acknowledgementAnnotation, SecurityPosture, Stage } from './security-posture.js';
 import { ManifestObject } from './manifest-object.js';
 import { SecurityManifest } from './security-manifest.js';
@@ -157,9 +157,7 @@ export class Mesh extends Chart {
     checkDnsLabel(this.environment, self, props.environment === undefined ? 'id (the environment name)' : 'environment');
     checkDnsSubdomain(this.trustDomain, self, 'trustDomain');
     checkDnsLabel(this.rootNamespace, self, 'rootNamespace');
-    if (!Object.values(MtlsMode).includes(this.mtls)) {
-      throw new ZeroTrustConfigError(self, 'mtls', `"${this.mtls}" is not an mTLS mode.`, 'use STRICT, PERMISSIVE or DISABLE.');
-    }
+    checkMtlsMode(this.mtls, self, 'mtls');
 
     const acknowledged = acceptsPlaintext(this.mtls)
       ? this.posture.permit('nonStrictMtls', {
