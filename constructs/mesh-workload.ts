@@ -323,11 +323,13 @@ export class MeshWorkload extends Construct implements ICaller {
     const targeted = options.ports?.length
       ? options.ports.map((p, i) => this.servicePort(p, `allowFrom.ports[${i}]`))
       : this.ports;
-    this.checkCallerCanBeIdentified(identity, targeted);
+    // The workloads of this mesh that make the caller's calls, looked up once for both checks.
+    const callers = identity.kind === 'workloads' ? this.workloadsOf(identity) : [];
+    this.checkCallerCanBeIdentified(identity, callers, targeted);
     const methods = this.checkMethods(options.methods ?? [], 'allowFrom');
     const paths = this.checkPaths(options.paths ?? [], 'allowFrom');
     const claims = this.checkClaims(options.claims ?? {}, endUser);
-    this.checkTokenReachesUs(identity, endUser, endUserCheck);
+    this.checkTokenReachesUs(identity, callers, endUser, endUserCheck);
     const httpOnly = methods.length > 0 || paths.length > 0 || endUser !== 'none';
     if (httpOnly && targeted.every((p) => !p.isHttp)) {
       throw new ZeroTrustConfigError(this.self, 'allowFrom',
@@ -396,11 +398,7 @@ export class MeshWorkload extends Construct implements ICaller {
     }
     const explicitPorts = options.ports?.length || targeted.length < this.ports.length;
     const targetPorts = explicitPorts ? targeted.map((p) => p.targetPort) : [];
-    const op: Mutable<AuthorizationPolicySpecRulesToOperation> = {};
-    if (targetPorts.length) op.ports = targetPorts.map(String);
-    if (methods.length) op.methods = methods;
-    if (paths.length) op.paths = paths;
-    const rule = authorizationRule(this.peerSource(identity), Object.keys(op).length ? [{ operation: op }] : undefined);
+    const rule = authorizationRule(this.peerSource(identity), operationOf({ ports: targetPorts, methods, paths }));
     const denial = new Denial(`${this.namespace.name}/${this.name}`, identity, targetPorts, methods, paths, [rule], options.reason);
     this.denialList.push(denial);
     this.ensureDenyPolicy();
@@ -475,10 +473,10 @@ export class MeshWorkload extends Construct implements ICaller {
    * app sees it, so the caller's onward calls never carry it (istio.io, "JWTRule" reference:
    * forwardOriginalToken).
    */
-  private checkTokenReachesUs(identity: CallerIdentity, endUser: EndUserRequirement, check: EndUserCheck | undefined): void {
+  private checkTokenReachesUs(identity: CallerIdentity, callers: readonly MeshWorkload[], endUser: EndUserRequirement, check: EndUserCheck | undefined): void {
     if (endUser !== 'required' || identity.kind !== 'workloads' || !check) return;
     const accepted = check.requestPrincipals.map((p) => p.replace(/\/\*$/, ''));
-    const stripping = this.workloadsOf(identity).some((w) => w.strippedIssuers().some((issuer) => accepted.includes(issuer)));
+    const stripping = callers.some((w) => w.strippedIssuers().some((issuer) => accepted.includes(issuer)));
     if (!stripping) return;
     throw new ZeroTrustConfigError(this.self, 'allowFrom(caller)',
       `the grant requires the end user's token from ${identity.description}, whose own proxy validates it and then removes it (no forwardOriginalToken), so its calls never carry the token and would all be denied.`,
@@ -490,11 +488,7 @@ export class MeshWorkload extends Construct implements ICaller {
     operation: { ports: number[]; methods: string[]; paths: string[] },
   ): AuthorizationPolicySpecRules[] {
     const peer = this.peerSource(identity);
-    const op: Mutable<AuthorizationPolicySpecRulesToOperation> = {};
-    if (operation.ports.length) op.ports = operation.ports.map(String);
-    if (operation.methods.length) op.methods = operation.methods;
-    if (operation.paths.length) op.paths = operation.paths;
-    const to = Object.keys(op).length ? [{ operation: op }] : undefined;
+    const to = operationOf(operation);
     switch (endUser) {
       case 'none':
         return [authorizationRule(peer, to)];
@@ -527,10 +521,9 @@ export class MeshWorkload extends Construct implements ICaller {
    * (https://istio.io/latest/docs/concepts/security/#dependency-on-mutual-tls;
    * istio:pilot/pkg/networking/core/cluster_tls.go).
    */
-  private checkCallerCanBeIdentified(identity: CallerIdentity, ports: readonly ServicePort[]): void {
+  private checkCallerCanBeIdentified(identity: CallerIdentity, callers: readonly MeshWorkload[], ports: readonly ServicePort[]): void {
     if (identity.kind === 'anyone') return;
-    const inMesh = identity.kind === 'workloads' ? this.workloadsOf(identity) : [];
-    if (identity.kind === 'workloads' && (!identity.hasSidecar || (inMesh.length > 0 && inMesh.every((w) => !w.hasSidecar)))) {
+    if (identity.kind === 'workloads' && (!identity.hasSidecar || (callers.length > 0 && callers.every((w) => !w.hasSidecar)))) {
       throw new ZeroTrustConfigError(this.self, 'allowFrom(caller)',
         `${identity.description} has no sidecar: it sends plaintext and carries no mTLS identity, so a grant to its principal could never match.`,
         'give the caller a sidecar (sidecar: true), or, knowingly, grant Callers.anyone().');
@@ -988,6 +981,15 @@ function authorizationRule(
   if (to) rule.to = to;
   if (when && when.length) rule.when = [...when];
   return rule;
+}
+
+/** A rule's `to`: the ports, methods and paths it is limited to, or none (any operation). */
+function operationOf(operation: { ports: readonly number[]; methods: readonly string[]; paths: readonly string[] }): AuthorizationPolicySpecRules['to'] {
+  const op: Mutable<AuthorizationPolicySpecRulesToOperation> = {};
+  if (operation.ports.length) op.ports = operation.ports.map(String);
+  if (operation.methods.length) op.methods = [...operation.methods];
+  if (operation.paths.length) op.paths = [...operation.paths];
+  return Object.keys(op).length ? [{ operation: op }] : undefined;
 }
 
 /** The emptyDir volume that makes `path` writable. */
