@@ -50,37 +50,70 @@ export interface GrantOptions {
 }
 
 /**
- * The result of `allowFrom`: who may call whom, how, and the policy rules that say so.
- * Inspectable in tests, like the AWS CDK's `Grant`.
+ * What grants and denials have in common: the callee, the caller, what requests they cover, the
+ * AuthorizationPolicy rules that say so, and a one-line summary for reviewers.
  */
-export class Grant {
-  public constructor(
+export abstract class AccessRule {
+  protected constructor(
     /** The callee, `namespace/workload`. */
     public readonly callee: string,
     /** The caller as the policy recognises it. */
     public readonly caller: CallerIdentity,
-    /** The container ports the grant opens; empty means every port. */
+    /** The container ports covered; empty means every port. */
     public readonly targetPorts: readonly number[],
     public readonly methods: readonly string[],
     public readonly paths: readonly string[],
-    public readonly endUser: EndUserRequirement,
-    /** The AuthorizationPolicy rules this grant contributes. */
+    /** The AuthorizationPolicy rules this contributes. */
     public readonly rules: readonly AuthorizationPolicySpecRules[],
     public readonly reason?: string,
-    /** Claims the token must carry for this grant (besides the service's requiredClaims). */
-    public readonly claims: Readonly<Record<string, readonly string[]>> = {},
   ) {}
 
-  /** One line for reviewers: caller, what it may do, and why. */
+  /** One line for reviewers: the caller, the requests covered, and why. */
   public get summary(): string {
     const what = [
-      this.methods.length ? this.methods.join(',') : '',
-      this.paths.length ? this.paths.join(',') : '',
-      this.targetPorts.length ? `port ${this.targetPorts.join(',')}` : '',
+      this.methods.join(','), this.paths.join(','), this.targetPorts.length ? `port ${this.targetPorts.join(',')}` : '', ...this.conditions(),
+    ].filter(Boolean).join(' ');
+    return `${this.verb} ${this.caller.description}${what ? `: ${what}` : ''}${this.reason ? ` (${this.reason})` : ''}`;
+  }
+
+  /** How the summary starts: `from` for a grant, `deny` for a denial. */
+  protected abstract get verb(): string;
+
+  /** What else the request must carry, for the summary. */
+  protected conditions(): string[] {
+    return [];
+  }
+}
+
+/**
+ * The result of `allowFrom`: who may call whom, how, and the policy rules that say so.
+ * Inspectable in tests, like the AWS CDK's `Grant`.
+ */
+export class Grant extends AccessRule {
+  public constructor(
+    callee: string,
+    caller: CallerIdentity,
+    targetPorts: readonly number[],
+    methods: readonly string[],
+    paths: readonly string[],
+    public readonly endUser: EndUserRequirement,
+    rules: readonly AuthorizationPolicySpecRules[],
+    reason?: string,
+    /** Claims the token must carry for this grant (besides the service's requiredClaims). */
+    public readonly claims: Readonly<Record<string, readonly string[]>> = {},
+  ) {
+    super(callee, caller, targetPorts, methods, paths, rules, reason);
+  }
+
+  protected get verb(): string {
+    return 'from';
+  }
+
+  protected override conditions(): string[] {
+    return [
       this.endUser === 'required' ? 'with end-user token' : this.endUser === 'either' ? 'or any end-user token' : '',
       ...Object.entries(this.claims).map(([claim, values]) => `${claim} in [${values.join(',')}]`),
-    ].filter(Boolean).join(' ');
-    return `from ${this.caller.description}${what ? `: ${what}` : ''}${this.reason ? ` (${this.reason})` : ''}`;
+    ];
   }
 }
 
@@ -113,26 +146,20 @@ export interface DenyOptions {
  * grant can open what it closes (istio.io, "Authorization Policy" reference: DENY policies are
  * evaluated first).
  */
-export class Denial {
+export class Denial extends AccessRule {
   public constructor(
-    /** The callee, `namespace/workload`. */
-    public readonly callee: string,
-    /** The caller the rule refuses. */
-    public readonly caller: CallerIdentity,
-    /** The container ports it covers; empty means every port. */
-    public readonly targetPorts: readonly number[],
-    public readonly methods: readonly string[],
-    public readonly paths: readonly string[],
-    /** The DENY policy rules this denial contributes (one). */
-    public readonly rules: readonly AuthorizationPolicySpecRules[],
-    public readonly reason?: string,
-  ) {}
+    callee: string,
+    caller: CallerIdentity,
+    targetPorts: readonly number[],
+    methods: readonly string[],
+    paths: readonly string[],
+    rules: readonly AuthorizationPolicySpecRules[],
+    reason?: string,
+  ) {
+    super(callee, caller, targetPorts, methods, paths, rules, reason);
+  }
 
-  /** One line for reviewers: who is refused what, and why. */
-  public get summary(): string {
-    const what = [
-      this.methods.join(','), this.paths.join(','), this.targetPorts.length ? `port ${this.targetPorts.join(',')}` : '',
-    ].filter(Boolean).join(' ');
-    return `deny ${this.caller.description}${what ? `: ${what}` : ''}${this.reason ? ` (${this.reason})` : ''}`;
+  protected get verb(): string {
+    return 'deny';
   }
 }

@@ -13,7 +13,7 @@ import {
 import { CallerIdentity, ICaller, principalOf } from './caller.js';
 import { EnvValue } from './env-value.js';
 import { checkDnsLabel, checkDnsSubdomain, checkLabelValue, checkPortNumber, ZeroTrustConfigError } from './errors.js';
-import { Denial, DenyOptions, EndUserRequirement, Grant, GrantOptions } from './grant.js';
+import { AccessRule, Denial, DenyOptions, EndUserRequirement, Grant, GrantOptions } from './grant.js';
 import { acceptsPlaintext, checkMtlsMode, MtlsMode } from './mtls-mode.js';
 import { acknowledgementAnnotation } from './security-posture.js';
 import { ServicePort } from './service-port.js';
@@ -572,7 +572,7 @@ export class MeshWorkload extends Construct implements ICaller {
    * An AuthorizationPolicy selecting this workload whose rules, and the annotation that explains
    * them, are produced at synth: grants (or denials) added later land in the same policy.
    */
-  private lazyPolicy(id: string, name: string, action: AuthorizationPolicySpecAction, annotation: string, sources: readonly RuleSource[]): ManifestObject {
+  private lazyPolicy(id: string, name: string, action: AuthorizationPolicySpecAction, annotation: string, sources: readonly AccessRule[]): ManifestObject {
     return new ManifestObject(this, id, SecurityManifest.authorizationPolicy({
       metadata: {
         name,
@@ -997,15 +997,9 @@ function writableVolumeName(path: string): string {
   return `writable${path.replace(/[^a-z0-9]+/gi, '-').toLowerCase()}`.replace(/-+$/, '').slice(0, 63);
 }
 
-/** What a policy's rules come from: grants, or denials. */
-interface RuleSource {
-  readonly rules: readonly AuthorizationPolicySpecRules[];
-  readonly summary: string;
-}
-
 /** A policy's rules, produced at synth, so grants (or denials) added after the policy land in it. */
 class PolicyRules implements IAnyProducer {
-  public constructor(private readonly sources: readonly RuleSource[]) {}
+  public constructor(private readonly sources: readonly AccessRule[]) {}
 
   public produce(): AuthorizationPolicySpecRules[] {
     return this.sources.flatMap((g) => g.rules);
@@ -1014,7 +1008,7 @@ class PolicyRules implements IAnyProducer {
 
 /** The annotation beside a policy's rules: one line per rule, saying whom it admits (or refuses) and why. */
 class RuleSummaries implements IAnyProducer {
-  public constructor(private readonly sources: readonly RuleSource[]) {}
+  public constructor(private readonly sources: readonly AccessRule[]) {}
 
   public produce(): string {
     let index = 0;
