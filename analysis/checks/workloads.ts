@@ -14,7 +14,7 @@ function selectingObjects(m: MeshModel): { o: MeshObject; labels: Record<string,
     for (const o of m.ofKind(kind)) { const sel = m.selection(o); if (sel.mode === 'labels') out.push({ o, labels: { ...sel.labels } }); }
   }
   for (const o of m.ofKind('Sidecar')) {
-    const labels = labelMap(rec(o.spec.workloadSelector)?.labels) ?? {};
+    const labels = sidecarSelector(o);
     if (Object.keys(labels).length) out.push({ o, labels });
   }
   return out;
@@ -242,17 +242,10 @@ export const WORKLOAD_CHECKS: readonly Check[] = [
   {
     code: 'ZT701', severity: 'error', area: 'sidecar', title: 'More than one namespace-wide Sidecar',
     *run(m) {
-      const byNs = new Map<string, MeshObject[]>();
-      for (const o of m.ofKind('Sidecar')) {
-        if (Object.keys(labelMap(rec(o.spec.workloadSelector)?.labels) ?? {}).length) continue;
-        byNs.set(o.namespace ?? 'default', [...(byNs.get(o.namespace ?? 'default') ?? []), o]);
-      }
-      for (const [ns, list] of byNs) {
-        if (list.length < 2) continue;
-        for (const o of list) {
-          yield issue(o, `${ref(o)} is one of ${list.length} Sidecars without workloadSelector in namespace ${ns} (${listing(list.map((x) => x.name).sort())}); which one applies is undefined.`,
-            'keep one namespace-wide Sidecar and give the others a workloadSelector.');
-        }
+      const wide = m.ofKind('Sidecar').filter((o) => Object.keys(sidecarSelector(o)).length === 0);
+      for (const { o, ns, list } of severalPerNamespace(wide)) {
+        yield issue(o, `${ref(o)} is one of ${list.length} Sidecars without workloadSelector in namespace ${ns} (${listing(list.map((x) => x.name).sort())}); which one applies is undefined.`,
+          'keep one namespace-wide Sidecar and give the others a workloadSelector.');
       }
     },
   },
@@ -260,7 +253,7 @@ export const WORKLOAD_CHECKS: readonly Check[] = [
     code: 'ZT702', severity: 'warning', area: 'sidecar', title: 'Root-namespace Sidecar with a workloadSelector',
     *run(m) {
       for (const o of m.ofKind('Sidecar')) {
-        if (o.namespace !== m.rootNamespace || Object.keys(labelMap(rec(o.spec.workloadSelector)?.labels) ?? {}).length === 0) continue;
+        if (o.namespace !== m.rootNamespace || Object.keys(sidecarSelector(o)).length === 0) continue;
         yield issue(o, `${ref(o)} is in the root namespace ${m.rootNamespace} with a workloadSelector; the root namespace's Sidecar is the mesh-wide default and should select nothing.`,
           'remove the workloadSelector, or move the Sidecar to the workloads\' namespace.');
       }
@@ -269,14 +262,10 @@ export const WORKLOAD_CHECKS: readonly Check[] = [
   {
     code: 'ZT703', severity: 'error', area: 'sidecar', title: 'Several Sidecars select the same workload',
     *run(m) {
-      const selecting = m.ofKind('Sidecar').filter((o) => Object.keys(labelMap(rec(o.spec.workloadSelector)?.labels) ?? {}).length > 0 && o.namespace !== m.rootNamespace);
-      for (const w of m.workloads) {
-        const mine = selecting.filter((o) => (o.namespace ?? 'default') === w.namespace && isSubset(labelMap(rec(o.spec.workloadSelector)?.labels) ?? {}, w.podLabels));
-        if (mine.length < 2) continue;
-        for (const o of mine) {
-          yield issue(o, `${ref(o)} is one of ${mine.length} Sidecars (${listing(mine.map((x) => x.name).sort())}) whose workloadSelector selects ${w.object.kind} ${w.namespace}/${w.name}; which one applies to it is undefined.`,
-            'make the selectors disjoint, so each workload has one Sidecar.');
-        }
+      const selecting = m.ofKind('Sidecar').filter((o) => Object.keys(sidecarSelector(o)).length > 0 && o.namespace !== m.rootNamespace);
+      for (const { o, w, mine } of severalPerWorkload(m, selecting, sidecarSelector)) {
+        yield issue(o, `${ref(o)} is one of ${mine.length} Sidecars (${listing(mine.map((x) => x.name).sort())}) whose workloadSelector selects ${w.object.kind} ${w.namespace}/${w.name}; which one applies to it is undefined.`,
+          'make the selectors disjoint, so each workload has one Sidecar.');
       }
     },
   },
@@ -287,32 +276,51 @@ export const TELEMETRY_CHECKS: readonly Check[] = [
   {
     code: 'ZT801', severity: 'error', area: 'telemetry', title: 'More than one namespace-wide Telemetry',
     *run(m) {
-      const byNs = new Map<string, MeshObject[]>();
-      for (const o of m.ofKind('Telemetry')) {
-        if (o.spec.targetRefs !== undefined || o.spec.targetRef !== undefined || Object.keys(labelMap(rec(o.spec.selector)?.matchLabels) ?? {}).length) continue;
-        byNs.set(o.namespace ?? 'default', [...(byNs.get(o.namespace ?? 'default') ?? []), o]);
-      }
-      for (const [ns, list] of byNs) {
-        if (list.length < 2) continue;
-        for (const o of list) {
-          yield issue(o, `${ref(o)} is one of ${list.length} Telemetry resources without a selector in namespace ${ns} (${listing(list.map((x) => x.name).sort())}); which one applies is undefined.`,
-            'keep one namespace-wide Telemetry and give the others a selector.');
-        }
+      const wide = m.ofKind('Telemetry').filter((o) => o.spec.targetRefs === undefined && o.spec.targetRef === undefined && Object.keys(telemetrySelector(o)).length === 0);
+      for (const { o, ns, list } of severalPerNamespace(wide)) {
+        yield issue(o, `${ref(o)} is one of ${list.length} Telemetry resources without a selector in namespace ${ns} (${listing(list.map((x) => x.name).sort())}); which one applies is undefined.`,
+          'keep one namespace-wide Telemetry and give the others a selector.');
       }
     },
   },
   {
     code: 'ZT802', severity: 'error', area: 'telemetry', title: 'Several Telemetries select the same workload',
     *run(m) {
-      const selecting = m.ofKind('Telemetry').filter((o) => Object.keys(labelMap(rec(o.spec.selector)?.matchLabels) ?? {}).length > 0);
-      for (const w of m.workloads) {
-        const mine = selecting.filter((o) => (o.namespace ?? 'default') === w.namespace && isSubset(labelMap(rec(o.spec.selector)?.matchLabels) ?? {}, w.podLabels));
-        if (mine.length < 2) continue;
-        for (const o of mine) {
-          yield issue(o, `${ref(o)} is one of ${mine.length} Telemetry resources (${listing(mine.map((x) => x.name).sort())}) selecting ${w.object.kind} ${w.namespace}/${w.name}; which one applies is undefined.`,
-            'make the selectors disjoint.');
-        }
+      const selecting = m.ofKind('Telemetry').filter((o) => Object.keys(telemetrySelector(o)).length > 0);
+      for (const { o, w, mine } of severalPerWorkload(m, selecting, telemetrySelector)) {
+        yield issue(o, `${ref(o)} is one of ${mine.length} Telemetry resources (${listing(mine.map((x) => x.name).sort())}) selecting ${w.object.kind} ${w.namespace}/${w.name}; which one applies is undefined.`,
+          'make the selectors disjoint.');
       }
     },
   },
 ];
+
+const sidecarSelector = (o: MeshObject) => labelMap(rec(o.spec.workloadSelector)?.labels) ?? {};
+const telemetrySelector = (o: MeshObject) => labelMap(rec(o.spec.selector)?.matchLabels) ?? {};
+
+/**
+ * Each object of a namespace that holds several of them: for kinds where one namespace-wide
+ * object applies and a second makes the choice undefined (IST0111, IST0160).
+ */
+function* severalPerNamespace(objects: readonly MeshObject[]): Generator<{ o: MeshObject; ns: string; list: MeshObject[] }> {
+  const byNs = new Map<string, MeshObject[]>();
+  for (const o of objects) {
+    const list = byNs.get(o.namespace ?? 'default');
+    if (list) list.push(o);
+    else byNs.set(o.namespace ?? 'default', [o]);
+  }
+  for (const [ns, list] of byNs) {
+    if (list.length > 1) for (const o of list) yield { o, ns, list };
+  }
+}
+
+/**
+ * Each object whose selector shares a workload with another one in its namespace: for kinds
+ * where one object per workload applies (IST0110, IST0159).
+ */
+function* severalPerWorkload(m: MeshModel, objects: readonly MeshObject[], selectorOf: (o: MeshObject) => Record<string, string>): Generator<{ o: MeshObject; w: Workload; mine: MeshObject[] }> {
+  for (const w of m.workloads) {
+    const mine = objects.filter((o) => (o.namespace ?? 'default') === w.namespace && isSubset(selectorOf(o), w.podLabels));
+    if (mine.length > 1) for (const o of mine) yield { o, w, mine };
+  }
+}
