@@ -163,9 +163,7 @@ export class MeshModel {
    * `<name>.<ns>.svc[.<domain>]` name is `<ns>`'s; other hosts (external, wildcards) none.
    */
   public namespaceOfHost(host: string, namespace: string): string | undefined {
-    if (!host.includes('.')) return host.includes('*') ? undefined : namespace;
-    const match = /^[^.*]+\.([^.]+)\.svc(\..+)?$/.exec(host);
-    return match ? match[1] : undefined;
+    return kubernetesServiceOf(host, namespace)?.namespace;
   }
 
   /** Namespaces the manifests know: declared ones and those any object lives in. */
@@ -314,12 +312,7 @@ export class MeshModel {
    */
   public resolveHost(host: string, namespace: string): { service?: ServiceInfo; serviceEntry?: MeshObject; wildcard?: boolean } {
     if (host.includes('*')) return { wildcard: true };
-    let name: string | undefined;
-    let ns: string | undefined;
-    if (!host.includes('.')) { name = host; ns = namespace; } else {
-      const m = /^([^.]+)\.([^.]+)\.svc(\..+)?$/.exec(host);
-      if (m) { name = m[1]; ns = m[2]; }
-    }
+    const { name, namespace: ns } = kubernetesServiceOf(host, namespace) ?? {};
     // Only what is exported to the asking namespace resolves there: `exportTo` of a ServiceEntry,
     // the `networking.istio.io/exportTo` annotation of a Service (istio.io, "ServiceEntry"
     // reference: exportTo; "Configuration Scoping").
@@ -436,6 +429,17 @@ export class MeshModel {
 }
 
 /** Host matching with one leading `*` wildcard, as in ServiceEntry and Gateway hosts. */
+/**
+ * The Kubernetes Service a host names: a short name (no dot) in the asking namespace, or
+ * `<name>.<ns>.svc[.<domain>]`; undefined for other hosts (external names, wildcards).
+ */
+function kubernetesServiceOf(host: string, namespace: string): { name: string; namespace: string } | undefined {
+  if (host.includes('*')) return undefined;
+  if (!host.includes('.')) return { name: host, namespace };
+  const m = /^([^.]+)\.([^.]+)\.svc(\..+)?$/.exec(host);
+  return m ? { name: m[1]!, namespace: m[2]! } : undefined;
+}
+
 /**
  * Whether an object of `owner` with this `exportTo` list is visible in `namespace`: no list or
  * `*` is every namespace, `.` the owner's own, `~` none, other entries by name.
