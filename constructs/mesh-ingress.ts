@@ -145,7 +145,7 @@ export class MeshIngress extends Construct {
         http: resolved.flatMap(({ service, prefixes, port }) => {
           const host = `${service.name}.${service.namespace.name}.svc.cluster.local`;
           return service.versionRoutes.length
-            ? service.versionRoutes.map((r) => Object.assign(versionHttpRoute(r, host, port, prefixes), { name: `${service.name}-${r.name}` }))
+            ? service.versionRoutes.map((r) => versionHttpRoute(r, host, port, prefixes, `${service.name}-${r.name}`))
             : [{ name: service.name, match: prefixes.map((prefix) => ({ uri: { prefix } })), route: [{ destination: { host, port: { number: port } } }] }];
         }),
       },

@@ -145,14 +145,14 @@ export function checkRoutes(routes: readonly VersionRoute[], versions: readonly 
  * A route of the VirtualService: header (and, at the ingress, path) matches and weighted subsets.
  * @internal
  */
-export function versionHttpRoute(route: CheckedRoute, host: string, port: number | undefined, prefixes: readonly string[]): HTTPRoute {
+export function versionHttpRoute(route: CheckedRoute, host: string, port: number | undefined, prefixes: readonly string[], name = route.name): HTTPRoute {
   const headers = route.headers.length ? Object.fromEntries(route.headers.map(([k, v]) => [k, { exact: v }])) : undefined;
   const match = prefixes.length
     ? prefixes.map((prefix) => (headers ? { uri: { prefix }, headers } : { uri: { prefix } }))
     : headers ? [{ headers }] : undefined;
   const split = route.weights.length > 1;
   return {
-    name: route.name,
+    name,
     ...(match ? { match } : {}),
     route: route.weights.map(([subset, weight]) => ({
       destination: port !== undefined ? { host, subset, port: { number: port } } : { host, subset },

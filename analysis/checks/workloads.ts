@@ -3,7 +3,7 @@
 // istio:pkg/config/analysis/analyzers/{service,injection,deployment,sidecar,authz}/;
 // kiali:business/checkers/{services,common,workloads,sidecars}/.
 import { isKnownAppProtocol } from '../istio.js';
-import type { MeshModel, MeshObject, Workload } from '../model.js';
+import type { MeshModel, MeshObject, ServiceInfo, ServicePortInfo, Workload } from '../model.js';
 import { isSubset, labelMap, listing, rec, recs, str, strs } from '../values.js';
 import { Check, issue, ref } from './check.js';
 
@@ -31,8 +31,7 @@ export const WORKLOAD_CHECKS: readonly Check[] = [
     *run(m) {
       for (const s of m.services) {
         if (!m.workloadsOf(s).some((w) => w.sidecar !== false)) continue;
-        for (const p of s.ports) {
-          if (p.protocolClass !== 'unknown' || p.appProtocol !== undefined) continue;
+        for (const p of withoutProtocol(s)) {
           yield issue(s.object, `${ref(s.object)} port ${p.port}${p.name ? ` ("${p.name}")` : ''} declares no protocol (name prefix or appProtocol), so Istio sniffs it: HTTP policy may not apply as intended, and server-first protocols break.`,
             `name the port "<protocol>[-suffix]" (e.g. "http-web", "tcp-db", "grpc") or set appProtocol.`);
         }
@@ -89,8 +88,7 @@ export const WORKLOAD_CHECKS: readonly Check[] = [
       // input does not show; if they are in the mesh, their traffic is sniffed.
       for (const s of m.services) {
         if (s.type === 'ExternalName' || m.workloadsOf(s).length > 0) continue;
-        for (const p of s.ports) {
-          if (p.protocolClass !== 'unknown' || p.appProtocol !== undefined) continue;
+        for (const p of withoutProtocol(s)) {
           yield issue(s.object, `${ref(s.object)} port ${p.port}${p.name ? ` ("${p.name}")` : ''} declares no protocol (name prefix or appProtocol); if its pods are in the mesh, Istio sniffs the protocol.`,
             'name the port "<protocol>[-suffix]" (e.g. "http-web", "tcp-db") or set appProtocol.');
         }
@@ -323,4 +321,9 @@ function* severalPerWorkload(m: MeshModel, objects: readonly MeshObject[], selec
     const mine = objects.filter((o) => (o.namespace ?? 'default') === w.namespace && isSubset(selectorOf(o), w.podLabels));
     if (mine.length > 1) for (const o of mine) yield { o, w, mine };
   }
+}
+
+/** The ports of a Service that declare no protocol (no name prefix, no appProtocol): Istio sniffs them. */
+function withoutProtocol(s: ServiceInfo): ServicePortInfo[] {
+  return s.ports.filter((p) => p.protocolClass === 'unknown' && p.appProtocol === undefined);
 }
