@@ -17,6 +17,14 @@ export interface MeshOptions {
   readonly trustDomain?: string;
   /** meshConfig `trustDomainAliases`. @default [] */
   readonly trustDomainAliases?: readonly string[];
+  /**
+   * Whether Istio gives ServiceEntries without `addresses` a virtual IP: DNS capture with
+   * auto-allocation (`ISTIO_META_DNS_CAPTURE` and `ISTIO_META_DNS_AUTO_ALLOCATE` in meshConfig's
+   * `defaultConfig.proxyMetadata`) or the IP auto-allocation controller. See
+   * https://istio.io/latest/docs/ops/configuration/traffic-management/dns-proxy/
+   * @default false
+   */
+  readonly autoAllocatesServiceEntryAddresses?: boolean;
 }
 
 /** One API object, read defensively: every field may be absent or of the wrong type. */
@@ -114,6 +122,7 @@ export function mtlsModeOf(value: unknown): MtlsMode | undefined {
 
 export class MeshModel {
   public readonly rootNamespace: string;
+  public readonly autoAllocatesServiceEntryAddresses: boolean;
   public readonly trustDomain: string;
   /** The trust domains principals may name for this mesh: `cluster.local`, the trust domain and its aliases. */
   public readonly localTrustDomains: ReadonlySet<string>;
@@ -127,6 +136,7 @@ export class MeshModel {
   public constructor(manifests: readonly SourcedManifest[], options: MeshOptions = {}) {
     this.rootNamespace = options.rootNamespace ?? DEFAULT_ROOT_NAMESPACE;
     this.trustDomain = options.trustDomain ?? DEFAULT_TRUST_DOMAIN;
+    this.autoAllocatesServiceEntryAddresses = options.autoAllocatesServiceEntryAddresses ?? false;
     this.localTrustDomains = new Set([DEFAULT_TRUST_DOMAIN, this.trustDomain, ...(options.trustDomainAliases ?? [])]);
     this.objects = manifests.map(({ manifest, file }) => {
       const raw = manifest as unknown as Record<string, unknown>;
@@ -156,6 +166,15 @@ export class MeshModel {
    */
   public declares(namespace: string): boolean {
     return this.namespaces.has(namespace);
+  }
+
+  /**
+   * Whether the input can be taken as complete for objects of `kinds` in `namespace`: it declares
+   * the Namespace, or holds at least one object of those kinds there (a repository that keeps a
+   * namespace's Services keeps all of them). References are judged only where this holds.
+   */
+  public covers(namespace: string, kinds: readonly string[]): boolean {
+    return this.declares(namespace) || kinds.some((kind) => this.ofKind(kind).some((o) => o.namespace === namespace));
   }
 
   /**
@@ -447,6 +466,14 @@ function kubernetesServiceOf(host: string, namespace: string): { name: string; n
 export function exportedTo(exportTo: readonly string[], owner: string, namespace: string): boolean {
   if (exportTo.length === 0) return true;
   return exportTo.some((e) => e === '*' || e === namespace || (e === '.' && owner === namespace));
+}
+
+/** Whether some namespace sees both objects, given their `exportTo` lists and own namespaces. */
+export function exportedTogether(a: readonly string[], aOwner: string, b: readonly string[], bOwner: string): boolean {
+  const everywhere = (list: readonly string[]) => list.length === 0 || list.includes('*');
+  if (everywhere(a) && everywhere(b)) return true;
+  const named = [...a, ...b].filter((e) => e !== '*' && e !== '.' && e !== '~');
+  return [aOwner, bOwner, ...named].some((ns) => exportedTo(a, aOwner, ns) && exportedTo(b, bOwner, ns));
 }
 
 export function hostMatches(pattern: string, host: string): boolean {

@@ -11,6 +11,7 @@ export function analyzeCommand(args: readonly string[]): number {
       format: { type: 'string', default: 'text' },
       'root-namespace': { type: 'string' },
       'trust-domain': { type: 'string' },
+      'dns-auto-allocate': { type: 'boolean', default: false },
     },
     allowPositionals: true,
     strict: true,
@@ -21,6 +22,7 @@ export function analyzeCommand(args: readonly string[]): number {
   const findings = analyzePaths(positionals, {
     ...(values['root-namespace'] ? { rootNamespace: values['root-namespace'] } : {}),
     ...(values['trust-domain'] ? { trustDomain: values['trust-domain'] } : {}),
+    autoAllocatesServiceEntryAddresses: values['dns-auto-allocate'],
   });
   process.stdout.write(formatFindings(findings, format));
   return hasErrors(findings) ? 1 : 0;

@@ -37,7 +37,7 @@ export function selectorProblems(o: MeshObject, field = 'selector.matchLabels'):
 
 export const AUTHORIZATION_CHECKS: readonly Check[] = [
   {
-    code: 'ZT101', severity: 'error', area: 'authorization', title: 'AuthorizationPolicy structure the webhook rejects',
+    code: 'ZT101', severity: 'error', area: 'authorization', istio: ['IST0106'], title: 'AuthorizationPolicy structure the webhook rejects',
     *run(m) {
       for (const ap of policies(m)) {
         const problems: string[] = [];
@@ -73,7 +73,7 @@ export const AUTHORIZATION_CHECKS: readonly Check[] = [
     },
   },
   {
-    code: 'ZT102', severity: 'error', area: 'authorization', title: 'AuthorizationPolicy value the webhook rejects',
+    code: 'ZT102', severity: 'error', area: 'authorization', istio: ['IST0106'], title: 'AuthorizationPolicy value the webhook rejects',
     *run(m) {
       for (const ap of policies(m)) {
         const problems: string[] = [...selectorProblems(ap)];
@@ -117,7 +117,7 @@ export const AUTHORIZATION_CHECKS: readonly Check[] = [
     },
   },
   {
-    code: 'ZT103', severity: 'error', area: 'authorization', title: 'Invalid `when` condition',
+    code: 'ZT103', severity: 'error', area: 'authorization', istio: ['IST0106'], title: 'Invalid `when` condition',
     *run(m) {
       for (const ap of policies(m)) for (const rule of rulesOf(ap)) for (const [i, w] of rule.when.entries()) {
         const key = str(w.key) ?? '';
@@ -146,7 +146,7 @@ export const AUTHORIZATION_CHECKS: readonly Check[] = [
     },
   },
   {
-    code: 'ZT105', severity: 'error', area: 'authorization', title: 'Principal with `spiffe://` or not `<td>/ns/<ns>/sa/<sa>`',
+    code: 'ZT105', severity: 'error', area: 'authorization', istio: ['IST0106'], title: 'Principal with `spiffe://` or not `<td>/ns/<ns>/sa/<sa>`',
     *run(m) {
       for (const ap of policies(m)) for (const rule of rulesOf(ap)) for (const p of principalValues(rule)) {
         if (p.startsWith('spiffe://')) {
@@ -290,7 +290,7 @@ export const AUTHORIZATION_CHECKS: readonly Check[] = [
     },
   },
   {
-    code: 'ZT113', severity: 'error', area: 'authorization', title: 'Empty `from: []` or `to: []` list',
+    code: 'ZT113', severity: 'error', area: 'authorization', istio: ['IST0106'], title: 'Empty `from: []` or `to: []` list',
     *run(m) {
       for (const ap of policies(m)) for (const rule of rulesOf(ap)) {
         const r = rec(rule.raw);
@@ -383,7 +383,7 @@ export const AUTHORIZATION_CHECKS: readonly Check[] = [
     },
   },
   {
-    code: 'ZT119', severity: 'warning', area: 'authorization', title: 'Source namespace that does not exist',
+    code: 'ZT119', severity: 'warning', area: 'authorization', istio: ['IST0101'], title: 'Source namespace that does not exist',
     *run(m) {
       const known = m.knownNamespaces();
       for (const ap of policies(m)) for (const rule of rulesOf(ap)) {

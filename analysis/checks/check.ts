@@ -3,7 +3,7 @@ import type { Exception } from '../istio.js';
 import type { MeshModel, MeshObject } from '../model.js';
 
 /** The area a check belongs to; codes are grouped by area in hundreds. */
-export type Area = 'input' | 'authorization' | 'mtls' | 'jwt' | 'ingress' | 'ports' | 'injection' | 'sidecar' | 'telemetry';
+export type Area = 'input' | 'authorization' | 'mtls' | 'jwt' | 'ingress' | 'ports' | 'injection' | 'sidecar' | 'telemetry' | 'annotations';
 
 /** One problem a check found on one object. */
 export interface Issue {
@@ -23,6 +23,12 @@ export interface Check {
   readonly area: Area;
   readonly title: string;
   readonly acknowledgement?: Exception;
+  /**
+   * The `istioctl analyze` messages (IST codes, Istio's pkg/config/analysis/msg/messages.yaml) this
+   * check reports the same problem as, so findings can be matched with Istio's. Absent when Istio
+   * has no such message.
+   */
+  readonly istio?: readonly string[];
   run(model: MeshModel): Iterable<Issue>;
 }
 

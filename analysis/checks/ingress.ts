@@ -4,21 +4,22 @@
 // istio:pkg/config/analysis/analyzers/{gateway,virtualservice}/; kiali:business/checkers/.
 import { X509Certificate } from 'node:crypto';
 import type { MeshModel, MeshObject } from '../model.js';
-import { exportedTo, hostMatches } from '../model.js';
+import { exportedTo, exportedTogether, hostMatches } from '../model.js';
 import { isSubset, labelMap, listing, quoted, rec, recs, str, strs } from '../values.js';
-import { Check, issue, ref } from './check.js';
+import { Check, Issue, issue, ref } from './check.js';
 
 const istioGateways = (m: MeshModel) => m.ofKind('Gateway').filter((g) => g.apiVersion.startsWith('networking.istio.io/'));
 const virtualServices = (m: MeshModel) => m.ofKind('VirtualService');
 
 /**
- * Whether a route's host points into a namespace the input declares (for an external host, the
- * route's own): only then can a missing Service, ServiceEntry or subset be told from one that is
- * in the cluster but not in these manifests.
+ * Whether the input covers `kinds` in the namespace a route's host points into (for an external
+ * host, the route's own): only then can a missing Service, ServiceEntry or subset be told from one
+ * that is in the cluster but not in these manifests.
  */
-function referencesDeclared(m: MeshModel, host: string, namespace: string): boolean {
-  return m.declares(m.namespaceOfHost(host, namespace) ?? namespace);
+function referencesCovered(m: MeshModel, host: string, namespace: string, kinds: readonly string[]): boolean {
+  return m.covers(m.namespaceOfHost(host, namespace) ?? namespace, kinds);
 }
+const HOST_KINDS = ['Service', 'ServiceEntry'];
 
 /**
  * A host as Istio resolves it: a name without a dot is a Service of the object's namespace, so
@@ -63,7 +64,7 @@ export function destinations(vs: MeshObject): { where: string; d: Record<string,
 
 export const INGRESS_CHECKS: readonly Check[] = [
   {
-    code: 'ZT401', severity: 'info', area: 'ingress', title: 'Gateway selector matches no workload in the manifests',
+    code: 'ZT401', severity: 'info', area: 'ingress', istio: ['IST0101'], title: 'Gateway selector matches no workload in the manifests',
     *run(m) {
       for (const g of istioGateways(m)) {
         const selector = labelMap(g.spec.selector) ?? {};
@@ -74,7 +75,7 @@ export const INGRESS_CHECKS: readonly Check[] = [
     },
   },
   {
-    code: 'ZT402', severity: 'error', area: 'ingress', title: 'Gateway the webhook rejects',
+    code: 'ZT402', severity: 'error', area: 'ingress', istio: ['IST0106'], title: 'Gateway the webhook rejects',
     *run(m) {
       for (const g of istioGateways(m)) {
         const problems: string[] = [];
@@ -130,31 +131,41 @@ export const INGRESS_CHECKS: readonly Check[] = [
     },
   },
   {
-    code: 'ZT405', severity: 'error', area: 'ingress', title: 'TLS Secret in the Gateway\'s namespace instead of the gateway pods\'',
+    code: 'ZT405', severity: 'error', area: 'ingress', istio: ['IST0101'], title: 'Gateway TLS Secret missing where the gateway pods run',
     *run(m) {
       const secrets = m.ofKind('Secret');
       for (const g of istioGateways(m)) {
         const selector = labelMap(g.spec.selector) ?? {};
         const podNamespaces = [...new Set(m.workloads.filter((w) => isSubset(selector, w.podLabels)).map((w) => w.namespace))];
-        if (podNamespaces.length === 0) continue;
+        // Judged only where the input holds Secrets (or the Gateway's copy shows the mistake):
+        // certificates are often issued in the cluster (cert-manager) and never in Git.
         for (const s of servers(g)) {
           const credential = str(rec(s.tls)?.credentialName);
-          if (!credential) continue;
-          const where = secrets.filter((x) => x.name === credential).map((x) => x.namespace);
-          if (podNamespaces.every((ns) => where.includes(ns)) || !where.includes(g.namespace)) continue;
-          yield issue(g, `${ref(g)} uses credentialName "${credential}", a Secret that exists in ${g.namespace}, but the gateway pods run in ${listing(podNamespaces)}, where istiod looks it up: TLS on this server fails.`,
-            `create the Secret "${credential}" in ${listing(podNamespaces)}.`);
+          if (!credential || credential.includes('://')) continue;
+          const where = secrets.filter((x) => x.name === credential).map((x) => x.namespace!);
+          const missing = podNamespaces.filter((ns) => !where.includes(ns));
+          if (missing.length === 0) continue;
+          if (where.includes(g.namespace!) && !podNamespaces.includes(g.namespace!)) {
+            yield issue(g, `${ref(g)} uses credentialName "${credential}", a Secret that exists in ${g.namespace}, but the gateway pods run in ${listing(missing)}, where istiod looks it up: TLS on this server fails.`,
+              `create the Secret "${credential}" in ${listing(missing)}.`);
+          } else if (missing.some((ns) => m.covers(ns, ['Secret']))) {
+            yield issue(g, `${ref(g)} uses credentialName "${credential}", but no such Secret is in ${listing(missing)}, where its gateway pods run and istiod looks it up: TLS on this server fails.`,
+              `create the Secret "${credential}" (type kubernetes.io/tls) in ${listing(missing)}, or correct the name.`);
+          }
         }
       }
     },
   },
   {
-    code: 'ZT406', severity: 'error', area: 'ingress', title: 'Gateways conflict on selector, port and host',
+    code: 'ZT406', severity: 'error', area: 'ingress', istio: ['IST0145'], title: 'Gateways conflict on selector, port and host',
     *run(m) {
       const gws = istioGateways(m);
       for (const g of gws) for (const other of gws) {
         if (g === other) continue;
-        if (JSON.stringify(Object.entries(labelMap(g.spec.selector) ?? {}).sort()) !== JSON.stringify(Object.entries(labelMap(other.spec.selector) ?? {}).sort())) continue;
+        // The same gateway pods: equal selectors, or different ones that select a pod in common.
+        const [mine, theirs] = [labelMap(g.spec.selector) ?? {}, labelMap(other.spec.selector) ?? {}];
+        const sameSelector = JSON.stringify(Object.entries(mine).sort()) === JSON.stringify(Object.entries(theirs).sort());
+        if (!sameSelector && !m.workloads.some((w) => isSubset(mine, w.podLabels) && isSubset(theirs, w.podLabels))) continue;
         for (const s of servers(g)) for (const o of servers(other)) {
           if (rec(s.port)?.number === undefined || rec(s.port)?.number !== rec(o.port)?.number) continue;
           const bare = (h: string) => h.split('/').pop()!;
@@ -167,7 +178,7 @@ export const INGRESS_CHECKS: readonly Check[] = [
     },
   },
   {
-    code: 'ZT407', severity: 'warning', area: 'ingress', title: 'One certificate on several Gateways of the same pods',
+    code: 'ZT407', severity: 'warning', area: 'ingress', istio: ['IST0138'], title: 'One certificate on several Gateways of the same pods',
     *run(m) {
       // istioctl IST0138 GatewayDuplicateCertificate: clients that reuse an HTTP/2 connection for
       // another host on the same certificate land on the wrong server and get 404.
@@ -187,7 +198,7 @@ export const INGRESS_CHECKS: readonly Check[] = [
     },
   },
   {
-    code: 'ZT408', severity: 'error', area: 'ingress', title: 'Gateway TLS Secret without a usable certificate',
+    code: 'ZT408', severity: 'error', area: 'ingress', istio: ['IST0161'], title: 'Gateway TLS Secret without a usable certificate',
     *run(m) {
       // istioctl IST0161 InvalidGatewayCredential (analyzers/gateway/secret.go): the Secret the
       // gateway pods read must hold `tls.crt`/`tls.key` (or `cert`/`key`) with values, and a
@@ -210,7 +221,7 @@ export const INGRESS_CHECKS: readonly Check[] = [
     },
   },
   {
-    code: 'ZT409', severity: 'warning', area: 'ingress', title: 'Gateway port that the gateway Service does not expose',
+    code: 'ZT409', severity: 'warning', area: 'ingress', istio: ['IST0162'], title: 'Gateway port that the gateway Service does not expose',
     *run(m) {
       // istioctl IST0162 GatewayPortNotDefinedOnService (analyzers/gateway/gateway.go): a server
       // port must be a target port (or a port) of a Service in front of the gateway pods.
@@ -236,7 +247,7 @@ export const INGRESS_CHECKS: readonly Check[] = [
     },
   },
   {
-    code: 'ZT410', severity: 'warning', area: 'ingress', title: 'Reference to a Gateway Istio generates internally',
+    code: 'ZT410', severity: 'warning', area: 'ingress', istio: ['IST0165'], title: 'Reference to a Gateway Istio generates internally',
     *run(m) {
       // istioctl IST0165 ReferencedInternalGateway: Istio generates these from Gateway API
       // Gateways (names containing "~istio-autogenerated-k8s-gateway~"); they are an
@@ -249,30 +260,32 @@ export const INGRESS_CHECKS: readonly Check[] = [
     },
   },
   {
-    code: 'ZT411', severity: 'error', area: 'ingress', title: 'VirtualService names a Gateway that does not exist',
+    code: 'ZT411', severity: 'error', area: 'ingress', istio: ['IST0101'], title: 'VirtualService names a Gateway that does not exist',
     *run(m) {
       const gws = m.ofKind('Gateway');
       for (const vs of virtualServices(m)) for (const entry of gatewayEntries(vs)) {
         if (entry === 'mesh' || isInternalGatewayReference(entry)) continue; // ZT410 reports those
         const { namespace, name } = gatewayRef(entry, vs.namespace ?? 'default');
         if (gws.some((g) => g.name === name && g.namespace === namespace)) continue;
-        if (!m.declares(namespace)) continue; // the Gateway may be in the cluster, outside the input
+        if (!m.covers(namespace, ['Gateway'])) continue; // the Gateway may be in the cluster, outside the input
         yield issue(vs, `${ref(vs)} binds to gateway "${entry}", but there is no Gateway ${namespace}/${name}${entry.includes('/') ? '' : ` (a bare name means the VirtualService's namespace, ${vs.namespace})`}; its routes are not served there.`,
           'name an existing Gateway as "<namespace>/<name>".');
       }
     },
   },
   {
-    code: 'ZT412', severity: 'error', area: 'ingress', title: 'VirtualService hosts match none of its Gateway\'s hosts',
+    code: 'ZT412', severity: 'error', area: 'ingress', istio: ['IST0132'], title: 'VirtualService hosts match none of its Gateway\'s hosts',
     *run(m) {
       for (const vs of virtualServices(m)) {
         const hosts = strs(vs.spec.hosts);
         for (const entry of strs(vs.spec.gateways)) {
           if (entry === 'mesh') continue;
           const { namespace, name } = gatewayRef(entry, vs.namespace ?? 'default');
-          const g = istioGateways(m).find((x) => x.name === name && x.namespace === namespace);
+          const g = m.ofKind('Gateway').find((x) => x.name === name && x.namespace === namespace);
           if (!g) continue;
-          const serverHosts = servers(g).flatMap((s) => strs(s.hosts));
+          // An Istio Gateway's servers, or a Gateway API Gateway's listeners (no hostname: any).
+          const serverHosts = istioGateways(m).includes(g) ? servers(g).flatMap((s) => strs(s.hosts))
+            : recs(g.spec.listeners).map((l) => str(l.hostname) ?? '*');
           const usable = serverHosts.flatMap((h) => {
             if (!h.includes('/')) return [h];
             const [ns, host] = h.split('/', 2);
@@ -286,14 +299,26 @@ export const INGRESS_CHECKS: readonly Check[] = [
     },
   },
   {
-    code: 'ZT413', severity: 'error', area: 'ingress', title: 'Route destination host is no Service or ServiceEntry',
+    code: 'ZT413', severity: 'error', area: 'ingress', istio: ['IST0101'], title: 'Route destination host is no Service or ServiceEntry',
     *run(m) {
       for (const vs of virtualServices(m)) for (const { where, d } of destinations(vs)) {
         const host = str(d.host);
         if (!host) continue;
         const r = m.resolveHost(host, vs.namespace ?? 'default');
-        if (r.service || r.serviceEntry || r.wildcard) continue;
-        if (!referencesDeclared(m, host, vs.namespace ?? 'default')) continue;
+        if (r.service || r.serviceEntry || r.wildcard) {
+          // Exported to other namespaces, the routes apply to their sidecars: the host must be
+          // visible there too (istio:pkg/config/analysis/analyzers/virtualservice/destinationhosts.go).
+          const hidden = exportNamespaces(vs).filter((ns) => {
+            const there = m.resolveHost(qualifiedHost(host, vs.namespace ?? 'default'), ns);
+            return !there.service && !there.serviceEntry && !there.wildcard;
+          });
+          if (hidden.length > 0) {
+            yield issue(vs, `${ref(vs)} ${where}: destination "${host}" is not visible in ${listing(hidden)}, where the VirtualService is exported (its exportTo), so requests routed there from ${hidden.length > 1 ? 'those namespaces' : 'that namespace'} fail (503).`,
+              'export the Service or ServiceEntry to those namespaces (exportTo, or the networking.istio.io/exportTo annotation), or narrow the VirtualService\'s exportTo.');
+          }
+          continue;
+        }
+        if (!referencesCovered(m, host, vs.namespace ?? 'default', HOST_KINDS)) continue;
         const elsewhere = !host.includes('.') ? m.services.filter((s) => s.name === host) : [];
         const dotted = /^([^.]+)\.([^.]+)$/.exec(host);
         yield issue(vs, `${ref(vs)} ${where}: destination "${host}" is no Service or ServiceEntry${elsewhere.length
@@ -305,7 +330,7 @@ export const INGRESS_CHECKS: readonly Check[] = [
     },
   },
   {
-    code: 'ZT414', severity: 'error', area: 'ingress', title: 'Route destination port missing or not exposed',
+    code: 'ZT414', severity: 'error', area: 'ingress', istio: ['IST0112', 'IST0101'], title: 'Route destination port missing or not exposed',
     *run(m) {
       for (const vs of virtualServices(m)) for (const { where, d } of destinations(vs)) {
         const service = m.resolveHost(str(d.host) ?? '', vs.namespace ?? 'default').service;
@@ -323,7 +348,7 @@ export const INGRESS_CHECKS: readonly Check[] = [
     },
   },
   {
-    code: 'ZT415', severity: 'error', area: 'ingress', title: 'Route destination subset not defined',
+    code: 'ZT415', severity: 'error', area: 'ingress', istio: ['IST0101'], title: 'Route destination subset not defined',
     *run(m) {
       for (const vs of virtualServices(m)) for (const { where, d } of destinations(vs)) {
         const subset = str(d.subset);
@@ -335,16 +360,18 @@ export const INGRESS_CHECKS: readonly Check[] = [
           const drHost = str(dr.spec.host) ?? '';
           // A short name means the same host as its full name in the object's namespace.
           const same = target ? m.resolveHost(drHost, dr.namespace ?? 'default').service === target : qualifiedHost(drHost, dr.namespace ?? 'default') === wanted;
-          return same && recs(dr.spec.subsets).some((s) => str(s.name) === subset);
+          // Only a DestinationRule exported to the route's namespace applies to its requests.
+          return same && exportedTo(strs(dr.spec.exportTo), dr.namespace ?? 'default', vs.namespace ?? 'default')
+            && recs(dr.spec.subsets).some((s) => str(s.name) === subset);
         });
-        if (defined || !referencesDeclared(m, host, vs.namespace ?? 'default')) continue;
+        if (defined || !referencesCovered(m, host, vs.namespace ?? 'default', [...HOST_KINDS, 'DestinationRule'])) continue;
         yield issue(vs, `${ref(vs)} ${where}: subset "${subset}" of "${host}" is defined by no DestinationRule; requests routed there get 503.`,
           `define subset "${subset}" (with the pods' labels) in a DestinationRule for the host, or route without a subset.`);
       }
     },
   },
   {
-    code: 'ZT416', severity: 'error', area: 'ingress', title: 'VirtualService the webhook rejects',
+    code: 'ZT416', severity: 'error', area: 'ingress', istio: ['IST0106'], title: 'VirtualService the webhook rejects',
     *run(m) {
       for (const vs of virtualServices(m)) {
         const problems: string[] = [];
@@ -367,7 +394,7 @@ export const INGRESS_CHECKS: readonly Check[] = [
     },
   },
   {
-    code: 'ZT417', severity: 'error', area: 'ingress', title: 'Routing on JWT claims where no token is validated',
+    code: 'ZT417', severity: 'error', area: 'ingress', istio: ['IST0149'], title: 'Routing on JWT claims where no token is validated',
     *run(m) {
       for (const vs of virtualServices(m)) {
         const claims = recs(vs.spec.http).flatMap((h) => recs(h.match).flatMap((mm) => Object.keys(rec(mm.headers) ?? {}).filter((k) => k.startsWith('@request.auth.claims'))));
@@ -396,7 +423,7 @@ export const INGRESS_CHECKS: readonly Check[] = [
     },
   },
   {
-    code: 'ZT418', severity: 'error', area: 'ingress', title: 'Two mesh VirtualServices for one host',
+    code: 'ZT418', severity: 'error', area: 'ingress', istio: ['IST0109'], title: 'Two mesh VirtualServices for one host',
     *run(m) {
       // Sidecars merge no VirtualServices for one host: one of them applies, which one is
       // undefined (istioctl IST0109, ConflictingMeshGatewayVirtualServiceHosts). Only where both
@@ -411,7 +438,8 @@ export const INGRESS_CHECKS: readonly Check[] = [
       }
       for (const [host, list] of byHost) {
         for (const vs of list) {
-          const others = list.filter((o) => o !== vs && exportsOverlap(vs, o));
+          const others = list.filter((o) => o !== vs
+            && exportedTogether(strs(vs.spec.exportTo), vs.namespace ?? 'default', strs(o.spec.exportTo), o.namespace ?? 'default'));
           if (others.length === 0) continue;
           yield issue(vs, `${ref(vs)} and ${listing(others.map((o) => `VirtualService ${o.namespace}/${o.name}`))} both route host "${host}" for sidecars (mesh); Istio applies only one of them, and which is undefined.`,
             'merge the routes into one VirtualService per host, or use delegation (a root VirtualService with http[].delegate).');
@@ -420,7 +448,7 @@ export const INGRESS_CHECKS: readonly Check[] = [
     },
   },
   {
-    code: 'ZT419', severity: 'warning', area: 'ingress', title: 'Route rule or match that can never be used',
+    code: 'ZT419', severity: 'warning', area: 'ingress', istio: ['IST0130', 'IST0131'], title: 'Route rule or match that can never be used',
     *run(m) {
       // Istio's validation warnings VirtualServiceUnreachableRule and VirtualServiceIneffectiveMatch
       // (istio:pkg/config/validation ValidateVirtualService, analyzeUnreachableHTTPRules): a rule
@@ -434,15 +462,37 @@ export const INGRESS_CHECKS: readonly Check[] = [
       }
     },
   },
+  {
+    code: 'ZT420', severity: 'warning', area: 'ingress', istio: ['IST0140'], title: 'Gateway route bypasses the mesh\'s version routing',
+    *run(m) {
+      // A gateway applies only the VirtualServices bound to it; a mesh VirtualService that splits
+      // a host by subset does not act on what the gateway sends (istioctl IST0140,
+      // IngressRouteRulesNotAffected).
+      const meshSplits = virtualServices(m).filter(meshBound);
+      const issues: Issue[] = [];
+      for (const vs of virtualServices(m)) {
+        if (!strs(vs.spec.gateways).some((g) => g !== 'mesh')) continue;
+        recs(vs.spec.http).forEach((route, i) => recs(route.route).forEach((r, j) => {
+          const d = rec(r.destination);
+          const host = str(d?.host);
+          if (!d || !host || str(d.subset)) return;
+          const target = m.resolveHost(host, vs.namespace ?? 'default').service;
+          const wanted = qualifiedHost(host, vs.namespace ?? 'default');
+          const splitting = meshSplits.filter((o) => o !== vs && destinations(o).some(({ d: od }) => str(od.subset) !== undefined
+            && (target ? m.resolveHost(str(od.host) ?? '', o.namespace ?? 'default').service === target : qualifiedHost(str(od.host) ?? '', o.namespace ?? 'default') === wanted)));
+          if (splitting.length === 0) return;
+          issues.push(issue(vs, `${ref(vs)} http[${i}].route[${j}] sends gateway traffic to "${host}" without a subset, while ${listing(splitting.map((o) => `VirtualService ${o.namespace}/${o.name}`))} route${splitting.length > 1 ? '' : 's'} that host by subset for the mesh: a gateway applies only its own VirtualServices, so requests from the gateway reach every version.`,
+            'name the subset (or the same weights) in the gateway\'s route, or bind the mesh VirtualService to the gateway too (gateways: [mesh, <gateway>]).'));
+        }));
+        yield* issues.splice(0);
+      }
+    },
+  },
 ];
 
-/** Whether some namespace sees both VirtualServices (`exportTo`). */
-function exportsOverlap(a: MeshObject, b: MeshObject): boolean {
-  const [listA, listB] = [strs(a.spec.exportTo), strs(b.spec.exportTo)];
-  const everywhere = (l: string[]) => l.length === 0 || l.includes('*');
-  if (everywhere(listA) && everywhere(listB)) return true;
-  const candidates = new Set([a.namespace ?? 'default', b.namespace ?? 'default', ...listA, ...listB].filter((n) => !['.', '~', '*'].includes(n)));
-  return [...candidates].some((ns) => exportedTo(listA, a.namespace ?? 'default', ns) && exportedTo(listB, b.namespace ?? 'default', ns));
+/** The namespaces other than its own that an object's `exportTo` names explicitly. */
+function exportNamespaces(o: MeshObject): string[] {
+  return strs(o.spec.exportTo).filter((e) => !['.', '*', '~', o.namespace].includes(e));
 }
 
 /** A server's certificate identity: its credentialName, or its certificate and key files. */
@@ -460,7 +510,7 @@ function unreachableRules(routes: readonly Record<string, unknown>[], kind: stri
   const out: string[] = [];
   const name = (r: Record<string, unknown>, i: number) => (str(r.name) ? `${kind}[${i}] ("${str(r.name)}")` : `${kind}[${i}]`);
   const seen = new Map<string, number>();
-  const prefixes: { i: number; prefix: string; rest: string }[] = [];
+  const prefixes: { i: number; j: number; prefix: string; rest: Record<string, unknown> }[] = [];
   let catchAll = -1;
   routes.forEach((route, i) => {
     const matches = recs(route.match);
@@ -488,10 +538,15 @@ function unreachableRules(routes: readonly Record<string, unknown>[], kind: stri
       const prefix = str(uri?.prefix);
       if (kind !== 'http' || !prefix) return;
       const { uri: _uri, ...rest } = traffic;
-      const restKey = canonicalJson(rest);
-      const covering = prefixes.find((p) => p.i < i && prefix.startsWith(p.prefix) && p.prefix !== prefix && p.rest === restKey);
-      if (covering) out.push(`${name(route, i)} match[${j}] (prefix "${prefix}") is covered by the prefix "${covering.prefix}" of ${name(routes[covering.i]!, covering.i)}`);
-      prefixes.push({ i, prefix, rest: restKey });
+      // An earlier match covers this one when its prefix starts this one's and every other
+      // condition it sets is set here alike: whatever this match takes, it took first.
+      const covering = prefixes.find((p) => prefix.startsWith(p.prefix)
+        && Object.entries(p.rest).every(([key, value]) => key in rest && canonicalJson(value) === canonicalJson(rest[key])));
+      if (covering) {
+        const by = covering.i === i ? `match[${covering.j}] of the same rule` : `${name(routes[covering.i]!, covering.i)} match[${covering.j}]`;
+        out.push(`${name(route, i)} match[${j}] (prefix "${prefix}") is covered by ${by} (prefix "${covering.prefix}"${Object.keys(covering.rest).length ? ' and the same conditions' : ''})`);
+      }
+      prefixes.push({ i, j, prefix, rest });
     });
     if (duplicates === matches.length && matches.length > 0) out.push(`${name(route, i)}: every match is used by earlier rules`);
   });

@@ -72,7 +72,7 @@ export const JWT_CHECKS: readonly Check[] = [
     },
   },
   {
-    code: 'ZT303', severity: 'error', area: 'jwt', title: 'JWT rule the webhook rejects',
+    code: 'ZT303', severity: 'error', area: 'jwt', istio: ['IST0106'], title: 'JWT rule the webhook rejects',
     *run(m) {
       for (const ra of requestAuths(m)) {
         const problems = [...selectorProblems(ra)];

@@ -123,7 +123,7 @@ export const MTLS_CHECKS: readonly Check[] = [
     },
   },
   {
-    code: 'ZT205', severity: 'error', area: 'mtls', title: 'PeerAuthentication the webhook rejects',
+    code: 'ZT205', severity: 'error', area: 'mtls', istio: ['IST0106'], title: 'PeerAuthentication the webhook rejects',
     *run(m) {
       for (const pa of peerAuths(m)) {
         const problems = [...selectorProblems(pa)];
@@ -214,7 +214,7 @@ export const MTLS_CHECKS: readonly Check[] = [
     },
   },
   {
-    code: 'ZT253', severity: 'warning', area: 'mtls', title: 'DestinationRule TLS origination without server verification',
+    code: 'ZT253', severity: 'warning', area: 'mtls', istio: ['IST0128', 'IST0129'], title: 'DestinationRule TLS origination without server verification',
     *run(m) {
       for (const dr of destinationRules(m)) for (const b of tlsBlocks(dr)) {
         const mode = str(b.tls.mode);
@@ -230,7 +230,7 @@ export const MTLS_CHECKS: readonly Check[] = [
     },
   },
   {
-    code: 'ZT254', severity: 'warning', area: 'mtls', title: 'DestinationRule host matches no Service or ServiceEntry',
+    code: 'ZT254', severity: 'warning', area: 'mtls', istio: ['IST0174'], title: 'DestinationRule host matches no Service or ServiceEntry',
     *run(m) {
       for (const dr of destinationRules(m)) {
         const host = str(dr.spec.host);
@@ -243,7 +243,7 @@ export const MTLS_CHECKS: readonly Check[] = [
     },
   },
   {
-    code: 'ZT255', severity: 'error', area: 'mtls', title: 'Routed subset selects no pods',
+    code: 'ZT255', severity: 'error', area: 'mtls', istio: ['IST0173'], title: 'Routed subset selects no pods',
     *run(m) {
       for (const { dr, subset, labels, service, workloads } of emptySubsets(m)) {
         const name = str(subset.name) ?? '';
@@ -258,7 +258,7 @@ export const MTLS_CHECKS: readonly Check[] = [
     // istioctl's IST0173 is an error whether or not a route uses the subset; unrouted, no request
     // can reach it, and a subset for a version not deployed yet is normal (Istio's Bookinfo task
     // applies DestinationRules naming versions its base manifest does not run): a warning here.
-    code: 'ZT256', severity: 'warning', area: 'mtls', title: 'Subset selects no pods (no route uses it)',
+    code: 'ZT256', severity: 'warning', area: 'mtls', istio: ['IST0173'], title: 'Subset selects no pods (no route uses it)',
     *run(m) {
       for (const { dr, subset, labels, service, workloads } of emptySubsets(m)) {
         const name = str(subset.name) ?? '';
@@ -282,9 +282,12 @@ function* emptySubsets(m: MeshModel): Generator<{ dr: MeshObject; subset: Record
     for (const subset of recs(dr.spec.subsets)) {
       // Istio adds the node's locality, cluster, network and host name to every endpoint's
       // labels (istio:pkg/kube/labels AugmentLabels): those keys are not on the pod template,
-      // and offline their values are unknown, so only the other keys are checked.
-      const labels = Object.fromEntries(Object.entries(labelMap(subset.labels) ?? {}).filter(([key]) => !ENDPOINT_LABELS.has(key)));
-      if (!workloads.some((w) => isSubset(labels, w.podLabels))) yield { dr, subset, labels, service, workloads };
+      // and offline their values are unknown, so only the other keys are checked. An empty value
+      // never matches: Istio adds those labels only when the node's value is set.
+      const all = Object.entries(labelMap(subset.labels) ?? {});
+      const labels = Object.fromEntries(all.filter(([key]) => !ENDPOINT_LABELS.has(key)));
+      const emptyEndpointLabel = all.some(([key, value]) => ENDPOINT_LABELS.has(key) && value === '');
+      if (emptyEndpointLabel || !workloads.some((w) => isSubset(labels, w.podLabels))) yield { dr, subset, labels: emptyEndpointLabel ? Object.fromEntries(all) : labels, service, workloads };
     }
   }
 }

@@ -4,6 +4,7 @@
 // kiali:business/checkers/{services,common,workloads,sidecars}/.
 import { isKnownAppProtocol } from '../istio.js';
 import type { MeshModel, MeshObject, ServiceInfo, ServicePortInfo, Workload } from '../model.js';
+import { exportedTogether } from '../model.js';
 import { isSubset, labelMap, listing, rec, recs, str, strs } from '../values.js';
 import { Check, issue, ref } from './check.js';
 
@@ -17,6 +18,10 @@ function selectingObjects(m: MeshModel): { o: MeshObject; labels: Record<string,
     const labels = sidecarSelector(o);
     if (Object.keys(labels).length) out.push({ o, labels });
   }
+  for (const o of m.ofKind('Telemetry')) {
+    const labels = telemetrySelector(o);
+    if (Object.keys(labels).length) out.push({ o, labels });
+  }
   return out;
 }
 
@@ -25,9 +30,12 @@ function inScope(m: MeshModel, o: MeshObject): Workload[] {
   return o.namespace === m.rootNamespace ? [...m.workloads] : m.workloadsIn(o.namespace ?? 'default');
 }
 
+/** Kubernetes' own namespaces: never meant to be in the mesh. */
+const KUBERNETES_SYSTEM_NAMESPACES = new Set(['kube-system', 'kube-public', 'kube-node-lease']);
+
 export const WORKLOAD_CHECKS: readonly Check[] = [
   {
-    code: 'ZT501', severity: 'warning', area: 'ports', title: 'Service port without a declared protocol',
+    code: 'ZT501', severity: 'warning', area: 'ports', istio: ['IST0118'], title: 'Service port without a declared protocol',
     *run(m) {
       for (const s of m.services) {
         if (!m.workloadsOf(s).some((w) => w.sidecar !== false)) continue;
@@ -63,7 +71,7 @@ export const WORKLOAD_CHECKS: readonly Check[] = [
     },
   },
   {
-    code: 'ZT504', severity: 'warning', area: 'ports', title: 'Services give one container port different protocols',
+    code: 'ZT504', severity: 'warning', area: 'ports', istio: ['IST0116', 'IST0137'], title: 'Services give one container port different protocols',
     *run(m) {
       for (const w of m.workloads) {
         // Only a proxy reads the protocol: a workload outside the mesh has no inbound listener.
@@ -82,7 +90,7 @@ export const WORKLOAD_CHECKS: readonly Check[] = [
     },
   },
   {
-    code: 'ZT505', severity: 'info', area: 'ports', title: 'Service port without a protocol, workloads not in the input',
+    code: 'ZT505', severity: 'info', area: 'ports', istio: ['IST0118'], title: 'Service port without a protocol, workloads not in the input',
     *run(m) {
       // istioctl IST0118 (an info there too): the same naming rule for Services whose pods the
       // input does not show; if they are in the mesh, their traffic is sniffed.
@@ -96,7 +104,7 @@ export const WORKLOAD_CHECKS: readonly Check[] = [
     },
   },
   {
-    code: 'ZT506', severity: 'warning', area: 'ports', title: 'ExternalName Service port without a usable protocol',
+    code: 'ZT506', severity: 'warning', area: 'ports', istio: ['IST0150'], title: 'ExternalName Service port without a usable protocol',
     *run(m) {
       // istioctl IST0150 ExternalNameServiceTypeInvalidPortName (analyzers/service/portname.go):
       // an ExternalName Service becomes an Istio service entry whose protocol comes from the port
@@ -112,7 +120,7 @@ export const WORKLOAD_CHECKS: readonly Check[] = [
     },
   },
   {
-    code: 'ZT507', severity: 'warning', area: 'ports', title: 'ServiceEntries give one host and port different protocols',
+    code: 'ZT507', severity: 'warning', area: 'ports', istio: ['IST0177'], title: 'ServiceEntries give one host and port different protocols',
     *run(m) {
       // istioctl IST0177 ConflictingServiceEntryProtocol: one of the protocols wins, so traffic to
       // the port is handled as the other entry does not expect.
@@ -126,33 +134,59 @@ export const WORKLOAD_CHECKS: readonly Check[] = [
         seen.set(key, list);
       }
       for (const [key, list] of seen) {
-        if (new Set(list.map((x) => x.protocol)).size < 2) continue;
-        for (const { se } of list) {
-          yield issue(se, `${ref(se)}: ${listing([...new Set(list.map((x) => `ServiceEntry ${x.se.namespace}/${x.se.name}`))])} define ${key} with different protocols (${listing([...new Set(list.map((x) => x.protocol))])}); Istio uses one of them for the port.`,
-            'declare the host and port once, or with the same protocol everywhere.');
+        // Entries that no namespace sees together (exportTo) do not conflict.
+        const clashing = (x: typeof list[number]) => list.filter((y) => y.protocol !== x.protocol
+          && exportedTogether(strs(x.se.spec.exportTo), x.se.namespace ?? 'default', strs(y.se.spec.exportTo), y.se.namespace ?? 'default'));
+        for (const entry of list) {
+          const others = clashing(entry);
+          if (others.length === 0) continue;
+          const all = [entry, ...others];
+          yield issue(entry.se, `${ref(entry.se)}: ${listing([...new Set(all.map((x) => `ServiceEntry ${x.se.namespace}/${x.se.name}`))])} define ${key} with different protocols (${listing([...new Set(all.map((x) => x.protocol))])}) and are visible together; Istio uses one of them for the port.`,
+            'declare the host and port once, or with the same protocol everywhere, or export the entries to different namespaces.');
         }
       }
     },
   },
   {
-    code: 'ZT601', severity: 'warning', area: 'injection', title: 'Namespace with workloads but no sidecar injection',
+    code: 'ZT508', severity: 'warning', area: 'ports', istio: ['IST0134'], title: 'TCP ServiceEntry port without addresses',
     *run(m) {
-      for (const ns of m.namespaces.values()) {
-        if (ns.name === m.rootNamespace || m.namespaceInjection(ns.name) !== false) continue;
-        // Ambient pods are in the mesh without a sidecar: ztunnel gives them identity and mTLS.
-        const workloads = m.workloadsIn(ns.name).filter((w) => w.sidecar === false && !w.hostNetwork && !w.ambient);
-        if (workloads.length === 0 || ns.labels['istio-injection'] === 'disabled') continue;
-        yield issue(ns, `Namespace ${ns.name} has no istio-injection or istio.io/rev label, so its workloads (${listing(workloads.map((w) => w.name))}) run without a sidecar: no mTLS identity, and no Istio policy is enforced on them.`,
-          `label the namespace istio-injection=enabled (or istio.io/rev=<revision>); write istio-injection=disabled if it is meant to stay outside the mesh.`);
+      // istio:pkg/config/analysis/analyzers/serviceentry/protocoladdresses.go. Without a virtual
+      // IP, a sidecar can tell TCP traffic apart by destination port only: every connection to the
+      // port, whatever its address, is taken for this entry.
+      if (m.autoAllocatesServiceEntryAddresses) return;
+      for (const se of m.ofKind('ServiceEntry')) {
+        if (se.spec.addresses !== undefined || recs(rec(se.raw.status)?.addresses).length > 0) continue;
+        for (const p of recs(se.spec.ports)) {
+          const protocol = str(p.protocol) || undefined; // "" is unset, as in Istio
+          if (protocol !== undefined && protocol.toUpperCase() !== 'TCP') continue;
+          yield issue(se, `${ref(se)} port ${String(p.number)} is ${protocol ? 'TCP' : 'without a protocol (TCP)'} and the entry has no addresses: sidecars match its traffic by port alone, so every TCP connection to port ${String(p.number)} is taken for ${listing(strs(se.spec.hosts))}.`,
+            'set spec.addresses, or let Istio allocate them (DNS proxying with ISTIO_META_DNS_AUTO_ALLOCATE, https://istio.io/latest/docs/ops/configuration/traffic-management/dns-proxy/), or use a protocol routed by host (HTTP, TLS).');
+        }
       }
     },
   },
   {
-    code: 'ZT602', severity: 'warning', area: 'injection', title: 'Namespace with both injection labels',
+    code: 'ZT601', severity: 'warning', area: 'injection', istio: ['IST0102'], title: 'Namespace outside the mesh by omission',
     *run(m) {
       for (const ns of m.namespaces.values()) {
-        if (ns.labels['istio-injection'] === undefined || ns.labels['istio.io/rev'] === undefined) continue;
-        yield issue(ns, `Namespace ${ns.name} has both istio-injection=${ns.labels['istio-injection']} and istio.io/rev=${ns.labels['istio.io/rev']}; istio-injection wins, which hides the revision (and a revision upgrade may not take).`,
+        if (ns.name === m.rootNamespace || KUBERNETES_SYSTEM_NAMESPACES.has(ns.name) || m.namespaceInjection(ns.name) !== false) continue;
+        // Opting out on purpose (istio-injection=disabled) or into ambient is a decision, not an omission.
+        if (ns.labels['istio-injection'] !== undefined || ns.labels['istio.io/dataplane-mode'] !== undefined) continue;
+        // Ambient pods are in the mesh without a sidecar: ztunnel gives them identity and mTLS.
+        const workloads = m.workloadsIn(ns.name).filter((w) => w.sidecar === false && !w.hostNetwork && !w.ambient);
+        yield issue(ns, `Namespace ${ns.name} has no istio-injection, istio.io/rev or istio.io/dataplane-mode label, so its workloads${workloads.length ? ` (${listing(workloads.map((w) => w.name))})` : ''} run outside the mesh: no mTLS identity, and no Istio policy is enforced on them.`,
+          `label the namespace istio-injection=enabled (or istio.io/rev=<revision>, or istio.io/dataplane-mode=ambient); write istio-injection=disabled if it is meant to stay outside the mesh.`);
+      }
+    },
+  },
+  {
+    code: 'ZT602', severity: 'warning', area: 'injection', istio: ['IST0123'], title: 'Namespace with both injection labels',
+    *run(m) {
+      for (const ns of m.namespaces.values()) {
+        // istio-injection=disabled beside a revision is a deliberate opt-out: the revision's webhook
+        // only selects namespaces without istio-injection (istio:pkg/config/analysis/analyzers/injection).
+        if (ns.labels['istio-injection'] !== 'enabled' || ns.labels['istio.io/rev'] === undefined) continue;
+        yield issue(ns, `Namespace ${ns.name} has both istio-injection=enabled and istio.io/rev=${ns.labels['istio.io/rev']}; the default revision's injector wins, which hides the revision (and a revision upgrade may not take).`,
           'keep one of the labels: istio.io/rev for revisioned installs, istio-injection otherwise.');
       }
     },
@@ -169,7 +203,7 @@ export const WORKLOAD_CHECKS: readonly Check[] = [
     },
   },
   {
-    code: 'ZT604', severity: 'info', area: 'injection', title: 'Injection set by the deprecated annotation',
+    code: 'ZT604', severity: 'info', area: 'injection', istio: ['IST0135'], title: 'Injection set by the deprecated annotation',
     *run(m) {
       for (const w of m.workloads) {
         const v = w.podAnnotations['sidecar.istio.io/inject'];
@@ -180,7 +214,7 @@ export const WORKLOAD_CHECKS: readonly Check[] = [
     },
   },
   {
-    code: 'ZT605', severity: 'warning', area: 'injection', title: 'Container runs as UID 1337 (the proxy\'s)',
+    code: 'ZT605', severity: 'warning', area: 'injection', istio: ['IST0144'], title: 'Container runs as UID 1337 (the proxy\'s)',
     *run(m) {
       for (const w of m.workloads) {
         if (!w.runAsUsers.includes(1337)) continue;
@@ -190,7 +224,7 @@ export const WORKLOAD_CHECKS: readonly Check[] = [
     },
   },
   {
-    code: 'ZT606', severity: 'warning', area: 'injection', title: 'Selector matches no workload',
+    code: 'ZT606', severity: 'warning', area: 'injection', istio: ['IST0127', 'IST0101'], title: 'Selector matches no workload',
     *run(m) {
       for (const { o, labels } of selectingObjects(m)) {
         if (o.kind === 'PeerAuthentication' && o.namespace === m.rootNamespace) continue; // ZT203
@@ -202,7 +236,7 @@ export const WORKLOAD_CHECKS: readonly Check[] = [
     },
   },
   {
-    code: 'ZT607', severity: 'warning', area: 'injection', title: 'Policy selects only workloads without a sidecar',
+    code: 'ZT607', severity: 'warning', area: 'injection', istio: ['IST0166', 'IST0167'], title: 'Policy selects only workloads without a sidecar',
     *run(m) {
       for (const kind of ['AuthorizationPolicy', 'PeerAuthentication', 'RequestAuthentication']) for (const o of m.ofKind(kind)) {
         if (m.selection(o).mode !== 'labels') continue;
@@ -212,6 +246,21 @@ export const WORKLOAD_CHECKS: readonly Check[] = [
         if (selected.length === 0 || !selected.every((w) => w.sidecar === false && !enforcedByZtunnel(w))) continue;
         yield issue(o, `${ref(o)} selects only ${listing(selected.map((w) => `${w.namespace}/${w.name}`))}, which run${selected.length > 1 ? '' : 's'} without a sidecar: nothing enforces it.`,
           'enrol the workload in the mesh (injection label on the namespace, no opt-out), or protect it another way (NetworkPolicy).');
+      }
+      // A Sidecar resource configures sidecars only: ztunnel and waypoints never read it.
+      for (const o of m.ofKind('Sidecar')) {
+        const labels = sidecarSelector(o);
+        const ns = o.namespace ?? 'default';
+        if (Object.keys(labels).length === 0) {
+          if (ns === m.rootNamespace || m.namespaceInjection(ns) !== false || m.namespaces.get(ns)?.labels['istio.io/dataplane-mode'] !== 'ambient') continue;
+          yield issue(o, `${ref(o)} applies to namespace ${ns}, which is enrolled in ambient mode without sidecar injection: there are no sidecars to configure, so it has no effect.`,
+            'remove it (ambient traffic is configured by waypoints), or enable sidecar injection for the namespace.');
+          continue;
+        }
+        const selected = inScope(m, o).filter((w) => isSubset(labels, w.podLabels));
+        if (selected.length === 0 || selected.some((w) => w.sidecar !== false)) continue;
+        yield issue(o, `${ref(o)} selects only ${listing(selected.map((w) => `${w.namespace}/${w.name}`))}, which run${selected.length > 1 ? '' : 's'} without a sidecar${selected.every((w) => w.ambient) ? ' (ambient mode)' : ''}: it has no effect.`,
+          'remove it, or enrol the workload with a sidecar.');
       }
     },
   },
@@ -228,7 +277,7 @@ export const WORKLOAD_CHECKS: readonly Check[] = [
     },
   },
   {
-    code: 'ZT609', severity: 'warning', area: 'injection', title: 'Namespace enrolled in ambient and sidecar injection',
+    code: 'ZT609', severity: 'warning', area: 'injection', istio: ['IST0123'], title: 'Namespace enrolled in ambient and sidecar injection',
     *run(m) {
       for (const ns of m.namespaces.values()) {
         if (ns.labels['istio.io/dataplane-mode'] !== 'ambient' || m.namespaceInjection(ns.name) !== true) continue;
@@ -238,7 +287,7 @@ export const WORKLOAD_CHECKS: readonly Check[] = [
     },
   },
   {
-    code: 'ZT701', severity: 'error', area: 'sidecar', title: 'More than one namespace-wide Sidecar',
+    code: 'ZT701', severity: 'error', area: 'sidecar', istio: ['IST0111'], title: 'More than one namespace-wide Sidecar',
     *run(m) {
       const wide = m.ofKind('Sidecar').filter((o) => Object.keys(sidecarSelector(o)).length === 0);
       for (const { o, ns, list } of severalPerNamespace(wide)) {
@@ -258,7 +307,7 @@ export const WORKLOAD_CHECKS: readonly Check[] = [
     },
   },
   {
-    code: 'ZT703', severity: 'error', area: 'sidecar', title: 'Several Sidecars select the same workload',
+    code: 'ZT703', severity: 'error', area: 'sidecar', istio: ['IST0110'], title: 'Several Sidecars select the same workload',
     *run(m) {
       const selecting = m.ofKind('Sidecar').filter((o) => Object.keys(sidecarSelector(o)).length > 0 && o.namespace !== m.rootNamespace);
       for (const { o, w, mine } of severalPerWorkload(m, selecting, sidecarSelector)) {
@@ -272,7 +321,7 @@ export const WORKLOAD_CHECKS: readonly Check[] = [
 /** Telemetry resources: one per namespace without a selector, one per workload with (IST0159, IST0160). */
 export const TELEMETRY_CHECKS: readonly Check[] = [
   {
-    code: 'ZT801', severity: 'error', area: 'telemetry', title: 'More than one namespace-wide Telemetry',
+    code: 'ZT801', severity: 'error', area: 'telemetry', istio: ['IST0160'], title: 'More than one namespace-wide Telemetry',
     *run(m) {
       const wide = m.ofKind('Telemetry').filter((o) => o.spec.targetRefs === undefined && o.spec.targetRef === undefined && Object.keys(telemetrySelector(o)).length === 0);
       for (const { o, ns, list } of severalPerNamespace(wide)) {
@@ -282,7 +331,7 @@ export const TELEMETRY_CHECKS: readonly Check[] = [
     },
   },
   {
-    code: 'ZT802', severity: 'error', area: 'telemetry', title: 'Several Telemetries select the same workload',
+    code: 'ZT802', severity: 'error', area: 'telemetry', istio: ['IST0159'], title: 'Several Telemetries select the same workload',
     *run(m) {
       const selecting = m.ofKind('Telemetry').filter((o) => Object.keys(telemetrySelector(o)).length > 0);
       for (const { o, w, mine } of severalPerWorkload(m, selecting, telemetrySelector)) {

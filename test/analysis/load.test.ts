@@ -57,7 +57,7 @@ describe('reading YAML', () => {
   });
 
   test('in-memory input is validated the same way', () => {
-    expect(codesOf(analyze([null, 7, { kind: 'Service' }, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'ok' } }]))).toEqual(['ZT002']);
+    expect(codesOf(analyze([null, 7, { kind: 'Service' }, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'ok', labels: { 'istio-injection': 'enabled' } } }]))).toEqual(['ZT002']);
     expect(analyze([null, 7, { kind: 'Service' }]).filter((f) => f.code === 'ZT002')).toHaveLength(3);
   });
 });
