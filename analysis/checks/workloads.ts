@@ -236,7 +236,7 @@ export const WORKLOAD_CHECKS: readonly Check[] = [
     },
   },
   {
-    code: 'ZT607', severity: 'warning', area: 'injection', istio: ['IST0166', 'IST0167'], title: 'Policy selects only workloads without a sidecar',
+    code: 'ZT607', severity: 'warning', area: 'injection', istio: ['IST0167'], title: 'Policy selects only workloads without a sidecar',
     *run(m) {
       for (const kind of ['AuthorizationPolicy', 'PeerAuthentication', 'RequestAuthentication']) for (const o of m.ofKind(kind)) {
         if (m.selection(o).mode !== 'labels') continue;
