@@ -160,6 +160,9 @@ export function validateManifests(values: readonly unknown[], where: string, fil
     const name = typeof metadata?.name === 'string' && metadata.name !== '' ? metadata.name : undefined;
     if (typeof o.apiVersion !== 'string' || o.apiVersion === '') return problem('apiVersion is missing or not a string', kind ?? 'Document', name ?? at);
     if (!kind) return problem('kind is missing or not a string', 'Document', name ?? at);
+    // kustomize's own files (Kustomization, Component) configure how a directory is rendered;
+    // they are not objects of the cluster. The objects they list are read from their own files.
+    if (o.apiVersion.startsWith('kustomize.config.k8s.io/')) return;
     if (o.apiVersion.startsWith('install.istio.io/') && kind === 'IstioOperator' && !name) {
       // istioctl's install input (`istioctl install -f`), which needs no name: not an object the
       // cluster stores, and nothing the analyzer checks.

@@ -4,7 +4,7 @@ import { App, Chart } from 'cdk8s';
 import { countBySeverity, Severity } from '../analysis/finding.js';
 import { renderEnvironment } from '../manifests/render.js';
 import { ENVIRONMENTS_VARIABLE, REPORT_VARIABLE, SynthReport } from '../manifests/synth-report.js';
-import { replaceDirectory } from '../manifests/write.js';
+import { assertReplaceable, replaceDirectory } from '../manifests/write.js';
 import { ZeroTrustConfigError } from './errors.js';
 import { Mesh, MeshAnalysisError, MeshSynthesis } from './mesh.js';
 
@@ -42,11 +42,14 @@ export interface WrittenEnvironment {
  * - every selected mesh is built and checked by the policy analyzer in memory first; an error in
  *   any of them (a construct's validation, a refused insecure combination, an analyzer error)
  *   throws and writes nothing at all;
- * - `<outdir>/<environment>/` holds one YAML file per namespace plus `mesh.yaml` for the
- *   mesh-wide objects, objects and keys in canonical order, so the same code gives
- *   byte-identical files and a GitOps diff shows only real changes;
+ * - `<outdir>/<environment>/` is a kustomization of two directories, `security/` (Namespaces,
+ *   ServiceAccounts and the mTLS, JWT and authorization policies) and `workloads/` (the rest),
+ *   applied in that order (Argo CD sync waves; Flux `dependsOn`), each with one YAML file per
+ *   namespace plus `mesh.yaml` for the mesh-wide objects, objects and keys in canonical order, so
+ *   the same code gives byte-identical files and a GitOps diff shows only real changes;
  * - each environment's directory is replaced as a whole (stale files go), through a temporary
- *   sibling directory, so a reader never sees a half-written environment.
+ *   sibling directory, so a reader never sees a half-written environment; only directories
+ *   zero-trust-mesh wrote (a `.zero-trust-mesh` marker) are ever replaced.
  *
  * `npx cdk8s synth` and `zt-mesh synth` both run the app and end in this `synth()`. A plain
  * cdk8s `App` still runs the analyzer gate (as a validation) but writes cdk8s's own layout.
@@ -89,11 +92,15 @@ export class MeshApp extends App {
   }
 
   /**
-   * Synthesizes the selected environments and, only when all of them succeeded, replaces
-   * `<outdir>/<environment>/` for each. Returns what was written.
+   * Synthesizes the selected environments and, only when all of them succeeded and every target
+   * directory is new or zero-trust-mesh's own (its `.zero-trust-mesh` marker), replaces
+   * `<outdir>/<environment>/` for each. Other directories of `outdir` are left alone, so `outdir`
+   * can be a checkout of a GitOps repository. Returns what was written.
    */
   public write(): WrittenEnvironment[] {
     const rendered = this.synthesizeMeshes().map((synthesis) => ({ synthesis, files: renderEnvironment(synthesis) }));
+    // All or nothing: a directory that may not be replaced stops synth before anything is written.
+    for (const { synthesis } of rendered) assertReplaceable(this.outdir, synthesis.environment);
     return rendered.map(({ synthesis, files }) => {
       replaceDirectory(this.outdir, synthesis.environment, files);
       return {

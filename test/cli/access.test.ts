@@ -40,7 +40,7 @@ describe('zt-mesh access check', () => {
   });
 
   test('a request file and a --jwks mapping: a token the test signs is checked for real', async () => {
-    const jwksUri = (readFileSync(join(dev, 'jwt.yaml'), 'utf8').match(/jwksUri: (\S+)/) ?? [])[1]!;
+    const jwksUri = (readFileSync(join(dev, 'security', 'jwt.yaml'), 'utf8').match(/jwksUri: (\S+)/) ?? [])[1]!;
     const issuer = await testIssuer('testing@secure.istio.io');
     const jwksFile = join(out, 'jwks.json');
     writeFileSync(jwksFile, issuer.jwks);
@@ -81,7 +81,7 @@ describe('zt-mesh access matrix, diff, chain', () => {
   test('diff shows a grant widened in a pull request', async () => {
     const after = join(out, 'after');
     synthToDirectory([ENVIRONMENTS.prod!], after);
-    const file = join(after, 'prod', 'products.yaml');
+    const file = join(after, 'prod', 'security', 'products.yaml');
     // Open mysql to every authenticated workload: the kind of change a reviewer must see.
     writeFileSync(file, readFileSync(file, 'utf8').replace(/- cluster\.local\/ns\/products\/sa\/service-b/, '- "*"'));
     const result = await run('access', 'diff', prod, join(after, 'prod'), '--format', 'markdown');

@@ -25,17 +25,19 @@ describe('MeshApp', () => {
   beforeEach(() => { out = mkdtempSync(join(tmpdir(), 'zt-mesh-app-')); });
   afterEach(() => rmSync(out, { recursive: true, force: true }));
 
-  test('writes one directory per mesh, one file per namespace, and says what it wrote', () => {
+  test('writes one kustomize directory per mesh, one file per namespace and phase, and says what it wrote', () => {
     const app = new MeshApp({ outdir: out });
     shop(app, 'staging');
     shop(app, 'prod');
     const written = app.write();
+    const layout = ['kustomization.yaml', 'security/kustomization.yaml', 'security/mesh.yaml', 'security/shop.yaml', 'workloads/kustomization.yaml', 'workloads/mesh.yaml', 'workloads/shop.yaml'];
     expect(written.map((w) => [w.environment, w.directory, [...w.files.keys()], w.findings.error])).toEqual([
-      ['staging', join(out, 'staging'), ['mesh.yaml', 'shop.yaml'], 0],
-      ['prod', join(out, 'prod'), ['mesh.yaml', 'shop.yaml'], 0],
+      ['staging', join(out, 'staging'), layout, 0],
+      ['prod', join(out, 'prod'), layout, 0],
     ]);
     expect(readdirSync(out).sort()).toEqual(['prod', 'staging']);
-    expect(readFileSync(join(out, 'prod', 'shop.yaml'), 'utf8')).toBe(written[1]!.files.get('shop.yaml'));
+    expect(readFileSync(join(out, 'prod', 'security', 'shop.yaml'), 'utf8')).toBe(written[1]!.files.get('security/shop.yaml'));
+    expect(readFileSync(join(out, 'prod', '.zero-trust-mesh'), 'utf8')).toMatch(/replaced as a\nwhole on every synth/);
   });
 
   test('writes only the selected environments (props, else $ZT_MESH_ENVIRONMENTS)', () => {
@@ -91,7 +93,7 @@ describe('MeshApp', () => {
       shop(app, 'prod');
       app.synth();
       expect(JSON.parse(readFileSync(report, 'utf8'))).toEqual({
-        environments: [{ environment: 'prod', directory: join(out, 'dist', 'prod'), files: 2, objects: 12, findings: { error: 0, warning: 0, info: 0 } }],
+        environments: [{ environment: 'prod', directory: join(out, 'dist', 'prod'), files: 7, objects: 12, findings: { error: 0, warning: 0, info: 0 } }],
       } satisfies SynthReport);
       const refused = new MeshApp({ outdir: join(out, 'dist2') });
       shop(refused, 'prod', { broken: true });

@@ -119,7 +119,7 @@ describe('a CommonJS cdk8s app made from cdk8s\'s own template (ts-node, its tsc
     const first = await sh(app(), 'npx', ['cdk8s', 'synth', '--no-check-upgrade']);
     expect(first.code).toBe(0);
     const written = tree(join(app(), 'dist'));
-    expect(Object.keys(written).sort()).toEqual(['prod/mesh.yaml', 'prod/shop.yaml', 'staging/mesh.yaml', 'staging/shop.yaml']);
+    expect(Object.keys(written).sort()).toEqual(['prod/.zero-trust-mesh', 'prod/kustomization.yaml', 'prod/security/kustomization.yaml', 'prod/security/mesh.yaml', 'prod/security/shop.yaml', 'prod/workloads/kustomization.yaml', 'prod/workloads/mesh.yaml', 'prod/workloads/shop.yaml', 'staging/.zero-trust-mesh', 'staging/kustomization.yaml', 'staging/security/kustomization.yaml', 'staging/security/mesh.yaml', 'staging/security/shop.yaml', 'staging/workloads/kustomization.yaml', 'staging/workloads/mesh.yaml', 'staging/workloads/shop.yaml']);
     expect((await sh(app(), 'npx', ['cdk8s', 'synth', '--no-check-upgrade'])).code).toBe(0);
     expect(tree(join(app(), 'dist'))).toEqual(written);
   }, 120_000);
@@ -138,7 +138,7 @@ describe('a CommonJS cdk8s app made from cdk8s\'s own template (ts-node, its tsc
   test('`zt-mesh synth --env prod` runs the app of cdk8s.yaml and writes the same files', async () => {
     const synth = await sh(app(), 'npx', ['zt-mesh', 'synth', '--env', 'prod', '--out', 'zt-out']);
     expect(synth.stderr).toBe('');
-    expect(synth.stdout).toBe('zt-out/prod/: 2 files, 20 objects; analyzer: 0 errors, 0 warnings, 1 info\n');
+    expect(synth.stdout).toBe('zt-out/prod/: 7 files, 20 objects; analyzer: 0 errors, 0 warnings, 1 info\n');
     expect(tree(join(app(), 'zt-out'))).toEqual(Object.fromEntries(Object.entries(tree(join(app(), 'dist'))).filter(([f]) => f.startsWith('prod/'))));
   }, 120_000);
 
@@ -183,7 +183,7 @@ describe('an ES module app (type: module, NodeNext), compiled by tsc and run by 
     const tsc = await sh(app(), 'npx', ['tsc']);
     expect(tsc.stdout + tsc.stderr).toBe('');
     expect((await sh(app(), 'node', ['build/main.js'])).code).toBe(0);
-    expect(Object.keys(tree(join(app(), 'dist'))).sort()).toEqual(['dev/mesh.yaml', 'dev/payments.yaml', 'prod/mesh.yaml', 'prod/payments.yaml']);
+    expect(Object.keys(tree(join(app(), 'dist'))).sort()).toEqual(['dev/.zero-trust-mesh', 'dev/kustomization.yaml', 'dev/security/kustomization.yaml', 'dev/security/mesh.yaml', 'dev/security/payments.yaml', 'dev/workloads/kustomization.yaml', 'dev/workloads/mesh.yaml', 'dev/workloads/payments.yaml', 'prod/.zero-trust-mesh', 'prod/kustomization.yaml', 'prod/security/kustomization.yaml', 'prod/security/mesh.yaml', 'prod/security/payments.yaml', 'prod/workloads/kustomization.yaml', 'prod/workloads/mesh.yaml', 'prod/workloads/payments.yaml']);
     const verified = await sh(app(), 'node', ['build/verify.js']);
     expect(verified.code).toBe(0);
     const report = JSON.parse(verified.stdout) as Record<string, { errors: number; allowed: string[] }>;
@@ -195,7 +195,7 @@ describe('an ES module app (type: module, NodeNext), compiled by tsc and run by 
     ];
     expect(report).toEqual({ dev: { errors: 0, allowed: edges }, prod: { errors: 0, allowed: edges } });
     // dev accepts plaintext (PERMISSIVE, acknowledged), prod does not: the acknowledgement is on the object.
-    expect(readFileSync(join(app(), 'dist', 'dev', 'mesh.yaml'), 'utf8')).toMatch(/acknowledged-non-strict-mtls: "dev: the legacy batch importer/);
+    expect(readFileSync(join(app(), 'dist', 'dev', 'security', 'mesh.yaml'), 'utf8')).toMatch(/acknowledged-non-strict-mtls: "dev: the legacy batch importer/);
   }, 120_000);
 
   test('tsx runs the TypeScript entry directly and writes the same files', async () => {
