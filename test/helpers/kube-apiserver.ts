@@ -34,7 +34,46 @@ interface Named { readonly kind: string; readonly metadata: { readonly name: str
  */
 export function serverDryRun(manifests: readonly Named[]): KubectlResult {
   const namespaces = [...new Set(manifests.flatMap((m) => (m.metadata.namespace ? [m.metadata.namespace] : [])))].sort();
-  const created = kubectl(['apply', '-f', '-'], namespaces.map((name) => stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } })).join('---\n'));
+  const created = kubectl(['apply', '--server-side', `--field-manager=${FIELD_MANAGER}`, '-f', '-'], namespaces.map((name) => stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } })).join('---\n'));
   if (created.code !== 0) return created;
-  return kubectl(['apply', '--dry-run=server', '-f', '-'], manifests.map((m) => stringify(m)).join('---\n'));
+  // Server-side, forcing conflicts: objects other tests applied for real may share these names.
+  return kubectl(['apply', '--server-side', '--force-conflicts', '--field-manager=zero-trust-mesh-dry-run', '--dry-run=server', '-f', '-'], manifests.map((m) => stringify(m)).join('---\n'));
+}
+
+/** The field manager the tests apply with, as a GitOps controller would use its own. */
+export const FIELD_MANAGER = 'zero-trust-mesh-test';
+
+/** A server-side apply of a kustomize directory (`kubectl apply --server-side -k`). */
+export function applyKustomization(dir: string): KubectlResult {
+  return kubectl(['apply', '--server-side', `--field-manager=${FIELD_MANAGER}`, '-k', dir]);
+}
+
+/** A server-side apply of objects (`kubectl apply --server-side -f -`). */
+export function applyObjects(manifests: readonly Named[]): KubectlResult {
+  return kubectl(['apply', '--server-side', `--field-manager=${FIELD_MANAGER}`, '-f', '-'], manifests.map((m) => stringify(m)).join('---\n'));
+}
+
+/** The objects as the server stores them (one `kubectl get -f -`), by `Kind/namespace/name`; absent ones are missing. */
+export function storedObjects(manifests: readonly Named[]): Map<string, Record<string, unknown>> {
+  const result = kubectl(['get', '--ignore-not-found', '-o', 'json', '-f', '-'], manifests.map((m) => stringify(m)).join('---\n'));
+  if (result.code !== 0) throw new Error(`kubectl get failed: ${result.stderr}`);
+  const list = JSON.parse(result.stdout) as { items?: Named[] } & Named;
+  const items = list.items ?? [list];
+  return new Map(items.map((o) => [`${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`, o as unknown as Record<string, unknown>]));
+}
+
+/**
+ * Where `sent` differs from what the server stored: every field sent must be stored with the same
+ * value (the server may add defaults and status around it). Returns the differing paths.
+ */
+export function differences(sent: unknown, kept: unknown, path = ''): string[] {
+  if (Array.isArray(sent)) {
+    if (!Array.isArray(kept) || kept.length !== sent.length) return [`${path}: sent ${JSON.stringify(sent)}, stored ${JSON.stringify(kept)}`];
+    return sent.flatMap((item, i) => differences(item, kept[i], `${path}[${i}]`));
+  }
+  if (sent !== null && typeof sent === 'object') {
+    if (kept === null || typeof kept !== 'object' || Array.isArray(kept)) return [`${path}: sent an object, stored ${JSON.stringify(kept)}`];
+    return Object.entries(sent).flatMap(([key, value]) => differences(value, (kept as Record<string, unknown>)[key], `${path}.${key}`));
+  }
+  return sent === kept ? [] : [`${path}: sent ${JSON.stringify(sent)}, stored ${JSON.stringify(kept)}`];
 }
