@@ -13,11 +13,14 @@ export function summaryOfCounts(c: Readonly<Record<Severity, number>>): string {
   return `${c.error} error${c.error === 1 ? '' : 's'}, ${c.warning} warning${c.warning === 1 ? '' : 's'}, ${c.info} info`;
 }
 
-const objectOf = (f: Finding) => `${f.kind} ${f.namespace ? `${f.namespace}/` : ''}${f.name}`;
+/** The object a finding is about, as `Kind namespace/name`. */
+export function findingObject(f: Finding): string {
+  return `${f.kind} ${f.namespace ? `${f.namespace}/` : ''}${f.name}`;
+}
 
 /** One finding per paragraph: where, severity, code, object, message, then the fix. */
 export function formatText(findings: readonly Finding[]): string {
-  const body = findings.map((f) => `${f.file ? `${f.file}: ` : ''}${f.severity} ${f.code} ${objectOf(f)}\n  ${f.message}\n  Fix: ${f.fix}\n`).join('\n');
+  const body = findings.map((f) => `${f.file ? `${f.file}: ` : ''}${f.severity} ${f.code} ${findingObject(f)}\n  ${f.message}\n  Fix: ${f.fix}\n`).join('\n');
   return `${body}${body ? '\n' : ''}${findings.length ? summary(findings) : 'No findings.'}\n`;
 }
 
@@ -28,12 +31,15 @@ export function formatJson(findings: readonly Finding[]): string {
   })), null, 2)}\n`;
 }
 
-const cell = (s: string) => s.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
+/** Text made safe for one Markdown table cell: backslashes and pipes escaped, line breaks as spaces. */
+export function markdownCell(s: string): string {
+  return s.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
+}
 
 /** A Markdown report (for pull-request comments): a summary line and a table. */
 export function formatMarkdown(findings: readonly Finding[]): string {
   if (findings.length === 0) return '### zt-mesh analyze\n\nNo findings.\n';
-  const rows = findings.map((f) => `| ${f.severity} | ${f.code} | ${cell(objectOf(f))} | ${cell(f.message)} | ${cell(f.fix)} |`);
+  const rows = findings.map((f) => `| ${f.severity} | ${f.code} | ${markdownCell(findingObject(f))} | ${markdownCell(f.message)} | ${markdownCell(f.fix)} |`);
   return ['### zt-mesh analyze', '', `${summary(findings)}.`, '', '| severity | code | object | finding | fix |', '|---|---|---|---|---|', ...rows, ''].join('\n');
 }
 

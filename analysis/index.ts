@@ -13,3 +13,8 @@ export { accessMatrix, type MatrixCell } from './access/matrix.js';
 export { tokenJourney, type ChainRequest, type ChainStep } from './access/chain.js';
 export * from './access/report.js';
 export type { JwtClaims, JwtVerdict, JwksResolver, TokenLocation } from './access/jwt.js';
+// What the constructs record beside each policy rule (whom it admits, and why), read back.
+export * from './access/grants.js';
+// The review of a change: two synthesized trees compared per environment (`zt-mesh review`).
+export * from './review.js';
+export * from './review-report.js';

@@ -74,7 +74,11 @@ export function loadPaths(paths: readonly string[]): LoadResult {
   return { objects, findings };
 }
 
-function yamlFilesUnder(dir: string): string[] {
+/**
+ * The `.yaml` and `.yml` files under `dir`, recursively and in sorted order, skipping dot-files
+ * and dot-directories (`.git`, editor state), so the list does not depend on the file system.
+ */
+export function yamlFilesUnder(dir: string): string[] {
   const out: string[] = [];
   const walk = (current: string) => {
     const entries = readdirSync(current, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -89,8 +93,11 @@ function yamlFilesUnder(dir: string): string[] {
   return out;
 }
 
-/** Parses one multi-document YAML text; `file` names it in findings. */
-export function parseManifests(text: string, file: string): LoadResult {
+/**
+ * Parses one multi-document YAML text; `file` names it in findings. Documents for which `skip`
+ * returns true are dropped before they are checked (e.g. a reader's own configuration).
+ */
+export function parseManifests(text: string, file: string, skip: (document: unknown) => boolean = () => false): LoadResult {
   const objects: SourcedManifest[] = [];
   const findings: Finding[] = [];
   const documents = parseAllDocuments(text, { prettyErrors: true });
@@ -119,7 +126,8 @@ export function parseManifests(text: string, file: string): LoadResult {
       });
       return;
     }
-    if (value === null || value === undefined) return; // an empty document, e.g. a trailing `---`
+    // An empty document (a trailing `---`), or one the caller does not want read.
+    if (value === null || value === undefined || skip(value)) return;
     const result = validateManifests([value], where, file);
     objects.push(...result.objects);
     findings.push(...result.findings);

@@ -1,9 +1,9 @@
-import { ACCESS_USAGE, ANALYZE_USAGE, SYNTH_USAGE, USAGE } from './usage.js';
+import { ACCESS_USAGE, ANALYZE_USAGE, REVIEW_USAGE, SYNTH_USAGE, USAGE } from './usage.js';
 
 /** A command-line mistake: one line plus the usage, exit 2. */
 export class UsageError extends Error {}
 
-const VERB_USAGE: Readonly<Record<string, string>> = { synth: SYNTH_USAGE, analyze: ANALYZE_USAGE, access: ACCESS_USAGE };
+const VERB_USAGE: Readonly<Record<string, string>> = { synth: SYNTH_USAGE, analyze: ANALYZE_USAGE, access: ACCESS_USAGE, review: REVIEW_USAGE };
 
 /**
  * Runs one CLI invocation; resolves to the exit status. Each verb's code is loaded only when
@@ -28,6 +28,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     switch (verb) {
       case 'synth': return await (await import('./synth.js')).synth(rest);
       case 'analyze': return await (await import('./analyze.js')).analyzeCommand(rest);
+      case 'review': return await (await import('./review.js')).reviewCommand(rest);
       default: return await (await import('./access.js')).access(rest);
     }
   } catch (error) {
@@ -44,8 +45,11 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
-/** node:util parseArgs reports unknown options and missing values with ERR_PARSE_ARGS_* codes. */
+/**
+ * node:util parseArgs reports unknown options and missing values with ERR_PARSE_ARGS_* codes. Read
+ * by shape, not `instanceof Error`: Node's own errors come from another realm under a VM (jest).
+ */
 function isParseArgsError(error: unknown): boolean {
-  const code = error instanceof Error ? (error as NodeJS.ErrnoException).code : undefined;
+  const code = typeof error === 'object' && error !== null ? (error as NodeJS.ErrnoException).code : undefined;
   return typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS_');
 }

@@ -36,11 +36,20 @@ export const ACCESS_USAGE = `  zt-mesh access check --manifests <file-or-dir>...
       Exit status: 0 when the simulation ran (whatever its outcome), 2 for unusable input.
 `;
 
+export const REVIEW_USAGE = `  zt-mesh review <base-dir> <head-dir> [--root-namespace <ns>] [--trust-domain <domain>] [--dns-auto-allocate]
+      Compares two synthesized trees (one subdirectory per environment, as synth writes them:
+      base before the change, head after it) and prints a Markdown report for the pull request,
+      per environment: access edges gained (with the grant that allows each) and lost, analyzer
+      findings new and resolved, objects added, removed and modified. kustomization.yaml files
+      are ignored. Exit status: 0 reviewed, 1 head adds an analyzer error, 2 for a usage mistake.
+`;
+
 export const USAGE = `zt-mesh: a zero-trust Istio mesh as typed code
 
 Usage:
 ${SYNTH_USAGE}
 ${ANALYZE_USAGE}
 ${ACCESS_USAGE}
+${REVIEW_USAGE}
   zt-mesh <command> --help   prints one command's usage.
 `;

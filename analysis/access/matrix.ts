@@ -83,6 +83,16 @@ function namedPrincipals(prepared: readonly PreparedTarget[]): Set<string> | und
   return named;
 }
 
+/**
+ * The representative caller's reason, told of the caller it stands for: its label and identity
+ * instead of ANONYMOUS's placeholders (which hold NUL characters so they never equal a real name).
+ */
+function reasonFor(reason: string, client: Extract<Client, { kind: 'mesh' }>): string {
+  const anonymous = ANONYMOUS as Extract<Client, { kind: 'mesh' }>;
+  return reason.replaceAll(anonymous.label, client.label)
+    .replaceAll(`/ns/${anonymous.namespace}/sa/${anonymous.serviceAccount}`, `/ns/${client.namespace}/sa/${client.serviceAccount}`);
+}
+
 const RANK: Record<Outcome, number> = { allow: 0, 'deny-403': 1, 'deny-401': 2, reset: 3, 'no-route': 4 };
 
 export async function accessMatrix(simulator: AccessSimulator): Promise<MatrixCell[]> {
@@ -145,7 +155,7 @@ export async function accessMatrix(simulator: AccessSimulator): Promise<MatrixCe
           const client = clients[index]!;
           if (shortcut && client.kind === 'mesh' && !shortcut.has(`${client.namespace}/${client.serviceAccount}`)) {
             anonymousCell ??= cell('a caller these policies do not name', ANONYMOUS, variant);
-            cells.push({ ...anonymousCell, from: source });
+            cells.push({ ...anonymousCell, from: source, reason: reasonFor(anonymousCell.reason, client) });
           } else {
             cells.push(cell(source, client, variant));
           }

@@ -61,11 +61,14 @@ export interface AccessDiff {
   readonly changed: readonly AccessChange[];
 }
 
-const key = (c: MatrixCell) => `${c.from}\u0000${c.to}\u0000${c.port}\u0000${c.token ?? ''}`;
+/** A matrix cell's identity across two matrices: caller, destination, port and token variant. */
+export function edgeKey(c: { readonly from: string; readonly to: string; readonly port: number; readonly token?: string }): string {
+  return `${c.from}\u0000${c.to}\u0000${c.port}\u0000${c.token ?? ''}`;
+}
 
 export function diffMatrices(before: readonly MatrixCell[], after: readonly MatrixCell[]): AccessDiff {
-  const old = new Map(before.map((c) => [key(c), c]));
-  const now = new Map(after.map((c) => [key(c), c]));
+  const old = new Map(before.map((c) => [edgeKey(c), c]));
+  const now = new Map(after.map((c) => [edgeKey(c), c]));
   const gained: AccessChange[] = [];
   const lost: AccessChange[] = [];
   const changed: AccessChange[] = [];
@@ -86,22 +89,30 @@ export function diffMatrices(before: readonly MatrixCell[], after: readonly Matr
   return { gained, lost, changed };
 }
 
+/** An edge as reviewers read it: `caller → namespace/service:port (valid token)`. */
+export function formatEdge(c: Pick<AccessChange, 'from' | 'to' | 'port' | 'token'>): string {
+  return `${c.from} → ${c.to}:${c.port}${c.token ? ` (${c.token} token)` : ''}`;
+}
+
+/** An outcome in the matrix's short words (`allow`, `403`, `reset`, ...); `absent` when the edge did not exist. */
+export function formatOutcome(o: Outcome | undefined): string {
+  return o ? SHORT[o] : 'absent';
+}
+
 export function formatDiff(diff: AccessDiff, format: 'text' | 'markdown' | 'json'): string {
   if (format === 'json') return `${JSON.stringify(diff, null, 2)}\n`;
-  const edge = (c: AccessChange) => `${c.from} → ${c.to}:${c.port}${c.token ? ` (${c.token} token)` : ''}`;
-  const outcome = (o: Outcome | undefined) => (o ? SHORT[o] : 'absent');
   const total = diff.gained.length + diff.lost.length + diff.changed.length;
   if (format === 'markdown') {
     if (total === 0) return '### Access changes\n\nNo access changes: every caller reaches exactly what it reached before.\n';
     const section = (title: string, changes: readonly AccessChange[]) => (changes.length === 0 ? [] : [
       `#### ${title} (${changes.length})`, '', '| caller → destination | before | after | why |', '|---|---|---|---|',
-      ...changes.map((c) => `| ${edge(c)} | ${outcome(c.before)} | ${outcome(c.after)} | ${c.reason.replace(/\|/g, '\\|')} |`), '',
+      ...changes.map((c) => `| ${formatEdge(c)} | ${formatOutcome(c.before)} | ${formatOutcome(c.after)} | ${c.reason.replace(/\|/g, '\\|')} |`), '',
     ]);
     return [`### Access changes: ${diff.gained.length} gained, ${diff.lost.length} lost, ${diff.changed.length} other`, '',
       ...section('Gained', diff.gained), ...section('Lost', diff.lost), ...section('Other changes', diff.changed)].join('\n');
   }
   if (total === 0) return 'No access changes.\n';
-  const lines = (sign: string, changes: readonly AccessChange[]) => changes.map((c) => `${sign} ${edge(c)}: ${outcome(c.before)} → ${outcome(c.after)}\n    ${c.reason}`);
+  const lines = (sign: string, changes: readonly AccessChange[]) => changes.map((c) => `${sign} ${formatEdge(c)}: ${formatOutcome(c.before)} → ${formatOutcome(c.after)}\n    ${c.reason}`);
   return `${[...lines('+', diff.gained), ...lines('-', diff.lost), ...lines('~', diff.changed)].join('\n')}\n`;
 }
 

@@ -45,6 +45,14 @@ describe('access matrix of the reference mesh', () => {
     expect(formatMatrix(cells, 'markdown')).toMatch(/^\| from \| .*jwt\/httpbin:8000 \(none token\)/);
   });
 
+  test('a caller the policies never name is decided by a representative, but its reason names the caller itself', async () => {
+    const cells = await accessMatrix(simulatorOf(synthesizeEnvironment(ENVIRONMENTS.prod!).manifests));
+    const cell = cells.find((c) => c.from === 'products/service-a' && c.to === 'products/mysql')!;
+    expect(cell.outcome).toBe('reset');
+    expect(cell.reason).toMatch(/auto mTLS from products\/service-a; peer cluster\.local\/ns\/products\/sa\/service-a;/);
+    expect(cells.filter((c) => c.reason.includes('\u0000'))).toEqual([]);
+  });
+
   test('diff: removing a grant shows the lost edge, adding an open one the gained edges', async () => {
     const before = synthesizeEnvironment(ENVIRONMENTS.prod!).manifests;
     const withoutMysqlGrant = before.filter((m) => !(m.kind === 'AuthorizationPolicy' && m.metadata.name === 'mysql'));
