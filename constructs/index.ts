@@ -4,6 +4,7 @@ export * from './caller.js';
 export * from './dataplane.js';
 export * from './env-value.js';
 export { ZeroTrustConfigError } from './errors.js';
+export * from './gitops-delivery.js';
 export * from './grant.js';
 export * from './ingress-gateway.js';
 export * from './jwt-issuer.js';

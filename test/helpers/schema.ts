@@ -1,5 +1,7 @@
-// Validates manifests against the published schemas: Kubernetes' (kubernetes-models) and
-// Istio's CRDs (@kubernetes-models/istio, Istio 1.29 schemas). Both are ESM-only packages.
+// Validates manifests against the published schemas: Kubernetes' (kubernetes-models),
+// Istio's CRDs (@kubernetes-models/istio, Istio 1.29 schemas; both are ESM-only packages), and the
+// GitOps CRDs (Argo CD Application, Flux GitRepository and Kustomization) through their
+// openAPIV3Schema (crd-schema.ts).
 import { Namespace } from 'kubernetes-models/v1/Namespace';
 import { Service } from 'kubernetes-models/v1/Service';
 import { ServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
@@ -15,6 +17,7 @@ import { VirtualService } from '@kubernetes-models/istio/networking.istio.io/v1/
 import { DestinationRule } from '@kubernetes-models/istio/networking.istio.io/v1/DestinationRule';
 import { Telemetry } from '@kubernetes-models/istio/telemetry.istio.io/v1/Telemetry';
 import type { Manifest } from '../../manifests/index.js';
+import { crdErrors, crdFixtures } from './crd-schema.js';
 
 interface Model { validate(): void }
 type ModelClass = new (data: never) => Model;
@@ -39,6 +42,8 @@ const MODELS: Record<string, ModelClass> = {
 /** Schema errors of one manifest; an unknown kind is an error too, so nothing goes unchecked. */
 export function schemaErrors(manifest: Manifest): string[] {
   const model = MODELS[`${manifest.apiVersion}/${manifest.kind}`];
+  const crd = crdFixtures().get(`${manifest.apiVersion}/${manifest.kind}`);
+  if (!model && crd) return crdErrors(manifest, crd);
   if (!model) return [`no schema registered for ${manifest.apiVersion} ${manifest.kind}`];
   try {
     new model(structuredClone(manifest) as never).validate();
