@@ -1,6 +1,7 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, relative, sep } from 'node:path';
 import type { Manifest } from '../manifests/index.js';
+import { OWNER_MARKER } from '../manifests/write.js';
 import { ruleRecordsOf, rulesNamedIn, type NamedRule } from './access/grants.js';
 import { accessMatrix, type MatrixCell } from './access/matrix.js';
 import { diffMatrices, edgeKey, type AccessChange } from './access/report.js';
@@ -83,6 +84,10 @@ export function loadTree(dir: string, role = 'tree'): Map<string, EnvironmentMan
   const entries = readdirSync(dir, { withFileTypes: true })
     .filter((e) => !e.name.startsWith('.'))
     .sort((a, b) => compareText(a.name, b.name));
+  // One environment as synth writes it: the owner marker beside its security/ directory.
+  if (existsSync(join(dir, OWNER_MARKER)) && entries.some((e) => e.isDirectory() && e.name === 'security')) {
+    throw new AnalysisInputError(`${role} ${dir} is one environment's directory (security/ and workloads/); ${TREE_FIX}: the parent of the environments, not one environment (dist, not dist/prod).`);
+  }
   const stray = entries.filter((e) => e.isFile() && /\.ya?ml$/i.test(e.name) && !KUSTOMIZATION_FILE.test(e.name)).map((e) => e.name);
   if (stray.length > 0) {
     throw new AnalysisInputError(`${role} ${dir} holds manifests outside any environment directory (${stray.slice(0, 3).join(', ')}${stray.length > 3 ? ', ...' : ''}); `

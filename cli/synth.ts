@@ -50,6 +50,7 @@ export function synth(args: readonly string[]): number {
     for (const e of report.environments) {
       process.stdout.write(`${e.directory}/: ${e.files} files, ${e.objects} objects; analyzer: ${summaryOfCounts(e.findings)}\n`);
     }
+    if (report.delivery) process.stdout.write(`${report.delivery.directory}/: ${report.delivery.files} files, ${report.delivery.objects} delivery objects\n`);
     return 0;
   } finally {
     rmSync(scratch, { recursive: true, force: true });

@@ -1,11 +1,14 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { App, Chart } from 'cdk8s';
+import { stringify } from 'yaml';
 import { countBySeverity, Severity } from '../analysis/finding.js';
-import { renderEnvironment } from '../manifests/render.js';
+import type { Manifest } from '../manifests/manifest.js';
+import { KUSTOMIZATION_FILE, renderEnvironment, renderFiles, YAML_OPTIONS } from '../manifests/render.js';
 import { ENVIRONMENTS_VARIABLE, REPORT_VARIABLE, SynthReport } from '../manifests/synth-report.js';
 import { assertReplaceable, replaceDirectory } from '../manifests/write.js';
 import { ZeroTrustConfigError } from './errors.js';
+import { GitOpsDelivery } from './gitops-delivery.js';
 import { Mesh, MeshAnalysisError, MeshSynthesis } from './mesh.js';
 
 /** Props of a `MeshApp`. */
@@ -36,6 +39,16 @@ export interface WrittenEnvironment {
   readonly findings: Readonly<Record<Severity, number>>;
 }
 
+/** The delivery objects as `MeshApp.synth()` wrote them. */
+export interface WrittenDelivery {
+  /** `<outdir>/delivery`. */
+  readonly directory: string;
+  /** File name → YAML, exactly as written. */
+  readonly files: ReadonlyMap<string, string>;
+  /** How many API objects the files hold. */
+  readonly objects: number;
+}
+
 /**
  * The cdk8s `App` for zero-trust meshes: one `Mesh` per environment below it, and a `synth()`
  * that writes each one with every guarantee of the pipeline:
@@ -49,7 +62,9 @@ export interface WrittenEnvironment {
  *   the same code gives byte-identical files and a GitOps diff shows only real changes;
  * - each environment's directory is replaced as a whole (stale files go), through a temporary
  *   sibling directory, so a reader never sees a half-written environment; only directories
- *   zero-trust-mesh wrote (a `.zero-trust-mesh` marker) are ever replaced.
+ *   zero-trust-mesh wrote (a `.zero-trust-mesh` marker) are ever replaced;
+ * - a `GitOpsDelivery` of the app (Argo CD Applications, Flux Kustomizations pointing at those
+ *   directories) is written to `<outdir>/delivery/`, with a kustomization to bootstrap it.
  *
  * `npx cdk8s synth` and `zt-mesh synth` both run the app and end in this `synth()`. A plain
  * cdk8s `App` still runs the analyzer gate (as a validation) but writes cdk8s's own layout.
@@ -64,6 +79,9 @@ export class MeshApp extends App {
     this.selected = props.environments
       ?? (fromEnv ? fromEnv.split(',').map((s) => s.trim()).filter(Boolean) : undefined);
   }
+
+  /** The delivery written by the last `write()`, if the app has a `GitOpsDelivery`. */
+  public writtenDelivery?: WrittenDelivery;
 
   /** The meshes of this app, one per environment, in the order they were created. */
   public get meshes(): Mesh[] {
@@ -99,8 +117,14 @@ export class MeshApp extends App {
    */
   public write(): WrittenEnvironment[] {
     const rendered = this.synthesizeMeshes().map((synthesis) => ({ synthesis, files: renderEnvironment(synthesis) }));
+    const delivery = this.renderDelivery();
     // All or nothing: a directory that may not be replaced stops synth before anything is written.
     for (const { synthesis } of rendered) assertReplaceable(this.outdir, synthesis.environment);
+    if (delivery) assertReplaceable(this.outdir, GitOpsDelivery.OUTPUT_DIRECTORY);
+    if (delivery) {
+      replaceDirectory(this.outdir, GitOpsDelivery.OUTPUT_DIRECTORY, delivery.files);
+      this.writtenDelivery = { directory: join(this.outdir, GitOpsDelivery.OUTPUT_DIRECTORY), ...delivery };
+    }
     return rendered.map(({ synthesis, files }) => {
       replaceDirectory(this.outdir, synthesis.environment, files);
       return {
@@ -127,6 +151,7 @@ export class MeshApp extends App {
       const written = this.write();
       const done: SynthReport = {
         environments: written.map(({ environment, directory, files, objects, findings }) => ({ environment, directory, files: files.size, objects, findings })),
+        ...(this.writtenDelivery ? { delivery: { directory: this.writtenDelivery.directory, files: this.writtenDelivery.files.size, objects: this.writtenDelivery.objects } } : {}),
       };
       writeFileSync(report, JSON.stringify(done));
     } catch (error) {
@@ -136,11 +161,39 @@ export class MeshApp extends App {
     }
   }
 
+  /**
+   * The app's `GitOpsDelivery` as files: one per namespace (`argocd.yaml`, `flux-system.yaml`) and
+   * a kustomization, so `kubectl apply -k <outdir>/delivery` bootstraps the delivery. Refuses a
+   * second delivery and an environment no Mesh of the app writes.
+   */
+  private renderDelivery(): { files: Map<string, string>; objects: number } | undefined {
+    const deliveries = this.node.children.filter((c): c is GitOpsDelivery => GitOpsDelivery.isGitOpsDelivery(c));
+    if (deliveries.length === 0) return undefined;
+    if (deliveries.length > 1) {
+      throw new ZeroTrustConfigError('MeshApp', 'deliveries', `has ${deliveries.length} GitOpsDelivery charts (${deliveries.map((d) => d.node.id).join(', ')}); all would write ${GitOpsDelivery.OUTPUT_DIRECTORY}/.`,
+        'use one GitOpsDelivery listing every environment.');
+    }
+    const delivery = deliveries[0]!;
+    const meshes = this.meshes.map((m) => m.environment);
+    const orphan = delivery.environments.find((e) => !meshes.includes(e));
+    if (orphan !== undefined) {
+      throw new ZeroTrustConfigError(`GitOpsDelivery "${delivery.node.id}"`, 'environments', `names "${orphan}", which no Mesh of the app writes, so its Application or Kustomization would point at an empty directory.`,
+        `create the Mesh of that environment, or deliver only ${meshes.join(', ')}.`);
+    }
+    const manifests = delivery.toJson() as Manifest[];
+    const header = 'Generated by zero-trust-mesh: how Argo CD / Flux deliver the environments of this repository.\n'
+      + 'Apply once to bootstrap (kubectl apply -k); do not edit: change the GitOpsDelivery and synthesize again.';
+    const files = renderFiles(manifests, { rootNamespace: '', header });
+    const comment = header.split('\n').map((l) => `# ${l}`).join('\n');
+    files.set(KUSTOMIZATION_FILE, `${comment}\n${stringify({ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources: [...files.keys()].sort() }, YAML_OPTIONS)}`);
+    return { files: new Map([...files].sort(([a], [b]) => (a < b ? -1 : 1))), objects: manifests.length };
+  }
+
   private selectedMeshes(): Mesh[] {
     const meshes = this.meshes;
     const names = meshes.map((m) => m.environment);
     for (const child of this.node.children) {
-      if (!Mesh.isMesh(child) && Chart.isChart(child)) {
+      if (!Mesh.isMesh(child) && !GitOpsDelivery.isGitOpsDelivery(child) && Chart.isChart(child)) {
         throw new ZeroTrustConfigError('MeshApp', `charts["${child.node.id}"]`,
           'is a cdk8s Chart that is not a Mesh; MeshApp writes one directory per Mesh and would leave it out.',
           'create its objects inside the Mesh of their environment (any cdk8s construct can be a child of a Mesh).');

@@ -19,6 +19,8 @@ export interface ReportedEnvironment {
 /** What was written, or the refusal; the error's `failures` are the analyzer's findings per environment. */
 export interface SynthReport {
   readonly environments?: readonly ReportedEnvironment[];
+  /** The GitOps delivery objects, when the app has a GitOpsDelivery. */
+  readonly delivery?: { readonly directory: string; readonly files: number; readonly objects: number };
   readonly error?: {
     readonly kind: 'analysis' | 'config' | 'other';
     readonly message: string;

@@ -112,7 +112,7 @@ describe('reviewTrees', () => {
   test('a hand edit that widens a rule but keeps its record is flagged: the record may be stale', async () => {
     const baseTree = writeTree({ prod: base });
     const headTree = writeTree({ prod: base });
-    const file = join(headTree, 'prod', 'shop.yaml');
+    const file = join(headTree, 'prod', 'security', 'shop.yaml');
     writeFileSync(file, readFileSync(file, 'utf8').replace('- cluster.local/ns/shop/sa/worker', '- "*"'));
     const review = await reviewTrees(baseTree, headTree);
     const gained = review.environments[0]!.access.gained;
@@ -129,7 +129,8 @@ describe('reviewTrees', () => {
   test.each([
     ['a missing directory', (dir: string) => join(dir, 'nope'), /^base directory .*nope does not exist; give the directory that holds one subdirectory per environment \(e\.g\. dist/],
     ['a file', (dir: string) => { const f = join(dir, 'file.txt'); writeFileSync(f, ''); return f; }, /^base .*file\.txt is a file, not a directory; give the directory/],
-    ['one environment instead of the tree', (dir: string) => join(writeTree({ prod: base }, join(dir, 'tree')), 'prod'), /^base .*prod holds manifests outside any environment directory \(mesh\.yaml, shop\.yaml\); .*\(dist, not dist\/prod\)/],
+    ['one environment instead of the tree', (dir: string) => join(writeTree({ prod: base }, join(dir, 'tree')), 'prod'), /^base .*prod is one environment's directory \(security\/ and workloads\/\); .*\(dist, not dist\/prod\)/],
+    ['loose manifests instead of the tree', (dir: string) => { writeFileSync(join(dir, 'shop.yaml'), 'apiVersion: v1\nkind: Namespace\nmetadata: {name: shop}\n'); return dir; }, /^base .* holds manifests outside any environment directory \(shop\.yaml\); .*\(dist, not dist\/prod\)/],
   ])('%s as base: an AnalysisInputError naming the path and the fix', async (_name, make, message) => {
     const dir = mkdtempSync(join(tmpdir(), 'zt-review-bad-'));
     const error = await reviewTrees(make(dir), writeTree({ prod: base })).catch((e: unknown) => e);

@@ -18,8 +18,9 @@ describe('zt-mesh synth runs the cdk8s app of cdk8s.yaml through its MeshApp', (
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
     expect(result.stdout).toBe(`${join(out, 'dev')}/: 17 files, 60 objects; analyzer: 0 errors, 13 warnings, 1 info\n`
-      + `${join(out, 'prod')}/: 7 files, 29 objects; analyzer: 0 errors, 0 warnings, 1 info\n`);
-    expect(readdirSync(out).sort()).toEqual(['dev', 'prod']);
+      + `${join(out, 'prod')}/: 7 files, 29 objects; analyzer: 0 errors, 0 warnings, 1 info\n`
+      + `${join(out, 'delivery')}/: 3 files, 10 delivery objects\n`);
+    expect(readdirSync(out).sort()).toEqual(['delivery', 'dev', 'prod']);
   });
 
   test.each(['qa', 'toString'])('an unknown environment (%s) is a one-line error, exit 1, nothing written', (name) => {

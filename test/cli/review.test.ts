@@ -73,7 +73,7 @@ describe('zt-mesh review <base-dir> <head-dir>', () => {
   test('one environment\'s directory instead of the tree: exit 2, with the fix', async () => {
     const result = await run('review', join(baseTree, 'prod'), headTree);
     expect(result.status).toBe(2);
-    expect(result.stderr).toMatch(/holds manifests outside any environment directory .*\(dist, not dist\/prod\)/);
+    expect(result.stderr).toMatch(/is one environment's directory .*\(dist, not dist\/prod\)/);
   });
 
   test.each([

@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApiObject, App, Chart, Testing } from 'cdk8s';
-import { Mesh, MeshAnalysisError, MeshApp, MeshWorkload, ServicePort, ZeroTrustConfigError, ZeroTrustNamespace } from '../../constructs/index.js';
+import { ArgoCdCluster, GitOpsDelivery, Mesh, MeshAnalysisError, MeshApp, MeshWorkload, ServicePort, ZeroTrustConfigError, ZeroTrustNamespace } from '../../constructs/index.js';
 import { REPORT_VARIABLE, type SynthReport } from '../../manifests/synth-report.js';
 
 /** A mesh of its own: web → api; `broken` adds a hand-written policy the analyzer refuses. */
@@ -38,6 +38,44 @@ describe('MeshApp', () => {
     expect(readdirSync(out).sort()).toEqual(['prod', 'staging']);
     expect(readFileSync(join(out, 'prod', 'security', 'shop.yaml'), 'utf8')).toBe(written[1]!.files.get('security/shop.yaml'));
     expect(readFileSync(join(out, 'prod', '.zero-trust-mesh'), 'utf8')).toMatch(/replaced as a\nwhole on every synth/);
+  });
+
+  describe('with a GitOpsDelivery', () => {
+    const delivery = (app: App, names: string[], id = 'delivery') => new GitOpsDelivery(app, id, {
+      repository: { url: 'https://git.example.com/platform/mesh.git' }, directory: 'clusters',
+      environments: names.map((name) => ({ name, argoCdCluster: ArgoCdCluster.named(name), fluxKubeConfig: { secretName: `${name}-kubeconfig` } })),
+      argoCd: {}, flux: {},
+    });
+
+    test('writes the delivery beside the environments, with a kustomization to bootstrap it', () => {
+      const app = new MeshApp({ outdir: out });
+      shop(app, 'staging');
+      shop(app, 'prod');
+      delivery(app, ['staging', 'prod']);
+      app.write();
+      expect(readdirSync(out).sort()).toEqual(['delivery', 'prod', 'staging']);
+      expect(readdirSync(join(out, 'delivery')).sort()).toEqual(['.zero-trust-mesh', 'argocd.yaml', 'flux-system.yaml', 'kustomization.yaml']);
+      expect(app.writtenDelivery?.objects).toBe(2 + 1 + 2 * 2);
+      const argo = readFileSync(join(out, 'delivery', 'argocd.yaml'), 'utf8');
+      expect(argo).toMatch(/path: clusters\/prod\n/);
+      expect(readFileSync(join(out, 'delivery', 'kustomization.yaml'), 'utf8')).toMatch(/resources:\n {2}- argocd\.yaml\n {2}- flux-system\.yaml\n/);
+    });
+
+    test('an environment no Mesh writes is refused, and nothing is written', () => {
+      const app = new MeshApp({ outdir: join(out, 'dist') });
+      shop(app, 'prod');
+      delivery(app, ['prod', 'qa']);
+      expect(() => app.write()).toThrow(/GitOpsDelivery "delivery": environments: names "qa", which no Mesh of the app writes/);
+      expect(existsSync(join(out, 'dist'))).toBe(false);
+    });
+
+    test('two deliveries are refused', () => {
+      const app = new MeshApp({ outdir: join(out, 'dist') });
+      shop(app, 'prod');
+      delivery(app, ['prod']);
+      delivery(app, ['prod'], 'again');
+      expect(() => app.write()).toThrow(/has 2 GitOpsDelivery charts \(delivery, again\)/);
+    });
   });
 
   test('writes only the selected environments (props, else $ZT_MESH_ENVIRONMENTS)', () => {

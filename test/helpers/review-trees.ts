@@ -1,11 +1,11 @@
 // Synthesized trees for `zt-mesh review`: a small shop mesh built with the constructs, in variants
 // that a pull request might turn one into the other, written as MeshApp writes an environment.
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApiObject, App } from 'cdk8s';
 import { Mesh, MeshWorkload, ServicePort, ZeroTrustNamespace } from '../../constructs/index.js';
-import { renderEnvironment, type Manifest } from '../../manifests/index.js';
+import { renderEnvironment, replaceDirectory, type Manifest } from '../../manifests/index.js';
 
 /** Which grants the shop's `api` has besides the client's, and what sits beside the constructs. */
 export interface ShopVariant {
@@ -50,9 +50,7 @@ export const HEAD_SHOP: ShopVariant = { reporterGrant: true, plaintextLegacy: tr
 export function writeTree(environments: Readonly<Record<string, readonly Manifest[]>>, root = mkdtempSync(join(tmpdir(), 'zt-review-'))): string {
   mkdirSync(root, { recursive: true });
   for (const [environment, manifests] of Object.entries(environments)) {
-    const dir = join(root, environment);
-    mkdirSync(dir, { recursive: true });
-    for (const [file, text] of renderEnvironment({ environment, rootNamespace: 'istio-system', manifests })) writeFileSync(join(dir, file), text);
+    replaceDirectory(root, environment, renderEnvironment({ environment, rootNamespace: 'istio-system', manifests }));
   }
   return root;
 }

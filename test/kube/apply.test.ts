@@ -4,8 +4,10 @@
 // and store exactly what was sent. (One file: the cases share namespaces and run in sequence.)
 import * as pulumi from '@pulumi/pulumi';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { App } from 'cdk8s';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { defineDelivery } from '../../infra/delivery.js';
 import { ENVIRONMENTS } from '../../infra/environment.js';
 import { phaseOf, type Manifest } from '../../manifests/index.js';
 import { applyKustomization, applyObjects, describeWithApiServer, differences, kubectl, storedObjects } from '../helpers/kube-apiserver.js';
@@ -79,3 +81,20 @@ function asStored(m: Manifest): Manifest {
   if (m.kind !== 'Secret' || !stringData) return m;
   return { ...rest, data: Object.fromEntries(Object.entries(stringData).map(([k, v]) => [k, Buffer.from(v).toString('base64')])) } as Manifest;
 }
+
+describeWithApiServer('the GitOps delivery objects are accepted and stored (Argo CD and Flux CRDs)', () => {
+  test('every Application, GitRepository and Kustomization of the reference delivery', () => {
+    const manifests = defineDelivery(new App(), Object.values(ENVIRONMENTS)).toJson() as Manifest[];
+    expect(new Set(manifests.map((m) => m.kind))).toEqual(new Set(['Application', 'GitRepository', 'Kustomization']));
+    const namespaces = [...new Set(manifests.map((m) => m.metadata.namespace!))].map((name) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } }));
+    expect(applyObjects(namespaces as never).code).toBe(0);
+    const result = applyObjects(manifests);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    const kept = storedObjects(manifests);
+    for (const m of manifests) {
+      const key = `${m.kind}/${m.metadata.namespace ?? ''}/${m.metadata.name}`;
+      expect([key, differences(m, kept.get(key))]).toEqual([key, []]);
+    }
+  });
+});
