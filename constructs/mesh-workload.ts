@@ -19,6 +19,9 @@ import { acknowledgementAnnotation } from './security-posture.js';
 import { ServicePort } from './service-port.js';
 import { ZeroTrustNamespace } from './zero-trust-namespace.js';
 import { ManifestBody, ManifestHeader, ManifestObject } from './manifest-object.js';
+import { NetworkFlow, workloadPolicy } from './network-policy.js';
+import { IngressGateway } from './ingress-gateway.js';
+import type { ExternalHost } from './external-host.js';
 import { SecurityManifest } from './security-manifest.js';
 import { claimCondition } from './claims.js';
 import { Autoscaling, checkAutoscaling, checkDisruptionBudget, DEFAULT_SPREAD, DisruptionBudget } from './availability.js';
@@ -217,6 +220,11 @@ export class MeshWorkload extends Construct implements ICaller {
   private policy?: ManifestObject;
   private readonly denialList: Denial[] = [];
   private denyPolicy?: ManifestObject;
+  /** The L3/L4 side of the grants: who may connect to this workload, and whom it connects to. */
+  private readonly networkIngress: NetworkFlow[] = [];
+  private readonly networkEgress: NetworkFlow[] = [];
+  private networkPolicy?: ManifestObject;
+  private readonly externalCalls: string[] = [];
 
   public constructor(scope: ZeroTrustNamespace, name: string, props: MeshWorkloadProps) {
     // Name checks come before the construct node exists, so a duplicate gets advice, not a tree error.
@@ -357,6 +365,7 @@ export class MeshWorkload extends Construct implements ICaller {
     this.grantKeys.set(key, grant);
     this.grantList.push(grant);
     this.ensurePolicy();
+    this.openNetworkPath(caller, identity, callers, targeted.map((p) => p.targetPort));
     if (acknowledged) this.policy!.metadata.addAnnotation(acknowledgementAnnotation('openToAnyone'), acknowledged);
     return grant;
   }
@@ -558,6 +567,92 @@ export class MeshWorkload extends Construct implements ICaller {
       }
     }
     return modes;
+  }
+
+  /**
+   * Lets this workload call a host outside the cluster: a ServiceEntry for the host exported to
+   * its namespace only, the host in the namespace's Sidecar egress, and this workload's
+   * NetworkPolicy egress on the host's port. Nothing else of the namespace may connect out.
+   */
+  public allowTo(host: ExternalHost): this {
+    if (!this.hasSidecar) {
+      throw new ZeroTrustConfigError(this.self, 'allowTo', `the workload runs without a sidecar, so no proxy would limit its calls to ${host.host}; only the NetworkPolicy's port rule would apply.`,
+        'enrol the workload in the mesh (sidecar: true), or give it no external access.');
+    }
+    this.namespace.allowExternal(host);
+    this.addEgressFlow({ peer: { kind: 'addresses', cidrs: host.cidrs }, ports: [host.port] });
+    this.externalCalls.push(`${host.host}:${host.port}`);
+    return this;
+  }
+
+  /** The external hosts this workload may call (`allowTo`), as `host:port`. */
+  public get externalHosts(): readonly string[] {
+    return [...this.externalCalls];
+  }
+
+  /** The Service host other namespaces' Sidecars import to reach this workload. */
+  public get sidecarHost(): string {
+    return `${this.namespace.name}/${this.name}.${this.namespace.name}.svc.cluster.local`;
+  }
+
+  /**
+   * Lets this workload's pods connect to `flow` (its NetworkPolicy egress), a callee's side of a
+   * grant.
+   * @internal
+   */
+  public addEgressFlow(flow: NetworkFlow): void {
+    this.networkEgress.push(flow);
+    this.ensureNetworkPolicy();
+  }
+
+  /**
+   * Both sides of a grant below Istio, as the AWS CDK's `connections.allowFrom` opens both
+   * security groups: this workload's NetworkPolicy admits the callers' pods on the granted
+   * container ports, and the callers' NetworkPolicy egress and Sidecar egress hosts let them reach
+   * it. Callers this program does not define (another team's service account, the ingress
+   * gateway) get the ingress side only: their namespace's policies are not this mesh's to write.
+   */
+  private openNetworkPath(caller: ICaller, identity: CallerIdentity, callers: readonly MeshWorkload[], ports: readonly number[]): void {
+    const toMe: NetworkFlow = { peer: { kind: 'pods', namespace: this.namespace.name, podLabels: this.selector }, ports };
+    const mesh = this.namespace.mesh;
+    switch (identity.kind) {
+      case 'workloads':
+        if (callers.length > 0) {
+          for (const c of callers) {
+            this.networkIngress.push({ peer: { kind: 'pods', namespace: c.namespace.name, podLabels: c.selector }, ports });
+            c.addEgressFlow(toMe);
+            c.namespace.importHost(this.sidecarHost);
+          }
+        } else if (caller instanceof IngressGateway) {
+          this.networkIngress.push({ peer: { kind: 'pods', namespace: caller.namespace, podLabels: caller.selector }, ports });
+        } else {
+          for (const id of identity.identities) this.networkIngress.push({ peer: { kind: 'pods', namespace: id.namespace }, ports });
+        }
+        break;
+      case 'namespaces':
+        for (const name of identity.namespaces) {
+          this.networkIngress.push({ peer: { kind: 'pods', namespace: name }, ports });
+          const ns = mesh.namespaceNamed(name);
+          ns?.addNamespaceEgress(toMe);
+          ns?.importHost(this.sidecarHost);
+        }
+        break;
+      case 'any-authenticated-workload':
+      case 'anyone':
+        this.networkIngress.push({ peer: { kind: identity.kind === 'anyone' ? 'anywhere' : 'cluster' }, ports });
+        mesh.addMeshWideEgress(toMe, this.sidecarHost);
+        break;
+    }
+    this.ensureNetworkPolicy();
+  }
+
+  private ensureNetworkPolicy(): void {
+    this.networkPolicy ??= new ManifestObject(this, 'network', {
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'NetworkPolicy',
+      metadata: { name: this.name, namespace: this.namespace.name },
+      spec: Lazy.any({ produce: () => workloadPolicy(this.name, this.namespace.name, this.selector, this.networkIngress, this.networkEgress).spec }),
+    } as never);
   }
 
   private ensureDenyPolicy(): void {

@@ -11,6 +11,8 @@ import { IngressGateway } from './ingress-gateway.js';
 import { acceptsPlaintext, checkMtlsMode, MtlsMode } from './mtls-mode.js';
 import { Acknowledgements, acknowledgementAnnotation, SecurityPosture, Stage } from './security-posture.js';
 import { ManifestObject } from './manifest-object.js';
+import type { NetworkFlow } from './network-policy.js';
+import type { ZeroTrustNamespace } from './zero-trust-namespace.js';
 import { SecurityManifest } from './security-manifest.js';
 
 const MESH_BRAND = Symbol.for('zero-trust-mesh.Mesh');
@@ -107,6 +109,23 @@ export interface MeshProps {
    * @default - none
    */
   readonly acknowledgements?: Acknowledgements;
+  /**
+   * What a sidecar does with a request to a host its namespace's Sidecar does not import
+   * (`outboundTrafficPolicy.mode`, https://istio.io/latest/docs/tasks/traffic-management/egress/egress-control/):
+   * `REGISTRY_ONLY` blocks it (502, or the connection is closed); `ALLOW_ANY` forwards it in
+   * plaintext, with no identity, anywhere, the internet included. Written on every namespace's
+   * Sidecar. `ALLOW_ANY` is refused in prod unless `acknowledgements.allowAnyEgress` gives the reason.
+   * @default OutboundTrafficPolicy.REGISTRY_ONLY
+   */
+  readonly outboundTrafficPolicy?: OutboundTrafficPolicy;
+}
+
+/** Istio's outbound traffic policy modes (meshConfig and Sidecar `outboundTrafficPolicy.mode`). */
+export enum OutboundTrafficPolicy {
+  /** Only hosts in the service registry (Services, ServiceEntries) that the Sidecar imports. */
+  REGISTRY_ONLY = 'REGISTRY_ONLY',
+  /** Any host: unknown destinations are passed through in plaintext. */
+  ALLOW_ANY = 'ALLOW_ANY',
 }
 
 /**
@@ -140,7 +159,14 @@ export class Mesh extends Chart {
   public readonly mtls: MtlsMode;
   public readonly ingressGateway: IngressGateway;
   public readonly posture: SecurityPosture;
+  /** The outbound traffic policy every namespace's Sidecar carries. */
+  public readonly outboundTrafficPolicy: OutboundTrafficPolicy;
+  /** The acknowledgement of `ALLOW_ANY`, when it is one (written on the Sidecars). */
+  public readonly allowAnyEgressAcknowledged?: string;
   private readonly namespaceNames = new Set<string>();
+  private readonly namespaceConstructs = new Map<string, ZeroTrustNamespace>();
+  private readonly meshWideEgress: NetworkFlow[] = [];
+  private readonly meshWideHosts = new Set<string>();
   private readonly ingressHosts = new Map<string, string>();
   private readonly gate: AnalyzerGate;
 
@@ -158,6 +184,19 @@ export class Mesh extends Chart {
     checkDnsSubdomain(this.trustDomain, self, 'trustDomain');
     checkDnsLabel(this.rootNamespace, self, 'rootNamespace');
     checkMtlsMode(this.mtls, self, 'mtls');
+    this.outboundTrafficPolicy = props.outboundTrafficPolicy ?? OutboundTrafficPolicy.REGISTRY_ONLY;
+    if (!Object.values(OutboundTrafficPolicy).includes(this.outboundTrafficPolicy)) {
+      throw new ZeroTrustConfigError(self, 'outboundTrafficPolicy', `"${String(this.outboundTrafficPolicy)}" is not an outbound traffic policy.`,
+        'use OutboundTrafficPolicy.REGISTRY_ONLY (or ALLOW_ANY).');
+    }
+    if (this.outboundTrafficPolicy === OutboundTrafficPolicy.ALLOW_ANY) {
+      const reason = this.posture.permit('allowAnyEgress', {
+        construct: self, field: 'outboundTrafficPolicy',
+        problem: 'ALLOW_ANY lets every sidecar forward requests to any host, the internet included, in plaintext and with no identity.',
+        fix: 'use OutboundTrafficPolicy.REGISTRY_ONLY and let workloads reach external hosts with allowTo(ExternalHost...).',
+      });
+      if (reason !== undefined) this.allowAnyEgressAcknowledged = reason;
+    }
 
     const acknowledged = acceptsPlaintext(this.mtls)
       ? this.posture.permit('nonStrictMtls', {
@@ -264,6 +303,31 @@ export class Mesh extends Chart {
         `route every path of the host from one MeshIngress: routes: [{ service: a, pathPrefixes: [...] }, { service: b, pathPrefixes: [...] }].`);
     }
     this.ingressHosts.set(host, construct);
+  }
+
+  /** The ZeroTrustNamespace of this mesh with that name, if any. */
+  public namespaceNamed(name: string): ZeroTrustNamespace | undefined {
+    return this.namespaceConstructs.get(name);
+  }
+
+  /** Records a namespace construct once it exists, so grants can reach it by name. @internal */
+  public trackNamespace(namespace: ZeroTrustNamespace): void {
+    this.namespaceConstructs.set(namespace.name, namespace);
+  }
+
+  /**
+   * A grant to every workload of the mesh (any authenticated workload, or anyone): every
+   * namespace's pods may connect to the callee, and every namespace's Sidecar imports its host.
+   * @internal
+   */
+  public addMeshWideEgress(flow: NetworkFlow, host: string): void {
+    this.meshWideEgress.push(flow);
+    this.meshWideHosts.add(host);
+  }
+
+  /** The flows and hosts of grants to every workload of the mesh. @internal */
+  public meshWideAccess(): { readonly egress: readonly NetworkFlow[]; readonly hosts: ReadonlySet<string> } {
+    return { egress: this.meshWideEgress, hosts: this.meshWideHosts };
   }
 
   /** Reserves a namespace name; refuses duplicates and the root namespace. */

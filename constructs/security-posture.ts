@@ -37,6 +37,11 @@ export interface Acknowledgements {
    * @default - refused outside dev
    */
   readonly plaintextIngress?: string;
+  /**
+   * Allow outbound traffic policy ALLOW_ANY (sidecars forward requests to unknown hosts) in prod.
+   * @default - refused in prod
+   */
+  readonly allowAnyEgress?: string;
 }
 
 /** One kind of insecure exception. */
@@ -49,6 +54,7 @@ const REFUSED_IN: Record<SecurityException, readonly Stage[]> = {
   demoIssuer: ['staging', 'prod'],
   openToAnyone: ['prod'],
   plaintextIngress: ['staging', 'prod'],
+  allowAnyEgress: ['prod'],
 };
 
 /** The annotation that records an acknowledged exception on the objects it affects. */

@@ -1,5 +1,10 @@
+import { Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import type { Namespace } from 'kubernetes-types/core/v1.js';
+import {
+  ServiceEntry, ServiceEntrySpec, ServiceEntrySpecLocation, ServiceEntrySpecResolution, Sidecar, SidecarSpec, SidecarSpecOutboundTrafficPolicyMode,
+} from '../imports/networking.istio.io.js';
+import type { ExternalHost } from './external-host.js';
 import { PeerAuthenticationSpecMtlsMode } from '../imports/security.istio.io.js';
 import { CallerIdentity, ICaller } from './caller.js';
 import { Dataplane } from './dataplane.js';
@@ -9,6 +14,7 @@ import { acceptsPlaintext, MtlsMode } from './mtls-mode.js';
 import { acknowledgementAnnotation } from './security-posture.js';
 import { ManifestObject } from './manifest-object.js';
 import { SecurityManifest } from './security-manifest.js';
+import { defaultDenyPolicy, egressRules, NetworkFlow } from './network-policy.js';
 
 /** Props of a zero-trust namespace. */
 export interface ZeroTrustNamespaceProps {
@@ -51,6 +57,9 @@ export class ZeroTrustNamespace extends Construct implements ICaller {
   public readonly dataplane: Dataplane;
   public readonly mesh: Mesh;
   private readonly workloadNames = new Set<string>();
+  private readonly importedHosts = new Set<string>();
+  private readonly externalHosts = new Set<string>();
+  private readonly namespaceEgress: NetworkFlow[] = [];
   private readonly serviceAccountNames = new Set<string>();
   private readonly workloadsByServiceAccount = new Map<string, Construct[]>();
 
@@ -93,6 +102,80 @@ export class ZeroTrustNamespace extends Construct implements ICaller {
       metadata: { name: 'allow-nothing', namespace: name },
       spec: {},
     }));
+    // The same default deny at L3/L4, for pods without a working proxy; grants open it.
+    new ManifestObject(this, 'network-default-deny', {
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'NetworkPolicy',
+      metadata: { name: 'default-deny', namespace: name },
+      spec: Lazy.any({ produce: () => this.defaultDenyNetworkPolicy().spec }),
+    } as never);
+    // The namespace's egress scope: its sidecars know only the hosts its grants reach, and the
+    // mesh's outbound traffic policy decides what happens to any other (istio.io, Sidecar reference).
+    const sidecarAnnotations = mesh.allowAnyEgressAcknowledged !== undefined
+      ? { [acknowledgementAnnotation('allowAnyEgress')]: mesh.allowAnyEgressAcknowledged } : undefined;
+    // Plain JSON, not Sidecar.manifest(): the generated converter cannot walk a Lazy hosts list.
+    const mode = mesh.outboundTrafficPolicy === 'ALLOW_ANY' ? SidecarSpecOutboundTrafficPolicyMode.ALLOW_UNDERSCORE_ANY : SidecarSpecOutboundTrafficPolicyMode.REGISTRY_UNDERSCORE_ONLY;
+    new ManifestObject(this, 'sidecar', {
+      apiVersion: Sidecar.GVK.apiVersion,
+      kind: Sidecar.GVK.kind,
+      metadata: { name: 'default', namespace: name, ...(sidecarAnnotations ? { annotations: sidecarAnnotations } : {}) },
+      spec: Lazy.any({ produce: (): SidecarSpec => ({ egress: [{ hosts: this.sidecarHosts() }], outboundTrafficPolicy: { mode } }) }),
+    } as never);
+    mesh.trackNamespace(this);
+  }
+
+  /**
+   * Lets a Service host be imported by this namespace's sidecars (`<ns>/<fqdn>`), a caller's side
+   * of a grant.
+   * @internal
+   */
+  public importHost(host: string): void {
+    this.importedHosts.add(host);
+  }
+
+  /**
+   * Lets every pod of this namespace connect to `flow`: the caller's side of a grant to the whole
+   * namespace.
+   * @internal
+   */
+  public addNamespaceEgress(flow: NetworkFlow): void {
+    this.namespaceEgress.push(flow);
+  }
+
+  /**
+   * Declares an external host for this namespace's sidecars: a ServiceEntry exported to this
+   * namespace only (every other namespace keeps not knowing it), and the Sidecar's egress host.
+   * @internal
+   */
+  public allowExternal(host: ExternalHost): void {
+    const key = `${host.host}:${host.port}`;
+    if (this.externalHosts.has(key)) return;
+    this.externalHosts.add(key);
+    new ManifestObject(this, `external-${key}`, {
+      apiVersion: ServiceEntry.GVK.apiVersion,
+      kind: ServiceEntry.GVK.kind,
+      metadata: { name: `${host.host.replace(/\./g, '-')}-${host.port}`, namespace: this.name },
+      spec: {
+        hosts: [host.host],
+        exportTo: ['.'],
+        location: ServiceEntrySpecLocation.MESH_UNDERSCORE_EXTERNAL,
+        resolution: ServiceEntrySpecResolution.DNS,
+        ports: [{ number: host.port, name: host.portName, protocol: host.protocol }],
+        ...(host.protocol === 'TCP' ? { addresses: [...host.cidrs] } : {}),
+      } satisfies ServiceEntrySpec,
+    } as never);
+    this.importHost(`./${host.host}`);
+  }
+
+  /** The hosts the Sidecar imports, sorted; `~/*` (nothing) when no grant reaches out. */
+  private sidecarHosts(): string[] {
+    const hosts = [...new Set([...this.importedHosts, ...this.mesh.meshWideAccess().hosts])].sort();
+    return hosts.length > 0 ? hosts : ['~/*'];
+  }
+
+  private defaultDenyNetworkPolicy() {
+    const extra = egressRules([...this.namespaceEgress, ...this.mesh.meshWideAccess().egress]);
+    return defaultDenyPolicy(this.name, false, { istiodNamespace: this.mesh.rootNamespace }, extra);
   }
 
   /** Reserves a workload name and its ServiceAccount; refuses duplicates with advice. */

@@ -8,7 +8,7 @@ import { Manifest } from './manifest.js';
 const KIND_ORDER = [
   'Namespace', 'ServiceAccount', 'Secret', 'ConfigMap', 'Service', 'Deployment', 'StatefulSet',
   'HorizontalPodAutoscaler', 'PodDisruptionBudget',
-  'PeerAuthentication', 'RequestAuthentication', 'AuthorizationPolicy', 'Telemetry',
+  'PeerAuthentication', 'RequestAuthentication', 'AuthorizationPolicy', 'NetworkPolicy', 'Sidecar', 'Telemetry',
   'Gateway', 'VirtualService', 'DestinationRule',
 ];
 
@@ -83,12 +83,13 @@ export function renderFiles(manifests: readonly Manifest[], options: { rootNames
 }
 
 /**
- * The kinds that must be in place before any workload starts: the namespace, the identities, and
- * the policies that authenticate and authorize every request. Written to `security/`, which
+ * The kinds that must be in place before any workload starts: the namespace, the identities, the
+ * policies that authenticate and authorize every request, and the L3/L4 and egress limits. Written to `security/`, which
  * every delivery path applies first, so that no pod ever runs for a moment without its policy.
  */
 const SECURITY_KINDS: ReadonlySet<string> = new Set([
   'Namespace', 'ServiceAccount', 'PeerAuthentication', 'RequestAuthentication', 'AuthorizationPolicy',
+  'NetworkPolicy', 'Sidecar',
 ]);
 
 /** The directory of an environment that an object is written to: `security` first, then `workloads`. */

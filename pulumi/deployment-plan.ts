@@ -117,7 +117,10 @@ export function planDeployment(manifests: readonly Manifest[], rootNamespace: st
     options.installIstio && (isIstioObject(m) || isWorkload(m) || controlPlaneNamespaces.has(m.metadata.namespace ?? ''));
   // Indexed by namespace once: a lookup per workload keeps the plan linear in the mesh's size.
   const policiesByNamespace = new Map<string, string[]>();
-  for (const m of manifests.filter((p) => p.apiVersion.startsWith('security.istio.io/'))) {
+  // The L3/L4 and egress limits count as policy too: a pod must not start before them.
+  const isPolicy = (p: Manifest) => p.apiVersion.startsWith('security.istio.io/')
+    || (p.apiVersion === 'networking.k8s.io/v1' && p.kind === 'NetworkPolicy') || (p.apiVersion.startsWith('networking.istio.io/') && p.kind === 'Sidecar');
+  for (const m of manifests.filter(isPolicy)) {
     const ns = m.metadata.namespace ?? '';
     const group = policiesByNamespace.get(ns);
     if (group) group.push(manifestId(m));

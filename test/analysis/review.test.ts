@@ -36,14 +36,16 @@ describe('reviewEnvironment on a pull request that swaps a grant and adds a plai
     expect(lost.reason).toMatch(/denied \(403\)/);
   });
 
-  test('the new error is introduced, nothing resolved; the objects changed are the policy and the exception', () => {
+  test('the new error is introduced, nothing resolved; the objects changed are the policies (both layers) and the exception', () => {
     expect(review.findings.introduced.filter((f) => f.severity === 'error').map((f) => `${f.code} ${f.kind} ${f.namespace}/${f.name}`))
       .toEqual(['ZT201 PeerAuthentication shop/legacy']);
     expect(review.findings.resolved).toEqual([]);
+    // The swapped grant changes the callee's AuthorizationPolicy and NetworkPolicy, and the two
+    // callers' NetworkPolicies (egress): the reporter gains one, the worker loses its own.
     expect(review.objects).toEqual({
-      added: [{ kind: 'PeerAuthentication', namespace: 'shop', name: 'legacy' }],
-      removed: [],
-      modified: [{ kind: 'AuthorizationPolicy', namespace: 'shop', name: 'api' }],
+      added: [{ kind: 'NetworkPolicy', namespace: 'shop', name: 'reporter' }, { kind: 'PeerAuthentication', namespace: 'shop', name: 'legacy' }],
+      removed: [{ kind: 'NetworkPolicy', namespace: 'shop', name: 'worker' }],
+      modified: [{ kind: 'AuthorizationPolicy', namespace: 'shop', name: 'api' }, { kind: 'NetworkPolicy', namespace: 'shop', name: 'api' }],
     });
   });
 
@@ -51,7 +53,7 @@ describe('reviewEnvironment on a pull request that swaps a grant and adds a plai
     const report = formatReview({ environments: [review] });
     expect(report.split('\n')[0]).toBe(REVIEW_MARKER);
     expect(report).toContain('**Head adds 1 analyzer error.**');
-    expect(report).toContain('- **prod**: +1 edge, \u22121 edge, 1 new error, 2 objects changed\n');
+    expect(report).toContain('- **prod**: +1 edge, \u22121 edge, 1 new error, 5 objects changed\n');
     expect(report).toContain('| shop/reporter → shop/api:8000 | 403 → allow | from workload shop/reporter: GET /reports (builds the nightly report) — shop/api rule 1 |');
     expect(report).toMatch(/\| shop\/worker → shop\/api:8000 \| allow → 403 \| from workload shop\/worker: POST \(files orders\) — shop\/api rule 1 \| .*denied \(403\)/);
     expect(report).toMatch(/\| error \| ZT201 \| PeerAuthentication shop\/legacy \| .*PERMISSIVE/);

@@ -34,7 +34,7 @@ describe('zt-mesh review <base-dir> <head-dir>', () => {
     const lines = result.stdout.split('\n');
     expect(lines[0]).toBe('<!-- zt-mesh-review -->');
     expect(lines).toContain('- **dev**: no changes');
-    expect(lines).toContain('- **prod**: +1 edge, \u22121 edge, 1 new error, 2 objects changed');
+    expect(lines).toContain('- **prod**: +1 edge, \u22121 edge, 1 new error, 5 objects changed');
     expect(result.stdout).toContain('| shop/reporter → shop/api:8000 | 403 → allow | from workload shop/reporter: GET /reports (builds the nightly report) — shop/api rule 1 |');
     expect(result.stdout).toMatch(/\| shop\/worker → shop\/api:8000 \| allow → 403 \| from workload shop\/worker: POST \(files orders\)/);
     expect(result.stdout).toMatch(/\| error \| ZT201 \| PeerAuthentication shop\/legacy \|/);
@@ -51,7 +51,7 @@ describe('zt-mesh review <base-dir> <head-dir>', () => {
   test('the reverse change lists the error as resolved and adds none: exit 0', async () => {
     const result = await run('review', headTree, baseTree);
     expect(result.status).toBe(0);
-    expect(result.stdout).toContain('- **prod**: +1 edge, \u22121 edge, 1 resolved finding, 2 objects changed');
+    expect(result.stdout).toContain('- **prod**: +1 edge, \u22121 edge, 1 resolved finding, 5 objects changed');
     expect(result.stdout).toMatch(/\| resolved \| code \| object \| finding \|\n\|---\|---\|---\|---\|\n\| error \| ZT201 \| PeerAuthentication shop\/legacy \|/);
   });
 

@@ -131,7 +131,7 @@ describe('MeshApp', () => {
       shop(app, 'prod');
       app.synth();
       expect(JSON.parse(readFileSync(report, 'utf8'))).toEqual({
-        environments: [{ environment: 'prod', directory: join(out, 'dist', 'prod'), files: 7, objects: 12, findings: { error: 0, warning: 0, info: 0 } }],
+        environments: [{ environment: 'prod', directory: join(out, 'dist', 'prod'), files: 7, objects: 16, findings: { error: 0, warning: 0, info: 0 } }],
       } satisfies SynthReport);
       const refused = new MeshApp({ outdir: join(out, 'dist2') });
       shop(refused, 'prod', { broken: true });

@@ -61,7 +61,7 @@ describe('Acknowledgements validation (via Mesh props)', () => {
   test('refuses an unknown acknowledgement key', () => {
     expectConfigError(() => newMesh({ acknowledgements: { nonStrictMTLS: 'typo' } as unknown as Acknowledgements }),
       'Mesh "test"', 'acknowledgements.nonStrictMTLS',
-      /"nonStrictMTLS" is not a known exception\. Fix: use one of nonStrictMtls, insecureIssuer, demoIssuer, openToAnyone, plaintextIngress\./);
+      /"nonStrictMTLS" is not a known exception\. Fix: use one of nonStrictMtls, insecureIssuer, demoIssuer, openToAnyone, plaintextIngress, allowAnyEgress\./);
   });
 
   test.each(['', '   '])('refuses the empty reason %j', (reason) => {

@@ -9,12 +9,15 @@ import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
 import { StatefulSet } from 'kubernetes-models/apps/v1/StatefulSet';
 import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
+import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy';
 import { AuthorizationPolicy } from '@kubernetes-models/istio/security.istio.io/v1/AuthorizationPolicy';
 import { PeerAuthentication } from '@kubernetes-models/istio/security.istio.io/v1/PeerAuthentication';
 import { RequestAuthentication } from '@kubernetes-models/istio/security.istio.io/v1/RequestAuthentication';
 import { Gateway } from '@kubernetes-models/istio/networking.istio.io/v1/Gateway';
 import { VirtualService } from '@kubernetes-models/istio/networking.istio.io/v1/VirtualService';
 import { DestinationRule } from '@kubernetes-models/istio/networking.istio.io/v1/DestinationRule';
+import { Sidecar } from '@kubernetes-models/istio/networking.istio.io/v1/Sidecar';
+import { ServiceEntry } from '@kubernetes-models/istio/networking.istio.io/v1/ServiceEntry';
 import { Telemetry } from '@kubernetes-models/istio/telemetry.istio.io/v1/Telemetry';
 import type { Manifest } from '../../manifests/index.js';
 import { crdErrors, crdFixtures } from './crd-schema.js';
@@ -30,12 +33,15 @@ const MODELS: Record<string, ModelClass> = {
   'apps/v1/StatefulSet': StatefulSet,
   'autoscaling/v2/HorizontalPodAutoscaler': HorizontalPodAutoscaler,
   'policy/v1/PodDisruptionBudget': PodDisruptionBudget,
+  'networking.k8s.io/v1/NetworkPolicy': NetworkPolicy,
   'security.istio.io/v1/AuthorizationPolicy': AuthorizationPolicy,
   'security.istio.io/v1/PeerAuthentication': PeerAuthentication,
   'security.istio.io/v1/RequestAuthentication': RequestAuthentication,
   'networking.istio.io/v1/Gateway': Gateway,
   'networking.istio.io/v1/VirtualService': VirtualService,
   'networking.istio.io/v1/DestinationRule': DestinationRule,
+  'networking.istio.io/v1/Sidecar': Sidecar,
+  'networking.istio.io/v1/ServiceEntry': ServiceEntry,
   'telemetry.istio.io/v1/Telemetry': Telemetry,
 } as Record<string, ModelClass>;
 

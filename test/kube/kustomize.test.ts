@@ -65,10 +65,10 @@ maybe(`kustomize renders each environment as synthesized${KUSTOMIZE.skip ? ` (${
     }
   });
 
-  test('security/ alone holds every AuthorizationPolicy, PeerAuthentication and RequestAuthentication, and no workload', () => {
+  test('security/ alone holds every identity, mTLS, JWT, authorization, NetworkPolicy and Sidecar object, and no workload', () => {
     const security = kustomize(join(out, 'prod', 'security'));
     const workloads = kustomize(join(out, 'prod', 'workloads'));
-    expect(new Set(security.map((m) => m.kind))).toEqual(new Set(['Namespace', 'ServiceAccount', 'PeerAuthentication', 'RequestAuthentication', 'AuthorizationPolicy']));
+    expect(new Set(security.map((m) => m.kind))).toEqual(new Set(['Namespace', 'ServiceAccount', 'PeerAuthentication', 'RequestAuthentication', 'AuthorizationPolicy', 'NetworkPolicy', 'Sidecar']));
     expect(workloads.filter((m) => phaseOf(m) === 'security')).toEqual([]);
     expect(workloads.some((m) => m.kind === 'Deployment' || m.kind === 'StatefulSet')).toBe(true);
   });

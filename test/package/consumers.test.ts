@@ -138,7 +138,7 @@ describe('a CommonJS cdk8s app made from cdk8s\'s own template (ts-node, its tsc
   test('`zt-mesh synth --env prod` runs the app of cdk8s.yaml and writes the same files', async () => {
     const synth = await sh(app(), 'npx', ['zt-mesh', 'synth', '--env', 'prod', '--out', 'zt-out']);
     expect(synth.stderr).toBe('');
-    expect(synth.stdout).toBe('zt-out/prod/: 7 files, 20 objects; analyzer: 0 errors, 0 warnings, 1 info\n');
+    expect(synth.stdout).toBe('zt-out/prod/: 7 files, 25 objects; analyzer: 0 errors, 0 warnings, 1 info\n');
     expect(tree(join(app(), 'zt-out'))).toEqual(Object.fromEntries(Object.entries(tree(join(app(), 'dist'))).filter(([f]) => f.startsWith('prod/'))));
   }, 120_000);
 
@@ -218,7 +218,7 @@ describe('a Pulumi program deploying its mesh through MeshDeployment, under ts-n
   test('registers the mesh as the component\'s children, in order, with the Secret as a Pulumi secret; who may reach whom holds', async () => {
     const { outputs, registrations, stderr } = await up(CONFIG);
     expect(stderr).not.toMatch(/error: \[runtime\]/);
-    expect(outputs).toEqual({ namespaces: ['inventory'], objects: 18 });
+    expect(outputs).toEqual({ namespaces: ['inventory'], objects: 23 });
     const component = registrations.find((r) => r.type === 'zero-trust-mesh:index:MeshDeployment')!;
     const objects = registrations.filter((r) => r.custom && r.type.startsWith('kubernetes:') && r.type !== 'kubernetes:helm.sh/v3:Release' && r.urn.includes('MeshDeployment$kubernetes'));
     expect(objects.every((r) => r.parent === component.urn)).toBe(true);

@@ -44,10 +44,12 @@ describe('planDeployment (MeshDeployment\'s order and checks)', () => {
     expect(planOf(dev, { installIstio: false }).objects.some((o) => o.afterControlPlane)).toBe(false);
   });
 
-  test('the sleep client (no secret, its own namespace) waits only for its namespace, account and policies', () => {
-    expect([...plan.objects.find((o) => o.id === 'Deployment/sleep/sleep')!.after].sort()).toEqual([
-      'AuthorizationPolicy/sleep/allow-nothing', 'Namespace/-/sleep', 'PeerAuthentication/istio-system/default',
-      'PeerAuthentication/sleep/default', 'ServiceAccount/sleep/sleep',
+  test('the sleep client (no secret, its own namespace) waits only for its namespace, account and policies (all layers)', () => {
+    const after = [...plan.objects.find((o) => o.id === 'Deployment/sleep/sleep')!.after].sort();
+    expect(after).toEqual([
+      'AuthorizationPolicy/sleep/allow-nothing', 'Namespace/-/sleep', 'NetworkPolicy/sleep/default-deny',
+      ...after.filter((id) => /^NetworkPolicy\/sleep\/(?!default-deny)/.test(id)),
+      'PeerAuthentication/istio-system/default', 'PeerAuthentication/sleep/default', 'ServiceAccount/sleep/sleep', 'Sidecar/sleep/default',
     ]);
   });
 
