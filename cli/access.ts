@@ -151,7 +151,14 @@ async function diff(args: readonly string[]): Promise<number> {
 async function chain(args: readonly string[]): Promise<number> {
   const { values, positionals } = parse(args, {
     port: { type: 'string', multiple: true }, path: { type: 'string', multiple: true }, method: { type: 'string' }, token: { type: 'string' }, 'assume-valid-token': { type: 'boolean' },
+    'to-host': { type: 'string' },
   });
+  let toHost: { host: string; port: number } | undefined;
+  if (values['to-host'] !== undefined) {
+    const match = /^([A-Za-z0-9*][A-Za-z0-9.*-]*):(\d+)$/.exec(values['to-host']);
+    if (!match) throw new AccessRequestError(`--to-host "${values['to-host']}" must be <host>:<port>, say api.stripe.com:443.`);
+    toHost = { host: match[1]!, port: Number(match[2]) };
+  }
   const ports = (values.port ?? []) as string[];
   if (ports.length === 0 || ports.some((p) => !/^\d+$/.test(p))) throw new AccessRequestError('give the Service port with --port <number> (once for every hop, or once per hop in call order).');
   if (values.token && values['assume-valid-token']) throw new AccessRequestError('give --token or --assume-valid-token, not both.');
@@ -160,6 +167,7 @@ async function chain(args: readonly string[]): Promise<number> {
     services: positionals, port: ports.map(Number),
     ...(values.path ? { path: values.path as string[] } : {}), ...(values.method ? { method: values.method } : {}),
     ...(values.token ? { token: values.token } : {}), ...(values['assume-valid-token'] ? { assumeValidToken: true } : {}),
+    ...(toHost ? { toHost } : {}),
   });
   process.stdout.write(formatChain(steps, formatOf(values.format, 'text')));
   return 0;

@@ -32,6 +32,7 @@ export const ACCESS_USAGE = `  zt-mesh access check --manifests <file-or-dir>...
                        <ns/service> <ns/service>...
       The end-user token's journey: ingress to the first service, then each to the next.
       --port and --path once for every hop, or once per hop in call order.
+      [--to-host <host>:<port>] adds a last hop from the last service to a host outside the cluster.
   Common: [--root-namespace istio-system] [--trust-domain cluster.local] [--ingress-gateway <ns>/<service-account>]
           [--outbound-traffic-policy ALLOW_ANY|REGISTRY_ONLY]   (meshConfig's; a Sidecar's own mode wins)
       A JWKS URI without a --jwks mapping behaves like an unreachable JWKS (every token 401).

@@ -69,6 +69,8 @@ const nameOf = (np: MeshObject) => `${np.namespace}/${np.name}`;
 
 export class NetworkPolicies {
   private readonly policies: readonly MeshObject[];
+  /** The policies selecting a pod in a direction, by direction, namespace and labels. */
+  private readonly selecting = new Map<string, readonly MeshObject[]>();
 
   public constructor(private readonly model: MeshModel) {
     this.policies = model.ofKind('NetworkPolicy').filter((o) => o.apiVersion.startsWith('networking.k8s.io/'));
@@ -104,8 +106,13 @@ export class NetworkPolicies {
 
   /** One direction: `pod`'s policies of that type, each rule against `peer` and the port. */
   private direction(type: Direction, pod: Extract<NetEndpoint, { kind: 'pod' }>, peer: NetEndpoint, dst: NetEndpoint, port: number, protocol: string): NetVerdict {
-    const selecting = this.policies.filter((np) => np.namespace === pod.namespace && policyTypes(np).includes(type)
-      && selectorMatches(rec(np.spec.podSelector) ?? {}, pod.labels));
+    const key = `${type}\u0000${pod.namespace}\u0000${JSON.stringify(Object.entries(pod.labels).sort())}`;
+    let selecting = this.selecting.get(key);
+    if (!selecting) {
+      selecting = this.policies.filter((np) => np.namespace === pod.namespace && policyTypes(np).includes(type)
+        && selectorMatches(rec(np.spec.podSelector) ?? {}, pod.labels));
+      this.selecting.set(key, selecting);
+    }
     if (selecting.length === 0) return { allowed: true };
     const field = type === 'Ingress' ? 'ingress' : 'egress';
     const peers = type === 'Ingress' ? 'from' : 'to';

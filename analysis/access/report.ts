@@ -126,7 +126,7 @@ export function formatChain(steps: readonly ChainStep[], format: 'text' | 'markd
   if (format === 'json') return `${JSON.stringify(steps, null, 2)}\n`;
   const rows = steps.map((s, i) => {
     const token = s.tokenArrived ? (s.tokenForwarded ? 'arrives, forwarded' : s.outcome === 'allow' ? 'arrives, stripped here' : 'arrives') : 'absent';
-    return { n: i + 1, edge: `${s.from} → ${s.to}`, outcome: SHORT[s.outcome], token, reason: s.reason };
+    return { n: i + 1, edge: `${s.from} → ${s.to}${s.external ? ' (external)' : ''}`, outcome: SHORT[s.outcome], token, reason: s.reason };
   });
   if (format === 'markdown') {
     return ['| hop | call | outcome | token | why |', '|---|---|---|---|---|',

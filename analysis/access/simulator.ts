@@ -88,13 +88,14 @@ export interface SimulatorOptions {
   readonly outboundTrafficPolicy?: OutboundTrafficPolicyMode;
 }
 
-/** A client as the server-side proxy sees it. */
+/**
+ * A client as the server-side proxy sees it. `workload` is the client's pod, for NetworkPolicy
+ * and its Sidecar scope: absent for the outside client (an out-of-cluster address) and for a
+ * stand-in caller; `gateway` marks the ingress gateway, which no Sidecar resource configures.
+ */
 export type Client =
   | { readonly kind: 'plain'; readonly label: string; readonly workload?: Workload }
   | { readonly kind: 'mesh'; readonly label: string; readonly namespace: string; readonly serviceAccount: string; readonly workload?: Workload; readonly gateway?: boolean };
-/* `workload` is the client's pod, for NetworkPolicy and its Sidecar scope: absent for the outside
-   client (an out-of-cluster address) and for a stand-in caller; `gateway` marks the ingress
-   gateway, which no Sidecar resource configures. */
 
 /** What one hop produces: the verdict, and the headers the destination app receives. */
 export interface HopResult extends Verdict {
@@ -146,6 +147,7 @@ export class AccessSimulator {
   public readonly networkPolicies: NetworkPolicies;
   private readonly jwt: JwtValidator;
   private readonly targets = new Map<string, Target[]>();
+  private readonly scopes = new Map<Workload, SidecarScope>();
 
   public constructor(public readonly model: MeshModel, options: SimulatorOptions = {}) {
     const jwks = options.jwks ?? {};
@@ -226,7 +228,12 @@ export class AccessSimulator {
 
   /** The caller's Sidecar scope (sidecar callers only; gateways get the default scope). */
   public scopeOf(workload: Workload): SidecarScope {
-    return sidecarScopeOf(this.model, workload, this.outboundTrafficPolicy);
+    let scope = this.scopes.get(workload);
+    if (!scope) {
+      scope = sidecarScopeOf(this.model, workload, this.outboundTrafficPolicy);
+      this.scopes.set(workload, scope);
+    }
+    return scope;
   }
 
   /**

@@ -134,6 +134,16 @@ describe('zt-mesh access matrix, diff, chain', () => {
     expect(result.stdout).toMatch(/3\. products\/service-c → products\/service-b: allow; token arrives, stripped here/);
   });
 
+  test('chain --to-host ends with a hop to an external host; a malformed one is a usage error', async () => {
+    const result = await run('access', 'chain', '--manifests', prod, '--port', '8000', '--path', '/products', '--assume-valid-token',
+      '--to-host', 'api.stripe.com:443', 'products/service-a');
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(/2\. products\/service-a → api\.stripe\.com \(external\): allow/);
+    const bad = await run('access', 'chain', '--manifests', prod, '--port', '8000', '--to-host', 'api.stripe.com', 'products/service-a');
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/--to-host "api\.stripe\.com" must be <host>:<port>/);
+  });
+
   test('chain with a path per hop: Bookinfo\'s productpage, then reviews, then ratings, each on its own path', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'zt-bookinfo-'));
     const app = new MeshApp({ outdir: dir });

@@ -1,3 +1,4 @@
+import { tokenJourney } from '../../../analysis/access/chain.js';
 import { accessMatrix } from '../../../analysis/access/matrix.js';
 import { formatMatrix } from '../../../analysis/access/report.js';
 import { AccessRequest, AccessRequestError, AccessSimulator, Outcome, SimulatorOptions } from '../../../analysis/access/simulator.js';
@@ -239,6 +240,21 @@ describe('external hosts (toHost)', () => {
   test('usage errors: toHost with to, or from the outside client', async () => {
     await expect(simulate(base).check({ ...stripeRequest, to: 'foo/httpbin' })).rejects.toThrow(AccessRequestError);
     await expect(simulate(base).check({ ...stripeRequest, from: { outside: true } })).rejects.toThrow(AccessRequestError);
+  });
+
+  test('a chain may end with a hop from the last service to an external host', async () => {
+    const route = [
+      istio('Gateway', 'istio-system', 'gw', { selector: { istio: 'ingressgateway' }, servers: [{ port: { number: 80, name: 'http', protocol: 'HTTP' }, hosts: ['*'] }] }),
+      istio('VirtualService', 'foo', 'httpbin', { hosts: ['*'], gateways: ['istio-system/gw'], http: [{ route: [{ destination: { host: 'httpbin.foo.svc.cluster.local', port: { number: 8000 } } }] }] }),
+    ];
+    const request = { services: ['foo/httpbin'], port: 8000, toHost: { host: 'api.stripe.com', port: 443 } };
+    const open = await tokenJourney(simulate([...base, ...route, stripe]), request);
+    expect(open.map((s) => `${s.from} → ${s.to}${s.external ? ' (external)' : ''}: ${s.outcome}`)).toEqual(['ingress → foo/httpbin: allow', 'foo/httpbin → api.stripe.com (external): allow']);
+    const closed = await tokenJourney(simulate([...base, ...route, stripe, denyAll('foo', ['Egress'])]), request);
+    expect(closed.map((s) => s.outcome)).toEqual(['allow', 'dropped']);
+    // A chain refused before its last service has no external hop.
+    const refused = await tokenJourney(simulate([...base, stripe]), request);
+    expect(refused.map((s) => s.outcome)).toEqual(['no-route']);
   });
 
   test('the matrix has a column per MESH_EXTERNAL ServiceEntry host:port, for workloads, and names the new outcomes in its legend', async () => {
