@@ -58,10 +58,13 @@ export function selectorMatches(selector: Record<string, unknown>, labels: Reado
   });
 }
 
-/** The policy types a NetworkPolicy has: `policyTypes`, else Ingress plus Egress when it has `egress`. */
+/**
+ * The policy types a NetworkPolicy has: `policyTypes`, else (absent or empty, as the API server
+ * defaults it) Ingress plus Egress when it has `egress`.
+ */
 function policyTypes(np: MeshObject): Direction[] {
   const declared = strs(np.spec.policyTypes).filter((t): t is Direction => t === 'Ingress' || t === 'Egress');
-  if (np.spec.policyTypes !== undefined) return declared;
+  if (strs(np.spec.policyTypes).length > 0) return declared;
   return np.spec.egress !== undefined ? ['Ingress', 'Egress'] : ['Ingress'];
 }
 

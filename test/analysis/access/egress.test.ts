@@ -135,6 +135,8 @@ describe('NetworkPolicy egress', () => {
     expect(await outcome([both], toHttpbin('bar/sleep'))).toBe('dropped');
     const ingressOnly = netpol('bar', 'ingress-only', { podSelector: {}, ingress: [] });
     expect(await outcome([ingressOnly], toHttpbin('bar/sleep'))).toBe('allow');
+    // An empty policyTypes list is defaulted like an absent one.
+    expect(await outcome([netpol('foo', 'both', { podSelector: { matchLabels: { app: 'httpbin' } }, policyTypes: [], egress: [] })], toHttpbin('bar/sleep'))).toBe('dropped');
   });
 
   test('a NetworkPolicy drop comes before Istio: a STRICT destination still reports dropped, not reset', async () => {
