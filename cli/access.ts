@@ -14,6 +14,7 @@ const COMMON = {
   'root-namespace': { type: 'string' },
   'trust-domain': { type: 'string' },
   'ingress-gateway': { type: 'string' },
+  'outbound-traffic-policy': { type: 'string' },
   format: { type: 'string' },
 } as const;
 
@@ -55,6 +56,11 @@ function simulatorFor(paths: readonly string[], values: Values): AccessSimulator
     ...(values['trust-domain'] ? { trustDomain: values['trust-domain'] } : {}),
   });
   const options: { -readonly [K in keyof SimulatorOptions]: SimulatorOptions[K] } = { jwks: jwksMappings(values.jwks ?? []) };
+  const outbound = values['outbound-traffic-policy'];
+  if (outbound !== undefined) {
+    if (outbound !== 'ALLOW_ANY' && outbound !== 'REGISTRY_ONLY') throw new AccessRequestError(`--outbound-traffic-policy "${outbound}": use ALLOW_ANY or REGISTRY_ONLY.`);
+    options.outboundTrafficPolicy = outbound;
+  }
   if (values['ingress-gateway']) {
     const [namespace, serviceAccount] = values['ingress-gateway'].split('/');
     if (!namespace || !serviceAccount) throw new AccessRequestError(`--ingress-gateway "${values['ingress-gateway']}" must be <namespace>/<service-account>.`);
@@ -97,15 +103,19 @@ export function parseRequest(input: string): AccessRequest {
   const fromOk = from !== null && typeof from === 'object'
     && ((typeof from.workload === 'string' && Object.keys(from).length === 1) || (from.outside === true && Object.keys(from).length === 1) || (from.ingress === true && Object.keys(from).length === 1));
   if (!fromOk) throw new AccessRequestError('request.from must be {"workload": "ns/name"}, {"outside": true} or {"ingress": true}.');
-  if (typeof r.to !== 'string' || !/^[^/]+\/[^/]+$/.test(r.to)) throw new AccessRequestError('request.to must be "namespace/service".');
-  if (!Number.isInteger(r.port)) throw new AccessRequestError('request.port must be the Service port, a number.');
+  if (r.toHost !== undefined) {
+    if (r.to !== undefined) throw new AccessRequestError('give request.to (a Service) or request.toHost (an external host), not both.');
+    if (typeof r.toHost !== 'string' || !/^[A-Za-z0-9*][A-Za-z0-9.*-]*$/.test(r.toHost)) throw new AccessRequestError('request.toHost must be a host name, say "api.stripe.com".');
+    if (from?.workload === undefined) throw new AccessRequestError('request.toHost needs request.from to be {"workload": "ns/name"}.');
+  } else if (typeof r.to !== 'string' || !/^[^/]+\/[^/]+$/.test(r.to)) throw new AccessRequestError('request.to must be "namespace/service" (or give request.toHost for an external host).');
+  if (!Number.isInteger(r.port)) throw new AccessRequestError('request.port must be the Service port (with toHost, the host\'s port), a number.');
   for (const field of ['method', 'path', 'token'] as const) {
     if (r[field] !== undefined && typeof r[field] !== 'string') throw new AccessRequestError(`request.${field} must be a string.`);
   }
   if (r.headers !== undefined && (typeof r.headers !== 'object' || r.headers === null || Object.values(r.headers).some((v) => typeof v !== 'string'))) {
     throw new AccessRequestError('request.headers must be an object of strings.');
   }
-  const known = ['from', 'to', 'port', 'method', 'path', 'headers', 'token'];
+  const known = ['from', 'to', 'toHost', 'port', 'method', 'path', 'headers', 'token'];
   const unknown = Object.keys(r).filter((k) => !known.includes(k));
   if (unknown.length > 0) throw new AccessRequestError(`request has unknown field(s) ${unknown.join(', ')}; use ${known.join(', ')}.`);
   return value as AccessRequest;
@@ -141,7 +151,14 @@ async function diff(args: readonly string[]): Promise<number> {
 async function chain(args: readonly string[]): Promise<number> {
   const { values, positionals } = parse(args, {
     port: { type: 'string', multiple: true }, path: { type: 'string', multiple: true }, method: { type: 'string' }, token: { type: 'string' }, 'assume-valid-token': { type: 'boolean' },
+    'to-host': { type: 'string' },
   });
+  let toHost: { host: string; port: number } | undefined;
+  if (values['to-host'] !== undefined) {
+    const match = /^([A-Za-z0-9*][A-Za-z0-9.*-]*):(\d+)$/.exec(values['to-host']);
+    if (!match) throw new AccessRequestError(`--to-host "${values['to-host']}" must be <host>:<port>, say api.stripe.com:443.`);
+    toHost = { host: match[1]!, port: Number(match[2]) };
+  }
   const ports = (values.port ?? []) as string[];
   if (ports.length === 0 || ports.some((p) => !/^\d+$/.test(p))) throw new AccessRequestError('give the Service port with --port <number> (once for every hop, or once per hop in call order).');
   if (values.token && values['assume-valid-token']) throw new AccessRequestError('give --token or --assume-valid-token, not both.');
@@ -150,6 +167,7 @@ async function chain(args: readonly string[]): Promise<number> {
     services: positionals, port: ports.map(Number),
     ...(values.path ? { path: values.path as string[] } : {}), ...(values.method ? { method: values.method } : {}),
     ...(values.token ? { token: values.token } : {}), ...(values['assume-valid-token'] ? { assumeValidToken: true } : {}),
+    ...(toHost ? { toHost } : {}),
   });
   process.stdout.write(formatChain(steps, formatOf(values.format, 'text')));
   return 0;

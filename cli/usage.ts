@@ -22,7 +22,8 @@ export const ANALYZE_USAGE = `  zt-mesh analyze <file-or-dir>... [--format text|
 export const ACCESS_USAGE = `  zt-mesh access check --manifests <file-or-dir>... --request <json-or-file> [--jwks <uri>=<file>]...
       Simulates one request and prints {"outcome": ..., "reason": ...}. The request is
       {"from": {"workload": "ns/name"} | {"outside": true} | {"ingress": true}, "to": "ns/service",
-       "port": 8000, "method": "GET", "path": "/x", "headers": {}, "token": "<compact JWT>"}.
+       "port": 8000, "method": "GET", "path": "/x", "headers": {}, "token": "<compact JWT>"};
+      for egress to a host outside the cluster, "toHost": "api.stripe.com" with its "port" instead of "to".
   zt-mesh access matrix --manifests <file-or-dir>... [--format text|markdown|json]
       Every workload, an outside client and the ingress gateway against every Service port.
   zt-mesh access diff <old-dir> <new-dir> [--format text|markdown|json]
@@ -31,7 +32,9 @@ export const ACCESS_USAGE = `  zt-mesh access check --manifests <file-or-dir>...
                        <ns/service> <ns/service>...
       The end-user token's journey: ingress to the first service, then each to the next.
       --port and --path once for every hop, or once per hop in call order.
+      [--to-host <host>:<port>] adds a last hop from the last service to a host outside the cluster.
   Common: [--root-namespace istio-system] [--trust-domain cluster.local] [--ingress-gateway <ns>/<service-account>]
+          [--outbound-traffic-policy ALLOW_ANY|REGISTRY_ONLY]   (meshConfig's; a Sidecar's own mode wins)
       A JWKS URI without a --jwks mapping behaves like an unreachable JWKS (every token 401).
       Exit status: 0 when the simulation ran (whatever its outcome), 2 for unusable input.
 `;

@@ -8,7 +8,10 @@ import { AccessRequestError, AccessSimulator, HttpRequest, Outcome } from './sim
  */
 export interface ChainStep {
   readonly from: string;
+  /** `namespace/service`, or the host of a final external hop (`external`). */
   readonly to: string;
+  /** Set on a final hop to a host outside the cluster (`ChainRequest.toHost`). */
+  readonly external?: true;
   readonly outcome: Outcome;
   readonly reason: string;
   /** Whether the request carried the token into this hop. */
@@ -34,6 +37,12 @@ export interface ChainRequest {
   readonly token?: string;
   /** Use a symbolic valid token at every hop that validates one. */
   readonly assumeValidToken?: boolean;
+  /**
+   * A last hop from the last service's workload to a host outside the cluster (its Sidecar
+   * scope, then NetworkPolicy egress; see `AccessSimulator.checkExternal`). Nothing validates the
+   * token there, so it is never forwarded on.
+   */
+  readonly toHost?: { readonly host: string; readonly port: number };
 }
 
 export async function tokenJourney(simulator: AccessSimulator, request: ChainRequest): Promise<ChainStep[]> {
@@ -70,6 +79,11 @@ export async function tokenJourney(simulator: AccessSimulator, request: ChainReq
     tokenPresent = forwarded;
     const workload = simulator.targetsOf(service, port)[0]?.workload;
     from = workload ? `${workload.namespace}/${workload.name}` : to;
+  }
+  const last = steps[steps.length - 1];
+  if (request.toHost && last?.outcome === 'allow') {
+    const verdict = simulator.checkExternal({ workload: from }, request.toHost.host, request.toHost.port);
+    steps.push({ from, to: request.toHost.host, external: true, outcome: verdict.outcome, reason: verdict.reason, tokenArrived: tokenPresent, tokenForwarded: false });
   }
   return steps;
 }

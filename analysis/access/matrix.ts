@@ -1,4 +1,5 @@
-import { strs } from '../values.js';
+import { int, recs, strs } from '../values.js';
+import { isMeshExternal } from './sidecar-scope.js';
 import type { JwtVerdict } from './jwt.js';
 import { ingressPathsTo, routeThroughIngress } from './ingress-route.js';
 import { AccessSimulator, Client, HttpRequest, Outcome, symbolicValidToken, Target } from './simulator.js';
@@ -20,8 +21,10 @@ export type TokenVariant = 'none' | 'invalid' | 'valid';
 export interface MatrixCell {
   /** `namespace/workload`, `outside` or `ingress`. */
   readonly from: string;
-  /** `namespace/service`. */
+  /** `namespace/service`, or for an external host (`external`) the host. */
   readonly to: string;
+  /** Set for a MESH_EXTERNAL ServiceEntry host's column (rows: workloads only). */
+  readonly external?: true;
   readonly port: number;
   /** Set where the destination validates tokens. */
   readonly token?: TokenVariant;
@@ -93,7 +96,7 @@ function reasonFor(reason: string, client: Extract<Client, { kind: 'mesh' }>): s
     .replaceAll(`/ns/${anonymous.namespace}/sa/${anonymous.serviceAccount}`, `/ns/${client.namespace}/sa/${client.serviceAccount}`);
 }
 
-const RANK: Record<Outcome, number> = { allow: 0, 'deny-403': 1, 'deny-401': 2, reset: 3, 'no-route': 4 };
+const RANK: Record<Outcome, number> = { allow: 0, 'deny-403': 1, 'deny-401': 2, reset: 3, blocked: 4, dropped: 5, 'no-route': 6 };
 
 export async function accessMatrix(simulator: AccessSimulator): Promise<MatrixCell[]> {
   const { model } = simulator;
@@ -102,7 +105,8 @@ export async function accessMatrix(simulator: AccessSimulator): Promise<MatrixCe
   const clients = sources.map((source) => simulator.meshClient(source));
   // Without DestinationRules a mesh client's transport depends on the destination only, so
   // callers a destination's policies never name all get the same verdict (see `anonymous`).
-  const noDestinationRules = model.ofKind('DestinationRule').length === 0;
+  // NetworkPolicies, Sidecars, exportTo and REGISTRY_ONLY make the caller's pod and namespace matter too.
+  const noDestinationRules = model.ofKind('DestinationRule').length === 0 && !simulator.callerScoped;
   const cells: MatrixCell[] = [];
 
   const jwtFor = async (target: Target, variant: TokenVariant | undefined, path: string): Promise<JwtVerdict | undefined> => {
@@ -163,6 +167,33 @@ export async function accessMatrix(simulator: AccessSimulator): Promise<MatrixCe
         cells.push(cell('outside', { kind: 'plain', label: 'outside' }, variant));
         cells.push(await ingressCell(simulator, to, port.port, variant));
       }
+    }
+  }
+  cells.push(...externalCells(simulator, sources));
+  return cells;
+}
+
+/**
+ * A column per MESH_EXTERNAL ServiceEntry host and port: can each workload reach it (its Sidecar
+ * scope and outbound traffic policy, then its NetworkPolicy egress)? Wildcard hosts are probed as
+ * written. The outside client and the ingress gateway get no cell there.
+ */
+function externalCells(simulator: AccessSimulator, sources: readonly string[]): MatrixCell[] {
+  const columns = new Map<string, { host: string; port: number }>();
+  for (const se of simulator.model.ofKind('ServiceEntry')) {
+    if (!isMeshExternal(se)) continue;
+    for (const host of strs(se.spec.hosts)) {
+      for (const p of recs(se.spec.ports)) {
+        const port = int(p.number);
+        if (port !== undefined) columns.set(`${host}:${port}`, { host, port });
+      }
+    }
+  }
+  const cells: MatrixCell[] = [];
+  for (const { host, port } of [...columns.values()].sort((a, b) => `${a.host}:${a.port}`.localeCompare(`${b.host}:${b.port}`))) {
+    for (const source of sources) {
+      const verdict = simulator.checkExternal({ workload: source }, host, port);
+      cells.push({ from: source, to: host, external: true, port, outcome: verdict.outcome, reason: verdict.reason });
     }
   }
   return cells;

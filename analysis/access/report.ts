@@ -6,7 +6,7 @@ import type { Outcome } from './simulator.js';
 
 export type MatrixFormat = 'text' | 'markdown' | 'json';
 
-const SHORT: Record<Outcome, string> = { allow: 'allow', 'deny-401': '401', 'deny-403': '403', reset: 'reset', 'no-route': '-' };
+const SHORT: Record<Outcome, string> = { allow: 'allow', 'deny-401': '401', 'deny-403': '403', reset: 'reset', 'no-route': '-', blocked: 'blocked', dropped: 'dropped' };
 
 const column = (c: MatrixCell) => `${c.to}:${c.port}${c.token ? ` (${c.token} token)` : ''}`;
 
@@ -22,6 +22,12 @@ function grid(cells: readonly MatrixCell[]): { columns: string[]; rows: [string,
 }
 
 const LEGEND = 'allow: allowed; 401: token rejected; 403: denied by policy (or token audience); reset: mTLS mismatch or TCP closed by policy; -: not routable';
+const EGRESS_LEGEND = '; blocked: refused by the caller\'s own sidecar (host not in its Sidecar scope under REGISTRY_ONLY: 502, or TCP closed); dropped: dropped by a NetworkPolicy (the connection times out)';
+
+/** The legend, naming the egress outcomes only where the matrix has them (older matrices read as before). */
+function legend(cells: readonly MatrixCell[]): string {
+  return cells.some((c) => c.outcome === 'blocked' || c.outcome === 'dropped') ? `${LEGEND}${EGRESS_LEGEND}` : LEGEND;
+}
 
 export function formatMatrix(cells: readonly MatrixCell[], format: MatrixFormat): string {
   if (format === 'json') return `${JSON.stringify(cells, null, 2)}\n`;
@@ -29,7 +35,7 @@ export function formatMatrix(cells: readonly MatrixCell[], format: MatrixFormat)
   if (format === 'markdown') {
     const lines = [`| from | ${columns.join(' | ')} |`, `|---|${columns.map(() => '---').join('|')}|`];
     for (const [from, values] of rows) lines.push(`| ${from} | ${values.map((v) => (v === 'allow' ? '**allow**' : v)).join(' | ')} |`);
-    return `${lines.join('\n')}\n\n${LEGEND}\n`;
+    return `${lines.join('\n')}\n\n${legend(cells)}\n`;
   }
   // Text: one block per destination column, listing who gets through and who does not.
   const out: string[] = [];
@@ -38,7 +44,7 @@ export function formatMatrix(cells: readonly MatrixCell[], format: MatrixFormat)
     const others = rows.filter(([, v]) => v[index] !== 'allow' && v[index] !== '').map(([from, v]) => `${from} (${v[index]})`);
     out.push(`${name}\n  allowed: ${allowed.join(', ') || 'nobody'}\n  refused: ${others.join(', ') || 'nobody'}`);
   }
-  return `${out.join('\n')}\n\n${LEGEND}\n`;
+  return `${out.join('\n')}\n\n${legend(cells)}\n`;
 }
 
 /** An access edge that changed between two matrices. */
@@ -120,7 +126,7 @@ export function formatChain(steps: readonly ChainStep[], format: 'text' | 'markd
   if (format === 'json') return `${JSON.stringify(steps, null, 2)}\n`;
   const rows = steps.map((s, i) => {
     const token = s.tokenArrived ? (s.tokenForwarded ? 'arrives, forwarded' : s.outcome === 'allow' ? 'arrives, stripped here' : 'arrives') : 'absent';
-    return { n: i + 1, edge: `${s.from} → ${s.to}`, outcome: SHORT[s.outcome], token, reason: s.reason };
+    return { n: i + 1, edge: `${s.from} → ${s.to}${s.external ? ' (external)' : ''}`, outcome: SHORT[s.outcome], token, reason: s.reason };
   });
   if (format === 'markdown') {
     return ['| hop | call | outcome | token | why |', '|---|---|---|---|---|',

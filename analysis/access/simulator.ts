@@ -5,6 +5,8 @@ import { rec, recs, str, strs } from '../values.js';
 import { JwtClaims, JwtRule, JwtValidator, JwtVerdict, jwtRulesOf, JwksResolver } from './jwt.js';
 import { claimPath, MatchContext, RequestFacts, ruleMatches } from './match.js';
 import { routeThroughIngress } from './ingress-route.js';
+import { NetEndpoint, NetworkPolicies } from './network-policy.js';
+import { imports, isMeshExternal, OutboundTrafficPolicyMode, serviceEntriesFor, serviceExportedTo, SidecarScope, sidecarScopeOf } from './sidecar-scope.js';
 
 /**
  * An offline model of Istio's access decision for one request
@@ -15,8 +17,11 @@ import { routeThroughIngress } from './ingress-route.js';
 
 /** `allow`; `deny-401` (JWT rejected); `deny-403` (RBAC, or the JWT's audience); `reset` (mTLS
  * mismatch, or a TCP connection closed by policy); `no-route` (the ingress gateway routes nothing
- * there: 404, or a Service without workloads: 503). */
-export type Outcome = 'allow' | 'deny-401' | 'deny-403' | 'reset' | 'no-route';
+ * there: 404, or a Service without workloads: 503); `blocked` (the caller's own sidecar does not
+ * know the host and the outbound traffic policy is REGISTRY_ONLY: 502 for HTTP, the connection
+ * closed for TCP/TLS); `dropped` (a Kubernetes NetworkPolicy drops the packets: the connection
+ * times out). */
+export type Outcome = 'allow' | 'deny-401' | 'deny-403' | 'reset' | 'no-route' | 'blocked' | 'dropped';
 
 export interface Verdict {
   readonly outcome: Outcome;
@@ -32,9 +37,14 @@ export type AccessSource =
 /** One request, in the CLI's JSON form. */
 export interface AccessRequest {
   readonly from: AccessSource;
-  /** `namespace/service`. */
-  readonly to: string;
-  /** The Service port. */
+  /** `namespace/service`; give it or `toHost`. */
+  readonly to?: string;
+  /**
+   * A host outside the cluster (`api.stripe.com`), for egress: decided by the caller's Sidecar
+   * scope (a ServiceEntry for it, or ALLOW_ANY passthrough) and its NetworkPolicy egress.
+   */
+  readonly toHost?: string;
+  /** The Service port, or with `toHost` the external host's port. */
   readonly port: number;
   /** @default 'GET' */
   readonly method?: string;
@@ -71,12 +81,21 @@ export interface SimulatorOptions {
   readonly ingressGateway?: IngressGatewayIdentity;
   /** The clock for token expiry. @default - now */
   readonly now?: Date;
+  /**
+   * meshConfig `outboundTrafficPolicy.mode`, for callers whose Sidecar sets none.
+   * @default 'ALLOW_ANY'
+   */
+  readonly outboundTrafficPolicy?: OutboundTrafficPolicyMode;
 }
 
-/** A client as the server-side proxy sees it. */
+/**
+ * A client as the server-side proxy sees it. `workload` is the client's pod, for NetworkPolicy
+ * and its Sidecar scope: absent for the outside client (an out-of-cluster address) and for a
+ * stand-in caller; `gateway` marks the ingress gateway, which no Sidecar resource configures.
+ */
 export type Client =
-  | { readonly kind: 'plain'; readonly label: string }
-  | { readonly kind: 'mesh'; readonly label: string; readonly namespace: string; readonly serviceAccount: string };
+  | { readonly kind: 'plain'; readonly label: string; readonly workload?: Workload }
+  | { readonly kind: 'mesh'; readonly label: string; readonly namespace: string; readonly serviceAccount: string; readonly workload?: Workload; readonly gateway?: boolean };
 
 /** What one hop produces: the verdict, and the headers the destination app receives. */
 export interface HopResult extends Verdict {
@@ -124,8 +143,11 @@ const lowerKeys = (headers: Readonly<Record<string, string>> = {}): Record<strin
 
 export class AccessSimulator {
   public readonly ingressGateway: IngressGatewayIdentity;
+  public readonly outboundTrafficPolicy: OutboundTrafficPolicyMode;
+  public readonly networkPolicies: NetworkPolicies;
   private readonly jwt: JwtValidator;
   private readonly targets = new Map<string, Target[]>();
+  private readonly scopes = new Map<Workload, SidecarScope>();
 
   public constructor(public readonly model: MeshModel, options: SimulatorOptions = {}) {
     const jwks = options.jwks ?? {};
@@ -133,6 +155,17 @@ export class AccessSimulator {
     this.jwt = new JwtValidator(resolve, options.now ?? new Date());
     this.ingressGateway = options.ingressGateway
       ?? { namespace: model.rootNamespace, serviceAccount: 'istio-ingressgateway', labels: { app: 'istio-ingressgateway', istio: 'ingressgateway' } };
+    this.outboundTrafficPolicy = options.outboundTrafficPolicy ?? 'ALLOW_ANY';
+    this.networkPolicies = new NetworkPolicies(model);
+  }
+
+  /**
+   * Whether callers can differ in more than their identity: NetworkPolicies, Sidecar resources,
+   * Service `exportTo` or REGISTRY_ONLY make a caller's pod, namespace and scope matter.
+   */
+  public get callerScoped(): boolean {
+    return !this.networkPolicies.empty || this.model.ofKind('Sidecar').length > 0 || this.outboundTrafficPolicy !== 'ALLOW_ANY'
+      || this.model.services.some((s) => s.object.annotations['networking.istio.io/exportTo'] !== undefined);
   }
 
   /**
@@ -142,6 +175,11 @@ export class AccessSimulator {
    */
   public async check(request: AccessRequest, options: { readonly assumeValidToken?: boolean } = {}): Promise<Verdict> {
     const assume = options.assumeValidToken === true;
+    if (request.toHost !== undefined) {
+      if (request.to !== undefined) throw new AccessRequestError('give "to" (a Service) or "toHost" (an external host), not both.');
+      return this.checkExternal(request.from, request.toHost, request.port);
+    }
+    if (request.to === undefined) throw new AccessRequestError('give the destination as "to": "namespace/service" or "toHost": "host".');
     const { service, port } = this.target(request.to, request.port);
     const headers = lowerKeys(request.headers);
     if (request.token !== undefined) headers.authorization = `Bearer ${request.token}`;
@@ -178,14 +216,74 @@ export class AccessSimulator {
       throw new AccessRequestError(`"${ref}" is not a workload in the manifests; name a Deployment as namespace/name (known: ${this.model.workloads.map((w) => `${w.namespace}/${w.name}`).sort().join(', ') || 'none'}).`);
     }
     return workload.sidecar === true
-      ? { kind: 'mesh', label: ref, namespace: workload.namespace, serviceAccount: workload.serviceAccount }
-      : { kind: 'plain', label: `${ref} (no sidecar)` };
+      ? { kind: 'mesh', label: ref, namespace: workload.namespace, serviceAccount: workload.serviceAccount, workload }
+      : { kind: 'plain', label: `${ref} (no sidecar)`, workload };
   }
 
   /** The ingress gateway as a client of the mesh. */
   public gatewayClient(): Client {
     const { namespace, serviceAccount } = this.ingressGateway;
-    return { kind: 'mesh', label: `ingress gateway ${namespace}/${serviceAccount}`, namespace, serviceAccount };
+    return { kind: 'mesh', label: `ingress gateway ${namespace}/${serviceAccount}`, namespace, serviceAccount, workload: this.gatewayWorkload(), gateway: true };
+  }
+
+  /** The caller's Sidecar scope (sidecar callers only; gateways get the default scope). */
+  public scopeOf(workload: Workload): SidecarScope {
+    let scope = this.scopes.get(workload);
+    if (!scope) {
+      scope = sidecarScopeOf(this.model, workload, this.outboundTrafficPolicy);
+      this.scopes.set(workload, scope);
+    }
+    return scope;
+  }
+
+  /**
+   * A request from a workload to a host outside the cluster: the caller's sidecar must know the
+   * host (a ServiceEntry exported to its namespace and imported by its Sidecar) or pass unknown
+   * hosts through (ALLOW_ANY), and its NetworkPolicy egress must allow the port to an `ipBlock`
+   * covering external addresses. Nothing on the far side is simulated.
+   */
+  public checkExternal(from: AccessSource, host: string, port: number): Verdict {
+    if (!('workload' in from)) throw new AccessRequestError('"toHost" needs a workload as "from": the outside client and the ingress gateway do not call external hosts here.');
+    const client = this.meshClient(from.workload);
+    const workload = client.workload!;
+    const where = `${host}:${port}`;
+    let wirePort = port;
+    let via: string;
+    if (workload.sidecar !== true) {
+      via = `${client.label}: Istio does not control its egress`;
+    } else {
+      const scope = this.scopeOf(workload);
+      const entries = serviceEntriesFor(this.model, host, port, workload.namespace);
+      const routed = entries.find((se) => strs(se.spec.hosts).some((h) => imports(scope, { host: h, namespace: se.namespace ?? 'default' }, port)));
+      if (routed) {
+        const sePort = recs(routed.spec.ports).find((p) => Number(p.number) === port);
+        const target = Number(sePort?.targetPort);
+        if (Number.isInteger(target) && target > 0) wirePort = target;
+        via = `ServiceEntry ${routed.namespace}/${routed.name}${isMeshExternal(routed) ? '' : ' (MESH_INTERNAL)'} is imported by ${scope.sidecar ? `Sidecar ${scope.sidecar.namespace}/${scope.sidecar.name}` : 'the default scope'} of ${client.label}`;
+      } else {
+        const why = entries.length === 0
+          ? `no ServiceEntry for ${where} is exported to namespace ${workload.namespace}`
+          : `Sidecar ${scope.sidecar!.namespace}/${scope.sidecar!.name} does not import ${host} (ServiceEntry ${entries.map((e) => `${e.namespace}/${e.name}`).join(', ')})`;
+        if (scope.mode === 'REGISTRY_ONLY') {
+          return { outcome: 'blocked', reason: `${where}: ${why}; outboundTrafficPolicy REGISTRY_ONLY (${scope.modeFrom}): blocked by the sidecar of ${client.label} (502 for HTTP, connection closed for TLS/TCP)` };
+        }
+        via = `${why}; outboundTrafficPolicy ALLOW_ANY (${scope.modeFrom}): passed through by the sidecar of ${client.label}`;
+      }
+    }
+    const net = this.networkPolicies.decide(this.podEndpoint(workload, from.workload), { kind: 'external', label: `external host ${host}` }, wirePort, 'TCP');
+    if (!net.allowed) return { outcome: 'dropped', reason: `${where}: ${net.reason}` };
+    return { outcome: 'allow', reason: `${where}: ${[via, ...net.notes].join('; ')}` };
+  }
+
+  /** A pod as NetworkPolicy sees it. */
+  private podEndpoint(workload: Workload, label: string): NetEndpoint {
+    return { kind: 'pod', namespace: workload.namespace, labels: workload.podLabels, ports: workload.containerPorts, label };
+  }
+
+  /** A client's end of the wire: its pod, the outside (an out-of-cluster address), or unknown. */
+  private clientEndpoint(client: Client): NetEndpoint | undefined {
+    if (client.workload) return this.podEndpoint(client.workload, client.kind === 'mesh' && client.gateway ? client.label : `${client.workload.namespace}/${client.workload.name}`);
+    return client.kind === 'plain' ? { kind: 'external', label: client.label } : undefined;
   }
 
   /**
@@ -208,13 +306,18 @@ export class AccessSimulator {
 
   /** The gateway's pods as a target, for policy selection (they are rarely in the manifests). */
   private gatewayTarget(gatewayPort: number): Target {
+    const { namespace, serviceAccount } = this.ingressGateway;
+    return this.prepare(this.gatewayWorkload(), gatewayPort, true, `ingress gateway ${namespace}/${serviceAccount}`);
+  }
+
+  /** The gateway's pods as a workload: its namespace, service account and labels. */
+  private gatewayWorkload(): Workload {
     const { namespace, serviceAccount, labels } = this.ingressGateway;
-    const workload: Workload = {
+    return {
       object: { apiVersion: 'apps/v1', kind: 'Deployment', name: serviceAccount, namespace, labels, annotations: {}, spec: {}, raw: {} },
       namespace, name: serviceAccount, podLabels: labels, podAnnotations: {}, serviceAccount,
       containerPorts: [], runAsUsers: [], hostNetwork: false, sidecar: true, ambient: false,
     };
-    return this.prepare(workload, gatewayPort, true, `ingress gateway ${namespace}/${serviceAccount}`);
   }
 
   /** One hop: `client` calls `service:port`; every workload behind it is asked, the first refusal reported. */
@@ -266,16 +369,51 @@ export class AccessSimulator {
     };
   }
 
-  /** Steps 1–3: what the client sends and whether the server's mTLS mode accepts it. */
+  /**
+   * Steps 1–3: whether the caller's sidecar knows the host (Sidecar scope, outbound traffic
+   * policy), whether NetworkPolicy lets the connection through on the wire, what the client
+   * sends, and whether the server's mTLS mode accepts it.
+   */
   public transport(client: Client, target: Target): { result: HopResult } | { peer: RequestFacts['peer']; text: string } {
     const { workload, where } = target;
     const fail = (outcome: Outcome, reason: string) => ({ result: { outcome, reason: `${where}: ${reason}`, workload: where, appHeaders: {} } });
     const service = target.service!;
-    const tls = client.kind === 'mesh' ? this.destinationRuleTls(client.namespace, service, target.servicePort!.port) : undefined;
+    const servicePort = target.servicePort!;
+    // The caller's own sidecar first: a host it does not import never leaves it as mesh traffic
+    // (istio:pilot/pkg/model/sidecar.go SidecarScope; networking/core/httproute.go catch-all).
+    let passthrough: string | undefined;
+    if (client.kind === 'mesh' && client.workload && !client.gateway) {
+      const fqdn = `${service.name}.${service.namespace}.svc.cluster.local`;
+      const scope = this.scopeOf(client.workload);
+      const exported = serviceExportedTo(service.object, client.namespace);
+      if (!exported || !imports(scope, { host: fqdn, namespace: service.namespace }, servicePort.port)) {
+        const why = !exported
+          ? `Service ${service.namespace}/${service.name} is not exported to namespace ${client.namespace}`
+          : `Sidecar ${scope.sidecar!.namespace}/${scope.sidecar!.name} of ${client.label} does not import ${fqdn}`;
+        if (scope.mode === 'REGISTRY_ONLY') {
+          return fail('blocked', `${why}; outboundTrafficPolicy REGISTRY_ONLY (${scope.modeFrom}): blocked by the caller's sidecar (${target.http ? '502' : 'connection closed'})`);
+        }
+        passthrough = `${why}; outboundTrafficPolicy ALLOW_ANY (${scope.modeFrom}) passes it through`;
+      }
+    }
+    // Then the wire: the CNI enforces NetworkPolicy on pod → pod:containerPort.
+    let wire = '';
+    if (!this.networkPolicies.empty) {
+      const src = this.clientEndpoint(client);
+      if (src) {
+        const dst: NetEndpoint = { kind: 'pod', namespace: workload.namespace, labels: workload.podLabels, ports: workload.containerPorts, label: target.where.replace(/:\d+$/, '') };
+        const net = this.networkPolicies.decide(src, dst, target.containerPort, servicePort.protocol);
+        if (!net.allowed) return fail('dropped', net.reason);
+        if (net.notes.length > 0) wire = `; ${net.notes.join('; ')}`;
+      }
+    }
+    const tls = client.kind === 'mesh' && !passthrough ? this.destinationRuleTls(client.namespace, service, servicePort.port) : undefined;
     const serverInjected = workload.sidecar === true;
     let mtls: boolean;
     let text: string;
-    if (client.kind === 'plain') {
+    if (passthrough) {
+      mtls = false; text = `plaintext passthrough from ${client.label}, no identity (${passthrough})`;
+    } else if (client.kind === 'plain') {
       mtls = false; text = `plaintext from ${client.label}`;
     } else if (tls) {
       mtls = tls.mode === 'ISTIO_MUTUAL';
@@ -287,6 +425,7 @@ export class AccessSimulator {
       mtls = this.model.namespaceMtls(service.namespace).mode !== 'DISABLE' && serverInjected && target.mode?.mode !== 'DISABLE';
       text = mtls ? `auto mTLS from ${client.label}` : `plaintext from ${client.label} (auto mTLS)`;
     }
+    text += wire;
     if (!serverInjected) {
       if (tls?.mode === 'ISTIO_MUTUAL') return fail('reset', `${text}, but the pod has no sidecar to terminate it (503 at the client)`);
       const unknown = workload.sidecar === undefined ? ` (namespace ${workload.namespace} is not in the manifests: assumed not injected)` : '';
@@ -296,7 +435,7 @@ export class AccessSimulator {
     const decided = mode.decidedBy ? `PeerAuthentication ${mode.decidedBy.namespace}/${mode.decidedBy.name}` : 'the default';
     if (mode.mode === 'STRICT' && !mtls) return fail('reset', `${text} against mTLS STRICT (${decided}): the connection is reset`);
     if (mode.mode === 'DISABLE' && mtls) return fail('reset', `${text} against mTLS DISABLE (${decided}): the handshake fails (503 at the client)`);
-    const peer = mtls && client.kind === 'mesh' ? { trustDomain: this.model.trustDomain, namespace: client.namespace, serviceAccount: client.serviceAccount } : undefined;
+    const peer = mtls && client.kind === 'mesh' && !passthrough ? { trustDomain: this.model.trustDomain, namespace: client.namespace, serviceAccount: client.serviceAccount } : undefined;
     return { peer, text };
   }
 

@@ -61,11 +61,48 @@ describe('zt-mesh access check', () => {
     ['not JSON', ['--request', '{oops'], /not valid JSON/],
     ['missing request', [], /give the request with --request/],
     ['unknown option', ['--request', '{}', '--nope'], /Unknown option '--nope'/],
+    ['to and toHost', ['--request', '{"from":{"workload":"products/service-a"},"to":"products/mysql","toHost":"api.stripe.com","port":443}'], /not both/],
+    ['toHost from outside', ['--request', '{"from":{"outside":true},"toHost":"api.stripe.com","port":443}'], /toHost needs request\.from to be/],
+    ['bad outbound policy', ['--outbound-traffic-policy', 'DENY', '--request', '{"from":{"workload":"products/service-a"},"toHost":"api.stripe.com","port":443}'], /use ALLOW_ANY or REGISTRY_ONLY/],
   ])('%s: one line, exit 2', async (_name, args, message) => {
     const result = await run('access', 'check', '--manifests', prod, ...args);
     expect(result.status).toBe(2);
     expect(result.stderr).toMatch(message);
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
+  });
+});
+
+describe('zt-mesh access check: egress', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'zt-egress-'));
+  writeFileSync(join(dir, 'mesh.yaml'), `apiVersion: v1
+kind: Namespace
+metadata: {name: default, labels: {istio-injection: enabled}}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: sleep, namespace: default}
+spec:
+  selector: {matchLabels: {app: sleep}}
+  template:
+    metadata: {labels: {app: sleep}}
+    spec: {serviceAccountName: sleep, containers: [{name: sleep, image: curlimages/curl}]}
+---
+apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {name: httpbin-ext, namespace: default}
+spec: {hosts: [httpbin.org], ports: [{number: 80, name: http, protocol: HTTP}], resolution: DNS, location: MESH_EXTERNAL}
+`);
+  const request = (host: string, port: number) => JSON.stringify({ from: { workload: 'default/sleep' }, toHost: host, port });
+
+  test('toHost and --outbound-traffic-policy: ALLOW_ANY passes an unknown host through, REGISTRY_ONLY blocks it, a ServiceEntry admits its host', async () => {
+    const passthrough = await run('access', 'check', '--manifests', dir, '--request', request('www.google.com', 443));
+    expect(JSON.parse(passthrough.stdout)).toMatchObject({ outcome: 'allow', reason: expect.stringMatching(/ALLOW_ANY/) });
+    const blocked = await run('access', 'check', '--manifests', dir, '--outbound-traffic-policy', 'REGISTRY_ONLY', '--request', request('www.google.com', 443));
+    expect(JSON.parse(blocked.stdout)).toMatchObject({ outcome: 'blocked', reason: expect.stringMatching(/REGISTRY_ONLY/) });
+    const registered = await run('access', 'check', '--manifests', dir, '--outbound-traffic-policy', 'REGISTRY_ONLY', '--request', request('httpbin.org', 80));
+    expect(JSON.parse(registered.stdout).outcome).toBe('allow');
+    const matrix = await run('access', 'matrix', '--manifests', dir, '--outbound-traffic-policy', 'REGISTRY_ONLY', '--format', 'json');
+    expect(JSON.parse(matrix.stdout)).toEqual([expect.objectContaining({ from: 'default/sleep', to: 'httpbin.org', external: true, port: 80, outcome: 'allow' })]);
   });
 });
 
@@ -95,6 +132,16 @@ describe('zt-mesh access matrix, diff, chain', () => {
       'products/service-a', 'products/service-c', 'products/service-b');
     expect(result.stdout).toMatch(/^1\. ingress → products\/service-a: allow; token arrives, forwarded/);
     expect(result.stdout).toMatch(/3\. products\/service-c → products\/service-b: allow; token arrives, stripped here/);
+  });
+
+  test('chain --to-host ends with a hop to an external host; a malformed one is a usage error', async () => {
+    const result = await run('access', 'chain', '--manifests', prod, '--port', '8000', '--path', '/products', '--assume-valid-token',
+      '--to-host', 'api.stripe.com:443', 'products/service-a');
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(/2\. products\/service-a → api\.stripe\.com \(external\): allow/);
+    const bad = await run('access', 'chain', '--manifests', prod, '--port', '8000', '--to-host', 'api.stripe.com', 'products/service-a');
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/--to-host "api\.stripe\.com" must be <host>:<port>/);
   });
 
   test('chain with a path per hop: Bookinfo\'s productpage, then reviews, then ratings, each on its own path', async () => {

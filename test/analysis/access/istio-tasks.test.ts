@@ -142,3 +142,35 @@ describe('mutual TLS migration (foo, bar injected; legacy without sidecars)', ()
     expect(await matrix(simulate([...base, strict('istio-system')]))).toEqual(['foo->foo:allow', 'foo->bar:allow', 'bar->foo:allow', 'bar->bar:allow', 'legacy->foo:reset', 'legacy->bar:reset']);
   });
 });
+
+describe('accessing external services (istio.io/latest/docs/tasks/traffic-management/egress/egress-control/)', () => {
+  const base = [ns('istio-system'), ns('default'), ...app('default', 'sleep')];
+  const serviceEntry = (name: string, host: string, port: { number: number; name: string; protocol: string }): Manifest => ({
+    apiVersion: 'networking.istio.io/v1', kind: 'ServiceEntry', metadata: { name, namespace: 'default' },
+    spec: { hosts: [host], ports: [port], resolution: 'DNS', location: 'MESH_EXTERNAL' },
+  });
+  const httpbinExt = serviceEntry('httpbin-ext', 'httpbin.org', { number: 80, name: 'http', protocol: 'HTTP' });
+  const google = serviceEntry('google', 'www.google.com', { number: 443, name: 'https', protocol: 'HTTPS' });
+  const curl = (host: string, port: number): AccessRequest => ({ from: { workload: 'default/sleep' }, toHost: host, port });
+
+  test('ALLOW_ANY (the default): the sleep pod reaches www.google.com and edition.cnn.com (HTTP/2 200)', async () => {
+    const sim = simulate(base);
+    expect(await outcome(sim, curl('www.google.com', 443))).toBe('allow');
+    expect(await outcome(sim, curl('edition.cnn.com', 443))).toBe('allow');
+  });
+
+  test('REGISTRY_ONLY: the same requests are blocked (curl exit 35)', async () => {
+    const sim = simulate(base, { outboundTrafficPolicy: 'REGISTRY_ONLY' });
+    expect(await outcome(sim, curl('www.google.com', 443))).toBe('blocked');
+    expect(await outcome(sim, curl('edition.cnn.com', 443))).toBe('blocked');
+    expect(await outcome(sim, curl('httpbin.org', 80))).toBe('blocked');
+  });
+
+  test('REGISTRY_ONLY with ServiceEntries for httpbin.org:80 and www.google.com:443: they are reached, other hosts and ports stay blocked', async () => {
+    const sim = simulate([...base, httpbinExt, google], { outboundTrafficPolicy: 'REGISTRY_ONLY' });
+    expect(await outcome(sim, curl('httpbin.org', 80))).toBe('allow');
+    expect(await outcome(sim, curl('www.google.com', 443))).toBe('allow');
+    expect(await outcome(sim, curl('edition.cnn.com', 443))).toBe('blocked');
+    expect(await outcome(sim, curl('httpbin.org', 443))).toBe('blocked');
+  });
+});
