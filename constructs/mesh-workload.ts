@@ -10,7 +10,7 @@ import {
   AuthorizationPolicySpecRulesFromSource, AuthorizationPolicySpecRulesToOperation, AuthorizationPolicySpecRulesWhen,
   PeerAuthenticationSpecMtlsMode, PeerAuthenticationSpecPortLevelMtlsMode,
 } from '../imports/security.istio.io.js';
-import { CallerIdentity, ICaller, principalOf } from './caller.js';
+import { CallerIdentity, Callers, ICaller, principalOf } from './caller.js';
 import { EnvValue } from './env-value.js';
 import { checkDnsLabel, checkDnsSubdomain, checkLabelValue, checkPortNumber, ZeroTrustConfigError } from './errors.js';
 import { AccessRule, Denial, DenyOptions, EndUserRequirement, Grant, GrantOptions } from './grant.js';
@@ -366,6 +366,9 @@ export class MeshWorkload extends Construct implements ICaller {
     this.grantList.push(grant);
     this.ensurePolicy();
     this.openNetworkPath(caller, identity, callers, targeted.map((p) => p.targetPort));
+    // "either" also admits a valid end-user token alone, from whoever presents it: the network
+    // must not refuse what the policy grants.
+    if (endUser === 'either') this.openNetworkPath(Callers.anyone(), Callers.anyone().toCallerIdentity(), [], targeted.map((p) => p.targetPort));
     if (acknowledged) this.policy!.metadata.addAnnotation(acknowledgementAnnotation('openToAnyone'), acknowledged);
     return grant;
   }

@@ -32,8 +32,8 @@ describe('reviewEnvironment on a pull request that swaps a grant and adds a plai
     expect(review.access.lost.map(edge)).toEqual(['shop/worker -> shop/api:8000']);
     const lost = review.access.lost[0]!;
     expect(lost.allowedBy.map((r) => r.record)).toEqual(['from workload shop/worker: POST (files orders)']);
-    expect(lost.after).toBe('deny-403');
-    expect(lost.reason).toMatch(/denied \(403\)/);
+    expect(lost.after).toBe('dropped'); // the grant's NetworkPolicy side went with it
+    expect(lost.reason).toMatch(/dropped by NetworkPolicy shop\/default-deny: egress of shop\/worker/);
   });
 
   test('the new error is introduced, nothing resolved; the objects changed are the policies (both layers) and the exception', () => {
@@ -54,8 +54,8 @@ describe('reviewEnvironment on a pull request that swaps a grant and adds a plai
     expect(report.split('\n')[0]).toBe(REVIEW_MARKER);
     expect(report).toContain('**Head adds 1 analyzer error.**');
     expect(report).toContain('- **prod**: +1 edge, \u22121 edge, 1 new error, 5 objects changed\n');
-    expect(report).toContain('| shop/reporter → shop/api:8000 | 403 → allow | from workload shop/reporter: GET /reports (builds the nightly report) — shop/api rule 1 |');
-    expect(report).toMatch(/\| shop\/worker → shop\/api:8000 \| allow → 403 \| from workload shop\/worker: POST \(files orders\) — shop\/api rule 1 \| .*denied \(403\)/);
+    expect(report).toContain('| shop/reporter → shop/api:8000 | dropped → allow | from workload shop/reporter: GET /reports (builds the nightly report) — shop/api rule 1 |');
+    expect(report).toMatch(/\| shop\/worker → shop\/api:8000 \| allow → dropped \| from workload shop\/worker: POST \(files orders\) — shop\/api rule 1 \| .*dropped by NetworkPolicy/);
     expect(report).toMatch(/\| error \| ZT201 \| PeerAuthentication shop\/legacy \| .*PERMISSIVE/);
     expect(report).toContain('| AuthorizationPolicy | 0 | 0 | 1 | ~ shop/api |');
     expect(addsErrors({ environments: [review] })).toBe(true);
@@ -66,7 +66,7 @@ describe('reviewEnvironment on a pull request that swaps a grant and adds a plai
       ? { ...m, metadata: { name: 'api', namespace: 'shop' } } : m));
     const review = await reviewEnvironment('prod', { objects: sourced(base), findings: [] }, { objects: sourced(unrecorded), findings: [] });
     expect(review.access.gained[0]!.allowedBy).toEqual([{ namespace: 'shop', policy: 'api', index: 1 }]);
-    expect(formatReview({ environments: [review] })).toContain('| shop/reporter → shop/api:8000 | 403 → allow | shop/api rule 1 (its policy records no grant) |');
+    expect(formatReview({ environments: [review] })).toContain('| shop/reporter → shop/api:8000 | dropped → allow | shop/api rule 1 (its policy records no grant) |');
   });
 
   test('reversed, the error is resolved, the edges swap, and no error is added', async () => {
@@ -112,8 +112,10 @@ describe('reviewTrees', () => {
   });
 
   test('a hand edit that widens a rule but keeps its record is flagged: the record may be stale', async () => {
-    const baseTree = writeTree({ prod: base });
-    const headTree = writeTree({ prod: base });
+    // Without the NetworkPolicies, which would still hold the widened rule back at L3/L4.
+    const proxiesOnly = base.filter((m) => m.kind !== 'NetworkPolicy');
+    const baseTree = writeTree({ prod: proxiesOnly });
+    const headTree = writeTree({ prod: proxiesOnly });
     const file = join(headTree, 'prod', 'security', 'shop.yaml');
     writeFileSync(file, readFileSync(file, 'utf8').replace('- cluster.local/ns/shop/sa/worker', '- "*"'));
     const review = await reviewTrees(baseTree, headTree);

@@ -35,8 +35,8 @@ describe('zt-mesh access check', () => {
     expect(result.status).toBe(0);
     const verdict = JSON.parse(result.stdout);
     expect(Object.keys(verdict)).toEqual(['outcome', 'reason']);
-    expect(verdict.outcome).toBe('reset');
-    expect(verdict.reason).toMatch(/closed by policy/);
+    expect(verdict.outcome).toBe('dropped');
+    expect(verdict.reason).toMatch(/dropped by NetworkPolicy products\/default-deny, products\/service-a: egress of products\/service-a \(to products\/mysql\) is isolated/);
   });
 
   test('a request file and a --jwks mapping: a token the test signs is checked for real', async () => {
@@ -119,12 +119,16 @@ describe('zt-mesh access matrix, diff, chain', () => {
     const after = join(out, 'after');
     synthToDirectory([ENVIRONMENTS.prod!], after);
     const file = join(after, 'prod', 'security', 'products.yaml');
-    // Open mysql to every authenticated workload: the kind of change a reviewer must see.
+    // Open mysql to every authenticated workload, at both layers: the kind of change a reviewer must see.
     writeFileSync(file, readFileSync(file, 'utf8').replace(/- cluster\.local\/ns\/products\/sa\/service-b/, '- "*"'));
+    writeFileSync(join(after, 'prod', 'security', 'mysql-open.yaml'), 'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: mysql-open, namespace: products}\n'
+      + 'spec: {podSelector: {matchLabels: {app: mysql}}, policyTypes: [Ingress], ingress: [{from: [{namespaceSelector: {}}]}]}\n---\n'
+      + 'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: to-mysql, namespace: products}\n'
+      + 'spec: {podSelector: {}, policyTypes: [Egress], egress: [{to: [{podSelector: {matchLabels: {app: mysql}}}]}]}\n');
     const result = await run('access', 'diff', prod, join(after, 'prod'), '--format', 'markdown');
     expect(result.status).toBe(0);
     expect(result.stdout).toMatch(/^### Access changes: 3 gained, 0 lost/);
-    expect(result.stdout).toMatch(/products\/service-a → products\/mysql:3306 \| reset \| allow/);
+    expect(result.stdout).toMatch(/products\/service-a → products\/mysql:3306 \| dropped \| allow/);
   });
 
   test('chain shows where the token goes', async () => {
@@ -138,7 +142,8 @@ describe('zt-mesh access matrix, diff, chain', () => {
     const result = await run('access', 'chain', '--manifests', prod, '--port', '8000', '--path', '/products', '--assume-valid-token',
       '--to-host', 'api.stripe.com:443', 'products/service-a');
     expect(result.status).toBe(0);
-    expect(result.stdout).toMatch(/2\. products\/service-a → api\.stripe\.com \(external\): allow/);
+    // The reference mesh lets no workload out: REGISTRY_ONLY, and no ServiceEntry.
+    expect(result.stdout).toMatch(/2\. products\/service-a → api\.stripe\.com \(external\): blocked/);
     const bad = await run('access', 'chain', '--manifests', prod, '--port', '8000', '--to-host', 'api.stripe.com', 'products/service-a');
     expect(bad.status).toBe(2);
     expect(bad.stderr).toMatch(/--to-host "api\.stripe\.com" must be <host>:<port>/);
@@ -168,6 +173,6 @@ describe('zt-mesh access matrix, diff, chain', () => {
   test('the installed command runs it (bin, async main)', () => {
     const result = ztMesh(['access', 'check', '--manifests', prod, '--request', '{"from":{"outside":true},"to":"products/service-c","port":8000}']);
     expect(result.status).toBe(0);
-    expect(JSON.parse(result.stdout).outcome).toBe('reset');
+    expect(JSON.parse(result.stdout).outcome).toBe('dropped');
   });
 });

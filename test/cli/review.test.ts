@@ -35,8 +35,8 @@ describe('zt-mesh review <base-dir> <head-dir>', () => {
     expect(lines[0]).toBe('<!-- zt-mesh-review -->');
     expect(lines).toContain('- **dev**: no changes');
     expect(lines).toContain('- **prod**: +1 edge, \u22121 edge, 1 new error, 5 objects changed');
-    expect(result.stdout).toContain('| shop/reporter → shop/api:8000 | 403 → allow | from workload shop/reporter: GET /reports (builds the nightly report) — shop/api rule 1 |');
-    expect(result.stdout).toMatch(/\| shop\/worker → shop\/api:8000 \| allow → 403 \| from workload shop\/worker: POST \(files orders\)/);
+    expect(result.stdout).toContain('| shop/reporter → shop/api:8000 | dropped → allow | from workload shop/reporter: GET /reports (builds the nightly report) — shop/api rule 1 |');
+    expect(result.stdout).toMatch(/\| shop\/worker → shop\/api:8000 \| allow → dropped \| from workload shop\/worker: POST \(files orders\)/);
     expect(result.stdout).toMatch(/\| error \| ZT201 \| PeerAuthentication shop\/legacy \|/);
     // Only the changed environment gets details.
     expect(result.stdout).not.toContain('### dev');

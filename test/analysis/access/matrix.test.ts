@@ -47,13 +47,17 @@ describe('access matrix of the reference mesh', () => {
 
   test('a caller the policies never name is decided by a representative, but its reason names the caller itself', async () => {
     const cells = await accessMatrix(simulatorOf(synthesizeEnvironment(ENVIRONMENTS.prod!).manifests));
-    const cell = cells.find((c) => c.from === 'products/service-a' && c.to === 'products/mysql')!;
+    // Without NetworkPolicies in the way, the request reaches the proxies and the policy decides.
+    const withoutNetworkPolicies = synthesizeEnvironment(ENVIRONMENTS.prod!).manifests.filter((m) => m.kind !== 'NetworkPolicy');
+    const policyCells = await accessMatrix(simulatorOf(withoutNetworkPolicies));
+    const cell = policyCells.find((c) => c.from === 'products/service-a' && c.to === 'products/mysql')!;
     expect(cell.outcome).toBe('reset');
     expect(cell.reason).toMatch(/auto mTLS from products\/service-a; peer cluster\.local\/ns\/products\/sa\/service-a;/);
+    expect(cells.find((c) => c.from === 'products/service-a' && c.to === 'products/mysql')!.outcome).toBe('dropped');
     expect(cells.filter((c) => c.reason.includes('\u0000'))).toEqual([]);
   });
 
-  test('diff: removing a grant shows the lost edge, adding an open one the gained edges', async () => {
+  test('diff: removing a grant shows the lost edge; opening a policy by hand gains only what the NetworkPolicies admit', async () => {
     const before = synthesizeEnvironment(ENVIRONMENTS.prod!).manifests;
     const withoutMysqlGrant = before.filter((m) => !(m.kind === 'AuthorizationPolicy' && m.metadata.name === 'mysql'));
     const openC = before.map((m) => (m.kind === 'AuthorizationPolicy' && m.metadata.name === 'service-c'
@@ -62,10 +66,14 @@ describe('access matrix of the reference mesh', () => {
     const lost = diffMatrices(base, await accessMatrix(simulatorOf(withoutMysqlGrant)));
     expect(lost.gained).toEqual([]);
     expect(lost.lost.map((c) => `${c.from} -> ${c.to}:${c.port}`)).toEqual(['products/service-b -> products/mysql:3306']);
-    expect(lost.lost[0]!.after).toBe('reset');
+    expect(lost.lost[0]!.after).toBe('reset'); // the NetworkPolicy still admits service-b: STRICT mTLS, no ALLOW
     const gained = diffMatrices(base, await accessMatrix(simulatorOf(openC)));
     expect(gained.lost).toEqual([]);
-    expect(gained.gained.map((c) => `${c.from} [${c.token}]`)).toEqual(expect.arrayContaining(['products/service-b [none]', 'products/mysql [none]', 'products/service-a [none]']));
+    // service-c's NetworkPolicy still admits only service-a's pods: the hand edit opens nothing else.
+    expect(gained.gained.map((c) => `${c.from} [${c.token}]`)).toEqual(['products/service-a [none]']);
+    const openCWithoutNetworkPolicies = openC.filter((m) => m.kind !== 'NetworkPolicy');
+    const wide = diffMatrices(await accessMatrix(simulatorOf(before.filter((m) => m.kind !== 'NetworkPolicy'))), await accessMatrix(simulatorOf(openCWithoutNetworkPolicies)));
+    expect(wide.gained.map((c) => `${c.from} [${c.token}]`)).toEqual(expect.arrayContaining(['products/service-b [none]', 'products/mysql [none]', 'products/service-a [none]']));
     expect(formatDiff(gained, 'markdown')).toMatch(/^### Access changes: \d+ gained, 0 lost/);
     expect(formatDiff(diffMatrices(base, base), 'markdown')).toMatch(/No access changes/);
   });

@@ -20,7 +20,14 @@ interface Row {
   readonly path?: string;
   readonly token?: TokenKind;
   readonly demo?: boolean;
+  /** SCENARIOS.md's outcome: Istio's decision at the proxies. */
   readonly outcome: Outcome | ((env: string) => Outcome);
+  /**
+   * The outcome with the L3/L4 and egress layer in force, where it decides first: the
+   * NetworkPolicies drop what no grant opens, a caller's Sidecar blocks a host it does not import.
+   * @default - the same as `outcome`
+   */
+  readonly layered?: Outcome;
 }
 
 const sleep = { workload: 'sleep/sleep' };
@@ -34,7 +41,7 @@ const rows: Row[] = [
   { id: 'D4', demo: true, from: sleep, to: 'mtls-strict/httpbin', port: 8000, path: '/status/200', outcome: 'allow' },
   { id: 'D5', demo: true, from: sleep, to: 'mtls-permissive/httpbin', port: 8000, path: '/status/200', outcome: 'allow' },
   { id: 'D6', demo: true, from: sleep, to: 'mtls-disable/httpbin', port: 8000, path: '/status/200', outcome: 'allow' },
-  { id: 'D7', demo: true, from: { outside: true }, to: 'mtls-strict/httpbin', port: 8000, path: '/status/200', outcome: 'reset' },
+  { id: 'D7', demo: true, from: { outside: true }, to: 'mtls-strict/httpbin', port: 8000, path: '/status/200', outcome: 'reset', layered: 'dropped' },
   { id: 'D8', demo: true, from: { outside: true }, to: 'mtls-permissive/httpbin', port: 8000, path: '/status/200', outcome: 'allow' },
   { id: 'D9', demo: true, from: { outside: true }, to: 'mtls-disable/httpbin', port: 8000, path: '/status/200', outcome: 'allow' },
   { id: 'P1', from: { ingress: true }, to: 'products/service-a', port: 8000, token: 'valid', outcome: 'allow' },
@@ -45,11 +52,11 @@ const rows: Row[] = [
   { id: 'P6', from: a, to: 'products/service-c', port: 8000, token: 'valid', outcome: 'allow' },
   { id: 'P7', from: c, to: 'products/service-b', port: 8000, token: 'valid', outcome: 'allow' },
   { id: 'P8', from: c, to: 'products/service-b', port: 8000, token: 'none', outcome: 'deny-403' },
-  { id: 'P9', from: a, to: 'products/service-b', port: 8000, token: 'valid', outcome: 'deny-403' },
-  { id: 'P10', demo: true, from: sleep, to: 'products/service-c', port: 8000, token: 'valid', outcome: 'deny-403' },
+  { id: 'P9', from: a, to: 'products/service-b', port: 8000, token: 'valid', outcome: 'deny-403', layered: 'dropped' },
+  { id: 'P10', demo: true, from: sleep, to: 'products/service-c', port: 8000, token: 'valid', outcome: 'deny-403', layered: 'blocked' },
   { id: 'P11', from: b, to: 'products/mysql', port: 3306, outcome: 'allow' },
-  { id: 'P12', from: a, to: 'products/mysql', port: 3306, outcome: 'reset' },
-  { id: 'P13', from: { outside: true }, to: 'products/service-c', port: 8000, token: 'valid', outcome: (env) => (ENVIRONMENTS[env]!.mtls === 'STRICT' ? 'reset' : 'deny-403') },
+  { id: 'P12', from: a, to: 'products/mysql', port: 3306, outcome: 'reset', layered: 'dropped' },
+  { id: 'P13', from: { outside: true }, to: 'products/service-c', port: 8000, token: 'valid', outcome: (env) => (ENVIRONMENTS[env]!.mtls === 'STRICT' ? 'reset' : 'deny-403'), layered: 'dropped' },
   { id: 'P14', from: { ingress: true }, to: 'products/service-c', port: 8000, token: 'valid', outcome: 'no-route' },
 ];
 
@@ -59,6 +66,10 @@ describe.each(Object.keys(ENVIRONMENTS))('SCENARIOS.md on the manifests of %s', 
   const env = ENVIRONMENTS[name]!;
   const synth = synthesizeEnvironment(env);
   const model = new MeshModel(synth.manifests.map((manifest) => ({ manifest })), { rootNamespace: synth.rootNamespace, trustDomain: env.trustDomain });
+  // The same mesh without its L3/L4 and egress layer: what the proxies alone decide.
+  const proxiesOnly = new MeshModel(synth.manifests.filter((m) => m.kind !== 'NetworkPolicy' && m.kind !== 'Sidecar').map((manifest) => ({ manifest })),
+    { rootNamespace: synth.rootNamespace, trustDomain: env.trustDomain });
+  let proxiesOnlySimulator: AccessSimulator;
   const issuer = ISSUERS[name]!;
   const foreignEnv = name === 'prod' ? 'staging' : 'prod';
   let own: TestIssuer;
@@ -71,6 +82,7 @@ describe.each(Object.keys(ENVIRONMENTS))('SCENARIOS.md on the manifests of %s', 
     foreign = await testIssuer(ISSUERS[foreignEnv]!.issuer, 'foreign-key');
     // The JWKS URI the manifests name, answered with this test's public key.
     simulator = new AccessSimulator(model, { jwks: { [issuer.jwksUri!]: own.jwks } });
+    proxiesOnlySimulator = new AccessSimulator(proxiesOnly, { jwks: { [issuer.jwksUri!]: own.jwks } });
     const claims = { sub: 'user-1', groups: [env.demos.requiredGroup] };
     tokens.set('none', undefined);
     tokens.set('valid', await own.sign(claims, { audience: issuer.audiences }));
@@ -82,12 +94,15 @@ describe.each(Object.keys(ENVIRONMENTS))('SCENARIOS.md on the manifests of %s', 
   const applicable = rows.filter((row) => !row.demo || env.demos.enabled);
   test.each(applicable.map((row) => [row.id, row] as const))('%s', async (_id, row) => {
     const token = tokens.get(row.token ?? 'none');
-    const verdict = await simulator.check({
+    const request: AccessRequest = {
       from: row.from, to: row.to, port: row.port, method: 'GET', path: row.path ?? '/products',
       ...(token !== undefined ? { token } : {}),
-    });
+    };
     const expected = typeof row.outcome === 'function' ? row.outcome(name) : row.outcome;
-    expect({ outcome: verdict.outcome, reason: verdict.reason }).toEqual({ outcome: expected, reason: expect.any(String) });
+    const atProxies = await proxiesOnlySimulator.check(request);
+    expect({ outcome: atProxies.outcome, reason: atProxies.reason }).toEqual({ outcome: expected, reason: expect.any(String) });
+    const verdict = await simulator.check(request);
+    expect({ outcome: verdict.outcome, reason: verdict.reason }).toEqual({ outcome: row.layered ?? expected, reason: expect.any(String) });
     expect(verdict.reason.length).toBeGreaterThan(10);
     if (process.env.SHOW_REASONS) console.log(`${name} ${row.id} ${verdict.outcome}: ${verdict.reason}`);
   });
