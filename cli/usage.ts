@@ -39,6 +39,7 @@ export const ACCESS_USAGE = `  zt-mesh access check --manifests <file-or-dir>...
 `;
 
 export const REVIEW_USAGE = `  zt-mesh review <base-dir> <head-dir> [--root-namespace <ns>] [--trust-domain <domain>] [--dns-auto-allocate]
+                  [--outbound-traffic-policy ALLOW_ANY|REGISTRY_ONLY]
       Compares two synthesized trees (one subdirectory per environment, as synth writes them:
       base before the change, head after it) and prints a Markdown report for the pull request,
       per environment: access edges gained (with the grant that allows each) and lost, analyzer

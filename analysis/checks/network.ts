@@ -56,7 +56,9 @@ function* grants(m: MeshModel): Generator<Grant> {
         if (namespaces.length !== strs(s.namespaces).length) continue;
         callers = namespaces.flatMap((n) => m.workloadsIn(n));
       }
-      callers = callers.filter((c) => !destinations.includes(c));
+      // Callers without a sidecar never present the identity (ZT110), and ambient ones reach a
+      // sidecar over 15008 (ISTIO.md §12.2), not the app port: neither is judged here.
+      callers = callers.filter((c) => !destinations.includes(c) && c.sidecar !== false);
       if (callers.length === 0) continue;
       const names = [...principals.map(({ p }) => `principal "${p}"`), ...namespaces.map((n) => `namespace "${n}"`)];
       yield { ap, rule, names: listing(names), callers, destinations };
