@@ -25,7 +25,18 @@ export interface MeshOptions {
    * @default false
    */
   readonly autoAllocatesServiceEntryAddresses?: boolean;
+  /**
+   * meshConfig `outboundTrafficPolicy.mode`: what a sidecar does with a host that is not in its
+   * registry (passthrough, or 502/closed). A Sidecar's own `outboundTrafficPolicy` overrides it.
+   * When unset, Istio's default ALLOW_ANY is assumed for the semantics, but ZT755 reports a
+   * workload falling back to it only when the mesh default is stated (or the input shows intent).
+   * @default 'ALLOW_ANY'
+   */
+  readonly outboundTrafficPolicy?: OutboundTrafficPolicy;
 }
+
+/** The two outbound traffic policy modes (api:mesh/v1alpha1/config.proto OutboundTrafficPolicy). */
+export type OutboundTrafficPolicy = 'ALLOW_ANY' | 'REGISTRY_ONLY';
 
 /** One API object, read defensively: every field may be absent or of the wrong type. */
 export interface MeshObject {
@@ -123,6 +134,10 @@ export function mtlsModeOf(value: unknown): MtlsMode | undefined {
 export class MeshModel {
   public readonly rootNamespace: string;
   public readonly autoAllocatesServiceEntryAddresses: boolean;
+  /** The mesh-wide outbound traffic policy (meshConfig), Istio's ALLOW_ANY when not given. */
+  public readonly outboundTrafficPolicy: OutboundTrafficPolicy;
+  /** Whether the options stated the mesh-wide outbound traffic policy. */
+  public readonly outboundTrafficPolicyStated: boolean;
   public readonly trustDomain: string;
   /** The trust domains principals may name for this mesh: `cluster.local`, the trust domain and its aliases. */
   public readonly localTrustDomains: ReadonlySet<string>;
@@ -137,6 +152,8 @@ export class MeshModel {
     this.rootNamespace = options.rootNamespace ?? DEFAULT_ROOT_NAMESPACE;
     this.trustDomain = options.trustDomain ?? DEFAULT_TRUST_DOMAIN;
     this.autoAllocatesServiceEntryAddresses = options.autoAllocatesServiceEntryAddresses ?? false;
+    this.outboundTrafficPolicy = options.outboundTrafficPolicy ?? 'ALLOW_ANY';
+    this.outboundTrafficPolicyStated = options.outboundTrafficPolicy !== undefined;
     this.localTrustDomains = new Set([DEFAULT_TRUST_DOMAIN, this.trustDomain, ...(options.trustDomainAliases ?? [])]);
     this.objects = manifests.map(({ manifest, file }) => {
       const raw = manifest as unknown as Record<string, unknown>;

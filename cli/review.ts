@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { formatReview } from '../analysis/review-report.js';
 import { addsErrors, reviewTrees } from '../analysis/review.js';
+import { outboundTrafficPolicyOption } from './analyze.js';
 import { UsageError } from './main.js';
 
 /**
@@ -14,6 +15,7 @@ export async function reviewCommand(args: readonly string[]): Promise<number> {
       'root-namespace': { type: 'string' },
       'trust-domain': { type: 'string' },
       'dns-auto-allocate': { type: 'boolean', default: false },
+      'outbound-traffic-policy': { type: 'string' },
     },
     allowPositionals: true,
     strict: true,
@@ -26,6 +28,7 @@ export async function reviewCommand(args: readonly string[]): Promise<number> {
     ...(values['root-namespace'] ? { rootNamespace: values['root-namespace'] } : {}),
     ...(values['trust-domain'] ? { trustDomain: values['trust-domain'] } : {}),
     autoAllocatesServiceEntryAddresses: values['dns-auto-allocate'],
+    ...outboundTrafficPolicyOption(values['outbound-traffic-policy']),
   });
   process.stdout.write(formatReview(review));
   return addsErrors(review) ? 1 : 0;

@@ -12,11 +12,13 @@ export const SYNTH_USAGE = `  zt-mesh synth [--app <command>] [--env <name>[,<na
 
 export const ANALYZE_USAGE = `  zt-mesh analyze <file-or-dir>... [--format text|json|markdown]
                   [--root-namespace <ns>] [--trust-domain <domain>] [--dns-auto-allocate]
+                  [--outbound-traffic-policy ALLOW_ANY|REGISTRY_ONLY]
       Check Kubernetes/Istio manifests (multi-document YAML files, or directories of them,
       read recursively) for Istio configurations that silently do the wrong thing.
       Exit status: 0 when no finding is an error, 1 when one is, 2 for unusable input.
       meshConfig defaults: root namespace istio-system, trust domain cluster.local;
-      --dns-auto-allocate when DNS proxying allocates ServiceEntry addresses.
+      --dns-auto-allocate when DNS proxying allocates ServiceEntry addresses;
+      --outbound-traffic-policy states meshConfig's outboundTrafficPolicy.mode.
 `;
 
 export const ACCESS_USAGE = `  zt-mesh access check --manifests <file-or-dir>... --request <json-or-file> [--jwks <uri>=<file>]...
@@ -40,6 +42,7 @@ export const ACCESS_USAGE = `  zt-mesh access check --manifests <file-or-dir>...
 `;
 
 export const REVIEW_USAGE = `  zt-mesh review <base-dir> <head-dir> [--root-namespace <ns>] [--trust-domain <domain>] [--dns-auto-allocate]
+                  [--outbound-traffic-policy ALLOW_ANY|REGISTRY_ONLY]
       Compares two synthesized trees (one subdirectory per environment, as synth writes them:
       base before the change, head after it) and prints a Markdown report for the pull request,
       per environment: access edges gained (with the grant that allows each) and lost, analyzer

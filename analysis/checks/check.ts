@@ -2,8 +2,12 @@ import type { Severity } from '../finding.js';
 import type { Exception } from '../istio.js';
 import type { MeshModel, MeshObject } from '../model.js';
 
-/** The area a check belongs to; codes are grouped by area in hundreds. */
-export type Area = 'input' | 'authorization' | 'mtls' | 'jwt' | 'ingress' | 'ports' | 'injection' | 'sidecar' | 'telemetry' | 'annotations';
+/**
+ * The area a check belongs to; codes are grouped by area in hundreds. `network` (egress scope,
+ * ServiceEntry visibility and NetworkPolicy) has no hundred of its own left: it is ZT75x, the second
+ * half of the Sidecar hundred, as the client-side mTLS checks are ZT25x.
+ */
+export type Area = 'input' | 'authorization' | 'mtls' | 'jwt' | 'ingress' | 'ports' | 'injection' | 'sidecar' | 'telemetry' | 'annotations' | 'network';
 
 /** One problem a check found on one object. */
 export interface Issue {

@@ -4,13 +4,14 @@ import type { Check } from './check.js';
 import { INGRESS_CHECKS } from './ingress.js';
 import { JWT_CHECKS } from './jwt.js';
 import { MTLS_CHECKS } from './mtls.js';
+import { NETWORK_CHECKS } from './network.js';
 import { TELEMETRY_CHECKS, WORKLOAD_CHECKS } from './workloads.js';
 
 export type { Area, Check, Issue } from './check.js';
 
 /** Every check the analyzer runs on the mesh model, in code order. */
 export const CHECKS: readonly Check[] = [
-  ...AUTHORIZATION_CHECKS, ...MTLS_CHECKS, ...JWT_CHECKS, ...INGRESS_CHECKS, ...WORKLOAD_CHECKS, ...TELEMETRY_CHECKS, ...ANNOTATION_CHECKS,
+  ...AUTHORIZATION_CHECKS, ...MTLS_CHECKS, ...JWT_CHECKS, ...INGRESS_CHECKS, ...WORKLOAD_CHECKS, ...TELEMETRY_CHECKS, ...ANNOTATION_CHECKS, ...NETWORK_CHECKS,
 ].sort((a, b) => (a.code < b.code ? -1 : 1));
 
 const seen = new Set<string>();

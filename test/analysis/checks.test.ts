@@ -1,6 +1,6 @@
 // Every check, each with a manifest that triggers it and a near-identical one (a small textual
 // change, shown in the case) that does not.
-import { analyzeObjects, CHECKS, INPUT_CHECKS, parseManifests, type Check } from '../../analysis/index.js';
+import { analyzeObjects, type AnalyzeOptions, CHECKS, INPUT_CHECKS, parseManifests, type Check } from '../../analysis/index.js';
 import { EXPIRED_CERT, VALID_CERT } from './certificates.js';
 import { analyzeYaml, app, BASE, codesOf, GATEWAY_POD, istio, join, ns } from './fixtures.js';
 
@@ -11,6 +11,8 @@ interface Case {
   readonly trigger: string;
   /** Replacements (every occurrence) that turn the trigger into the clean manifest. */
   readonly clean: readonly (readonly [string, string])[];
+  /** meshConfig settings for both manifests. */
+  readonly options?: AnalyzeOptions;
 }
 
 const ap = (name: string, spec: string, annotations?: string) => istio('AuthorizationPolicy', 'shop', name, spec, annotations);
@@ -29,6 +31,11 @@ const TLS_SECRET = (entries: string) => `apiVersion: v1\nkind: Secret\nmetadata:
 const CERT_ENTRIES = (pem: string) => `  tls.crt: |\n${indent(pem)}\n  tls.key: "(the key is not read)"`;
 const base = (from: string, to: string) => { if (!BASE.includes(from)) throw new Error(`BASE lacks ${from}`); return BASE.replace(from, to); };
 const withApp = (name: string, o: Parameters<typeof app>[2]) => join(BASE, app('shop', name, o));
+const np = (name: string, spec: string, namespace = 'shop') => `apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: ${name}, namespace: ${namespace}}\nspec: ${spec}\n`;
+const GRANT_WEB_API = ap('x', `{selector: {matchLabels: {app: api}}, rules: [{from: [{source: {principals: [${WEB}]}}]}]}`);
+/** Egress to every namespace on DNS and istiod's port: what a sidecar pod needs. */
+const MESH_EGRESS = '{to: [{namespaceSelector: {}}], ports: [{protocol: UDP, port: 53}, {protocol: TCP, port: 15012}]}';
+const SIDECAR_WEB = (spec: string) => istio('Sidecar', 'shop', 'web', `{workloadSelector: {labels: {app: web}}, ${spec}}`);
 
 const CASES: readonly Case[] = [
   // ---- input -----------------------------------------------------------------------------
@@ -182,6 +189,28 @@ const CASES: readonly Case[] = [
   { code: 'ZT903', trigger: withApp('cart', { podAnnotations: 'readiness.status.sidecar.istio.io/periodSeconds: ten' }), clean: [['periodSeconds: ten', 'periodSeconds: "10"']] },
   { code: 'ZT903', variant: 'port list', trigger: withApp('cart', { podAnnotations: 'traffic.sidecar.istio.io/excludeOutboundPorts: "5432;6379"' }), clean: [['"5432;6379"', '"5432,6379"']] },
   { code: 'ZT904', trigger: withApp('cart', { podAnnotations: 'sidecar.istio.io/statsInclusionPrefixes: cluster.outbound' }), clean: [['sidecar.istio.io/statsInclusionPrefixes', 'example.com/statsInclusionPrefixes']] },
+  // ---- egress scope and NetworkPolicy (ZT75x) ------------------------------------------------
+  { code: 'ZT751', trigger: join(BASE, np('api-egress', '{podSelector: {matchLabels: {app: api}}, policyTypes: [Egress], egress: [{to: [{namespaceSelector: {}}], ports: [{protocol: UDP, port: 53}]}]}')), clean: [['[{protocol: UDP, port: 53}]', '[{protocol: UDP, port: 53}, {protocol: TCP, port: 15012}]']] },
+  { code: 'ZT751', variant: 'no DNS', trigger: join(BASE, np('api-egress', '{podSelector: {matchLabels: {app: api}}, policyTypes: [Egress], egress: [{to: [{namespaceSelector: {}}], ports: [{protocol: TCP, port: 15012}]}]}')), clean: [['[{protocol: TCP, port: 15012}]', '[{protocol: TCP, port: 15012}, {protocol: UDP, port: 53}]']] },
+  // Egress rules without policyTypes isolate egress too; matchExpressions on the automatic namespace name label.
+  { code: 'ZT751', variant: 'defaulted policyTypes, matchExpressions', trigger: join(BASE, np('egress', '{podSelector: {}, egress: [{to: [{namespaceSelector: {matchExpressions: [{key: kubernetes.io/metadata.name, operator: In, values: [kube-system, shop]}]}}]}]}')), clean: [['values: [kube-system, shop]', 'values: [kube-system, istio-system]']] },
+  { code: 'ZT752', trigger: join(BASE, GRANT_WEB_API, np('api-ingress', '{podSelector: {matchLabels: {app: api}}, ingress: [{from: [{podSelector: {matchLabels: {app: gateway}}}]}]}')), clean: [['{app: gateway}', '{app: web}']] },
+  { code: 'ZT752', variant: 'named port', trigger: join(BASE, GRANT_WEB_API, np('api-ingress', '{podSelector: {matchLabels: {app: api}}, ingress: [{from: [{podSelector: {matchLabels: {app: web}}}], ports: [{port: metrics}]}]}')), clean: [['port: metrics', 'port: http']] },
+  { code: 'ZT752', variant: 'port range', trigger: join(BASE, GRANT_WEB_API, np('api-ingress', '{podSelector: {matchLabels: {app: api}}, ingress: [{from: [{namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: shop}}}], ports: [{port: 9000, endPort: 9100}]}]}')), clean: [['port: 9000, endPort: 9100', 'port: 8000, endPort: 8100']] },
+  { code: 'ZT752', variant: 'caller egress', trigger: join(BASE, GRANT_WEB_API, np('web-egress', `{podSelector: {matchLabels: {app: web}}, policyTypes: [Egress], egress: [{to: [{podSelector: {matchLabels: {app: db}}}]}, ${MESH_EGRESS}]}`)), clean: [['{app: db}', '{app: api}']] },
+  // A caller without a sidecar never presents the principal (ZT110 reports that): not judged here.
+  { code: 'ZT752', variant: 'only callers with a sidecar', trigger: join(base(app('shop', 'web'), app('shop', 'web', { podLabels: 'sidecar.istio.io/inject: "true"' })), GRANT_WEB_API, np('api-ingress', '{podSelector: {matchLabels: {app: api}}, ingress: [{from: [{podSelector: {matchLabels: {app: gateway}}}]}]}')), clean: [['inject: "true"', 'inject: "false"']] },
+  { code: 'ZT753', trigger: join(BASE, GRANT_WEB_API, SIDECAR_WEB('egress: [{hosts: ["./db.shop.svc.cluster.local", "istio-system/*"]}], outboundTrafficPolicy: {mode: REGISTRY_ONLY}')), clean: [['"./db.shop.svc.cluster.local"', '"./*.shop.svc.cluster.local"']] },
+  { code: 'ZT753', variant: 'ALLOW_ANY passthrough', trigger: join(BASE, GRANT_WEB_API, SIDECAR_WEB('egress: [{hosts: ["~/*"]}], outboundTrafficPolicy: {mode: ALLOW_ANY}')), clean: [['"~/*"', '"shop/*"']] },
+  { code: 'ZT753', variant: 'root-namespace Sidecar', trigger: join(BASE, ap('x', '{selector: {matchLabels: {app: api}}, rules: [{from: [{source: {namespaces: ["shop"]}}]}]}'), istio('Sidecar', 'istio-system', 'default', '{egress: [{hosts: ["istio-system/*"]}]}')), clean: [['"istio-system/*"', '"*/*"']] },
+  { code: 'ZT754', trigger: join(BASE, istio('ServiceEntry', 'shop', 'bank', '{hosts: [api.bank.example], ports: [{number: 443, name: tls, protocol: TLS}], resolution: DNS}')), clean: [['resolution: DNS}', 'resolution: DNS, exportTo: ["."]}']] },
+  { code: 'ZT754', variant: 'exported to "*"', trigger: join(BASE, istio('ServiceEntry', 'shop', 'bank', '{hosts: [api.bank.example], exportTo: ["*"], ports: [{number: 443, name: tls, protocol: TLS}], resolution: DNS}')), clean: [['exportTo: ["*"]', 'exportTo: [".", edge]']] },
+  { code: 'ZT755', trigger: join(BASE, istio('Sidecar', 'shop', 'default', '{outboundTrafficPolicy: {mode: ALLOW_ANY}}')), clean: [['mode: ALLOW_ANY', 'mode: REGISTRY_ONLY']] },
+  { code: 'ZT755', variant: 'stated mesh default', options: { outboundTrafficPolicy: 'ALLOW_ANY' }, trigger: join(BASE, istio('Sidecar', 'shop', 'default', '{egress: [{hosts: ["./*"]}]}')), clean: [['{egress: [{hosts: ["./*"]}]}', '{egress: [{hosts: ["./*"]}], outboundTrafficPolicy: {mode: REGISTRY_ONLY}}']] },
+  // Another namespace's Sidecar shows the intent to control egress; this namespace falls back to the default.
+  { code: 'ZT755', variant: 'unstated default beside REGISTRY_ONLY elsewhere', trigger: join(BASE, ns('edge'), app('edge', 'proxy'), istio('Sidecar', 'shop', 'default', '{outboundTrafficPolicy: {mode: REGISTRY_ONLY}}')), clean: [['{outboundTrafficPolicy: {mode: REGISTRY_ONLY}}', '{egress: [{hosts: ["./*"]}]}']] },
+  { code: 'ZT756', trigger: join(BASE, istio('Sidecar', 'shop', 'default', '{outboundTrafficPolicy: {mode: REGISTRY_ONLY}}'), np('egress', `{podSelector: {matchLabels: {app: none}}, policyTypes: [Egress], egress: [${MESH_EGRESS}]}`)), clean: [['podSelector: {matchLabels: {app: none}}', 'podSelector: {}']] },
+  { code: 'ZT756', variant: 'stated mesh default', options: { outboundTrafficPolicy: 'REGISTRY_ONLY' }, trigger: join(BASE, np('egress', `{podSelector: {matchLabels: {app: none}}, policyTypes: [Egress], egress: [${MESH_EGRESS}]}`)), clean: [['podSelector: {matchLabels: {app: none}}', 'podSelector: {}']] },
 ];
 
 function cleanOf(c: Case): string {
@@ -201,7 +230,7 @@ describe('the clean base mesh', () => {
 
 describe.each(CASES.map((c) => [`${c.code}${c.variant ? ` (${c.variant})` : ''}`, c] as const))('%s', (_, c) => {
   test('fires on the triggering manifest', () => {
-    const findings = analyzeYaml(c.trigger).filter((f) => f.code === c.code);
+    const findings = analyzeYaml(c.trigger, c.options).filter((f) => f.code === c.code);
     expect(findings).not.toEqual([]);
     for (const f of findings) {
       expect(f.message.length).toBeGreaterThan(20);
@@ -212,7 +241,7 @@ describe.each(CASES.map((c) => [`${c.code}${c.variant ? ` (${c.variant})` : ''}`
   test('stays silent on the near-identical clean manifest', () => {
     const clean = cleanOf(c);
     expect(clean).not.toBe(c.trigger);
-    expect(analyzeYaml(clean).filter((f) => f.code === c.code)).toEqual([]);
+    expect(analyzeYaml(clean, c.options).filter((f) => f.code === c.code)).toEqual([]);
   });
 });
 
@@ -225,7 +254,7 @@ describe('coverage of the table', () => {
 
   test('each finding carries the severity its check declares (unless acknowledged)', () => {
     const severity = new Map<string, string>([...INPUT_CHECKS, ...CHECKS].map((c) => [c.code, c.severity]));
-    for (const c of CASES) for (const f of analyzeYaml(c.trigger)) expect([f.code, f.severity]).toEqual([f.code, severity.get(f.code)]);
+    for (const c of CASES) for (const f of analyzeYaml(c.trigger, c.options)) expect([f.code, f.severity]).toEqual([f.code, severity.get(f.code)]);
   });
 
   test('there are at least 30 checks on the mesh model', () => {

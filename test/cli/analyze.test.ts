@@ -51,6 +51,18 @@ describe('zt-mesh analyze', () => {
     expect(result.stdout).toMatch(/^### zt-mesh analyze\n\n2 errors, 0 warnings, 1 info\.\n\n\| severity \| code \| object \| finding \| fix \|/);
   });
 
+  test('--outbound-traffic-policy states meshConfig\'s mode: one ZT755 (ALLOW_ANY) or ZT756 (REGISTRY_ONLY) per namespace; other values are refused', () => {
+    const allowAny = run(join(dir, 'dist', 'prod'), '--outbound-traffic-policy', 'ALLOW_ANY');
+    expect(allowAny.status).toBe(0);
+    expect(allowAny.stdout).toMatch(/warning ZT755 Namespace products\n/);
+    const registryOnly = run(join(dir, 'dist', 'prod'), '--outbound-traffic-policy', 'REGISTRY_ONLY');
+    expect(registryOnly.stdout).toMatch(/warning ZT756 Namespace products\n/);
+    expect(registryOnly.stdout).not.toMatch(/ZT755/);
+    const bogus = run(join(dir, 'dist', 'prod'), '--outbound-traffic-policy', 'DENY');
+    expect(bogus.status).toBe(2);
+    expect(bogus.stderr).toMatch(/--outbound-traffic-policy "DENY" is not one of ALLOW_ANY, REGISTRY_ONLY/);
+  });
+
   test('broken YAML is a finding, not a stack trace', () => {
     const result = run(join(dir, 'broken.yaml'));
     expect(result.status).toBe(1);

@@ -1,0 +1,86 @@
+// A sidecar's egress scope: which Sidecar resource configures a workload's proxy, which hosts it
+// imports, and its outbound traffic policy. Sources (ISTIO.md §11.1, §11.2):
+// api:networking/v1alpha3/sidecar.proto; istio:pilot/pkg/model/push_context.go (initSidecarScopes,
+// doGetSidecarScope); istio:pilot/pkg/model/sidecar.go; api:mesh/v1alpha1/config.proto
+// (outboundTrafficPolicy, default ALLOW_ANY).
+import type { MeshModel, MeshObject, OutboundTrafficPolicy, ServiceInfo, Workload } from './model.js';
+import { isSubset, labelMap, rec, recs, str, strs } from './values.js';
+
+const byName = (a: MeshObject, b: MeshObject) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+
+/** A Sidecar's `workloadSelector.labels` ({} when none). */
+export function sidecarSelector(o: MeshObject): Record<string, string> {
+  return labelMap(rec(o.spec.workloadSelector)?.labels) ?? {};
+}
+
+/**
+ * The Sidecar resource that configures a workload's proxy: a Sidecar in its namespace whose
+ * selector matches its pods, else its namespace's selector-less one, else the root namespace's
+ * selector-less one; undefined for Istio's built-in default (imports everything). Conflicts
+ * (ZT701, ZT703) are undefined in Istio (the oldest wins); here the first by name.
+ */
+export function sidecarFor(model: MeshModel, w: Workload): MeshObject | undefined {
+  const sidecars = [...model.ofKind('Sidecar')].sort(byName);
+  const own = sidecars.filter((o) => (o.namespace ?? 'default') === w.namespace);
+  return own.find((o) => Object.keys(sidecarSelector(o)).length > 0 && isSubset(sidecarSelector(o), w.podLabels))
+    ?? own.find((o) => Object.keys(sidecarSelector(o)).length === 0)
+    ?? sidecars.find((o) => o.namespace === model.rootNamespace && Object.keys(sidecarSelector(o)).length === 0);
+}
+
+/** A Sidecar's own `outboundTrafficPolicy.mode`, when it sets a known one. */
+export function sidecarOutboundMode(o: MeshObject): OutboundTrafficPolicy | undefined {
+  const mode = str(rec(o.spec.outboundTrafficPolicy)?.mode)?.toUpperCase();
+  return mode === 'ALLOW_ANY' || mode === 'REGISTRY_ONLY' ? mode : undefined;
+}
+
+/** A workload's effective outbound traffic policy and where it comes from. */
+export interface OutboundPolicy {
+  readonly mode: OutboundTrafficPolicy;
+  /** `sidecar`: the Sidecar sets it; `mesh`: the stated meshConfig value; `default`: Istio's default, unstated. */
+  readonly source: 'sidecar' | 'mesh' | 'default';
+  /** The Sidecar resource that configures the workload, if any (it may not set the mode). */
+  readonly sidecar?: MeshObject;
+}
+
+export function outboundPolicy(model: MeshModel, w: Workload): OutboundPolicy {
+  const sidecar = sidecarFor(model, w);
+  const own = sidecar && sidecarOutboundMode(sidecar);
+  if (own) return { mode: own, source: 'sidecar', sidecar };
+  return { mode: model.outboundTrafficPolicy, source: model.outboundTrafficPolicyStated ? 'mesh' : 'default', ...(sidecar ? { sidecar } : {}) };
+}
+
+/** The `egress[].hosts` of a Sidecar (all listeners together); none declared means `*\/*`. */
+export function egressHosts(o: MeshObject): string[] {
+  const listeners = recs(o.spec.egress);
+  return listeners.length === 0 ? ['*/*'] : listeners.flatMap((l) => strs(l.hosts));
+}
+
+/**
+ * Whether a Sidecar egress host `ns/dnsName` (in a Sidecar of `sidecarNamespace`) imports the
+ * host `fqdn` of namespace `hostNamespace`: `ns` is `*`, `.` (the Sidecar's own), `~` (none) or a
+ * name; `dnsName` is `*`, `*.<suffix>` or an exact name.
+ */
+export function importsHost(entry: string, sidecarNamespace: string, hostNamespace: string, fqdn: string): boolean {
+  const slash = entry.indexOf('/');
+  if (slash < 0) return false; // the webhook requires the namespace part
+  const ns = entry.slice(0, slash);
+  const name = entry.slice(slash + 1).toLowerCase();
+  if (ns === '~') return false;
+  if (ns !== '*' && (ns === '.' ? sidecarNamespace : ns) !== hostNamespace) return false;
+  const host = fqdn.toLowerCase();
+  if (name === '*') return true;
+  if (name.startsWith('*.')) return host.endsWith(name.slice(1));
+  return name === host;
+}
+
+/** The names a Service is known by in the registry (`<name>.<ns>.svc.cluster.local`). */
+export function serviceHost(s: ServiceInfo): string {
+  return `${s.name}.${s.namespace}.svc.cluster.local`;
+}
+
+/** Whether the workload's proxy has the Service in its registry (its Sidecar imports the host). */
+export function imports(model: MeshModel, w: Workload, s: ServiceInfo): boolean {
+  const sidecar = sidecarFor(model, w);
+  if (!sidecar) return true;
+  return egressHosts(sidecar).some((h) => importsHost(h, sidecar.namespace ?? 'default', s.namespace, serviceHost(s)));
+}
