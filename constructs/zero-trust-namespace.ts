@@ -159,7 +159,9 @@ export class ZeroTrustNamespace extends Construct implements ICaller {
         hosts: [host.host],
         exportTo: ['.'],
         location: ServiceEntrySpecLocation.MESH_UNDERSCORE_EXTERNAL,
-        resolution: ServiceEntrySpecResolution.DNS,
+        // TCP is matched by address: its CIDRs are the addresses, which Istio allows only with
+        // resolution NONE (the original destination is used); TLS and HTTP resolve the host by DNS.
+        resolution: host.protocol === 'TCP' ? ServiceEntrySpecResolution.NONE : ServiceEntrySpecResolution.DNS,
         ports: [{ number: host.port, name: host.portName, protocol: host.protocol }],
         ...(host.protocol === 'TCP' ? { addresses: [...host.cidrs] } : {}),
       } satisfies ServiceEntrySpec,

@@ -52,12 +52,19 @@ describe('zt-mesh analyze', () => {
   });
 
   test('--outbound-traffic-policy states meshConfig\'s mode: one ZT755 (ALLOW_ANY) or ZT756 (REGISTRY_ONLY) per namespace; other values are refused', () => {
-    const allowAny = run(join(dir, 'dist', 'prod'), '--outbound-traffic-policy', 'ALLOW_ANY');
-    expect(allowAny.status).toBe(0);
-    expect(allowAny.stdout).toMatch(/warning ZT755 Namespace products\n/);
-    const registryOnly = run(join(dir, 'dist', 'prod'), '--outbound-traffic-policy', 'REGISTRY_ONLY');
-    expect(registryOnly.stdout).toMatch(/warning ZT756 Namespace products\n/);
+    // A namespace without Sidecar or NetworkPolicy of its own: meshConfig's mode decides.
+    const plain = join(dir, 'plain.yaml');
+    writeFileSync(plain, 'apiVersion: v1\nkind: Namespace\nmetadata: {name: legacy, labels: {istio-injection: enabled}}\n---\n'
+      + 'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: api, namespace: legacy}\nspec: {selector: {matchLabels: {app: api}}, template: {metadata: {labels: {app: api}}, spec: {containers: [{name: api, image: "example/api:1"}]}}}\n');
+    const allowAny = run(plain, '--outbound-traffic-policy', 'ALLOW_ANY');
+    // (other findings, such as no PeerAuthentication, make the status 1: only the egress codes matter here)
+    expect(allowAny.stdout).toMatch(/warning ZT755 Namespace legacy\n/);
+    const registryOnly = run(plain, '--outbound-traffic-policy', 'REGISTRY_ONLY');
+    expect(registryOnly.stdout).toMatch(/warning ZT756 Namespace legacy\n/);
     expect(registryOnly.stdout).not.toMatch(/ZT755/);
+    // The synthesized mesh states its mode on every namespace's Sidecar and limits egress with
+    // NetworkPolicies: meshConfig's mode changes nothing there.
+    for (const mode of ['ALLOW_ANY', 'REGISTRY_ONLY']) expect(run(join(dir, 'dist', 'prod'), '--outbound-traffic-policy', mode).stdout).not.toMatch(/ZT75[56]/);
     const bogus = run(join(dir, 'dist', 'prod'), '--outbound-traffic-policy', 'DENY');
     expect(bogus.status).toBe(2);
     expect(bogus.stderr).toMatch(/--outbound-traffic-policy "DENY" is not one of ALLOW_ANY, REGISTRY_ONLY/);

@@ -132,7 +132,7 @@ describe('allowTo(ExternalHost)', () => {
     const { mesh, ledger } = shopAndBilling();
     ledger.allowTo(ExternalHost.tcp('db.partner.example', 5432, { cidrs: ['203.0.113.10/32'] }));
     const objects = synth(mesh);
-    expect(find(objects, 'ServiceEntry', 'db-partner-example-5432', 'billing').spec.addresses).toEqual(['203.0.113.10/32']);
+    expect(find(objects, 'ServiceEntry', 'db-partner-example-5432', 'billing').spec).toMatchObject({ addresses: ['203.0.113.10/32'], resolution: 'NONE' });
     expect(find(objects, 'NetworkPolicy', 'ledger', 'billing').spec.egress).toEqual([{ to: [{ ipBlock: { cidr: '203.0.113.10/32' } }], ports: tcp(5432) }]);
   });
 

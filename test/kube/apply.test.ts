@@ -5,6 +5,7 @@
 import * as pulumi from '@pulumi/pulumi';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { App } from 'cdk8s';
+import { ExternalHost, Mesh, MeshWorkload, ServicePort, ZeroTrustNamespace } from '../../constructs/index.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defineDelivery } from '../../infra/delivery.js';
@@ -93,6 +94,28 @@ describeWithApiServer('the GitOps delivery objects are accepted and stored (Argo
     expect(result.code).toBe(0);
     const kept = storedObjects(manifests);
     for (const m of manifests) {
+      const key = `${m.kind}/${m.metadata.namespace ?? ''}/${m.metadata.name}`;
+      expect([key, differences(m, kept.get(key))]).toEqual([key, []]);
+    }
+  });
+});
+
+describeWithApiServer('egress to an external host is accepted and stored (ServiceEntry, Sidecar, NetworkPolicy)', () => {
+  test('a workload allowed to call an HTTPS API and a TCP database outside the cluster', () => {
+    const mesh = new Mesh(new App(), 'egress', { stage: 'prod' });
+    const payments = new ZeroTrustNamespace(mesh, 'payments');
+    new MeshWorkload(payments, 'checkout', { image: 'registry.example.com/checkout:1.0', ports: [ServicePort.http(8080)] })
+      .allowTo(ExternalHost.https('api.stripe.com'))
+      .allowTo(ExternalHost.tcp('ledger.partner.example', 5432, { cidrs: ['203.0.113.10/32'] }));
+    const { manifests } = mesh.synthesize();
+    expect(manifests.filter((m) => m.kind === 'ServiceEntry')).toHaveLength(2);
+    for (const phase of ['security', 'workloads'] as const) {
+      const result = applyObjects(manifests.filter((m) => phaseOf(m) === phase));
+      expect(result.stderr).toBe('');
+      expect(result.code).toBe(0);
+    }
+    const kept = storedObjects(manifests);
+    for (const m of manifests.filter((o) => ['ServiceEntry', 'Sidecar', 'NetworkPolicy'].includes(o.kind))) {
       const key = `${m.kind}/${m.metadata.namespace ?? ''}/${m.metadata.name}`;
       expect([key, differences(m, kept.get(key))]).toEqual([key, []]);
     }
