@@ -1,8 +1,8 @@
 import { parseArgs } from 'node:util';
 import { formatReview } from '../analysis/review-report.js';
 import { addsErrors, reviewTrees } from '../analysis/review.js';
-import { outboundTrafficPolicyOption } from './analyze.js';
 import { UsageError } from './main.js';
+import { analyzeOptionsOf, MESH_OPTIONS } from './mesh-options.js';
 
 /**
  * `zt-mesh review <base-dir> <head-dir>`: the Markdown review of a pull request's synthesized
@@ -11,12 +11,7 @@ import { UsageError } from './main.js';
 export async function reviewCommand(args: readonly string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: [...args],
-    options: {
-      'root-namespace': { type: 'string' },
-      'trust-domain': { type: 'string' },
-      'dns-auto-allocate': { type: 'boolean', default: false },
-      'outbound-traffic-policy': { type: 'string' },
-    },
+    options: MESH_OPTIONS,
     allowPositionals: true,
     strict: true,
   });
@@ -24,12 +19,7 @@ export async function reviewCommand(args: readonly string[]): Promise<number> {
     throw new UsageError(`give exactly two trees, the base (before the change) and the head (after it); got ${positionals.length}.`);
   }
   const [base, head] = positionals as [string, string];
-  const review = await reviewTrees(base, head, {
-    ...(values['root-namespace'] ? { rootNamespace: values['root-namespace'] } : {}),
-    ...(values['trust-domain'] ? { trustDomain: values['trust-domain'] } : {}),
-    autoAllocatesServiceEntryAddresses: values['dns-auto-allocate'],
-    ...outboundTrafficPolicyOption(values['outbound-traffic-policy']),
-  });
+  const review = await reviewTrees(base, head, analyzeOptionsOf(values));
   process.stdout.write(formatReview(review));
   return addsErrors(review) ? 1 : 0;
 }
