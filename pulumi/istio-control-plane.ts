@@ -13,6 +13,12 @@ export interface IstioControlPlaneArgs {
   /** meshConfig `trustDomain`: the `<trust-domain>` of every SPIFFE id istiod issues. */
   readonly trustDomain: string;
   /**
+   * meshConfig `outboundTrafficPolicy.mode`: the mesh-wide default for a sidecar's requests to
+   * hosts it does not know; every namespace's Sidecar states the same mode.
+   * @default 'REGISTRY_ONLY'
+   */
+  readonly outboundTrafficPolicy?: 'REGISTRY_ONLY' | 'ALLOW_ANY';
+  /**
    * The ingress gateway's Helm release; its name sets the pods' `istio=<name minus "istio-">`
    * label and service account, which the mesh's Gateway and policies select.
    */
@@ -56,6 +62,7 @@ export class IstioControlPlane extends pulumi.ComponentResource {
     this.istiod = release('istiod', 'istiod', args.namespace, {
       meshConfig: {
         trustDomain: args.trustDomain,
+        outboundTrafficPolicy: { mode: args.outboundTrafficPolicy ?? 'REGISTRY_ONLY' },
         // Envoy access logs to stdout; the mesh's Telemetry object (written by synth as well)
         // configures the same provider for GitOps-managed clusters.
         accessLogFile: '/dev/stdout',

@@ -82,6 +82,7 @@ export class MeshDeployment extends pulumi.ComponentResource {
         version: args.istio.version,
         namespace: synthesis.rootNamespace,
         trustDomain: synthesis.trustDomain,
+        outboundTrafficPolicy: args.mesh.outboundTrafficPolicy,
         gateway: { release: gateway.helmRelease!, namespace: gateway.namespace },
       }, { parent: this });
     }

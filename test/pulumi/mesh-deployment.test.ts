@@ -85,6 +85,8 @@ describe('MeshDeployment', () => {
       ['istio-base', 'base', '1.30.3', 'istio-system'], ['istiod', 'istiod', '1.30.3', 'istio-system'], ['istio-ingressgateway', 'gateway', '1.30.3', 'istio-system'],
     ]);
     expect(releases[1]!.values.meshConfig.trustDomain).toBe('cluster.local');
+    // The mesh-wide egress mode is the mesh's, as every namespace's Sidecar states it.
+    expect(releases[1]!.values.meshConfig.outboundTrafficPolicy).toEqual({ mode: 'REGISTRY_ONLY' });
     const releaseUrns = registrations.filter((r) => r.type === 'kubernetes:helm.sh/v3:Release').map((r) => r.urn);
     for (const r of registrations.filter((x) => x.type.includes('istio.io') || x.type === 'kubernetes:apps/v1:Deployment')) {
       expect(r.dependencies).toEqual(expect.arrayContaining(releaseUrns));
