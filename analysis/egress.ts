@@ -4,7 +4,8 @@
 // doGetSidecarScope); istio:pilot/pkg/model/sidecar.go; api:mesh/v1alpha1/config.proto
 // (outboundTrafficPolicy, default ALLOW_ANY).
 import type { MeshModel, MeshObject, OutboundTrafficPolicy, ServiceInfo, Workload } from './model.js';
-import { isSubset, labelMap, rec, recs, str, strs } from './values.js';
+import { exportedTo, hostMatches } from './model.js';
+import { int, isSubset, labelMap, rec, recs, str, strs } from './values.js';
 
 const byName = (a: MeshObject, b: MeshObject) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
 
@@ -42,11 +43,17 @@ export interface OutboundPolicy {
   readonly sidecar?: MeshObject;
 }
 
-export function outboundPolicy(model: MeshModel, w: Workload): OutboundPolicy {
+/**
+ * `meshMode` stands in for the model's meshConfig value when given (the access simulator's
+ * option), as a stated mesh-wide mode.
+ */
+export function outboundPolicy(model: MeshModel, w: Workload, meshMode?: OutboundTrafficPolicy): OutboundPolicy {
   const sidecar = sidecarFor(model, w);
   const own = sidecar && sidecarOutboundMode(sidecar);
   if (own) return { mode: own, source: 'sidecar', sidecar };
-  return { mode: model.outboundTrafficPolicy, source: model.outboundTrafficPolicyStated ? 'mesh' : 'default', ...(sidecar ? { sidecar } : {}) };
+  const mode = meshMode ?? model.outboundTrafficPolicy;
+  const source = meshMode !== undefined || model.outboundTrafficPolicyStated ? 'mesh' : 'default';
+  return { mode, source, ...(sidecar ? { sidecar } : {}) };
 }
 
 /** The `egress[].hosts` of a Sidecar (all listeners together); none declared means `*\/*`. */
@@ -58,19 +65,36 @@ export function egressHosts(o: MeshObject): string[] {
 /**
  * Whether a Sidecar egress host `ns/dnsName` (in a Sidecar of `sidecarNamespace`) imports the
  * host `fqdn` of namespace `hostNamespace`: `ns` is `*`, `.` (the Sidecar's own), `~` (none) or a
- * name; `dnsName` is `*`, `*.<suffix>` or an exact name.
+ * name; `dnsName` is `*`, `*.<suffix>` or an exact name (a wildcard registry host, e.g. a
+ * ServiceEntry's `*.example.com`, is imported by the entries that overlap it).
  */
 export function importsHost(entry: string, sidecarNamespace: string, hostNamespace: string, fqdn: string): boolean {
   const slash = entry.indexOf('/');
   if (slash < 0) return false; // the webhook requires the namespace part
   const ns = entry.slice(0, slash);
-  const name = entry.slice(slash + 1).toLowerCase();
+  const name = entry.slice(slash + 1);
   if (ns === '~') return false;
   if (ns !== '*' && (ns === '.' ? sidecarNamespace : ns) !== hostNamespace) return false;
-  const host = fqdn.toLowerCase();
-  if (name === '*') return true;
-  if (name.startsWith('*.')) return host.endsWith(name.slice(1));
-  return name === host;
+  return name === '*' || hostMatches(name, fqdn);
+}
+
+/**
+ * Whether a Sidecar (undefined: Istio's default scope, which imports everything) imports the
+ * registry host `fqdn` declared in `hostNamespace`, on `port` when given: some egress listener
+ * lists a matching host, and a listener with a `port` imports its hosts for that port only
+ * (istio:pilot/pkg/model/sidecar.go). No egress listener (`egress` absent or empty) is Istio's
+ * default listener, `*\/*`.
+ */
+export function sidecarImports(sidecar: MeshObject | undefined, hostNamespace: string, fqdn: string, port?: number): boolean {
+  if (!sidecar) return true;
+  const listeners = recs(sidecar.spec.egress);
+  const own = sidecar.namespace ?? 'default';
+  if (listeners.length === 0) return importsHost('*/*', own, hostNamespace, fqdn);
+  return listeners.some((listener) => {
+    const listenerPort = int(rec(listener.port)?.number);
+    if (port !== undefined && listenerPort !== undefined && listenerPort !== port) return false;
+    return strs(listener.hosts).some((h) => importsHost(h, own, hostNamespace, fqdn));
+  });
 }
 
 /** The names a Service is known by in the registry (`<name>.<ns>.svc.cluster.local`). */
@@ -80,7 +104,23 @@ export function serviceHost(s: ServiceInfo): string {
 
 /** Whether the workload's proxy has the Service in its registry (its Sidecar imports the host). */
 export function imports(model: MeshModel, w: Workload, s: ServiceInfo): boolean {
-  const sidecar = sidecarFor(model, w);
-  if (!sidecar) return true;
-  return egressHosts(sidecar).some((h) => importsHost(h, sidecar.namespace ?? 'default', s.namespace, serviceHost(s)));
+  return sidecarImports(sidecarFor(model, w), s.namespace, serviceHost(s));
+}
+
+/** Whether a Kubernetes Service is exported to `namespace` (`networking.istio.io/exportTo`). */
+export function serviceExportedTo(service: MeshObject, namespace: string): boolean {
+  const list = (service.annotations['networking.istio.io/exportTo'] ?? '').split(',').map((e) => e.trim()).filter(Boolean);
+  return exportedTo(list, service.namespace ?? 'default', namespace);
+}
+
+/** A ServiceEntry's location: MESH_EXTERNAL unless it says MESH_INTERNAL. */
+export function isMeshExternal(se: MeshObject): boolean {
+  return (str(se.spec.location) ?? 'MESH_EXTERNAL').toUpperCase() !== 'MESH_INTERNAL';
+}
+
+/** The ServiceEntries for `host` exported to `namespace` that declare `port` (or no ports). */
+export function serviceEntriesFor(model: MeshModel, host: string, port: number, namespace: string): MeshObject[] {
+  return model.ofKind('ServiceEntry').filter((se) => strs(se.spec.hosts).some((h) => hostMatches(h, host))
+    && exportedTo(strs(se.spec.exportTo), se.namespace ?? 'default', namespace)
+    && (recs(se.spec.ports).length === 0 || recs(se.spec.ports).some((p) => int(p.number) === port)));
 }

@@ -85,7 +85,13 @@ export type Peer =
     /** What this peer describes, for messages. */
     readonly description: string;
   }
-  | { readonly kind: 'ip'; readonly ip: string };
+  | { readonly kind: 'ip'; readonly ip: string }
+  /**
+   * An out-of-cluster address that is not known (the outside client, an external host): it matches
+   * an `ipBlock` only when the block covers every address, and is then taken to lie outside each
+   * `except` entry (a public address, not the private ranges such entries carve out).
+   */
+  | { readonly kind: 'external'; readonly description: string; readonly ip?: never };
 
 /**
  * A port on the destination of a connection: its number, protocol, and the name the
@@ -205,9 +211,14 @@ export function namespaceLabels(model: MeshModel, namespace: string): { labels: 
 
 // ---- peers --------------------------------------------------------------------------------------
 
-/** A workload of the input as a peer (its pod template's labels are complete). */
-export function podPeer(w: Workload): Peer {
-  return { kind: 'pod', namespace: w.namespace, podLabels: w.podLabels, podLabelsComplete: true, containerPorts: w.containerPorts, description: `${w.object.kind} ${w.namespace}/${w.name}` };
+/** A workload of the input as a peer (its pod template's labels are complete); `description` for messages. */
+export function podPeer(w: Workload, description = `${w.object.kind} ${w.namespace}/${w.name}`): Peer {
+  return { kind: 'pod', namespace: w.namespace, podLabels: w.podLabels, podLabelsComplete: true, containerPorts: w.containerPorts, description };
+}
+
+/** What a peer describes, for messages. */
+export function peerText(p: Peer): string {
+  return p.kind === 'ip' ? p.ip : p.description;
 }
 
 /** Pods that are not in the input, known by some of their labels and ports. */
@@ -218,14 +229,14 @@ export function syntheticPod(namespace: string, podLabels: Record<string, string
 /** istiod's pods (`app: istiod`, `istio: pilot` in istio-system): the input's, or what Istio's chart gives them. */
 export function istiodPeers(model: MeshModel): Peer[] {
   const found = model.workloads.filter((w) => w.namespace === 'istio-system' && (w.podLabels.app === 'istiod' || w.podLabels.istio === 'pilot'));
-  return found.length > 0 ? found.map(podPeer)
+  return found.length > 0 ? found.map((w) => podPeer(w))
     : [syntheticPod('istio-system', { app: 'istiod', istio: 'pilot' }, [{ containerPort: 15012, name: 'grpc-xds', protocol: 'TCP' }], 'istiod (istio-system, app=istiod)')];
 }
 
 /** kube-dns's pods (`k8s-app: kube-dns` in kube-system): the input's, or CoreDNS's usual ports. */
 export function kubeDnsPeers(model: MeshModel): Peer[] {
   const found = model.workloads.filter((w) => w.namespace === 'kube-system' && w.podLabels['k8s-app'] === 'kube-dns');
-  return found.length > 0 ? found.map(podPeer)
+  return found.length > 0 ? found.map((w) => podPeer(w))
     : [syntheticPod('kube-system', { 'k8s-app': 'kube-dns' }, [{ containerPort: 53, name: 'dns', protocol: 'UDP' }, { containerPort: 53, name: 'dns-tcp', protocol: 'TCP' }], 'kube-dns (kube-system, k8s-app=kube-dns)')];
 }
 
@@ -259,6 +270,7 @@ export function coversEverything(cidr: string): boolean {
 /** Whether one peer entry of a rule, in `policy`'s namespace, matches the peer. */
 function peerMatches(model: MeshModel, policy: NetworkPolicyInfo, entry: PolicyPeer, peer: Peer): boolean | undefined {
   if (entry.kind === 'ipBlock') {
+    if (peer.kind === 'external') return coversEverything(entry.cidr);
     if (peer.kind === 'ip') {
       const inside = cidrContains(entry.cidr, peer.ip);
       if (inside === undefined) return undefined;
@@ -270,7 +282,7 @@ function peerMatches(model: MeshModel, policy: NetworkPolicyInfo, entry: PolicyP
     // them (most CNIs; Cilium's CIDR rules never select cluster pods); any other block may or may not.
     return coversEverything(entry.cidr) && entry.except.length === 0 ? true : undefined;
   }
-  if (peer.kind === 'ip') return false; // selectors select pods only
+  if (peer.kind !== 'pod') return false; // selectors select pods only
   if (entry.namespaceSelector) {
     const ns = namespaceLabels(model, peer.namespace);
     if (!selects(entry.namespaceSelector, ns.labels, ns.complete)) return false;
@@ -295,27 +307,36 @@ function portMatches(entry: PolicyPort, query: PortQuery): boolean {
  * isolation is for the other direction). Undefined when the answer rests on a pod's IP.
  */
 export function admits(model: MeshModel, policy: NetworkPolicyInfo, peer: Peer, port: PortQuery, direction: Direction): boolean | undefined {
-  if (!policy.policyTypes.includes(direction)) return false;
-  let unknown = false;
-  for (const rule of direction === 'ingress' ? policy.ingress : policy.egress) {
-    if (rule.ports && !rule.ports.some((p) => portMatches(p, port))) continue;
+  const rules = ruleAdmissions(model, policy, peer, port, direction);
+  return rules.some((r) => r === true) ? true : rules.includes(undefined) ? undefined : false;
+}
+
+/**
+ * Rule by rule (`ingress[i]` or `egress[i]`), whether each admits `peer` on `port`: true, false,
+ * or undefined when it rests on a pod's IP. Empty when the policy does not govern `direction`.
+ */
+export function ruleAdmissions(model: MeshModel, policy: NetworkPolicyInfo, peer: Peer, port: PortQuery, direction: Direction): (boolean | undefined)[] {
+  if (!policy.policyTypes.includes(direction)) return [];
+  return (direction === 'ingress' ? policy.ingress : policy.egress).map((rule) => {
+    if (rule.ports && !rule.ports.some((p) => portMatches(p, port))) return false;
     if (!rule.peers) return true;
+    let unknown = false;
     for (const entry of rule.peers) {
       const m = peerMatches(model, policy, entry, peer);
       if (m === true) return true;
       if (m === undefined) unknown = true;
     }
-  }
-  return unknown ? undefined : false;
+    return unknown ? undefined : false;
+  });
 }
 
 /** Whether a policy selects a workload's pods (same namespace, podSelector). */
-export function selectsWorkload(policy: NetworkPolicyInfo, w: Workload): boolean {
+export function selectsWorkload(policy: NetworkPolicyInfo, w: Pick<Workload, 'namespace' | 'podLabels'>): boolean {
   return policy.namespace === w.namespace && selects(policy.podSelector, w.podLabels);
 }
 
 /** The policies that select the workload's pods and isolate them in `direction`. */
-export function policiesFor(model: MeshModel, w: Workload, direction: Direction): NetworkPolicyInfo[] {
+export function policiesFor(model: MeshModel, w: Pick<Workload, 'namespace' | 'podLabels'>, direction: Direction): NetworkPolicyInfo[] {
   return networkPolicies(model).filter((p) => p.policyTypes.includes(direction) && selectsWorkload(p, w));
 }
 
@@ -328,16 +349,39 @@ export function isolated(model: MeshModel, w: Workload, direction: Direction): b
  * Whether the workload's pods may exchange traffic with `peer` in `direction`: true when they are
  * not isolated, else the union of their policies (undefined when unknown and none admits).
  */
-export function allows(model: MeshModel, w: Workload, peer: Peer, port: PortQuery, direction: Direction): boolean | undefined {
+export function allows(model: MeshModel, w: Pick<Workload, 'namespace' | 'podLabels'>, peer: Peer, port: PortQuery, direction: Direction): boolean | undefined {
+  return explainAllows(model, w, peer, port, direction).allowed;
+}
+
+/** A rule of a policy: `ingress[index]` or `egress[index]`. */
+export interface RuleRef {
+  readonly policy: NetworkPolicyInfo;
+  readonly index: number;
+}
+
+/** `allows` with its grounds, for reasons. */
+export interface Admission {
+  /** As `allows`: true when not isolated or some rule admits, undefined when that rests on pod IPs. */
+  readonly allowed: boolean | undefined;
+  /** The policies isolating the pods in that direction (none: not isolated). */
+  readonly policies: readonly NetworkPolicyInfo[];
+  /** The first rule (policies in input order, rules in order) that admits. */
+  readonly admittedBy?: RuleRef;
+  /** When no rule admits: the rules whose answer rests on a pod's IP against an ipBlock. */
+  readonly undecided: readonly RuleRef[];
+}
+
+export function explainAllows(model: MeshModel, w: Pick<Workload, 'namespace' | 'podLabels'>, peer: Peer, port: PortQuery, direction: Direction): Admission {
   const policies = policiesFor(model, w, direction);
-  if (policies.length === 0) return true;
-  let unknown = false;
-  for (const p of policies) {
-    const a = admits(model, p, peer, port, direction);
-    if (a === true) return true;
-    if (a === undefined) unknown = true;
+  if (policies.length === 0) return { allowed: true, policies, undecided: [] };
+  const undecided: RuleRef[] = [];
+  for (const policy of policies) {
+    const rules = ruleAdmissions(model, policy, peer, port, direction);
+    const index = rules.indexOf(true);
+    if (index >= 0) return { allowed: true, policies, admittedBy: { policy, index }, undecided: [] };
+    rules.forEach((r, i) => { if (r === undefined) undecided.push({ policy, index: i }); });
   }
-  return unknown ? undefined : false;
+  return { allowed: undecided.length > 0 ? undefined : false, policies, undecided };
 }
 
 /** The port query for a container port of a workload (its name and protocol). */

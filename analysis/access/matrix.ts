@@ -1,5 +1,5 @@
 import { int, recs, strs } from '../values.js';
-import { isMeshExternal } from './sidecar-scope.js';
+import { isMeshExternal } from '../egress.js';
 import type { JwtVerdict } from './jwt.js';
 import { ingressPathsTo, routeThroughIngress } from './ingress-route.js';
 import { AccessSimulator, Client, HttpRequest, Outcome, symbolicValidToken, Target } from './simulator.js';

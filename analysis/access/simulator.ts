@@ -5,8 +5,30 @@ import { rec, recs, str, strs } from '../values.js';
 import { JwtClaims, JwtRule, JwtValidator, JwtVerdict, jwtRulesOf, JwksResolver } from './jwt.js';
 import { claimPath, MatchContext, RequestFacts, ruleMatches } from './match.js';
 import { routeThroughIngress } from './ingress-route.js';
-import { NetEndpoint, NetworkPolicies } from './network-policy.js';
-import { imports, isMeshExternal, OutboundTrafficPolicyMode, serviceEntriesFor, serviceExportedTo, SidecarScope, sidecarScopeOf } from './sidecar-scope.js';
+import { isMeshExternal, outboundPolicy, serviceEntriesFor, serviceExportedTo, sidecarImports } from '../egress.js';
+import type { OutboundTrafficPolicy, MeshObject } from '../model.js';
+import { Direction, explainAllows, networkPolicies, Peer, podPeer, portOn, PortProtocol } from '../network-policy.js';
+
+export type OutboundTrafficPolicyMode = OutboundTrafficPolicy;
+
+/**
+ * What a caller's sidecar knows of the mesh, from analysis/egress.ts (the analyzer's reading):
+ * its Sidecar resource and the outbound traffic policy in force
+ * (https://istio.io/latest/docs/reference/config/networking/sidecar/). A host the sidecar does not
+ * import is unknown to it: under REGISTRY_ONLY the request is blocked by the caller's own proxy
+ * (502 for HTTP, a closed connection for TCP via BlackHoleCluster); under ALLOW_ANY it is passed
+ * through in plaintext, with no identity.
+ */
+export interface SidecarScope {
+  /** The Sidecar resource, or undefined for the built-in default (imports every exported host). */
+  readonly sidecar?: MeshObject;
+  readonly mode: OutboundTrafficPolicyMode;
+  /** Where the mode came from, for reasons. */
+  readonly modeFrom: string;
+}
+
+/** One end of a connection as NetworkPolicy sees it (analysis/network-policy.ts), with its label for reasons. */
+type NetEndpoint = { readonly peer: Peer; readonly label: string; readonly workload?: Workload };
 
 /**
  * An offline model of Istio's access decision for one request
@@ -144,7 +166,6 @@ const lowerKeys = (headers: Readonly<Record<string, string>> = {}): Record<strin
 export class AccessSimulator {
   public readonly ingressGateway: IngressGatewayIdentity;
   public readonly outboundTrafficPolicy: OutboundTrafficPolicyMode;
-  public readonly networkPolicies: NetworkPolicies;
   private readonly jwt: JwtValidator;
   private readonly targets = new Map<string, Target[]>();
   private readonly scopes = new Map<Workload, SidecarScope>();
@@ -156,7 +177,6 @@ export class AccessSimulator {
     this.ingressGateway = options.ingressGateway
       ?? { namespace: model.rootNamespace, serviceAccount: 'istio-ingressgateway', labels: { app: 'istio-ingressgateway', istio: 'ingressgateway' } };
     this.outboundTrafficPolicy = options.outboundTrafficPolicy ?? 'ALLOW_ANY';
-    this.networkPolicies = new NetworkPolicies(model);
   }
 
   /**
@@ -164,7 +184,7 @@ export class AccessSimulator {
    * Service `exportTo` or REGISTRY_ONLY make a caller's pod, namespace and scope matter.
    */
   public get callerScoped(): boolean {
-    return !this.networkPolicies.empty || this.model.ofKind('Sidecar').length > 0 || this.outboundTrafficPolicy !== 'ALLOW_ANY'
+    return networkPolicies(this.model).length > 0 || this.model.ofKind('Sidecar').length > 0 || this.outboundTrafficPolicy !== 'ALLOW_ANY'
       || this.model.services.some((s) => s.object.annotations['networking.istio.io/exportTo'] !== undefined);
   }
 
@@ -230,7 +250,9 @@ export class AccessSimulator {
   public scopeOf(workload: Workload): SidecarScope {
     let scope = this.scopes.get(workload);
     if (!scope) {
-      scope = sidecarScopeOf(this.model, workload, this.outboundTrafficPolicy);
+      const policy = outboundPolicy(this.model, workload, this.outboundTrafficPolicy);
+      const modeFrom = policy.source === 'sidecar' ? `Sidecar ${policy.sidecar!.namespace}/${policy.sidecar!.name}` : 'the mesh\'s outboundTrafficPolicy';
+      scope = { ...(policy.sidecar ? { sidecar: policy.sidecar } : {}), mode: policy.mode, modeFrom };
       this.scopes.set(workload, scope);
     }
     return scope;
@@ -254,7 +276,7 @@ export class AccessSimulator {
     } else {
       const scope = this.scopeOf(workload);
       const entries = serviceEntriesFor(this.model, host, port, workload.namespace);
-      const routed = entries.find((se) => strs(se.spec.hosts).some((h) => imports(scope, { host: h, namespace: se.namespace ?? 'default' }, port)));
+      const routed = entries.find((se) => strs(se.spec.hosts).some((h) => sidecarImports(scope.sidecar, se.namespace ?? 'default', h, port)));
       if (routed) {
         const sePort = recs(routed.spec.ports).find((p) => Number(p.number) === port);
         const target = Number(sePort?.targetPort);
@@ -270,20 +292,58 @@ export class AccessSimulator {
         via = `${why}; outboundTrafficPolicy ALLOW_ANY (${scope.modeFrom}): passed through by the sidecar of ${client.label}`;
       }
     }
-    const net = this.networkPolicies.decide(this.podEndpoint(workload, from.workload), { kind: 'external', label: `external host ${host}` }, wirePort, 'TCP');
+    const net = this.decideNetwork(this.podEndpoint(workload, from.workload), { peer: { kind: 'external', description: `external host ${host}` }, label: `external host ${host}` }, wirePort, 'TCP');
     if (!net.allowed) return { outcome: 'dropped', reason: `${where}: ${net.reason}` };
     return { outcome: 'allow', reason: `${where}: ${[via, ...net.notes].join('; ')}` };
   }
 
   /** A pod as NetworkPolicy sees it. */
   private podEndpoint(workload: Workload, label: string): NetEndpoint {
-    return { kind: 'pod', namespace: workload.namespace, labels: workload.podLabels, ports: workload.containerPorts, label };
+    return { peer: podPeer(workload, label), label, workload };
   }
 
   /** A client's end of the wire: its pod, the outside (an out-of-cluster address), or unknown. */
   private clientEndpoint(client: Client): NetEndpoint | undefined {
     if (client.workload) return this.podEndpoint(client.workload, client.kind === 'mesh' && client.gateway ? client.label : `${client.workload.namespace}/${client.workload.name}`);
-    return client.kind === 'plain' ? { kind: 'external', label: client.label } : undefined;
+    return client.kind === 'plain' ? { peer: { kind: 'external', description: client.label }, label: client.label } : undefined;
+  }
+
+  /**
+   * Whether the wire connection `src → dst:port/protocol` (the wire, i.e. container, port) passes
+   * the source's egress and the destination's ingress NetworkPolicies, as analysis/network-policy.ts
+   * decides (the CNI enforces it; a drop is silent and the client times out). An answer that rests
+   * on pod IPs against an ipBlock (undecidable from the manifests) is not counted as admitting.
+   */
+  private decideNetwork(src: NetEndpoint, dst: NetEndpoint, port: number, protocol: string): { allowed: true; notes: string[] } | { allowed: false; reason: string } {
+    const upper = protocol.toUpperCase();
+    const proto = (upper === 'UDP' || upper === 'SCTP' ? upper : 'TCP') as PortProtocol;
+    const query = dst.workload ? portOn(dst.workload, port, proto) : { port, protocol: proto };
+    const notes: string[] = [];
+    const side = (direction: Direction, pod: NetEndpoint, peer: NetEndpoint): string | { reason: string } | undefined => {
+      const a = explainAllows(this.model, pod.workload!, peer.peer, query, direction);
+      if (a.policies.length === 0) return undefined;
+      const name = (p: { object: MeshObject }) => `${p.object.namespace}/${p.object.name}`;
+      const field = direction;
+      if (a.allowed === true && a.admittedBy) {
+        const what = direction === 'ingress' ? `ingress of ${pod.label} from ${peer.label}` : `egress of ${pod.label} to ${peer.label}`;
+        return `NetworkPolicy ${name(a.admittedBy.policy)} ${field}[${a.admittedBy.index}] allows ${what} on ${port}/${protocol}`;
+      }
+      const what = direction === 'ingress' ? `ingress of ${pod.label} (from ${peer.label})` : `egress of ${pod.label} (to ${peer.label})`;
+      const undecided = a.undecided.length === 0 ? ''
+        : `; ${a.undecided.map((r) => `${name(r.policy)} ${field}[${r.index}]`).join(', ')} would admit it only if an ipBlock covered the pod's IP, which the manifests do not give (not counted)`;
+      return { reason: `dropped by NetworkPolicy ${a.policies.map(name).join(', ')}: ${what} is isolated and no ${field} rule allows ${port}/${protocol} (the connection times out)${undecided}` };
+    };
+    if (src.workload) {
+      const egress = side('egress', src, dst);
+      if (typeof egress === 'object') return { allowed: false, reason: egress.reason };
+      if (egress) notes.push(egress);
+    }
+    if (dst.workload) {
+      const ingress = side('ingress', dst, src);
+      if (typeof ingress === 'object') return { allowed: false, reason: ingress.reason };
+      if (ingress) notes.push(ingress);
+    }
+    return { allowed: true, notes };
   }
 
   /**
@@ -386,7 +446,7 @@ export class AccessSimulator {
       const fqdn = `${service.name}.${service.namespace}.svc.cluster.local`;
       const scope = this.scopeOf(client.workload);
       const exported = serviceExportedTo(service.object, client.namespace);
-      if (!exported || !imports(scope, { host: fqdn, namespace: service.namespace }, servicePort.port)) {
+      if (!exported || !sidecarImports(scope.sidecar, service.namespace, fqdn, servicePort.port)) {
         const why = !exported
           ? `Service ${service.namespace}/${service.name} is not exported to namespace ${client.namespace}`
           : `Sidecar ${scope.sidecar!.namespace}/${scope.sidecar!.name} of ${client.label} does not import ${fqdn}`;
@@ -398,11 +458,11 @@ export class AccessSimulator {
     }
     // Then the wire: the CNI enforces NetworkPolicy on pod → pod:containerPort.
     let wire = '';
-    if (!this.networkPolicies.empty) {
+    if (networkPolicies(this.model).length > 0) {
       const src = this.clientEndpoint(client);
       if (src) {
-        const dst: NetEndpoint = { kind: 'pod', namespace: workload.namespace, labels: workload.podLabels, ports: workload.containerPorts, label: target.where.replace(/:\d+$/, '') };
-        const net = this.networkPolicies.decide(src, dst, target.containerPort, servicePort.protocol);
+        const dst = this.podEndpoint(workload, target.where.replace(/:\d+$/, ''));
+        const net = this.decideNetwork(src, dst, target.containerPort, servicePort.protocol);
         if (!net.allowed) return fail('dropped', net.reason);
         if (net.notes.length > 0) wire = `; ${net.notes.join('; ')}`;
       }

@@ -9,6 +9,7 @@ import { parsePrincipal } from '../istio.js';
 import type { MeshModel, MeshObject, Workload } from '../model.js';
 import {
   allows, istiodPeers, kubeDnsPeers, NetworkPolicyInfo, Peer, policiesFor, podPeer, portOn,
+  peerText,
 } from '../network-policy.js';
 import { actionOf, rulePorts, rulesOf, RuleView } from '../policy.js';
 import { listing, str, strs } from '../values.js';
@@ -92,8 +93,8 @@ export const NETWORK_CHECKS: readonly Check[] = [
         const istiod = istiodPeers(m);
         const dns = kubeDnsPeers(m);
         const missing = [
-          ...(refusedToAll(m, w, istiod, 15012, 'TCP') ? [`TCP 15012 to ${listing(istiod.map((p) => (p.kind === 'pod' ? p.description : p.ip)))} for configuration and certificates`] : []),
-          ...(refusedToAll(m, w, dns, 53, 'UDP') ? [`UDP 53 to ${listing(dns.map((p) => (p.kind === 'pod' ? p.description : p.ip)))} for DNS`] : []),
+          ...(refusedToAll(m, w, istiod, 15012, 'TCP') ? [`TCP 15012 to ${listing(istiod.map(peerText))} for configuration and certificates`] : []),
+          ...(refusedToAll(m, w, dns, 53, 'UDP') ? [`UDP 53 to ${listing(dns.map(peerText))} for DNS`] : []),
         ];
         if (missing.length === 0) continue;
         yield issue(w.object, `${wref(w)} has a sidecar and its egress is isolated by ${npList(policies)}, whose rules do not allow ${listing(missing)}: the proxy gets no configuration or certificates${missing.length > 1 || missing[0]!.startsWith('UDP') ? ' and cannot resolve names' : ''}, so the pod never becomes ready.`,
