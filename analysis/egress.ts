@@ -21,11 +21,41 @@ export function sidecarSelector(o: MeshObject): Record<string, string> {
  * (ZT701, ZT703) are undefined in Istio (the oldest wins); here the first by name.
  */
 export function sidecarFor(model: MeshModel, w: Workload): MeshObject | undefined {
-  const sidecars = [...model.ofKind('Sidecar')].sort(byName);
-  const own = sidecars.filter((o) => (o.namespace ?? 'default') === w.namespace);
-  return own.find((o) => Object.keys(sidecarSelector(o)).length > 0 && isSubset(sidecarSelector(o), w.podLabels))
+  // Asked for every cell of the access matrix: the Sidecars are indexed by namespace once per
+  // model, and the answer is remembered per workload.
+  let cache = SIDECARS.get(model);
+  if (!cache) {
+    const byNamespace = new Map<string, MeshObject[]>();
+    for (const o of [...model.ofKind('Sidecar')].sort(byName)) {
+      const ns = o.namespace ?? 'default';
+      const list = byNamespace.get(ns);
+      if (list) list.push(o);
+      else byNamespace.set(ns, [o]);
+    }
+    cache = { byNamespace, chosen: new WeakMap() };
+    SIDECARS.set(model, cache);
+  }
+  if (cache.chosen.has(w)) return cache.chosen.get(w);
+  const own = cache.byNamespace.get(w.namespace) ?? [];
+  const root = cache.byNamespace.get(model.rootNamespace) ?? [];
+  const chosen = own.find((o) => Object.keys(sidecarSelector(o)).length > 0 && isSubset(sidecarSelector(o), w.podLabels))
     ?? own.find((o) => Object.keys(sidecarSelector(o)).length === 0)
-    ?? sidecars.find((o) => o.namespace === model.rootNamespace && Object.keys(sidecarSelector(o)).length === 0);
+    ?? root.find((o) => Object.keys(sidecarSelector(o)).length === 0);
+  cache.chosen.set(w, chosen);
+  return chosen;
+}
+
+const SIDECARS = new WeakMap<MeshModel, { byNamespace: Map<string, MeshObject[]>; chosen: WeakMap<Workload, MeshObject | undefined> }>();
+const LISTENERS = new WeakMap<MeshObject, { port: number | undefined; hosts: string[] }[]>();
+
+/** A Sidecar's egress listeners, read once. */
+function listenersOf(sidecar: MeshObject): { port: number | undefined; hosts: string[] }[] {
+  let listeners = LISTENERS.get(sidecar);
+  if (!listeners) {
+    listeners = recs(sidecar.spec.egress).map((l) => ({ port: int(rec(l.port)?.number), hosts: strs(l.hosts) }));
+    LISTENERS.set(sidecar, listeners);
+  }
+  return listeners;
 }
 
 /** A Sidecar's own `outboundTrafficPolicy.mode`, when it sets a known one. */
@@ -87,13 +117,12 @@ export function importsHost(entry: string, sidecarNamespace: string, hostNamespa
  */
 export function sidecarImports(sidecar: MeshObject | undefined, hostNamespace: string, fqdn: string, port?: number): boolean {
   if (!sidecar) return true;
-  const listeners = recs(sidecar.spec.egress);
+  const listeners = listenersOf(sidecar);
   const own = sidecar.namespace ?? 'default';
   if (listeners.length === 0) return importsHost('*/*', own, hostNamespace, fqdn);
   return listeners.some((listener) => {
-    const listenerPort = int(rec(listener.port)?.number);
-    if (port !== undefined && listenerPort !== undefined && listenerPort !== port) return false;
-    return strs(listener.hosts).some((h) => importsHost(h, own, hostNamespace, fqdn));
+    if (port !== undefined && listener.port !== undefined && listener.port !== port) return false;
+    return listener.hosts.some((h) => importsHost(h, own, hostNamespace, fqdn));
   });
 }
 

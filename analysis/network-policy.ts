@@ -335,9 +335,37 @@ export function selectsWorkload(policy: NetworkPolicyInfo, w: Pick<Workload, 'na
   return policy.namespace === w.namespace && selects(policy.podSelector, w.podLabels);
 }
 
-/** The policies that select the workload's pods and isolate them in `direction`. */
+const BY_NAMESPACE = new WeakMap<MeshModel, Map<string, NetworkPolicyInfo[]>>();
+const FOR_WORKLOAD = new WeakMap<MeshModel, WeakMap<object, Record<Direction, NetworkPolicyInfo[] | undefined>>>();
+
+/** The policies of one namespace: a NetworkPolicy selects pods of its own namespace only. */
+function policiesIn(model: MeshModel, namespace: string): readonly NetworkPolicyInfo[] {
+  let index = BY_NAMESPACE.get(model);
+  if (!index) {
+    index = new Map();
+    for (const p of networkPolicies(model)) {
+      const list = index.get(p.namespace);
+      if (list) list.push(p);
+      else index.set(p.namespace, [p]);
+    }
+    BY_NAMESPACE.set(model, index);
+  }
+  return index.get(namespace) ?? [];
+}
+
+/**
+ * The policies that select the workload's pods and isolate them in `direction`. Looked up by
+ * namespace, and remembered per workload object: the access matrix asks this for every cell.
+ */
 export function policiesFor(model: MeshModel, w: Pick<Workload, 'namespace' | 'podLabels'>, direction: Direction): NetworkPolicyInfo[] {
-  return networkPolicies(model).filter((p) => p.policyTypes.includes(direction) && selectsWorkload(p, w));
+  let perModel = FOR_WORKLOAD.get(model);
+  if (!perModel) FOR_WORKLOAD.set(model, perModel = new WeakMap());
+  const memo = perModel.get(w);
+  const known = memo?.[direction];
+  if (known) return known;
+  const found = policiesIn(model, w.namespace).filter((p) => p.policyTypes.includes(direction) && selectsWorkload(p, w));
+  perModel.set(w, { ...(memo ?? { ingress: undefined, egress: undefined }), [direction]: found });
+  return found;
 }
 
 /** Whether some NetworkPolicy isolates the workload's pods in `direction`. */
