@@ -315,6 +315,19 @@ export class AccessSimulator {
    * on pod IPs against an ipBlock (undecidable from the manifests) is not counted as admitting.
    */
   private decideNetwork(src: NetEndpoint, dst: NetEndpoint, port: number, protocol: string): { allowed: true; notes: string[] } | { allowed: false; reason: string } {
+    // The access matrix asks the same wire question for many requests (paths, methods, tokens):
+    // answered once per source, destination and port.
+    const key = `${src.label}\u0000${dst.label}\u0000${port}/${protocol}`;
+    const known = this.networkDecisions.get(key);
+    if (known) return known;
+    const decided = this.decideNetworkUncached(src, dst, port, protocol);
+    this.networkDecisions.set(key, decided);
+    return decided;
+  }
+
+  private readonly networkDecisions = new Map<string, { allowed: true; notes: string[] } | { allowed: false; reason: string }>();
+
+  private decideNetworkUncached(src: NetEndpoint, dst: NetEndpoint, port: number, protocol: string): { allowed: true; notes: string[] } | { allowed: false; reason: string } {
     const upper = protocol.toUpperCase();
     const proto = (upper === 'UDP' || upper === 'SCTP' ? upper : 'TCP') as PortProtocol;
     const query = dst.workload ? portOn(dst.workload, port, proto) : { port, protocol: proto };
@@ -324,10 +337,8 @@ export class AccessSimulator {
       if (a.policies.length === 0) return undefined;
       const name = (p: { object: MeshObject }) => `${p.object.namespace}/${p.object.name}`;
       const field = direction;
-      if (a.allowed === true && a.admittedBy) {
-        const what = direction === 'ingress' ? `ingress of ${pod.label} from ${peer.label}` : `egress of ${pod.label} to ${peer.label}`;
-        return `NetworkPolicy ${name(a.admittedBy.policy)} ${field}[${a.admittedBy.index}] allows ${what} on ${port}/${protocol}`;
-      }
+      // Kept short: an allowed cell of the access matrix carries it, millions of times at scale.
+      if (a.allowed === true && a.admittedBy) return `NetworkPolicy ${name(a.admittedBy.policy)} ${field}[${a.admittedBy.index}] admits ${port}/${protocol}`;
       const what = direction === 'ingress' ? `ingress of ${pod.label} (from ${peer.label})` : `egress of ${pod.label} (to ${peer.label})`;
       const undecided = a.undecided.length === 0 ? ''
         : `; ${a.undecided.map((r) => `${name(r.policy)} ${field}[${r.index}]`).join(', ')} would admit it only if an ipBlock covered the pod's IP, which the manifests do not give (not counted)`;

@@ -66,7 +66,7 @@ describe('NetworkPolicy ingress', () => {
     const rule = admitHttpbin([{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'bar' } }, podSelector: { matchLabels: { app: 'sleep' } } }]);
     const allowed = await verdict([denyAll('foo'), rule], toHttpbin('bar/sleep'));
     expect(allowed.outcome).toBe('allow');
-    expect(allowed.reason).toContain('NetworkPolicy foo/httpbin-in ingress[0] allows ingress of foo/httpbin from bar/sleep on 8080/TCP');
+    expect(allowed.reason).toContain('NetworkPolicy foo/httpbin-in ingress[0] admits 8080/TCP');
     expect(await outcome([denyAll('foo'), rule], toHttpbin('foo/sleep'))).toBe('dropped');
     const otherPods = admitHttpbin([{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'bar' } }, podSelector: { matchLabels: { app: 'other' } } }]);
     expect(await outcome([denyAll('foo'), otherPods], toHttpbin('bar/sleep'))).toBe('dropped');
@@ -207,7 +207,7 @@ describe('external hosts (toHost)', () => {
     const v = await verdict([stripe, sidecar, egressTo443], stripeRequest);
     expect(v.outcome).toBe('allow');
     expect(v.reason).toContain('ServiceEntry bar/stripe is imported by Sidecar bar/default');
-    expect(v.reason).toContain('NetworkPolicy bar/egress-stripe egress[0] allows egress of bar/sleep to external host api.stripe.com on 443/TCP');
+    expect(v.reason).toContain('NetworkPolicy bar/egress-stripe egress[0] admits 443/TCP');
   });
 
   test('missing any one: no ServiceEntry → blocked; Sidecar not importing it → blocked; no egress rule for it → dropped', async () => {
