@@ -1,9 +1,7 @@
-import { ztMesh } from '../helpers/cli.js';
+import { runMain, ztMesh } from '../helpers/cli.js';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { jest } from '@jest/globals';
-import { main } from '../../cli/main.js';
 import { ENVIRONMENTS } from '../../infra/environment.js';
 import { synthToDirectory } from '../infra/reference.js';
 import { testIssuer } from '../analysis/access/tokens.js';
@@ -15,19 +13,7 @@ synthToDirectory([ENVIRONMENTS.dev!, ENVIRONMENTS.prod!], out);
 const dev = join(out, 'dev');
 const prod = join(out, 'prod');
 
-/** Runs the CLI in this process and captures what it prints. */
-async function run(...argv: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const outSpy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk) => { stdout += String(chunk); return true; });
-  const errSpy = jest.spyOn(process.stderr, 'write').mockImplementation((chunk) => { stderr += String(chunk); return true; });
-  try {
-    return { status: await main(argv), stdout, stderr };
-  } finally {
-    outSpy.mockRestore();
-    errSpy.mockRestore();
-  }
-}
+const run = runMain;
 
 describe('zt-mesh access check', () => {
   test('prints the outcome and reason as JSON', async () => {

@@ -1,24 +1,10 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { jest } from '@jest/globals';
-import { main } from '../../cli/main.js';
-import { ztMesh } from '../helpers/cli.js';
+import { runMain, ztMesh } from '../helpers/cli.js';
 import { BASE_SHOP, HEAD_SHOP, shopManifests, writeTree } from '../helpers/review-trees.js';
 
-/** Runs the CLI in this process and captures what it prints. */
-async function run(...argv: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const outSpy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk) => { stdout += String(chunk); return true; });
-  const errSpy = jest.spyOn(process.stderr, 'write').mockImplementation((chunk) => { stderr += String(chunk); return true; });
-  try {
-    return { status: await main(argv), stdout, stderr };
-  } finally {
-    outSpy.mockRestore();
-    errSpy.mockRestore();
-  }
-}
+const run = runMain;
 
 const base = shopManifests(BASE_SHOP);
 const head = shopManifests(HEAD_SHOP);

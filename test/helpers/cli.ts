@@ -11,3 +11,22 @@ export const ZT_MESH_BIN = join(process.cwd(), PACKAGE.bin['zt-mesh']!);
 export function ztMesh(args: readonly string[], options: SpawnSyncOptions = {}) {
   return spawnSync(process.execPath, [ZT_MESH_BIN, ...args], { encoding: 'utf8', ...options }) as ReturnType<typeof spawnSync> & { stdout: string; stderr: string };
 }
+
+/**
+ * Runs the CLI's `main` in this process (fast, and it sees the sources, not the build) and
+ * captures what it prints.
+ */
+export async function runMain(...argv: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
+  const { jest } = await import('@jest/globals');
+  const { main } = await import('../../cli/main.js');
+  let stdout = '';
+  let stderr = '';
+  const outSpy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk) => { stdout += String(chunk); return true; });
+  const errSpy = jest.spyOn(process.stderr, 'write').mockImplementation((chunk) => { stderr += String(chunk); return true; });
+  try {
+    return { status: await main(argv), stdout, stderr };
+  } finally {
+    outSpy.mockRestore();
+    errSpy.mockRestore();
+  }
+}
