@@ -151,7 +151,8 @@ function SECURITY_KUSTOMIZATION(rendered: ReadonlyMap<string, string>): Record<s
   };
 }
 
-function kustomization(header: string, body: Record<string, unknown>): string {
+/** A `kustomization.yaml` with `header` as its comment and `body` (resources, patches, ...) after apiVersion and kind. */
+export function kustomization(header: string, body: Record<string, unknown>): string {
   const comment = header.split('\n').map((l) => `# ${l}`).join('\n');
   return `${comment}\n${stringify({ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', ...body }, YAML_OPTIONS)}`;
 }
