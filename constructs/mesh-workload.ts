@@ -19,7 +19,7 @@ import { acknowledgementAnnotation } from './security-posture.js';
 import { ServicePort } from './service-port.js';
 import { ZeroTrustNamespace } from './zero-trust-namespace.js';
 import { ManifestBody, ManifestHeader, ManifestObject } from './manifest-object.js';
-import { NetworkFlow, workloadPolicy } from './network-policy.js';
+import { NetworkFlow, workloadPolicySpec } from './network-policy.js';
 import { IngressGateway } from './ingress-gateway.js';
 import type { ExternalHost } from './external-host.js';
 import { SecurityManifest } from './security-manifest.js';
@@ -654,7 +654,7 @@ export class MeshWorkload extends Construct implements ICaller {
       apiVersion: 'networking.k8s.io/v1',
       kind: 'NetworkPolicy',
       metadata: { name: this.name, namespace: this.namespace.name },
-      spec: Lazy.any({ produce: () => workloadPolicy(this.name, this.namespace.name, this.selector, this.networkIngress, this.networkEgress).spec }),
+      spec: Lazy.any({ produce: () => workloadPolicySpec(this.selector, this.networkIngress, this.networkEgress) }),
     } as never);
   }
 

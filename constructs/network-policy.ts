@@ -1,4 +1,4 @@
-import type { NetworkPolicy, NetworkPolicyEgressRule, NetworkPolicyIngressRule, NetworkPolicyPeer, NetworkPolicyPort } from 'kubernetes-types/networking/v1.js';
+import type { NetworkPolicyEgressRule, NetworkPolicyIngressRule, NetworkPolicyPeer, NetworkPolicyPort, NetworkPolicySpec } from 'kubernetes-types/networking/v1.js';
 
 /**
  * The L3/L4 backstop of every grant: Kubernetes NetworkPolicy, enforced by the CNI outside the
@@ -90,7 +90,7 @@ export interface DataPlaneEndpoints {
 }
 
 /**
- * A namespace's default deny: every pod isolated in both directions, with exactly the exceptions
+ * The spec of a namespace's default deny: every pod isolated in both directions, with exactly the exceptions
  * the data plane needs (https://istio.io/latest/docs/ops/deployment/application-requirements/,
  * "Ports used by Istio"):
  * - egress to the cluster DNS (kube-system `k8s-app: kube-dns`, 53 UDP and TCP): every client
@@ -104,46 +104,35 @@ export interface DataPlaneEndpoints {
  * through), and scraping by Prometheus (grant it like any caller). `extraEgress` are the flows of
  * grants whose caller is the whole namespace, or every workload of the mesh.
  */
-export function defaultDenyPolicy(namespace: string, ambient: boolean, endpoints: DataPlaneEndpoints, extraEgress: NetworkPolicyEgressRule[]): NetworkPolicy {
+export function defaultDenySpec(ambient: boolean, endpoints: DataPlaneEndpoints, extraEgress: NetworkPolicyEgressRule[]): NetworkPolicySpec {
   return {
-    apiVersion: 'networking.k8s.io/v1',
-    kind: 'NetworkPolicy',
-    metadata: { name: 'default-deny', namespace },
-    spec: {
-      podSelector: {},
-      policyTypes: ['Ingress', 'Egress'],
-      // No ingress rule (sidecar mode): policyTypes Ingress alone denies every connection in.
-      ...(ambient ? { ingress: [{ from: [{ ipBlock: { cidr: '169.254.7.127/32' } }] }] } : {}),
-      egress: [
-        {
-          to: [{ namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }],
-          ports: [{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 53 }],
-        },
-        {
-          to: [{ namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: endpoints.istiodNamespace } }, podSelector: { matchLabels: { app: 'istiod' } } }],
-          ports: [{ protocol: 'TCP', port: 15012 }],
-        },
-        ...extraEgress,
-      ],
-    },
+    podSelector: {},
+    policyTypes: ['Ingress', 'Egress'],
+    // No ingress rule (sidecar mode): policyTypes Ingress alone denies every connection in.
+    ...(ambient ? { ingress: [{ from: [{ ipBlock: { cidr: '169.254.7.127/32' } }] }] } : {}),
+    egress: [
+      {
+        to: [{ namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }],
+        ports: [{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 53 }],
+      },
+      {
+        to: [{ namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: endpoints.istiodNamespace } }, podSelector: { matchLabels: { app: 'istiod' } } }],
+        ports: [{ protocol: 'TCP', port: 15012 }],
+      },
+      ...extraEgress,
+    ],
   };
 }
 
 /**
- * The NetworkPolicy of one workload's grants: ingress from its callers' pods, egress to its
+ * The NetworkPolicy spec of one workload's grants: ingress from its callers' pods, egress to its
  * callees' pods, each on the container ports granted (plus HBONE).
  */
-export function workloadPolicy(name: string, namespace: string, podLabels: Readonly<Record<string, string>>, ingress: readonly NetworkFlow[], egress: readonly NetworkFlow[]): NetworkPolicy {
-  const types = [...(ingress.length ? ['Ingress'] : []), ...(egress.length ? ['Egress'] : [])];
+export function workloadPolicySpec(podLabels: Readonly<Record<string, string>>, ingress: readonly NetworkFlow[], egress: readonly NetworkFlow[]): NetworkPolicySpec {
   return {
-    apiVersion: 'networking.k8s.io/v1',
-    kind: 'NetworkPolicy',
-    metadata: { name, namespace },
-    spec: {
-      podSelector: { matchLabels: { ...podLabels } },
-      policyTypes: types,
-      ...(ingress.length ? { ingress: ingressRules(ingress) } : {}),
-      ...(egress.length ? { egress: egressRules(egress) } : {}),
-    },
+    podSelector: { matchLabels: { ...podLabels } },
+    policyTypes: [...(ingress.length ? ['Ingress'] : []), ...(egress.length ? ['Egress'] : [])],
+    ...(ingress.length ? { ingress: ingressRules(ingress) } : {}),
+    ...(egress.length ? { egress: egressRules(egress) } : {}),
   };
 }

@@ -14,7 +14,7 @@ import { acceptsPlaintext, MtlsMode } from './mtls-mode.js';
 import { acknowledgementAnnotation } from './security-posture.js';
 import { ManifestObject } from './manifest-object.js';
 import { SecurityManifest } from './security-manifest.js';
-import { defaultDenyPolicy, egressRules, NetworkFlow } from './network-policy.js';
+import { defaultDenySpec, egressRules, NetworkFlow } from './network-policy.js';
 
 /** Props of a zero-trust namespace. */
 export interface ZeroTrustNamespaceProps {
@@ -107,7 +107,7 @@ export class ZeroTrustNamespace extends Construct implements ICaller {
       apiVersion: 'networking.k8s.io/v1',
       kind: 'NetworkPolicy',
       metadata: { name: 'default-deny', namespace: name },
-      spec: Lazy.any({ produce: () => this.defaultDenyNetworkPolicy().spec }),
+      spec: Lazy.any({ produce: () => this.defaultDenyNetworkPolicy() }),
     } as never);
     // The namespace's egress scope: its sidecars know only the hosts its grants reach, and the
     // mesh's outbound traffic policy decides what happens to any other (istio.io, Sidecar reference).
@@ -177,7 +177,7 @@ export class ZeroTrustNamespace extends Construct implements ICaller {
 
   private defaultDenyNetworkPolicy() {
     const extra = egressRules([...this.namespaceEgress, ...this.mesh.meshWideAccess().egress]);
-    return defaultDenyPolicy(this.name, false, { istiodNamespace: this.mesh.rootNamespace }, extra);
+    return defaultDenySpec(false, { istiodNamespace: this.mesh.rootNamespace }, extra);
   }
 
   /** Reserves a workload name and its ServiceAccount; refuses duplicates with advice. */
