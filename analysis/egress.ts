@@ -136,11 +136,7 @@ export function imports(model: MeshModel, w: Workload, s: ServiceInfo): boolean 
   return sidecarImports(sidecarFor(model, w), s.namespace, serviceHost(s));
 }
 
-/** Whether a Kubernetes Service is exported to `namespace` (`networking.istio.io/exportTo`). */
-export function serviceExportedTo(service: MeshObject, namespace: string): boolean {
-  const list = (service.annotations['networking.istio.io/exportTo'] ?? '').split(',').map((e) => e.trim()).filter(Boolean);
-  return exportedTo(list, service.namespace ?? 'default', namespace);
-}
+export { serviceExportedTo } from './model.js';
 
 /** A ServiceEntry's location: MESH_EXTERNAL unless it says MESH_INTERNAL. */
 export function isMeshExternal(se: MeshObject): boolean {

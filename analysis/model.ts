@@ -354,7 +354,7 @@ export class MeshModel {
     // reference: exportTo; "Configuration Scoping").
     const service = name !== undefined
       ? this.services.find((s) => s.name === name && s.namespace === ns
-        && exportedTo((s.object.annotations['networking.istio.io/exportTo'] ?? '').split(',').map((e) => e.trim()).filter(Boolean), s.namespace, namespace))
+        && serviceExportedTo(s.object, namespace))
       : undefined;
     const serviceEntry = this.ofKind('ServiceEntry').find((se) => strs(se.spec.hosts).some((h) => hostMatches(h, host))
       && exportedTo(strs(se.spec.exportTo), se.namespace ?? 'default', namespace));
@@ -484,6 +484,19 @@ export function exportedTo(exportTo: readonly string[], owner: string, namespace
   if (exportTo.length === 0) return true;
   return exportTo.some((e) => e === '*' || e === namespace || (e === '.' && owner === namespace));
 }
+
+/** Whether a Kubernetes Service is exported to `namespace` (`networking.istio.io/exportTo`). */
+export function serviceExportedTo(service: MeshObject, namespace: string): boolean {
+  // Asked for every cell of the access matrix: the annotation is split once per Service.
+  let list = EXPORT_TO.get(service);
+  if (!list) {
+    list = (service.annotations['networking.istio.io/exportTo'] ?? '').split(',').map((e) => e.trim()).filter(Boolean);
+    EXPORT_TO.set(service, list);
+  }
+  return exportedTo(list, service.namespace ?? 'default', namespace);
+}
+
+const EXPORT_TO = new WeakMap<MeshObject, string[]>();
 
 /** Whether some namespace sees both objects, given their `exportTo` lists and own namespaces. */
 export function exportedTogether(a: readonly string[], aOwner: string, b: readonly string[], bOwner: string): boolean {
