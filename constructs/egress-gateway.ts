@@ -46,7 +46,7 @@ export class EgressGateway {
       selector: { istio: release.replace(/^istio-/, '') },
       port: 443,
       targetPort: 443,
-    }, 'EgressGateway.helmChart()');
+    }, 'EgressGateway.helmChart()', release);
   }
 
   /**
@@ -76,8 +76,11 @@ export class EgressGateway {
   public readonly port: number;
   /** The container port behind it. */
   public readonly targetPort: number;
+  /** The Helm release of Istio's `gateway` chart, when installed that way (`helmChart()`). */
+  public readonly helmRelease?: string;
 
-  private constructor(props: EgressGatewayProps, self: string) {
+  private constructor(props: EgressGatewayProps, self: string, helmRelease?: string) {
+    if (helmRelease !== undefined) this.helmRelease = helmRelease;
     checkDnsLabel(props.namespace, self, 'namespace');
     checkDnsLabel(props.service, self, 'service');
     if (Object.keys(props.selector).length === 0) {
