@@ -1,6 +1,8 @@
-import type { MeshObject, Workload } from '../model.js';
+import { parseProtocol } from '../istio.js';
+import { hostMatches, type MeshObject, type Workload } from '../model.js';
 import { networkPolicies } from '../network-policy.js';
 import { actionOf, rulesOf } from '../policy.js';
+import { int, recs, str, strs } from '../values.js';
 import { INGRESS_USE_WAYPOINT, unboundText, Waypoint, WaypointBinding, waypointsOf } from '../waypoints.js';
 import { EmptySelectorReading, ztunnelDecides } from '../ztunnel.js';
 import type { Features } from './features.js';
@@ -190,6 +192,58 @@ export class AmbientPath {
     }
     const unknown = workload.sidecar === undefined ? ` (namespace ${workload.namespace} is not in the manifests: assumed outside the mesh)` : '';
     return done('allow', `${where}: neither a sidecar nor ambient${unknown}, so nothing enforces policy at the destination (${arrival.text})`, headers);
+  }
+
+  /**
+   * A request from an ambient workload to a host outside the cluster (ISTIO.md §11.5, §13 item 11):
+   * ztunnel has no registry filter (`exportTo` is ignored too). A ServiceEntry for the host and port
+   * bound to a waypoint sends it through that waypoint, whose `targetRefs` policies (to the
+   * ServiceEntry, its Gateway, the GatewayClass) see the client's identity; anything else goes
+   * direct. NetworkPolicy applies on each wire hop.
+   */
+  public external(client: Extract<Client, { kind: 'mesh' }>, host: string, port: number): { outcome: Outcome; reason: string } {
+    // A toHost request carries no token (as for sidecar callers): RequestAuthentications there see none.
+    const request: HttpRequest = { method: 'GET', path: '/', host, headers: {} };
+    const where = `${host}:${port}`;
+    const entries = this.model.ofKind('ServiceEntry').filter((se) => strs(se.spec.hosts).some((h) => hostMatches(h, host))
+      && (recs(se.spec.ports).length === 0 || recs(se.spec.ports).some((p) => int(p.number) === port)));
+    const bound = entries.map((se) => ({ se, binding: this.waypoints.forService(se) })).find((e) => e.binding.bound);
+    const external = { peer: { kind: 'external' as const, description: `external host ${host}` }, label: `external host ${host}` };
+    const src = this.sim.podEndpoint(client.workload!, `${client.namespace}/${client.workload!.name}`);
+    const netCheck = (from: typeof src, to: typeof src | typeof external, wirePort: number): string | string[] => {
+      if (networkPolicies(this.model).length === 0) return [];
+      const net = this.sim.decideNetwork(from, to, wirePort, 'TCP');
+      return net.allowed ? net.notes : net.reason;
+    };
+    if (!bound || !bound.binding.bound) {
+      const why = entries.length === 0 ? `no ServiceEntry for ${where}` : `ServiceEntry ${entries.map((e) => `${e.namespace}/${e.name}`).join(', ')} has no waypoint${entries.map((e) => this.waypoints.forService(e)).filter((b): b is Extract<WaypointBinding, { bound: false }> => !b.bound && b.reason.kind !== 'unlabelled').map((b) => ` (BYPASS(${unboundText(b.reason)}))`).join('')}`;
+      const net = netCheck(src, external, port);
+      if (typeof net === 'string') return { outcome: 'dropped', reason: `${where}: ${net}` };
+      return { outcome: 'allow', reason: [`${where}: ${why}: ztunnel of ${client.label} sends it direct (ambient has no registry filter)`, ...net].join('; ') };
+    }
+    const { se, binding } = bound;
+    const wp = binding.waypoint;
+    const wpEnd = this.sim.podEndpoint(this.waypoints.workloadOf(wp), `waypoint ${wp.namespace}/${wp.name}`);
+    const toWaypoint = netCheck(src, wpEnd, 15008);
+    if (typeof toWaypoint === 'string') return { outcome: 'dropped', reason: `waypoint ${wp.namespace}/${wp.name}: ${toWaypoint}` };
+    const sePort = recs(se.spec.ports).find((p) => int(p.number) === port);
+    const protocol = parseProtocol(str(sePort?.protocol) ?? '') ?? 'unknown';
+    const http = protocol === 'http';
+    const policies = this.waypoints.policiesAt('AuthorizationPolicy', wp, se).map((p) => prepare(p, this.model.localTrustDomains));
+    const stage: Target = {
+      workload: this.waypoints.workloadOf(wp), containerPort: port, http, where: `waypoint ${wp.namespace}/${wp.name}`, mode: undefined,
+      deny: policies.filter((p) => p.action === 'DENY'), allow: policies.filter((p) => p.action === 'ALLOW'),
+      custom: policies.filter((p) => p.action === 'CUSTOM').map((p) => p.label),
+      jwtRules: jwtRulesOf(this.waypoints.policiesAt('RequestAuthentication', wp, se)),
+    };
+    const peer = { trustDomain: this.model.trustDomain, namespace: client.namespace, serviceAccount: client.serviceAccount };
+    const text = `HBONE from ${client.label} as ${peer.trustDomain}/ns/${peer.namespace}/sa/${peer.serviceAccount}; ServiceEntry ${se.namespace}/${se.name} uses waypoint ${wp.namespace}/${wp.name}`;
+    const r = this.sim.authorize(stage, peer, text, request, undefined);
+    if (r.outcome !== 'allow') return { outcome: r.outcome, reason: r.reason };
+    const targetPort = int(sePort?.targetPort) ?? port;
+    const out = netCheck(wpEnd, external, targetPort);
+    if (typeof out === 'string') return { outcome: 'dropped', reason: `${where}: ${out}` };
+    return { outcome: 'allow', reason: [r.reason, ...toWaypoint, ...out].join('; ') };
   }
 
   /** The waypoint identity PILOT_AUTO_ALLOW_WAYPOINT_POLICY allows for a workload: its own waypoint, else its Services'. */

@@ -341,6 +341,7 @@ export class AccessSimulator {
   public checkExternal(from: AccessSource, host: string, port: number): Verdict {
     if (!('workload' in from)) throw new AccessRequestError('"toHost" needs a workload as "from": the outside client and the ingress gateway do not call external hosts here.');
     const client = this.meshClient(from.workload);
+    if (client.kind === 'mesh' && client.ambient) return this.ambient.external(client, host, port);
     const workload = client.workload!;
     const where = `${host}:${port}`;
     let wirePort = port;

@@ -243,3 +243,25 @@ describe('waypoint paths and bypasses (§9.5, §9.8)', () => {
     expect(cell('outside')?.outcome).toBe('allow');
   });
 });
+
+describe('egress through an ambient waypoint (istio.io ambient egress-gateway task, §11.5)', () => {
+  // https://istio.io/latest/docs/ambient/usage/egress-gateway/ — ServiceEntries in istio-egress, whose
+  // namespace is bound to a waypoint; a targetRefs policy on the ServiceEntry sees the client's identity.
+  const serviceEntry: Manifest = { apiVersion: 'networking.istio.io/v1', kind: 'ServiceEntry', metadata: { name: 'httpbin.org', namespace: 'istio-egress' }, spec: { hosts: ['httpbin.org'], ports: [{ number: 80, name: 'http', protocol: 'HTTP' }], resolution: 'DNS' } };
+  const onlyCurl = policy('istio-egress', 'httpbin-curl', { targetRefs: [{ kind: 'ServiceEntry', group: 'networking.istio.io', name: 'httpbin.org' }], action: 'ALLOW', rules: [{ from: [{ source: { principals: ['cluster.local/ns/foo/sa/curl'] } }] }] });
+  const base = [ambientNs('foo'), ambientNs('istio-egress', { 'istio.io/use-waypoint': 'waypoint' }), waypoint('istio-egress'), ...app('foo', 'curl'), ...app('foo', 'other'), serviceEntry, onlyCurl];
+  const to = (from: string): AccessRequest => ({ from: { workload: `foo/${from}` }, toHost: 'httpbin.org', port: 80 });
+
+  test('the waypoint admits curl and denies another workload (403); without the binding both go direct', async () => {
+    const sim = simulate(base);
+    expect(await outcome(sim, to('curl'))).toBe('allow');
+    const denied = await sim.check(to('other'));
+    expect(denied.outcome).toBe('deny-403');
+    expect(denied.reason).toMatch(/^waypoint istio-egress\/waypoint: /);
+    const unbound = simulate(base.map((m) => (m.kind === 'Namespace' && m.metadata.name === 'istio-egress' ? ambientNs('istio-egress') : m)));
+    const direct = await unbound.check(to('other'));
+    expect(direct.outcome).toBe('allow');
+    expect(direct.reason).toMatch(/sends it direct/);
+  });
+});
+
