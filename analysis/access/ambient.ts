@@ -89,7 +89,7 @@ export class AmbientPath {
       const policies = this.waypoints.policiesAt('AuthorizationPolicy', waypoint, addressed).map((p) => prepare(p, this.model.localTrustDomains));
       known = {
         workload: this.waypoints.workloadOf(waypoint), containerPort: port, http: target.http,
-        where: `waypoint ${waypoint.namespace}/${waypoint.name}`,
+        where: `waypoint ${waypoint.namespace}/${waypoint.name}`, point: 'waypoint',
         ...(target.service ? { service: target.service } : {}), ...(target.servicePort ? { servicePort: target.servicePort } : {}),
         mode: undefined,
         deny: policies.filter((p) => p.action === 'DENY'), allow: policies.filter((p) => p.action === 'ALLOW'),
@@ -188,7 +188,7 @@ export class AmbientPath {
       const next: HttpRequest = { ...request, headers };
       const jwt = await this.sim.jwtStage(target, next, ctx.assumeValidToken === true);
       const r = this.sim.authorize(target, encrypted ? arrival.peer : undefined, arrival.text, next, jwt);
-      return done(r.outcome, `sidecar ${r.reason}`, r.appHeaders);
+      return done(r.outcome, r.reason, r.appHeaders);
     }
     const unknown = workload.sidecar === undefined ? ` (namespace ${workload.namespace} is not in the manifests: assumed outside the mesh)` : '';
     return done('allow', `${where}: neither a sidecar nor ambient${unknown}, so nothing enforces policy at the destination (${arrival.text})`, headers);
@@ -231,7 +231,7 @@ export class AmbientPath {
     const http = protocol === 'http';
     const policies = this.waypoints.policiesAt('AuthorizationPolicy', wp, se).map((p) => prepare(p, this.model.localTrustDomains));
     const stage: Target = {
-      workload: this.waypoints.workloadOf(wp), containerPort: port, http, where: `waypoint ${wp.namespace}/${wp.name}`, mode: undefined,
+      workload: this.waypoints.workloadOf(wp), containerPort: port, http, where: `waypoint ${wp.namespace}/${wp.name}`, point: 'waypoint', mode: undefined,
       deny: policies.filter((p) => p.action === 'DENY'), allow: policies.filter((p) => p.action === 'ALLOW'),
       custom: policies.filter((p) => p.action === 'CUSTOM').map((p) => p.label),
       jwtRules: jwtRulesOf(this.waypoints.policiesAt('RequestAuthentication', wp, se)),

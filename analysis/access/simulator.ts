@@ -183,6 +183,12 @@ export interface Target {
   readonly allow: readonly PreparedPolicy[];
   readonly custom: readonly string[];
   readonly jwtRules: readonly JwtRule[];
+  /**
+   * The proxy that enforces this target's policies, named in reasons: a workload's `sidecar`
+   * (its reasons read `sidecar ns/name:port: ...`), the ingress `gateway`, a `waypoint`
+   * (their `where` names them). Undefined where no proxy enforces anything.
+   */
+  readonly point?: 'sidecar' | 'gateway' | 'waypoint';
 }
 
 /** A request as the proxies see it (lower-case header names). */
@@ -454,7 +460,7 @@ export class AccessSimulator {
   /** The gateway's pods as a target, for policy selection (they are rarely in the manifests). */
   private gatewayTarget(gatewayPort: number): Target {
     const { namespace, serviceAccount } = this.ingressGateway;
-    return this.prepare(this.gatewayWorkload(), gatewayPort, true, `ingress gateway ${namespace}/${serviceAccount}`);
+    return { ...this.prepare(this.gatewayWorkload(), gatewayPort, true, `ingress gateway ${namespace}/${serviceAccount}`), point: 'gateway' };
   }
 
   /** The gateway's pods as a workload: its namespace, service account and labels. */
@@ -513,7 +519,7 @@ export class AccessSimulator {
       ctx: { localTrustDomains: this.model.localTrustDomains, policyNamespace: policy.namespace ?? 'default' },
     }));
     return {
-      workload, containerPort, http, where,
+      workload, containerPort, http, where, ...(workload.sidecar === true ? { point: 'sidecar' as const } : {}),
       mode: workload.sidecar === true ? this.model.effectiveMtls(workload, containerPort) : undefined,
       deny: policies.filter((p) => p.action === 'DENY'),
       allow: policies.filter((p) => p.action === 'ALLOW'),
@@ -529,7 +535,8 @@ export class AccessSimulator {
    */
   public transport(client: Client, target: Target): { result: HopResult } | { peer: RequestFacts['peer']; text: string } {
     const { workload, where } = target;
-    const fail = (outcome: Outcome, reason: string) => ({ result: { outcome, reason: `${where}: ${reason}`, workload: where, appHeaders: {} } });
+    // NetworkPolicy drops are the CNI's; mTLS refusals are the server sidecar's.
+    const fail = (outcome: Outcome, reason: string, at = where) => ({ result: { outcome, reason: `${at}: ${reason}`, workload: where, appHeaders: {} } });
     const service = target.service!;
     const servicePort = target.servicePort!;
     const outbound = this.sidecarOutbound(client, target, 'service');
@@ -572,8 +579,8 @@ export class AccessSimulator {
     }
     const mode = target.mode!;
     const decided = mode.decidedBy ? `PeerAuthentication ${mode.decidedBy.namespace}/${mode.decidedBy.name}` : 'the default';
-    if (mode.mode === 'STRICT' && !mtls) return fail('reset', `${text} against mTLS STRICT (${decided}): the connection is reset`);
-    if (mode.mode === 'DISABLE' && mtls) return fail('reset', `${text} against mTLS DISABLE (${decided}): the handshake fails (503 at the client)`);
+    if (mode.mode === 'STRICT' && !mtls) return fail('reset', `${text} against mTLS STRICT (${decided}): the connection is reset`, namedPoint(target));
+    if (mode.mode === 'DISABLE' && mtls) return fail('reset', `${text} against mTLS DISABLE (${decided}): the handshake fails (503 at the client)`, namedPoint(target));
     const peer = mtls && client.kind === 'mesh' && !passthrough ? { trustDomain: this.model.trustDomain, namespace: client.namespace, serviceAccount: client.serviceAccount } : undefined;
     return { peer, text };
   }
@@ -617,7 +624,8 @@ export class AccessSimulator {
   /** Steps 5–6 once the JWT verdict is known: 401/403 from the token, then CUSTOM, DENY, ALLOW. Synchronous. */
   public authorize(target: Target, peer: RequestFacts['peer'], transport: string, request: HttpRequest, jwt: JwtVerdict | undefined): HopResult {
     const { where, http } = target;
-    const fail = (outcome: Outcome, reason: string): HopResult => ({ outcome, reason: `${where}: ${reason}`, workload: where, appHeaders: {} });
+    const said = namedPoint(target);
+    const fail = (outcome: Outcome, reason: string): HopResult => ({ outcome, reason: `${said}: ${reason}`, workload: where, appHeaders: {} });
     if (jwt?.kind === 'rejected') return fail(jwt.status === 401 ? 'deny-401' : 'deny-403', jwt.reason);
     let token: RequestFacts['token'];
     let appHeaders = request.headers;
@@ -646,9 +654,9 @@ export class AccessSimulator {
     const note = target.custom.length > 0 ? ` (CUSTOM policies ${target.custom.join(', ')} not simulated: assumed to allow)` : '';
     const deny = matching(target.deny);
     if (deny) return fail(denied, `${verb} by ${deny} (${transport})`);
-    if (target.allow.length === 0) return { outcome: 'allow', reason: `${where}: no ALLOW policy applies (${transport})${note}`, workload: where, appHeaders };
+    if (target.allow.length === 0) return { outcome: 'allow', reason: `${said}: no ALLOW policy applies (${transport})${note}`, workload: where, appHeaders };
     const allow = matching(target.allow);
-    if (allow) return { outcome: 'allow', reason: `${where}: allowed by ${allow} (${transport})${note}`, workload: where, appHeaders };
+    if (allow) return { outcome: 'allow', reason: `${said}: allowed by ${allow} (${transport})${note}`, workload: where, appHeaders };
     const identity = peer ? `peer ${peer.trustDomain}/ns/${peer.namespace}/sa/${peer.serviceAccount}` : 'no peer identity';
     const user = token ? `request principal ${token.issuer}/${token.subject}` : 'no request principal';
     return fail(denied, `${verb}: no rule of ${target.allow.map((p) => p.label).join(', ')} matches (${transport}; ${identity}; ${user})${note}`);
@@ -694,6 +702,11 @@ export function symbolicValidToken(target: Target): JwtVerdict | undefined {
     }
   }
   return { kind: 'valid', principal: `${rule.issuer}/matrix-user`, claims: claims as JwtClaims, forwarded: rule.forwardOriginalToken, reason: 'valid token (symbolic)' };
+}
+
+/** A target as reasons name it: `sidecar ns/name:port` for a workload's sidecar, else its `where`. */
+function namedPoint(target: Target): string {
+  return target.point === 'sidecar' ? `sidecar ${target.where}` : target.where;
 }
 
 function noEndpoints(service: ServiceInfo): string {
