@@ -1,3 +1,5 @@
+import { analyze } from '../../../analysis/analyze.js';
+import { tokenJourney } from '../../../analysis/access/chain.js';
 import { accessMatrix } from '../../../analysis/access/matrix.js';
 import { AccessRequest, AccessRequestError, AccessSimulator, Outcome, SimulatorOptions } from '../../../analysis/access/simulator.js';
 import { MeshModel } from '../../../analysis/model.js';
@@ -265,3 +267,55 @@ describe('egress through an ambient waypoint (istio.io ambient egress-gateway ta
   });
 });
 
+describe('the products chain on ambient: ingress → a → c → b, JWT and grants at the waypoint (SCENARIOS.md P-rows)', () => {
+  const jwks = 'https://idp.example.com/.well-known/jwks.json';
+  const issuer = 'https://idp.example.com';
+  const svc = (name: string) => app('products', name, [{ name: 'http', port: 8000, targetPort: 8080 }]);
+  const principal = (ns: string, sa: string) => `cluster.local/ns/${ns}/sa/${sa}`;
+  const grant = (to: string, from: string) => policy('products', `${to}-l7`, { ...onService(to), action: 'ALLOW', rules: [{ from: [{ source: { principals: [from], requestPrincipals: [`${issuer}/*`] } }] }] });
+  const base: Manifest[] = [
+    ambientNs('products', { 'istio.io/use-waypoint': 'waypoint', 'istio.io/ingress-use-waypoint': 'true' }), waypoint('products'), ambientNs('sleep'),
+    ...svc('service-a'), ...svc('service-b'), ...svc('service-c'), ...app('sleep', 'sleep'),
+    { apiVersion: 'security.istio.io/v1', kind: 'PeerAuthentication', metadata: { name: 'default', namespace: 'istio-system' }, spec: { mtls: { mode: 'STRICT' } } },
+    policy('istio-system', 'allow-nothing', {}),
+    policy('istio-system', 'ingress-open', { selector: { matchLabels: { istio: 'ingressgateway' } }, action: 'ALLOW', rules: [{}] }),
+    policy('istio-system', 'waypoint-default-deny', { targetRefs: [{ group: 'gateway.networking.k8s.io', kind: 'GatewayClass', name: 'istio-waypoint' }] }),
+    policy('products', 'require-waypoint', { action: 'ALLOW', rules: [{ from: [{ source: { principals: [principal('products', 'waypoint')] } }] }] }),
+    { apiVersion: 'security.istio.io/v1', kind: 'RequestAuthentication', metadata: { name: 'jwt', namespace: 'products' }, spec: { targetRefs: ['service-a', 'service-b', 'service-c'].map((name) => ({ kind: 'Service', group: '', name })), jwtRules: [{ issuer, jwksUri: jwks, forwardOriginalToken: true }] } },
+    grant('service-a', principal('istio-system', 'istio-ingressgateway')), grant('service-c', principal('products', 'service-a')), grant('service-b', principal('products', 'service-c')),
+    { apiVersion: 'networking.istio.io/v1', kind: 'Gateway', metadata: { name: 'public', namespace: 'istio-system' }, spec: { selector: { istio: 'ingressgateway' }, servers: [{ port: { number: 80, name: 'http', protocol: 'HTTP' }, hosts: ['*'] }] } },
+    { apiVersion: 'networking.istio.io/v1', kind: 'VirtualService', metadata: { name: 'service-a', namespace: 'products' }, spec: { hosts: ['*'], gateways: ['istio-system/public'], http: [{ route: [{ destination: { host: 'service-a', port: { number: 8000 } } }] }] } },
+  ];
+
+  test('the rows: 200 along the chain with a valid token, 401 invalid, 403 no token or the wrong caller, reset from outside', async () => {
+    const idp = await testIssuer(issuer);
+    const token = await idp.sign({ sub: 'alice' });
+    const sim = simulate(base, { jwks: { [jwks]: idp.jwks } });
+    const req = (from: AccessRequest['from'], to: string, extra: Partial<AccessRequest> = {}): AccessRequest => ({ from, to: `products/${to}`, port: 8000, path: '/products', ...extra });
+    expect(await outcome(sim, req({ ingress: true }, 'service-a', { token }))).toBe('allow'); // P1
+    expect(await outcome(sim, req({ ingress: true }, 'service-a'))).toBe('deny-403'); // P2
+    expect(await outcome(sim, req({ ingress: true }, 'service-a', { token: 'invalid.token' }))).toBe('deny-401'); // P3
+    expect(await outcome(sim, req({ workload: 'products/service-a' }, 'service-c', { token }))).toBe('allow'); // P6
+    expect(await outcome(sim, req({ workload: 'products/service-c' }, 'service-b', { token }))).toBe('allow'); // P7
+    expect(await outcome(sim, req({ workload: 'products/service-c' }, 'service-b'))).toBe('deny-403'); // P8
+    expect(await outcome(sim, req({ workload: 'products/service-a' }, 'service-b', { token }))).toBe('deny-403'); // P9
+    expect(await outcome(sim, req({ workload: 'sleep/sleep' }, 'service-c', { token }))).toBe('deny-403'); // P10
+    expect(await outcome(sim, req({ outside: true }, 'service-c', { token }))).toBe('reset'); // P13 (STRICT)
+    // Direct to a pod IP: the require-waypoint L4 policy closes it.
+    expect(await outcome(sim, { from: { workload: 'products/service-a' }, to: 'products/service-b', port: 8080, addressing: 'workload' })).toBe('reset');
+  });
+
+  test('the token journey: validated and forwarded at every waypoint', async () => {
+    const steps = await tokenJourney(simulate(base), { services: ['products/service-a', 'products/service-c', 'products/service-b'], port: 8000, path: '/products', assumeValidToken: true });
+    expect(steps.map((s) => [s.to, s.outcome, s.tokenForwarded])).toEqual([
+      ['products/service-a', 'allow', true], ['products/service-c', 'allow', true], ['products/service-b', 'allow', true],
+    ]);
+    expect(steps[1]!.reason).toMatch(/waypoint products\/waypoint: allowed by ns\[products\]-policy\[service-c-l7\]-rule\[0\]/);
+  });
+
+  test('the analyzer has no ambient finding on it, and ZT716 on the same mesh without require-waypoint\'s waypoint principal', () => {
+    expect(analyze(base).filter((f) => /^ZT71\d$/.test(f.code))).toEqual([]);
+    const broken = base.map((m) => (m.metadata.name === 'require-waypoint' ? policy('products', 'require-waypoint', { action: 'ALLOW', rules: [{ from: [{ source: { principals: [principal('products', 'service-a')] } }] }] }) : m));
+    expect(analyze(broken).filter((f) => f.code === 'ZT716').map((f) => f.name).sort()).toEqual(['service-a', 'service-b', 'service-c']);
+  });
+});
