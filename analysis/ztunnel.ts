@@ -192,6 +192,10 @@ export type ZtunnelVerdict =
  * CUSTOM, AUDIT, targetRefs and dry-run ones are never sent (§9.3 Attachment).
  */
 export function ztunnelPoliciesFor(model: MeshModel, w: Workload): { policies: ZtunnelPolicy[]; emptySelectors: MeshObject[] } {
+  // Asked for every request of the access matrix: converted once per workload (a model's
+  // workloads are its own objects, so the cache dies with the model).
+  const known = CONVERTED.get(w);
+  if (known) return known;
   const emptySelectors: MeshObject[] = [];
   const policies: ZtunnelPolicy[] = [];
   for (const p of model.authorizationPoliciesFor(w)) {
@@ -199,8 +203,12 @@ export function ztunnelPoliciesFor(model: MeshModel, w: Workload): { policies: Z
     const z = toZtunnelPolicy(model, p);
     if (z) policies.push(z);
   }
-  return { policies, emptySelectors };
+  const result = { policies, emptySelectors };
+  CONVERTED.set(w, result);
+  return result;
 }
+
+const CONVERTED = new WeakMap<Workload, { policies: ZtunnelPolicy[]; emptySelectors: MeshObject[] }>();
 
 /**
  * PeerAuthentication at ztunnel (§9.4): STRICT becomes a DENY of connections without an

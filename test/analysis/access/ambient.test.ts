@@ -230,6 +230,23 @@ describe('waypoint paths and bypasses (§9.5, §9.8)', () => {
     expect(await outcome(sim, post({ workload: 'foo/curl' }, { method: 'GET', scheme: 'https' }))).toBe('reset');
   });
 
+  test('ENABLE_LAYERED_WAYPOINT_AUTHORIZATION_POLICIES: selector policies on the waypoint\'s pods count, at L4, only with the feature', async () => {
+    const onWaypointPods = policy('foo', 'waypoint-l4', { selector: { matchLabels: { 'gateway.networking.k8s.io/gateway-name': 'waypoint' } }, action: 'DENY', rules: [{ from: [{ source: { principals: ['cluster.local/ns/foo/sa/curl'] } }] }] });
+    const get = post({ workload: 'foo/curl' }, { method: 'GET' });
+    expect(await outcome(simulate([...base, onWaypointPods]), get)).toBe('allow');
+    const layered = await simulate([...base, onWaypointPods], { features: { ENABLE_LAYERED_WAYPOINT_AUTHORIZATION_POLICIES: 'true' } }).check(get);
+    expect(layered.outcome).toBe('reset');
+    expect(layered.reason).toMatch(/waypoint foo\/waypoint \(HBONE termination, ENABLE_LAYERED_WAYPOINT_AUTHORIZATION_POLICIES\)/);
+  });
+
+  test('dry-run policies are never enforced at ztunnel, with or without AMBIENT_ENABLE_DRY_RUN_AUTHORIZATION_POLICY', async () => {
+    const dryRun: Manifest = { ...policy('foo', 'deny-all', { selector: { matchLabels: { app: 'httpbin' } }, action: 'DENY', rules: [{}] }), metadata: { name: 'deny-all', namespace: 'foo', annotations: { 'istio.io/dry-run': 'true' } } };
+    const direct = post({ workload: 'foo/curl' }, { port: 8080, addressing: 'workload' });
+    expect(await outcome(simulate([...base, dryRun]), direct)).toBe('allow');
+    expect(await outcome(simulate([...base, dryRun], { features: { AMBIENT_ENABLE_DRY_RUN_AUTHORIZATION_POLICY: 'true' } }), direct)).toBe('allow');
+    expect(await outcome(simulate([...base, { ...dryRun, metadata: { name: 'deny-all', namespace: 'foo' } }]), direct)).toBe('reset');
+  });
+
   test('unknown features are refused by name', () => {
     expect(() => simulate(base, { features: { NOT_A_FEATURE: 'true' } })).toThrow(/not one the simulator models/);
     expect(() => simulate(base, { features: { PILOT_AUTO_ALLOW_WAYPOINT_POLICY: 'maybe' } })).toThrow(/true or false/);
