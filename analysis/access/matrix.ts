@@ -175,7 +175,8 @@ export async function accessMatrix(simulator: AccessSimulator): Promise<MatrixCe
         let anonymousCell: MatrixCell | undefined;
         for (const [index, source] of sources.entries()) {
           const client = clients[index]!;
-          if (shortcut && client.kind === 'mesh' && !shortcut.has(`${client.namespace}/${client.serviceAccount}`)) {
+          // ANONYMOUS stands for sidecar callers; an ambient caller's transport is ztunnel's (HBONE or not).
+          if (shortcut && client.kind === 'mesh' && !client.ambient && !shortcut.has(`${client.namespace}/${client.serviceAccount}`)) {
             anonymousCell ??= await cell('a caller these policies do not name', ANONYMOUS, variant);
             cells.push({ ...anonymousCell, from: source, reason: reasonFor(anonymousCell.reason, client) });
           } else {
