@@ -247,6 +247,26 @@ describe('waypoint paths and bypasses (§9.5, §9.8)', () => {
     expect(await outcome(simulate([...base, { ...dryRun, metadata: { name: 'deny-all', namespace: 'foo' } }]), direct)).toBe('reset');
   });
 
+  test('"Use Layer 7 features": a policy attaches to the waypoint by targetRefs to its Gateway (all its traffic) or to a Service using it', async () => {
+    // https://istio.io/latest/docs/ambient/usage/l7-features/ — base has the waypoint and a get-only ALLOW on the Service.
+    const onGateway = policy('foo', 'no-delete', { targetRefs: [{ kind: 'Gateway', group: 'gateway.networking.k8s.io', name: 'waypoint' }], action: 'DENY', rules: [{ to: [{ operation: { paths: ['/admin*'] } }] }] });
+    const sim = simulate([...base, onGateway]);
+    expect(await outcome(sim, post({ workload: 'foo/curl' }, { method: 'GET', path: '/admin/x' }))).toBe('deny-403');
+    expect(await outcome(sim, post({ workload: 'foo/curl' }, { method: 'GET', path: '/status' }))).toBe('allow');
+    // From another namespace the Gateway reference attaches nowhere.
+    const elsewhere = { ...onGateway, metadata: { name: 'no-delete', namespace: 'legacy' } } as Manifest;
+    expect(await outcome(simulate([...base, elsewhere]), post({ workload: 'foo/curl' }, { method: 'GET', path: '/admin/x' }))).toBe('allow');
+  });
+
+  test('the GatewayClass istio-waypoint default deny (root namespace) denies at every waypoint until a targetRefs ALLOW admits', async () => {
+    const defaultDeny = policy('istio-system', 'waypoint-default-deny', { targetRefs: [{ group: 'gateway.networking.k8s.io', kind: 'GatewayClass', name: 'istio-waypoint' }] });
+    const noAllow = base.filter((m) => m.metadata.name !== 'get-only');
+    expect(await outcome(simulate([...noAllow, defaultDeny]), post({ workload: 'foo/curl' }, { method: 'GET' }))).toBe('deny-403');
+    expect(await outcome(simulate([...base, defaultDeny]), post({ workload: 'foo/curl' }, { method: 'GET' }))).toBe('allow');
+    // ztunnel never reads it: pod-IP traffic, which skips the waypoint, passes.
+    expect(await outcome(simulate([...noAllow, defaultDeny]), post({ workload: 'foo/curl' }, { port: 8080, addressing: 'workload' }))).toBe('allow');
+  });
+
   test('unknown features are refused by name', () => {
     expect(() => simulate(base, { features: { NOT_A_FEATURE: 'true' } })).toThrow(/not one the simulator models/);
     expect(() => simulate(base, { features: { PILOT_AUTO_ALLOW_WAYPOINT_POLICY: 'maybe' } })).toThrow(/true or false/);
