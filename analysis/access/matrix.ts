@@ -135,39 +135,50 @@ export async function accessMatrix(simulator: AccessSimulator): Promise<MatrixCe
       const ambientInvolved = targets.some((t, i) => t.workload.ambient || waypoints[i] !== undefined);
       const host = `${service.name}.${service.namespace}.svc.cluster.local:${port.port}`;
 
-      const cell = async (from: string, client: Client, variant: TokenVariant | undefined, tokenArrives = true): Promise<MatrixCell> => {
-        if (prepared.length === 0) return { from, to, port: port.port, ...(variant ? { token: variant } : {}), outcome: 'no-route', reason: `Service ${to} selects no workload` };
-        let worst: { outcome: Outcome; reason: string } | undefined;
-        for (const { target, probes: tries, jwt } of prepared) {
-          let best: { outcome: Outcome; reason: string };
-          if (simulator.ambient.involves(client, target)) {
-            best = { outcome: 'no-route', reason: '' };
-            const sent = tokenArrives ? variant : 'none';
-            const headers: Record<string, string> = sent === 'invalid' ? { authorization: `Bearer ${INVALID_TOKEN}` } : {};
-            for (const { method, path } of tries) {
-              const result = await simulator.ambient.hop(client, target, { method, path, host, headers }, { addressing: 'service', assumeValidToken: sent === 'valid' });
-              if (RANK[result.outcome] < RANK[best.outcome] || best.reason === '') best = { outcome: result.outcome, reason: tries.length > 1 && target.http ? `${method} ${path}: ${result.reason}` : result.reason };
-              if (result.outcome === 'allow') break;
-            }
-            if (!worst || RANK[best.outcome] > RANK[worst.outcome]) worst = best;
-            continue;
-          }
-          const transport = simulator.transport(client, target);
-          if ('result' in transport) {
-            best = transport.result;
-          } else {
-            best = { outcome: 'no-route', reason: '' };
-            const verdict = tokenArrives ? jwt.get(variant) : jwt.get('none');
-            for (const { method, path } of tries) {
-              const request: HttpRequest = { method, path, host, headers: {} };
-              const result = simulator.authorize(target, transport.peer, transport.text, request, verdict);
-              if (RANK[result.outcome] < RANK[best.outcome] || best.reason === '') best = { outcome: result.outcome, reason: tries.length > 1 && target.http ? `${method} ${path}: ${result.reason}` : result.reason };
-              if (result.outcome === 'allow') break;
-            }
-          }
-          if (!worst || RANK[best.outcome] > RANK[worst.outcome]) worst = best;
+      /** The sidecar path's cell, synchronous (the JWT stage was decided per target above). */
+      const sidecarBest = (client: Client, { target, probes: tries, jwt }: PreparedTarget, variant: TokenVariant | undefined, tokenArrives: boolean) => {
+        const transport = simulator.transport(client, target);
+        if ('result' in transport) return transport.result;
+        let best: { outcome: Outcome; reason: string } = { outcome: 'no-route', reason: '' };
+        const verdict = tokenArrives ? jwt.get(variant) : jwt.get('none');
+        for (const { method, path } of tries) {
+          const request: HttpRequest = { method, path, host, headers: {} };
+          const result = simulator.authorize(target, transport.peer, transport.text, request, verdict);
+          if (RANK[result.outcome] < RANK[best.outcome] || best.reason === '') best = { outcome: result.outcome, reason: tries.length > 1 && target.http ? `${method} ${path}: ${result.reason}` : result.reason };
+          if (result.outcome === 'allow') break;
         }
-        return { from, to, port: port.port, ...(variant ? { token: variant } : {}), outcome: worst!.outcome, reason: worst!.reason };
+        return best;
+      };
+      /** The ambient path's cell (analysis/access/ambient.ts): the waypoint's JWT stage runs per request. */
+      const ambientBest = async (client: Client, { target, probes: tries }: PreparedTarget, variant: TokenVariant | undefined, tokenArrives: boolean) => {
+        let best: { outcome: Outcome; reason: string } = { outcome: 'no-route', reason: '' };
+        const sent = tokenArrives ? variant : 'none';
+        const headers: Record<string, string> = sent === 'invalid' ? { authorization: `Bearer ${INVALID_TOKEN}` } : {};
+        for (const { method, path } of tries) {
+          const result = await simulator.ambient.hop(client, target, { method, path, host, headers }, { addressing: 'service', assumeValidToken: sent === 'valid' });
+          if (RANK[result.outcome] < RANK[best.outcome] || best.reason === '') best = { outcome: result.outcome, reason: tries.length > 1 && target.http ? `${method} ${path}: ${result.reason}` : result.reason };
+          if (result.outcome === 'allow') break;
+        }
+        return best;
+      };
+      const finish = (from: string, variant: TokenVariant | undefined, worst: { outcome: Outcome; reason: string } | undefined): MatrixCell => (worst
+        ? { from, to, port: port.port, ...(variant ? { token: variant } : {}), outcome: worst.outcome, reason: worst.reason }
+        : { from, to, port: port.port, ...(variant ? { token: variant } : {}), outcome: 'no-route', reason: `Service ${to} selects no workload` });
+      const worse = (a: { outcome: Outcome; reason: string } | undefined, b: { outcome: Outcome; reason: string }) => (!a || RANK[b.outcome] > RANK[a.outcome] ? b : a);
+      // Kept synchronous where no target takes the ambient path: the matrix asks this per cell.
+      const cell = (from: string, client: Client, variant: TokenVariant | undefined, tokenArrives = true): MatrixCell | Promise<MatrixCell> => {
+        if (!prepared.some((p) => simulator.ambient.involves(client, p.target))) {
+          let worst: { outcome: Outcome; reason: string } | undefined;
+          for (const p of prepared) worst = worse(worst, sidecarBest(client, p, variant, tokenArrives));
+          return finish(from, variant, worst);
+        }
+        return (async () => {
+          let worst: { outcome: Outcome; reason: string } | undefined;
+          for (const p of prepared) {
+            worst = worse(worst, simulator.ambient.involves(client, p.target) ? await ambientBest(client, p, variant, tokenArrives) : sidecarBest(client, p, variant, tokenArrives));
+          }
+          return finish(from, variant, worst);
+        })();
       };
 
       for (const variant of variants) {
@@ -180,10 +191,12 @@ export async function accessMatrix(simulator: AccessSimulator): Promise<MatrixCe
             anonymousCell ??= await cell('a caller these policies do not name', ANONYMOUS, variant);
             cells.push({ ...anonymousCell, from: source, reason: reasonFor(anonymousCell.reason, client) });
           } else {
-            cells.push(await cell(source, client, variant));
+            const c = cell(source, client, variant);
+            cells.push(c instanceof Promise ? await c : c);
           }
         }
-        cells.push(await cell('outside', { kind: 'plain', label: 'outside' }, variant));
+        const outside = cell('outside', { kind: 'plain', label: 'outside' }, variant);
+        cells.push(outside instanceof Promise ? await outside : outside);
         cells.push(await ingressCell(simulator, to, port.port, variant));
       }
     }
