@@ -94,7 +94,8 @@ describe.each(Object.values(ENVIRONMENTS).map((env) => [env.name, env] as [strin
   });
 
   test('the gateway exposes service-a alone, on /products, for the environment\'s host', () => {
-    const gateways = objectsOfKind(manifests, 'Gateway');
+    // (prod's egress Gateway lives with the egress gateway in istio-system.)
+    const gateways = objectsOfKind(manifests, 'Gateway').filter((g) => g.metadata.namespace === 'products');
     expect(gateways).toHaveLength(1);
     expect(gateways[0].spec.selector).toEqual({ istio: 'ingressgateway' });
     expect(gateways[0].spec.servers.flatMap((s: { hosts: string[] }) => s.hosts)).toEqual(expect.arrayContaining([`products/${env.ingress.host}`]));
@@ -102,7 +103,7 @@ describe.each(Object.values(ENVIRONMENTS).map((env) => [env.name, env] as [strin
       expect(gateways[0].spec.servers.find((s: { port: { protocol: string } }) => s.port.protocol === 'HTTPS').tls)
         .toEqual({ mode: 'SIMPLE', credentialName: env.ingress.tlsCredentialName });
     }
-    const destinations = objectsOfKind(manifests, 'VirtualService')
+    const destinations = objectsOfKind(manifests, 'VirtualService').filter((vs) => vs.metadata.namespace === 'products')
       .flatMap((vs) => vs.spec.http.flatMap((h: { route: { destination: { host: string } }[] }) => h.route.map((r) => r.destination.host)));
     expect(destinations).toEqual(['service-a.products.svc.cluster.local']);
     const [gatewayRule] = allowRulesFor(manifests, 'products', 'service-a');
