@@ -190,6 +190,23 @@ export const AMBIENT_CHECKS: readonly Check[] = [
       }
     },
   },
+  {
+    code: 'ZT718', severity: 'warning', area: 'ambient', title: 'Waypoint L7 policy without a require-waypoint L4 policy',
+    *run(m) {
+      const wps = waypointsOf(m);
+      for (const service of m.services) {
+        const binding = wps.forService(service);
+        if (!binding.bound) continue;
+        const l7 = wps.policiesAt('AuthorizationPolicy', binding.waypoint, service.object).filter((p) => actionOf(p) === 'ALLOW' || actionOf(p) === 'DENY');
+        if (l7.length === 0) continue;
+        const open = m.workloadsOf(service).filter((w) => w.ambient && !ztunnelPoliciesFor(m, w).policies.some((p) => p.action === 'ALLOW'));
+        if (open.length === 0) continue;
+        const principal = `${m.trustDomain}/ns/${binding.waypoint.namespace}/sa/${binding.waypoint.serviceAccount}`;
+        yield issue(service.object, `${ref(service.object)} is behind waypoint ${binding.waypoint.namespace}/${binding.waypoint.name}, whose policies (${listing(l7.map((p) => `${p.namespace}/${p.name}`))}) apply only to traffic that goes through it; its pods ${names(open)} have no L4 ALLOW at ztunnel, so a caller dialling a pod IP, a sidecar caller or an ingress gateway without istio.io/ingress-use-waypoint reaches them without those policies.`,
+          `add a selector ALLOW on the pods admitting only "${principal}" (and the L4 peers that must bypass it), or set PILOT_AUTO_ALLOW_WAYPOINT_POLICY=true (${WAYPOINT_DOC}#require-waypoint).`);
+      }
+    },
+  },
 ];
 
 function refProblem(m: MeshModel, waypoint: Waypoint | undefined, ns: string, name: string, from: string): string | undefined {
