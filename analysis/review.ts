@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, join, relative, sep } from 'node:path';
 import type { Manifest } from '../manifests/index.js';
 import { OWNER_MARKER } from '../manifests/write.js';
@@ -8,7 +8,7 @@ import { diffMatrices, edgeKey, type AccessChange } from './access/report.js';
 import { AccessSimulator } from './access/simulator.js';
 import { analyzeObjects, type AnalyzeOptions } from './analyze.js';
 import { compareFindings, type Finding } from './finding.js';
-import { AnalysisInputError, parseManifests, type SourcedManifest, yamlFilesUnder } from './load.js';
+import { AnalysisInputError, append, helmChartFinding, parseManifests, readInputFile, type SourcedManifest, walkYamlFiles } from './load.js';
 import { MeshModel } from './model.js';
 import { rulesOf } from './policy.js';
 import { rec } from './values.js';
@@ -47,22 +47,16 @@ function isKustomizeConfig(document: unknown): boolean {
 export function loadEnvironment(dir: string): EnvironmentManifests {
   const objects: SourcedManifest[] = [];
   const findings: Finding[] = [];
-  for (const path of yamlFilesUnder(dir)) {
-    if (KUSTOMIZATION_FILE.test(basename(path))) continue;
-    const file = relative(dir, path).split(sep).join('/');
-    const result = parseManifests(readText(path), file, isKustomizeConfig);
-    objects.push(...result.objects);
-    findings.push(...result.findings);
+  const walked = walkYamlFiles(dir);
+  for (const chart of walked.charts) findings.push(helmChartFinding(relative(dir, chart).split(sep).join('/') || '.'));
+  for (const input of walked.files) {
+    if (KUSTOMIZATION_FILE.test(basename(input.name))) continue;
+    const file = relative(dir, input.name).split(sep).join('/');
+    const result = parseManifests(readInputFile(input), file, isKustomizeConfig);
+    append(objects, result.objects);
+    append(findings, result.findings);
   }
   return { objects, findings };
-}
-
-function readText(path: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (error) {
-    throw new AnalysisInputError(`${path}: cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)}).`);
-  }
 }
 
 const TREE_FIX = 'give the directory that holds one subdirectory per environment (e.g. dist, as zt-mesh synth writes it)';
