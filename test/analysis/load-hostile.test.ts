@@ -43,7 +43,7 @@ describe('large inputs are collected without spreading them into a call', () => 
   test('a check that reports 150k findings: all of them are reported', () => {
     const object = { manifest: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', namespace: 'a' } } } as const;
     const many: Check = {
-      code: 'ZT999', severity: 'warning', title: 'many', run: (model) => Array.from({ length: SIZE }, (_, i) => ({
+      code: 'ZT999', severity: 'warning', title: 'many', area: 'input', run: (model) => Array.from({ length: SIZE }, (_, i) => ({
         object: model.objects[0]!, message: `finding ${i}`, fix: 'none',
       })),
     };

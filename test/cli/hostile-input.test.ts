@@ -2,12 +2,12 @@
 // the input (so a CI gate can tell it from findings), never a stack trace; unusable input is exit
 // 2 with a line that says what to change; nothing blocks; manifest text cannot drive the terminal.
 import { jest } from '@jest/globals';
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../cli/main.js';
-import { runMain } from '../helpers/cli.js';
+import { runMain, ZT_MESH_BIN } from '../helpers/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'zt-cli-hostile-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -63,6 +63,26 @@ describe('unusable input is exit 2 with one line that says what to change', () =
     expect(result).toEqual({ status: 2, stdout: '', stderr: `zt-mesh analyze: ${fifo}: is a named pipe (FIFO), not a file or directory, so it was not read (reading it could wait forever); give a YAML file or a directory of them.\n` });
     const asRequest = await runMain('access', 'check', '--manifests', mesh, '--request', fifo);
     expect(asRequest).toEqual({ status: 2, stdout: '', stderr: `zt-mesh access: --request: ${fifo} is not a regular file (a pipe, socket or device); name a file.\n` });
+  });
+
+  test('an unreadable subdirectory is one line naming it, not a raw EACCES (the installed command)', () => {
+    const tree = join(dir, 'tree');
+    mkdirSync(join(tree, 'locked'), { recursive: true });
+    writeFileSync(join(tree, 'ok.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x, namespace: a}\n');
+    chmodSync(dir, 0o755);
+    chmodSync(join(tree, 'locked'), 0o000);
+    try {
+      // Root reads any directory whatever its mode: then run the command as nobody.
+      const asRoot = process.getuid?.() === 0;
+      const [command, args] = asRoot ? ['runuser', ['-u', 'nobody', '--', process.execPath]] : [process.execPath, []];
+      const result = spawnSync(command, [...args, ZT_MESH_BIN, 'analyze', tree], { encoding: 'utf8' });
+      expect({ status: result.status, stdout: result.stdout, stderr: result.stderr }).toEqual({
+        status: 2, stdout: '',
+        stderr: `zt-mesh analyze: ${join(tree, 'locked')}: the directory cannot be read (EACCES); give read access to it, or name the directories to analyze one by one.\n`,
+      });
+    } finally {
+      chmodSync(join(tree, 'locked'), 0o755);
+    }
   });
 
   test('a self-referencing symlink is a loop, not "no such file"', async () => {
