@@ -75,7 +75,8 @@ function simulatorFor(paths: readonly string[], values: Values): AccessSimulator
 }
 
 function jwksMappings(mappings: readonly string[]): Record<string, string> {
-  const jwks: Record<string, string> = {};
+  // Keyed by URIs from the command line: no prototype, so any URI is an ordinary key.
+  const jwks = Object.create(null) as Record<string, string>;
   for (const mapping of mappings) {
     const at = mapping.lastIndexOf('=');
     const uri = mapping.slice(0, at);

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import {
   AnalysisInputError, analyzeObjects, analyzePaths, type Check, type Finding, loadPaths, MeshModel, parseManifests, validateManifests,
 } from '../../analysis/index.js';
+import { isKnownAppProtocol } from '../../analysis/istio.js';
 import { selects } from '../../analysis/network-policy.js';
 import { codesOf } from './fixtures.js';
 
@@ -100,6 +101,13 @@ describe('keys from manifests never reach Object.prototype', () => {
       expect([key, selects({ matchLabels: {}, matchExpressions: [{ key, operator: 'DoesNotExist', values: [] }] }, plain.podLabels, false)]).toEqual([key, true]);
     }
     expect(({} as Record<string, unknown>).y).toBeUndefined();
+  });
+
+  test('an appProtocol of `constructor` is an unknown protocol, not Object.prototype.constructor', () => {
+    const yaml = 'apiVersion: v1\nkind: Service\nmetadata: {name: s, namespace: a}\nspec: {ports: [{port: 8080, appProtocol: constructor}, {port: 8081, appProtocol: kubernetes.io/h2c}]}\n';
+    const model = new MeshModel(parseManifests(yaml, 'case.yaml').objects);
+    expect(model.services[0]!.ports.map((p) => p.protocolClass)).toEqual(['unknown', 'http']);
+    expect(isKnownAppProtocol('constructor')).toBe(false);
   });
 });
 
