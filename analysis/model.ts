@@ -1,6 +1,6 @@
 import type { SourcedManifest } from './load.js';
 import { DEFAULT_ROOT_NAMESPACE, DEFAULT_TRUST_DOMAIN, parseGoBool, ProtocolClass, servicePortProtocol } from './istio.js';
-import { int, isSubset, labelMap, rec, recs, str, strs } from './values.js';
+import { addTo, int, isSubset, labelMap, rec, recs, str, strs } from './values.js';
 
 /**
  * The mesh as the manifests describe it: typed views of the objects and the queries Istio's
@@ -170,11 +170,7 @@ export class MeshModel {
       };
     });
     // One list per kind, appended to in place: copying it per object was quadratic in the input.
-    for (const o of this.objects) {
-      const list = this.byKind.get(o.kind);
-      if (list) list.push(o);
-      else this.byKind.set(o.kind, [o]);
-    }
+    for (const o of this.objects) addTo(this.byKind, o.kind, o);
     this.namespaces = new Map(this.ofKind('Namespace').map((n) => [n.name, n]));
     this.services = lastDefinitions(this.ofKind('Service')).map((o) => this.toService(o));
     this.workloads = this.objects.filter((o) => WORKLOAD_KINDS.has(o.kind)).map((o) => this.toWorkload(o));

@@ -75,9 +75,25 @@ export function loadTree(dir: string, role = 'tree'): Map<string, EnvironmentMan
     throw new AnalysisInputError(`${role} directory ${dir} does not exist; ${TREE_FIX}.`);
   }
   if (!isDirectory) throw new AnalysisInputError(`${role} ${dir} is a file, not a directory; ${TREE_FIX}.`);
-  const entries = readdirSync(dir, { withFileTypes: true })
+  let listed;
+  try {
+    listed = readdirSync(dir, { withFileTypes: true });
+  } catch (error) {
+    throw new AnalysisInputError(`${role} directory ${dir} cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)}); give read access to it.`);
+  }
+  const entries = listed
     .filter((e) => !e.name.startsWith('.'))
     .sort((a, b) => compareText(a.name, b.name));
+  // An environment directory may be a symbolic link (loadEnvironment follows links below it too).
+  const isDirectoryEntry = (e: (typeof entries)[number]): boolean => {
+    if (e.isDirectory()) return true;
+    if (!e.isSymbolicLink()) return false;
+    try {
+      return statSync(join(dir, e.name)).isDirectory();
+    } catch {
+      return false; // a link to nothing (or a loop) is no environment
+    }
+  };
   // One environment as synth writes it: the owner marker beside its security/ directory.
   if (existsSync(join(dir, OWNER_MARKER)) && entries.some((e) => e.isDirectory() && e.name === 'security')) {
     throw new AnalysisInputError(`${role} ${dir} is one environment's directory (security/ and workloads/); ${TREE_FIX}: the parent of the environments, not one environment (dist, not dist/prod).`);
@@ -87,7 +103,7 @@ export function loadTree(dir: string, role = 'tree'): Map<string, EnvironmentMan
     throw new AnalysisInputError(`${role} ${dir} holds manifests outside any environment directory (${stray.slice(0, 3).join(', ')}${stray.length > 3 ? ', ...' : ''}); `
       + `${TREE_FIX}: the parent of the environments, not one environment (dist, not dist/prod).`);
   }
-  return new Map(entries.filter((e) => e.isDirectory()).map((e) => [e.name, loadEnvironment(join(dir, e.name))]));
+  return new Map(entries.filter(isDirectoryEntry).map((e) => [e.name, loadEnvironment(join(dir, e.name))]));
 }
 
 /**

@@ -66,6 +66,16 @@ export function isSubset(selector: Readonly<Record<string, string>>, labels: Rea
   return Object.entries(selector).every(([k, v]) => own(labels, k) === v);
 }
 
+/**
+ * Adds `value` to the list under `key`, in place: copying the list on every addition
+ * (`map.set(key, [...old, value])`) is quadratic in a large input.
+ */
+export function addTo<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
+}
+
 /** `a, b and c` for messages. */
 export function listing(items: readonly string[]): string {
   if (items.length <= 1) return items.join('');
