@@ -3,7 +3,7 @@ import { CHECKS } from './checks/index.js';
 import type { Check } from './checks/check.js';
 import { compareFindings, Finding, Severity } from './finding.js';
 import { acknowledgementAnnotation } from './istio.js';
-import { INPUT_CODES, loadPaths, SourcedManifest, validateManifests } from './load.js';
+import { append, INPUT_CODES, loadPaths, SourcedManifest, validateManifests } from './load.js';
 import { MeshModel, MeshOptions } from './model.js';
 
 /** meshConfig settings the manifests do not carry. */
@@ -15,6 +15,8 @@ export const INPUT_CHECKS: readonly { code: string; severity: Severity; title: s
   { code: INPUT_CODES.notAnObject, severity: 'error', title: 'Document is not a Kubernetes object' },
   { code: INPUT_CODES.duplicate, severity: 'error', title: 'Same object defined twice' },
   { code: INPUT_CODES.unknownIstioKind, severity: 'info', title: 'Istio kind the analyzer does not check' },
+  { code: INPUT_CODES.helmChart, severity: 'info', title: 'Helm chart skipped (analyze its rendered output)' },
+  { code: INPUT_CODES.yamlWarning, severity: 'warning', title: 'YAML the parser warned about' },
   { code: INPUT_CODES.checkFailed, severity: 'error', title: 'A check could not run on this input' },
 ];
 
@@ -45,7 +47,7 @@ export function analyzeObjects(
 ): Finding[] {
   const findings: Finding[] = [...inputFindings, ...inputChecks(objects)];
   const model = new MeshModel(objects, options);
-  for (const check of checks) findings.push(...runCheck(check, model));
+  for (const check of checks) append(findings, runCheck(check, model));
   return dedupe(findings).sort(compareFindings);
 }
 

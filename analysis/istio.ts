@@ -94,7 +94,9 @@ export interface PortDeclaration {
 export function servicePortProtocol(p: PortDeclaration): ProtocolClass {
   if ((p.protocol ?? 'TCP').toUpperCase() === 'UDP') return 'udp';
   if (p.appProtocol !== undefined) {
-    const k8s = KUBERNETES_APP_PROTOCOLS[p.appProtocol.toLowerCase()];
+    // Own keys only: an appProtocol of `constructor` is no protocol, not Object.prototype's.
+    const lower = p.appProtocol.toLowerCase();
+    const k8s = Object.hasOwn(KUBERNETES_APP_PROTOCOLS, lower) ? KUBERNETES_APP_PROTOCOLS[lower] : undefined;
     if (k8s) return k8s;
     const parsed = parseProtocol(p.appProtocol);
     if (parsed) return parsed;
@@ -108,7 +110,7 @@ export function servicePortProtocol(p: PortDeclaration): ProtocolClass {
 /** True when appProtocol names a protocol Istio knows (KIA0602). */
 export function isKnownAppProtocol(appProtocol: string): boolean {
   const lower = appProtocol.toLowerCase();
-  return lower in KUBERNETES_APP_PROTOCOLS || HTTP_PROTOCOLS.has(lower) || TCP_PROTOCOLS.has(lower) || lower === 'udp';
+  return Object.hasOwn(KUBERNETES_APP_PROTOCOLS, lower) || HTTP_PROTOCOLS.has(lower) || TCP_PROTOCOLS.has(lower) || lower === 'udp';
 }
 
 /** `<trust-domain>/ns/<namespace>/sa/<service-account>` (api: Source.principals). */

@@ -1,6 +1,6 @@
 import type { SourcedManifest } from './load.js';
 import { DEFAULT_ROOT_NAMESPACE, DEFAULT_TRUST_DOMAIN, parseGoBool, ProtocolClass, servicePortProtocol } from './istio.js';
-import { int, isSubset, labelMap, rec, recs, str, strs } from './values.js';
+import { addTo, int, isSubset, labelMap, rec, recs, str, strs } from './values.js';
 
 /**
  * The mesh as the manifests describe it: typed views of the objects and the queries Istio's
@@ -145,6 +145,10 @@ export class MeshModel {
   /** Declared Namespace objects by name. */
   public readonly namespaces: ReadonlyMap<string, MeshObject>;
   public readonly workloads: readonly Workload[];
+  /**
+   * The Services, each once: of an object defined more than once, the last definition in input
+   * order, the one `kubectl apply` leaves in the cluster (ZT003 reports the duplicate).
+   */
   public readonly services: readonly ServiceInfo[];
   private readonly byKind = new Map<string, MeshObject[]>();
 
@@ -165,13 +169,17 @@ export class MeshModel {
         spec: rec(raw.spec) ?? {}, raw, ...(file ? { file } : {}),
       };
     });
-    for (const o of this.objects) this.byKind.set(o.kind, [...(this.byKind.get(o.kind) ?? []), o]);
+    // One list per kind, appended to in place: copying it per object was quadratic in the input.
+    for (const o of this.objects) addTo(this.byKind, o.kind, o);
     this.namespaces = new Map(this.ofKind('Namespace').map((n) => [n.name, n]));
-    this.services = this.ofKind('Service').map((o) => this.toService(o));
+    this.services = lastDefinitions(this.ofKind('Service')).map((o) => this.toService(o));
     this.workloads = this.objects.filter((o) => WORKLOAD_KINDS.has(o.kind)).map((o) => this.toWorkload(o));
   }
 
-  /** Objects of one kind, in input order. */
+  /**
+   * Objects of one kind, in input order. A Service defined twice is in the list twice; `services`
+   * holds only its last definition.
+   */
   public ofKind(kind: string): readonly MeshObject[] {
     return this.byKind.get(kind) ?? [];
   }
@@ -464,7 +472,13 @@ export class MeshModel {
   }
 }
 
-/** Host matching with one leading `*` wildcard, as in ServiceEntry and Gateway hosts. */
+/** The objects without those a later object of the same namespace and name replaces. */
+function lastDefinitions(objects: readonly MeshObject[]): MeshObject[] {
+  const last = new Map<string, MeshObject>();
+  for (const o of objects) last.set(`${o.namespace ?? ''}/${o.name}`, o);
+  return objects.filter((o) => last.get(`${o.namespace ?? ''}/${o.name}`) === o);
+}
+
 /**
  * The Kubernetes Service a host names: a short name (no dot) in the asking namespace, or
  * `<name>.<ns>.svc[.<domain>]`; undefined for other hosts (external names, wildcards).
@@ -506,6 +520,7 @@ export function exportedTogether(a: readonly string[], aOwner: string, b: readon
   return [aOwner, bOwner, ...named].some((ns) => exportedTo(a, aOwner, ns) && exportedTo(b, bOwner, ns));
 }
 
+/** Host matching with one leading `*` wildcard, as in ServiceEntry and Gateway hosts. */
 export function hostMatches(pattern: string, host: string): boolean {
   const p = pattern.toLowerCase();
   const h = host.toLowerCase();

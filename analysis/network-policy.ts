@@ -20,7 +20,7 @@
 // Peers are `podPeer(workload)`, `syntheticPod(...)` for pods that are not in the input (istiod,
 // kube-dns), or `{ kind: 'ip', ip }`.
 import type { ContainerPort, MeshModel, MeshObject, Workload } from './model.js';
-import { arr, int, labelMap, rec, recs, str, strs } from './values.js';
+import { arr, int, labelMap, own, rec, recs, str, strs } from './values.js';
 
 export type Direction = 'ingress' | 'egress';
 export type PortProtocol = 'TCP' | 'UDP' | 'SCTP';
@@ -181,13 +181,14 @@ export function networkPolicies(model: MeshModel): readonly NetworkPolicyInfo[] 
  * on a key the labels do not list is taken to hold (the labels are only partly known).
  */
 export function selects(selector: LabelSelector, labels: Readonly<Record<string, string>>, complete = true): boolean {
-  const known = (key: string) => complete || key in labels;
+  // Own keys only: a label key such as `constructor` must not find Object.prototype's.
+  const known = (key: string) => complete || Object.hasOwn(labels, key);
   for (const [k, v] of Object.entries(selector.matchLabels)) {
-    if (known(k) && labels[k] !== v) return false;
+    if (known(k) && own(labels, k) !== v) return false;
   }
   for (const e of selector.matchExpressions) {
     if (!known(e.key)) continue;
-    const has = e.key in labels;
+    const has = Object.hasOwn(labels, e.key);
     switch (e.operator) {
       case 'In': if (!has || !e.values.includes(labels[e.key]!)) return false; break;
       case 'NotIn': if (has && e.values.includes(labels[e.key]!)) return false; break;

@@ -68,7 +68,7 @@ export function rulePorts(rule: RuleView): number[] | undefined {
   for (const o of rule.operations) {
     const p = strs(o.ports).map(Number).filter(Number.isInteger);
     if (p.length === 0) return undefined;
-    ports.push(...p);
+    for (const port of p) ports.push(port);
   }
   return [...new Set(ports)];
 }

@@ -144,6 +144,6 @@ export function formatReview(review: Review): string {
     ? 'No changes: every environment has the same objects, access and analyzer findings in head as in base.'
     : addsErrors(review) ? `**Head adds ${plural(errors, 'analyzer error')}.**` : 'Head adds no analyzer error.';
   const lines = [REVIEW_MARKER, '## zt-mesh review', '', verdict, '', ...review.environments.map(reviewSummaryLine), ''];
-  for (const e of changed) lines.push(...formatEnvironmentReview(e));
+  for (const e of changed) for (const line of formatEnvironmentReview(e)) lines.push(line);
   return `${lines.join('\n').replace(/\n+$/, '')}\n`;
 }

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, join, relative, sep } from 'node:path';
 import type { Manifest } from '../manifests/index.js';
 import { OWNER_MARKER } from '../manifests/write.js';
@@ -8,7 +8,7 @@ import { diffMatrices, edgeKey, type AccessChange } from './access/report.js';
 import { AccessSimulator } from './access/simulator.js';
 import { analyzeObjects, type AnalyzeOptions } from './analyze.js';
 import { compareFindings, type Finding } from './finding.js';
-import { AnalysisInputError, parseManifests, type SourcedManifest, yamlFilesUnder } from './load.js';
+import { AnalysisInputError, append, helmChartFinding, parseManifests, readInputFile, type SourcedManifest, walkYamlFiles } from './load.js';
 import { MeshModel } from './model.js';
 import { rulesOf } from './policy.js';
 import { rec } from './values.js';
@@ -47,22 +47,16 @@ function isKustomizeConfig(document: unknown): boolean {
 export function loadEnvironment(dir: string): EnvironmentManifests {
   const objects: SourcedManifest[] = [];
   const findings: Finding[] = [];
-  for (const path of yamlFilesUnder(dir)) {
-    if (KUSTOMIZATION_FILE.test(basename(path))) continue;
-    const file = relative(dir, path).split(sep).join('/');
-    const result = parseManifests(readText(path), file, isKustomizeConfig);
-    objects.push(...result.objects);
-    findings.push(...result.findings);
+  const walked = walkYamlFiles(dir);
+  for (const chart of walked.charts) findings.push(helmChartFinding(relative(dir, chart).split(sep).join('/') || '.'));
+  for (const input of walked.files) {
+    if (KUSTOMIZATION_FILE.test(basename(input.name))) continue;
+    const file = relative(dir, input.name).split(sep).join('/');
+    const result = parseManifests(readInputFile(input), file, isKustomizeConfig);
+    append(objects, result.objects);
+    append(findings, result.findings);
   }
   return { objects, findings };
-}
-
-function readText(path: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (error) {
-    throw new AnalysisInputError(`${path}: cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)}).`);
-  }
 }
 
 const TREE_FIX = 'give the directory that holds one subdirectory per environment (e.g. dist, as zt-mesh synth writes it)';
@@ -81,9 +75,25 @@ export function loadTree(dir: string, role = 'tree'): Map<string, EnvironmentMan
     throw new AnalysisInputError(`${role} directory ${dir} does not exist; ${TREE_FIX}.`);
   }
   if (!isDirectory) throw new AnalysisInputError(`${role} ${dir} is a file, not a directory; ${TREE_FIX}.`);
-  const entries = readdirSync(dir, { withFileTypes: true })
+  let listed;
+  try {
+    listed = readdirSync(dir, { withFileTypes: true });
+  } catch (error) {
+    throw new AnalysisInputError(`${role} directory ${dir} cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)}); give read access to it.`);
+  }
+  const entries = listed
     .filter((e) => !e.name.startsWith('.'))
     .sort((a, b) => compareText(a.name, b.name));
+  // An environment directory may be a symbolic link (loadEnvironment follows links below it too).
+  const isDirectoryEntry = (e: (typeof entries)[number]): boolean => {
+    if (e.isDirectory()) return true;
+    if (!e.isSymbolicLink()) return false;
+    try {
+      return statSync(join(dir, e.name)).isDirectory();
+    } catch {
+      return false; // a link to nothing (or a loop) is no environment
+    }
+  };
   // One environment as synth writes it: the owner marker beside its security/ directory.
   if (existsSync(join(dir, OWNER_MARKER)) && entries.some((e) => e.isDirectory() && e.name === 'security')) {
     throw new AnalysisInputError(`${role} ${dir} is one environment's directory (security/ and workloads/); ${TREE_FIX}: the parent of the environments, not one environment (dist, not dist/prod).`);
@@ -93,7 +103,7 @@ export function loadTree(dir: string, role = 'tree'): Map<string, EnvironmentMan
     throw new AnalysisInputError(`${role} ${dir} holds manifests outside any environment directory (${stray.slice(0, 3).join(', ')}${stray.length > 3 ? ', ...' : ''}); `
       + `${TREE_FIX}: the parent of the environments, not one environment (dist, not dist/prod).`);
   }
-  return new Map(entries.filter((e) => e.isDirectory()).map((e) => [e.name, loadEnvironment(join(dir, e.name))]));
+  return new Map(entries.filter(isDirectoryEntry).map((e) => [e.name, loadEnvironment(join(dir, e.name))]));
 }
 
 /**

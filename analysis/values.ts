@@ -33,11 +33,28 @@ export function int(value: unknown): number | undefined {
   return undefined;
 }
 
-/** A label map: string (or scalar) values only; undefined when not a map. */
+/**
+ * The value stored under `key` itself, never one inherited from `Object.prototype`: keys taken
+ * from manifests or requests (header names, claim names, labels) can be `constructor` or
+ * `__proto__`, which a plain `record[key]` would answer with a function or an object.
+ */
+export function own<T>(record: Readonly<Record<string, T>> | undefined, key: string): T | undefined {
+  return record !== undefined && Object.hasOwn(record, key) ? record[key] : undefined;
+}
+
+/**
+ * An empty map without a prototype, for maps keyed by manifest text: `__proto__` is then an
+ * ordinary key, and no key reads anything inherited.
+ */
+export function emptyMap<T>(): Record<string, T> {
+  return Object.create(null) as Record<string, T>;
+}
+
+/** A label map: string (or scalar) values only; undefined when not a map. Has no prototype (see `emptyMap`). */
 export function labelMap(value: unknown): Record<string, string> | undefined {
   const r = rec(value);
   if (!r) return undefined;
-  const out: Record<string, string> = {};
+  const out = emptyMap<string>();
   for (const [k, v] of Object.entries(r)) {
     if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') out[k] = String(v);
   }
@@ -46,7 +63,17 @@ export function labelMap(value: unknown): Record<string, string> | undefined {
 
 /** True when every label of `selector` is on `labels` with the same value. */
 export function isSubset(selector: Readonly<Record<string, string>>, labels: Readonly<Record<string, string>>): boolean {
-  return Object.entries(selector).every(([k, v]) => labels[k] === v);
+  return Object.entries(selector).every(([k, v]) => own(labels, k) === v);
+}
+
+/**
+ * Adds `value` to the list under `key`, in place: copying the list on every addition
+ * (`map.set(key, [...old, value])`) is quadratic in a large input.
+ */
+export function addTo<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
 }
 
 /** `a, b and c` for messages. */

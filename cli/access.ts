@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { tokenJourney } from '../analysis/access/chain.js';
 import { accessMatrix } from '../analysis/access/matrix.js';
@@ -7,6 +7,7 @@ import { parseFeatureFlags } from '../analysis/access/features.js';
 import { AccessRequest, AccessRequestError, AccessSimulator, SimulatorOptions } from '../analysis/access/simulator.js';
 import { AnalysisInputError, loadPaths } from '../analysis/load.js';
 import { MeshModel } from '../analysis/model.js';
+import { terminalSafe } from './main.js';
 
 
 const COMMON = {
@@ -53,7 +54,10 @@ function simulatorFor(paths: readonly string[], values: Values): AccessSimulator
     if (error instanceof AnalysisInputError) throw new AccessRequestError(error.message);
     throw error;
   }
-  for (const finding of loaded.findings) process.stderr.write(`zt-mesh access: ${finding.code} ${finding.message} (skipped)\n`);
+  for (const finding of loaded.findings) {
+    const what = finding.severity === 'error' ? ' (skipped)' : '';
+    process.stderr.write(terminalSafe(`zt-mesh access: ${finding.file ? `${finding.file}: ` : ''}${finding.severity} ${finding.code} ${finding.message}${what}\n`));
+  }
   const model = new MeshModel(loaded.objects, {
     ...(values['root-namespace'] ? { rootNamespace: values['root-namespace'] } : {}),
     ...(values['trust-domain'] ? { trustDomain: values['trust-domain'] } : {}),
@@ -72,23 +76,24 @@ function simulatorFor(paths: readonly string[], values: Values): AccessSimulator
     if (emptySelector !== 'all' && emptySelector !== 'none') throw new AccessRequestError(`--ztunnel-empty-selector "${emptySelector}": use all or none.`);
     options.ztunnelEmptySelector = emptySelector;
   }
-  if (values['ingress-gateway']) {
-    const [namespace, serviceAccount] = values['ingress-gateway'].split('/');
-    if (!namespace || !serviceAccount) throw new AccessRequestError(`--ingress-gateway "${values['ingress-gateway']}" must be <namespace>/<service-account>.`);
+  if (values['ingress-gateway'] !== undefined) {
+    const parts = values['ingress-gateway'].split('/');
+    const [namespace, serviceAccount] = parts;
+    if (parts.length !== 2 || !namespace || !serviceAccount) throw new AccessRequestError(`--ingress-gateway "${values['ingress-gateway']}" must be <namespace>/<service-account>.`);
     options.ingressGateway = { namespace, serviceAccount, labels: { istio: 'ingressgateway', app: serviceAccount } };
   }
   return new AccessSimulator(model, options);
 }
 
 function jwksMappings(mappings: readonly string[]): Record<string, string> {
-  const jwks: Record<string, string> = {};
+  // Keyed by URIs from the command line: no prototype, so any URI is an ordinary key.
+  const jwks = Object.create(null) as Record<string, string>;
   for (const mapping of mappings) {
     const at = mapping.lastIndexOf('=');
     const uri = mapping.slice(0, at);
     const file = mapping.slice(at + 1);
     if (at <= 0 || !file) throw new AccessRequestError(`--jwks "${mapping}" must be <uri>=<file>.`);
-    if (!existsSync(file)) throw new AccessRequestError(`--jwks ${uri}: ${file}: no such file.`);
-    jwks[uri] = readFileSync(file, 'utf8');
+    jwks[uri] = readRegularFile(file, `--jwks ${uri}`);
   }
   return jwks;
 }
@@ -99,15 +104,48 @@ function formatOf(value: string | undefined, fallback: MatrixFormat): MatrixForm
   return format;
 }
 
+/**
+ * A file's text for an option, read only when it is a regular file (a directory or a FIFO, which
+ * would block the read forever, is refused first); any failure is an `AccessRequestError`.
+ */
+function readRegularFile(file: string, option: string): string {
+  try {
+    const stats = statSync(file);
+    if (stats.isDirectory()) throw new AccessRequestError(`${option}: ${file} is a directory; name the file itself.`);
+    if (!stats.isFile()) throw new AccessRequestError(`${option}: ${file} is not a regular file (a pipe, socket or device); name a file.`);
+    return readFileSync(file, 'utf8');
+  } catch (error) {
+    if (error instanceof AccessRequestError) throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new AccessRequestError(code === 'ENOENT' || code === 'ENOTDIR' ? `${option}: ${file}: no such file.` : `${option}: ${file} cannot be read (${code ?? String(error)}).`);
+  }
+}
+
+/** Whether a path names something on the file system (a broken link too). */
+function exists(path: string): boolean {
+  try {
+    statSync(path);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code !== 'ENOENT' && (error as NodeJS.ErrnoException).code !== 'ENOTDIR';
+  }
+}
+
 /** Parses and checks a request given as JSON text or as a file holding it. */
 export function parseRequest(input: string): AccessRequest {
-  const text = input.trim().startsWith('{') ? input : (existsSync(input) ? readFileSync(input, 'utf8') : undefined);
-  if (text === undefined) throw new AccessRequestError(`--request: "${input}" is neither JSON nor a file.`);
+  const trimmed = input.trim();
+  // JSON text starts with `{`, `[`, `"`, a digit, `-`, or is a literal; anything else is a file.
+  const looksLikeJson = /^[{["\d-]/.test(trimmed) || ['true', 'false', 'null'].includes(trimmed);
+  const text = looksLikeJson && !exists(input) ? input : exists(input) ? readRegularFile(input, '--request') : undefined;
+  if (text === undefined) throw new AccessRequestError(`--request: "${input}" is neither JSON nor a file; give the request as a JSON object, say '{"from": {"outside": true}, "to": "ns/svc", "port": 80}', or the name of a file holding one.`);
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (error) {
     throw new AccessRequestError(`--request is not valid JSON: ${(error as Error).message}`);
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new AccessRequestError(`--request must be a JSON object with from, to and port; got ${Array.isArray(value) ? 'a list' : value === null ? 'null' : `a ${typeof value}`}.`);
   }
   const r = value as Record<string, unknown>;
   const from = r?.from as Record<string, unknown> | undefined;
@@ -125,8 +163,8 @@ export function parseRequest(input: string): AccessRequest {
   for (const field of ['method', 'path', 'token'] as const) {
     if (r[field] !== undefined && typeof r[field] !== 'string') throw new AccessRequestError(`request.${field} must be a string.`);
   }
-  if (r.headers !== undefined && (typeof r.headers !== 'object' || r.headers === null || Object.values(r.headers).some((v) => typeof v !== 'string'))) {
-    throw new AccessRequestError('request.headers must be an object of strings.');
+  if (r.headers !== undefined && (typeof r.headers !== 'object' || r.headers === null || Array.isArray(r.headers) || Object.values(r.headers).some((v) => typeof v !== 'string'))) {
+    throw new AccessRequestError('request.headers must be an object of header names to strings, say {"x-user": "alice"}.');
   }
   if (r.addressing !== undefined && r.addressing !== 'service' && r.addressing !== 'workload') throw new AccessRequestError('request.addressing must be "service" or "workload" (the client dials the pod IP; port is then the container port).');
   if (r.scheme !== undefined && r.scheme !== 'http' && r.scheme !== 'https' && r.scheme !== 'tcp') throw new AccessRequestError('request.scheme must be "http", "https" or "tcp".');
@@ -143,7 +181,7 @@ async function check(args: readonly string[]): Promise<number> {
   const request = parseRequest(values.request);
   const simulator = simulatorFor([...(values.manifests ?? []), ...positionals], values);
   const verdict = await simulator.check(request);
-  process.stdout.write(`${JSON.stringify({ outcome: verdict.outcome, reason: verdict.reason })}\n`);
+  process.stdout.write(terminalSafe(`${JSON.stringify({ outcome: verdict.outcome, reason: verdict.reason })}\n`));
   return 0;
 }
 
@@ -151,7 +189,7 @@ async function matrix(args: readonly string[]): Promise<number> {
   const { values, positionals } = parse(args, {});
   const format = formatOf(values.format, 'text');
   const simulator = simulatorFor([...(values.manifests ?? []), ...positionals], values);
-  process.stdout.write(formatMatrix(await accessMatrix(simulator), format));
+  process.stdout.write(terminalSafe(formatMatrix(await accessMatrix(simulator), format)));
   return 0;
 }
 
@@ -160,7 +198,7 @@ async function diff(args: readonly string[]): Promise<number> {
   if (positionals.length !== 2) throw new AccessRequestError('give exactly two manifest sets: zt-mesh access diff <old-dir> <new-dir>.');
   const format = formatOf(values.format, 'text');
   const [before, after] = await Promise.all(positionals.map((dir) => accessMatrix(simulatorFor([dir], values))));
-  process.stdout.write(formatDiff(diffMatrices(before!, after!), format));
+  process.stdout.write(terminalSafe(formatDiff(diffMatrices(before!, after!), format)));
   return 0;
 }
 
@@ -185,6 +223,6 @@ async function chain(args: readonly string[]): Promise<number> {
     ...(values.token ? { token: values.token } : {}), ...(values['assume-valid-token'] ? { assumeValidToken: true } : {}),
     ...(toHost ? { toHost } : {}),
   });
-  process.stdout.write(formatChain(steps, formatOf(values.format, 'text')));
+  process.stdout.write(terminalSafe(formatChain(steps, formatOf(values.format, 'text'))));
   return 0;
 }

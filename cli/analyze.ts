@@ -1,10 +1,10 @@
 import { parseArgs } from 'node:util';
 import { analyzePaths, hasErrors } from '../analysis/analyze.js';
 import { formatFindings, OUTPUT_FORMATS, OutputFormat } from '../analysis/format.js';
-import { UsageError } from './main.js';
+import { terminalSafe, UsageError } from './main.js';
 import { analyzeOptionsOf, MESH_OPTIONS } from './mesh-options.js';
 
-/** `zt-mesh analyze <file-or-dir>...`: exit 1 when a finding is an error. */
+/** `zt-mesh analyze <file-or-dir>...`: exit 1 when a finding is an error (3, from main, when it fails). */
 export function analyzeCommand(args: readonly string[]): number {
   const { values, positionals } = parseArgs({
     args: [...args],
@@ -19,6 +19,6 @@ export function analyzeCommand(args: readonly string[]): number {
   if (!OUTPUT_FORMATS.includes(format)) throw new UsageError(`--format "${values.format}" is not one of ${OUTPUT_FORMATS.join(', ')}.`);
   if (positionals.length === 0) throw new UsageError('name at least one manifest file or directory to analyze.');
   const findings = analyzePaths(positionals, analyzeOptionsOf(values));
-  process.stdout.write(formatFindings(findings, format));
+  process.stdout.write(terminalSafe(formatFindings(findings, format)));
   return hasErrors(findings) ? 1 : 0;
 }

@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // The `zt-mesh` command (package.json "bin"): compiled JavaScript, no TypeScript runtime.
-import { main } from './main.js';
+import { INTERNAL_FAILURE, internalFailure, main } from './main.js';
 
+// main() reports every failure itself; this is the last net (exit 3, one line, no stack).
 main(process.argv.slice(2)).then((status) => { process.exitCode = status; }, (error: unknown) => {
-  process.stderr.write(`zt-mesh: ${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
-  process.exitCode = 1;
+  process.stderr.write(`${internalFailure(process.argv[2] ?? '', process.argv.slice(3), error)}\n`);
+  process.exitCode = INTERNAL_FAILURE;
 });

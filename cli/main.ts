@@ -3,6 +3,12 @@ import { ACCESS_USAGE, ANALYZE_USAGE, REVIEW_USAGE, SYNTH_USAGE, USAGE } from '.
 /** A command-line mistake: one line plus the usage, exit 2. */
 export class UsageError extends Error {}
 
+/**
+ * The exit status of an internal failure: zt-mesh itself failed on the input (a bug), which a CI
+ * gate must not mistake for findings (1) or unusable input (2). Documented in the usage.
+ */
+export const INTERNAL_FAILURE = 3;
+
 const VERB_USAGE: Readonly<Record<string, string>> = { synth: SYNTH_USAGE, analyze: ANALYZE_USAGE, access: ACCESS_USAGE, review: REVIEW_USAGE };
 
 /**
@@ -17,7 +23,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
   const usage = Object.hasOwn(VERB_USAGE, verb) ? VERB_USAGE[verb]! : undefined;
   if (usage === undefined) {
-    process.stderr.write(`zt-mesh: unknown command "${verb}".\n\n${USAGE}`);
+    process.stderr.write(`zt-mesh: unknown command "${terminalSafe(verb)}".\n\n${USAGE}`);
     return 2;
   }
   if (rest.includes('--help') || rest.includes('-h')) {
@@ -33,17 +39,31 @@ export async function main(argv: readonly string[]): Promise<number> {
     }
   } catch (error) {
     if (error instanceof UsageError || isParseArgsError(error)) {
-      process.stderr.write(`zt-mesh ${verb}: ${(error as Error).message}\n\nUsage:\n${usage}`);
+      process.stderr.write(`zt-mesh ${verb}: ${terminalSafe((error as Error).message)}\n\nUsage:\n${usage}`);
       return 2;
     }
     // The analyzer's and simulator's input errors: a message for the user, no stack.
     if (error instanceof Error && (error.name === 'AccessRequestError' || error.name === 'AnalysisInputError')) {
-      process.stderr.write(`zt-mesh ${verb}: ${error.message}\n`);
+      process.stderr.write(`zt-mesh ${verb}: ${terminalSafe(error.message)}\n`);
       return 2;
     }
-    throw error;
+    process.stderr.write(`${internalFailure(verb, rest, error)}\n`);
+    return INTERNAL_FAILURE;
   }
 }
+
+/**
+ * One line for an internal failure: the verb, its arguments (the input it failed on) and the
+ * error, without a stack trace, which says nothing to a user and buries the line a CI log shows.
+ */
+export function internalFailure(verb: string, args: readonly string[], error: unknown): string {
+  const name = typeof error === 'object' && error !== null && typeof (error as Error).name === 'string' ? (error as Error).name : 'Error';
+  const message = typeof error === 'object' && error !== null && typeof (error as Error).message === 'string' ? (error as Error).message : String(error);
+  const input = args.length > 0 ? args.map((a) => JSON.stringify(a)).join(' ') : '(no arguments)';
+  const line = `zt-mesh ${verb}: internal failure (exit ${INTERNAL_FAILURE}) on ${input}: ${name}: ${message.split('\n')[0]}. This is a bug in zt-mesh, not a verdict on the input; please report it with the input.`;
+  return terminalSafe(line);
+}
+
 
 /**
  * node:util parseArgs reports unknown options and missing values with ERR_PARSE_ARGS_* codes. Read
@@ -52,4 +72,14 @@ export async function main(argv: readonly string[]): Promise<number> {
 function isParseArgsError(error: unknown): boolean {
   const code = typeof error === 'object' && error !== null ? (error as NodeJS.ErrnoException).code : undefined;
   return typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS_');
+}
+
+/**
+ * Text made safe for a terminal: control characters (ANSI escapes from object names in
+ * manifests, carriage returns, C1 controls) are written as `\u001b`-style escapes, so manifest
+ * text cannot move the cursor, recolour or rewrite what was printed. Line feeds and tabs stay.
+ */
+export function terminalSafe(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }

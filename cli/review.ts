@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { formatReview } from '../analysis/review-report.js';
 import { addsErrors, reviewTrees } from '../analysis/review.js';
-import { UsageError } from './main.js';
+import { terminalSafe, UsageError } from './main.js';
 import { analyzeOptionsOf, MESH_OPTIONS } from './mesh-options.js';
 
 /**
@@ -20,6 +20,6 @@ export async function reviewCommand(args: readonly string[]): Promise<number> {
   }
   const [base, head] = positionals as [string, string];
   const review = await reviewTrees(base, head, analyzeOptionsOf(values));
-  process.stdout.write(formatReview(review));
+  process.stdout.write(terminalSafe(formatReview(review)));
   return addsErrors(review) ? 1 : 0;
 }

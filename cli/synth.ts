@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import { parse } from 'yaml';
 import { formatText, summary, summaryOfCounts } from '../analysis/format.js';
 import { ENVIRONMENTS_VARIABLE, REPORT_VARIABLE, SynthReport } from '../manifests/synth-report.js';
-import { UsageError } from './main.js';
+import { terminalSafe, UsageError } from './main.js';
 
 /**
  * `zt-mesh synth`: runs the user's cdk8s app as `cdk8s synth` does (its command from
@@ -61,7 +61,7 @@ function refused(error: NonNullable<SynthReport['error']>): number {
   if (error.kind === 'analysis' && error.failures) {
     for (const [env, findings] of Object.entries(error.failures)) {
       const errors = findings.filter((f) => f.severity === 'error');
-      process.stderr.write(`zt-mesh synth: environment "${env}": the policy analyzer found ${summary(findings)}; the errors:\n\n${formatText(errors)}\n`);
+      process.stderr.write(terminalSafe(`zt-mesh synth: environment "${env}": the policy analyzer found ${summary(findings)}; the errors:\n\n${formatText(errors)}\n`));
     }
   } else {
     process.stderr.write(`zt-mesh synth: ${error.message}\n`);

@@ -15,7 +15,10 @@ export const ANALYZE_USAGE = `  zt-mesh analyze <file-or-dir>... [--format text|
                   [--outbound-traffic-policy ALLOW_ANY|REGISTRY_ONLY]
       Check Kubernetes/Istio manifests (multi-document YAML files, or directories of them,
       read recursively) for Istio configurations that silently do the wrong thing.
-      Exit status: 0 when no finding is an error, 1 when one is, 2 for unusable input.
+      Helm charts (directories holding Chart.yaml) are skipped with an info finding (ZT005);
+      analyze their rendered output (helm template) instead.
+      Exit status: 0 when no finding is an error, 1 when one is, 2 for unusable input,
+      3 when the analyzer itself failed (one line naming the input; a bug to report).
       meshConfig defaults: root namespace istio-system, trust domain cluster.local;
       --dns-auto-allocate when DNS proxying allocates ServiceEntry addresses;
       --outbound-traffic-policy states meshConfig's outboundTrafficPolicy.mode.
@@ -42,7 +45,8 @@ export const ACCESS_USAGE = `  zt-mesh access check --manifests <file-or-dir>...
           [--feature NAME=VALUE]...   (istiod features that change verdicts; see docs/access.md "Ambient mode")
           [--ztunnel-empty-selector all|none]   (how ztunnel attaches selector: {}; not established, so asked)
       A JWKS URI without a --jwks mapping behaves like an unreachable JWKS (every token 401).
-      Exit status: 0 when the simulation ran (whatever its outcome), 2 for unusable input.
+      Exit status: 0 when the simulation ran (whatever its outcome), 2 for unusable input,
+      3 when the simulator itself failed (one line naming the input; a bug to report).
 `;
 
 export const REVIEW_USAGE = `  zt-mesh review <base-dir> <head-dir> [--root-namespace <ns>] [--trust-domain <domain>] [--dns-auto-allocate]
@@ -51,7 +55,8 @@ export const REVIEW_USAGE = `  zt-mesh review <base-dir> <head-dir> [--root-name
       base before the change, head after it) and prints a Markdown report for the pull request,
       per environment: access edges gained (with the grant that allows each) and lost, analyzer
       findings new and resolved, objects added, removed and modified. kustomization.yaml files
-      are ignored. Exit status: 0 reviewed, 1 head adds an analyzer error, 2 for a usage mistake.
+      are ignored. Exit status: 0 reviewed, 1 head adds an analyzer error, 2 for a usage mistake,
+      3 when the review itself failed (one line naming the input; a bug to report).
 `;
 
 export const USAGE = `zt-mesh: a zero-trust Istio mesh as typed code

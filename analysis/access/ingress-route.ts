@@ -1,6 +1,7 @@
+import { RE2JS } from 're2js';
 import type { MeshModel, MeshObject, ServiceInfo, ServicePortInfo } from '../model.js';
 import { hostMatches } from '../model.js';
-import { isSubset, labelMap, rec, recs, str, strs } from '../values.js';
+import { isSubset, labelMap, own, rec, recs, str, strs } from '../values.js';
 
 /**
  * Whether the ingress gateway routes a request to a Service: a Gateway selecting the gateway's
@@ -47,15 +48,35 @@ function stringMatch(match: Record<string, unknown> | undefined, value: string |
   const fold = (x: string) => (ignoreCase ? x.toLowerCase() : x);
   if (str(match.exact) !== undefined) return v === fold(str(match.exact)!);
   if (str(match.prefix) !== undefined) return v.startsWith(fold(str(match.prefix)!));
-  if (str(match.regex) !== undefined) {
-    try {
-      return new RegExp(`^(?:${str(match.regex)})$`, ignoreCase ? 'i' : '').test(value);
-    } catch {
-      return false;
-    }
-  }
+  if (str(match.regex) !== undefined) return re2FullMatch(str(match.regex)!, value, ignoreCase);
   return true;
 }
+
+/**
+ * Envoy matches a StringMatch `regex` with Google RE2 (istio.io, VirtualService reference,
+ * StringMatch: "RE2 style regex-based match"), in time linear in the input. A JavaScript RegExp
+ * both backtracks (`/(a+)+b` on a long path never returns) and accepts syntax RE2 refuses
+ * (lookaround, backreferences). re2js is a pure JavaScript port of RE2/J with RE2's syntax and
+ * linear-time matching; the native `re2` binding would need node-gyp and a compiler on every
+ * machine that installs the package. A pattern RE2 refuses matches nothing: istiod's validation
+ * rejects such a VirtualService (istio:pkg/config/validation/validation.go
+ * validateStringMatchRegexp), so it routes nothing.
+ */
+function re2FullMatch(pattern: string, value: string, ignoreCase: boolean): boolean {
+  const key = `${ignoreCase ? 'i' : '-'}${pattern}`;
+  let compiled = RE2_CACHE.get(key);
+  if (compiled === undefined) {
+    try {
+      compiled = RE2JS.compile(pattern, ignoreCase ? RE2JS.CASE_INSENSITIVE : 0);
+    } catch {
+      compiled = null;
+    }
+    RE2_CACHE.set(key, compiled);
+  }
+  return compiled !== null && compiled.matches(value);
+}
+
+const RE2_CACHE = new Map<string, RE2JS | null>();
 
 /**
  * What is known about the request beyond its method and path. `headers` (lower-case names, `host`
@@ -93,12 +114,12 @@ function matchRequest(m: Record<string, unknown>, ctx: RouteContext): boolean {
   if (ctx.headers) {
     const headers = ctx.headers;
     for (const [name, match] of Object.entries(rec(m.headers) ?? {})) {
-      if (!stringMatch(rec(match) ?? {}, headers[name.toLowerCase()])) return false;
+      if (!stringMatch(rec(match) ?? {}, own(headers, name.toLowerCase()))) return false;
     }
     for (const [name, match] of Object.entries(rec(m.withoutHeaders) ?? {})) {
-      if (stringMatch(rec(match) ?? {}, headers[name.toLowerCase()])) return false;
+      if (stringMatch(rec(match) ?? {}, own(headers, name.toLowerCase()))) return false;
     }
-    if (rec(m.authority) && !stringMatch(rec(m.authority), headers.host)) return false;
+    if (rec(m.authority) && !stringMatch(rec(m.authority), own(headers, 'host'))) return false;
   }
   return true;
 }
@@ -121,7 +142,7 @@ export function routeThroughIngress(
   const target = `${service.namespace}/${service.name}:${port.port}`;
   const cleanPath = path.split('?')[0]!;
   // The Host the client sent, when known: only virtual hosts for it can route the request.
-  const requestHost = details.headers?.host?.replace(/:\d+$/, '');
+  const requestHost = own(details.headers, 'host')?.replace(/:\d+$/, '');
   const servers = serversOf(model, gatewayLabels);
   if (servers.length === 0) return { routed: false, reason: 'no Gateway selects the ingress gateway\'s pods (404)' };
   const elsewhere: string[] = [];

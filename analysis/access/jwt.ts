@@ -1,6 +1,6 @@
 import type { createLocalJWKSet, JSONWebKeySet } from 'jose';
 import type { MeshObject } from '../model.js';
-import { rec, recs, str, strs } from '../values.js';
+import { own, rec, recs, str, strs } from '../values.js';
 
 /**
  * The JWT stage of a sidecar or gateway (api:security/v1beta1/request_authentication.proto,
@@ -116,7 +116,7 @@ function tokenInHeader(value: string, prefix: string): string | undefined {
 
 function findTokens(carrier: TokenCarrier, rules: readonly JwtRule[]): FoundToken[] {
   const query = new URLSearchParams(carrier.path.includes('?') ? carrier.path.slice(carrier.path.indexOf('?') + 1) : '');
-  const cookies = new Map((carrier.headers.cookie ?? '').split(';').map((c) => c.trim().split('=') as [string, string?])
+  const cookies = new Map((own(carrier.headers, 'cookie') ?? '').split(';').map((c) => c.trim().split('=') as [string, string?])
     .filter(([k, v]) => k && v !== undefined).map(([k, v]) => [k, v!]));
   const found = new Map<string, { token: string; location: string; where: TokenLocation; rules: JwtRule[] }>();
   const add = (where: TokenLocation, token: string, rule: JwtRule) => {
@@ -127,7 +127,8 @@ function findTokens(carrier: TokenCarrier, rules: readonly JwtRule[]): FoundToke
   };
   for (const rule of rules) {
     for (const { name, prefix } of rule.headers) {
-      const value = carrier.headers[name];
+      // An own header only: a rule reading `constructor` or `__proto__` must not find Object.prototype's.
+      const value = own(carrier.headers, name);
       // Envoy skips a value without the configured prefix (api:security/v1beta1/
       // request_authentication.proto JWTHeader.prefix; envoy:source/extensions/filters/http/
       // jwt_authn/extractor.cc): no token there.
@@ -302,9 +303,10 @@ export class JwtValidator {
  * normalize_payload_in_metadata; Envoy splits top-level claims only).
  */
 function normalizeClaims(payload: JwtClaims, rule: JwtRule): JwtClaims {
-  const claims: Record<string, unknown> = { ...payload };
+  // Claim names come from the token and the manifests: no prototype, own keys only.
+  const claims: Record<string, unknown> = Object.assign(Object.create(null) as Record<string, unknown>, payload);
   for (const name of new Set(['scope', 'permission', ...rule.spaceDelimitedClaims])) {
-    const value = claims[name];
+    const value = own(claims, name);
     if (typeof value === 'string') claims[name] = value.split(' ').filter(Boolean);
   }
   return claims;

@@ -2,7 +2,7 @@ import { isHttpOnlyWhenKey } from '../istio.js';
 import type { JwtClaims } from './jwt.js';
 import type { RuleView } from '../policy.js';
 import { httpOnlyFields } from '../policy.js';
-import { str, strs } from '../values.js';
+import { own, str, strs } from '../values.js';
 
 /**
  * Whether an AuthorizationPolicy rule matches a request, per Istio's generators
@@ -85,9 +85,33 @@ function matchPrincipal(pattern: string, facts: RequestFacts, ctx: MatchContext)
  */
 function matchNamespace(pattern: string, facts: RequestFacts): boolean {
   if (!facts.peer) return false;
-  const value = pattern.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*');
   const { trustDomain, namespace, serviceAccount } = facts.peer;
-  return new RegExp(`^.*/ns/${value}/.*$`).test(`spiffe://${trustDomain}/ns/${namespace}/sa/${serviceAccount}`);
+  // Envoy runs the regex with RE2, in linear time; a JavaScript RegExp backtracks exponentially on
+  // values like `*a*a*a*a*c`, so the same language is matched as a glob.
+  return globMatches(`*/ns/${pattern}/*`, `spiffe://${trustDomain}/ns/${namespace}/sa/${serviceAccount}`);
+}
+
+/**
+ * Whether `value` is all of `pattern`, each `*` in it standing for any run of characters (`/`
+ * included) and every other character for itself. Without backtracking: the literal pieces
+ * between stars are found left to right, each at its first place after the previous one (the
+ * leftmost place never loses a match another place would give), the last one at the very end.
+ * O(pattern × value) at worst, whatever the number of stars.
+ */
+export function globMatches(pattern: string, value: string): boolean {
+  const pieces = pattern.split('*');
+  if (pieces.length === 1) return pattern === value;
+  const first = pieces[0]!;
+  const last = pieces[pieces.length - 1]!;
+  if (value.length < first.length + last.length || !value.startsWith(first) || !value.endsWith(last)) return false;
+  let at = first.length;
+  const end = value.length - last.length;
+  for (const piece of pieces.slice(1, -1)) {
+    const found = value.indexOf(piece, at);
+    if (found < 0 || found + piece.length > end) return false;
+    at = found + piece.length;
+  }
+  return true;
 }
 
 /** `serviceAccounts`: `ns/sa`, or `sa` in the policy's namespace; no wildcards. */
@@ -128,18 +152,47 @@ export function matchRequestPrincipal(pattern: string, facts: RequestFacts): boo
 
 /** A path value: Envoy URI templates (`{*}` one segment, `{**}` the rest) or string matching. */
 function matchPath(pattern: string, path: string): boolean {
-  if (pattern.includes('{*}') || pattern.includes('{**}')) {
-    const regex = pattern.split('/').map((segment) => (segment === '{**}' ? '.*' : segment === '{*}' ? '[^/]+'
-      : segment.replace(/[.+?^${}()|[\]\\*]/g, '\\$&'))).join('/');
-    return new RegExp(`^${regex}$`).test(path);
-  }
+  if (pattern.includes('{*}') || pattern.includes('{**}')) return templateMatches(pattern, path);
   return matchString(pattern, path, true);
+}
+
+/**
+ * An Envoy URI template (envoy:source/extensions/path/match/uri_template; istio.io
+ * AuthorizationPolicy reference, Operation.paths) over `/`-separated segments: `{*}` is one
+ * non-empty segment, `{**}` one or more segments of anything (with their `/`s; `/a/{**}` also takes
+ * `/a/`), any other segment itself. Matched segment by segment without backtracking, as
+ * `globMatches` does with characters: each run of fixed segments between `{**}`s at its first place.
+ */
+export function templateMatches(pattern: string, path: string): boolean {
+  type Fixed = readonly string[];
+  const runs: string[][] = [[]];
+  for (const segment of pattern.split('/')) {
+    if (segment === '{**}') runs.push([]);
+    else runs[runs.length - 1]!.push(segment);
+  }
+  const segments = path.split('/');
+  const fits = (run: Fixed, at: number) => run.every((s, i) => (s === '{*}' ? segments[at + i] !== '' : segments[at + i] === s));
+  const first = runs[0]!;
+  if (runs.length === 1) return first.length === segments.length && fits(first, 0);
+  const last = runs[runs.length - 1]!;
+  // Every `{**}` takes at least one segment.
+  const stars = runs.length - 1;
+  if (segments.length < first.length + last.length + stars || !fits(first, 0) || !fits(last, segments.length - last.length)) return false;
+  let at = first.length;
+  const end = segments.length - last.length;
+  for (const run of runs.slice(1, -1)) {
+    let found = -1;
+    for (let i = at + 1; i + run.length <= end - 1 && found < 0; i++) if (fits(run, i)) found = i;
+    if (found < 0) return false;
+    at = found + run.length;
+  }
+  return true;
 }
 
 /** A claim by path (`request.auth.claims[a][b]`): a string, or any string element of a list. */
 function claimValues(claims: JwtClaims | undefined, path: readonly string[]): string[] {
   let value: unknown = claims;
-  for (const segment of path) value = value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[segment] : undefined;
+  for (const segment of path) value = value !== null && typeof value === 'object' ? own(value as Record<string, unknown>, segment) : undefined;
   if (typeof value === 'string') {
     // Top-level `scope` and `permission` are space-delimited lists (policy_applier.go; Envoy's
     // normalize_payload_in_metadata splits top-level claims only). The JWT stage already splits
@@ -169,7 +222,8 @@ function condition(values: readonly string[], notValues: readonly string[], test
 /** The test for one `when` key, or undefined for a key Istio rejects (the rule is then skipped). */
 function whenTest(key: string, facts: RequestFacts, ctx: MatchContext): Values | undefined {
   const header = /^request\.headers\[(.+)\]$/.exec(key);
-  if (header) return (p) => matchString(p, facts.headers[header[1]!.toLowerCase()], false);
+  // An own header only: `request.headers[constructor]` must not find Object.prototype's.
+  if (header) return (p) => matchString(p, own(facts.headers, header[1]!.toLowerCase()), false);
   const path = claimPath(key);
   if (path) {
     return (p) => claimValues(facts.token?.claims, path).some((v) => matchString(p, v, true));

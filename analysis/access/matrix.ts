@@ -201,7 +201,8 @@ export async function accessMatrix(simulator: AccessSimulator): Promise<MatrixCe
       }
     }
   }
-  cells.push(...externalCells(simulator, sources));
+  // One by one: spreading a long list into push's arguments overflows the stack.
+  for (const external of externalCells(simulator, sources)) cells.push(external);
   return cells;
 }
 

@@ -306,7 +306,12 @@ export class AccessSimulator {
       throw new AccessRequestError(`"${to}" is not a Service in the manifests; name it as namespace/service (known: ${this.model.services.map((s) => `${s.namespace}/${s.name}`).sort().join(', ') || 'none'}).`);
     }
     const port = service.ports.find((p) => p.port === portNumber);
-    if (!port) throw new AccessRequestError(`Service ${to} has no port ${portNumber} (ports: ${service.ports.map((p) => p.port).join(', ')}).`);
+    if (!port) {
+      const defined = service.object.file ? ` as defined in ${service.object.file}` : '';
+      const twice = this.model.ofKind('Service').filter((s) => s.namespace === service.namespace && s.name === service.name).length > 1
+        ? ' (it is defined more than once; the last definition counts, as kubectl apply leaves it, see ZT003)' : '';
+      throw new AccessRequestError(`Service ${to}${defined} has no port ${portNumber} (ports: ${service.ports.map((p) => p.port).join(', ') || 'none'})${twice}.`);
+    }
     return { service, port };
   }
 
@@ -730,7 +735,9 @@ export class AccessSimulator {
 export function symbolicValidToken(target: Target): JwtVerdict | undefined {
   const rule = target.jwtRules[0];
   if (!rule) return undefined;
-  const claims: Record<string, unknown> = { iss: rule.issuer, sub: 'matrix-user' };
+  // Claim paths come from the policies: maps without a prototype, so a `__proto__` segment is a
+  // claim like any other and cannot reach (or change) Object.prototype.
+  const claims: Record<string, unknown> = Object.assign(Object.create(null) as Record<string, unknown>, { iss: rule.issuer, sub: 'matrix-user' });
   if (rule.audiences.length > 0) claims.aud = [...rule.audiences];
   for (const policy of target.allow) {
     for (const rule_ of policy.rules) {
@@ -739,7 +746,10 @@ export function symbolicValidToken(target: Target): JwtVerdict | undefined {
         const value = strs(w.values)[0];
         if (!path || value === undefined || value.includes('*')) continue;
         let node = claims;
-        for (const segment of path.slice(0, -1)) node = (node[segment] ??= {}) as Record<string, unknown>;
+        for (const segment of path.slice(0, -1)) {
+          const next = Object.hasOwn(node, segment) ? node[segment] : undefined;
+          node = next !== null && typeof next === 'object' && !Array.isArray(next) ? next as Record<string, unknown> : (node[segment] = Object.create(null) as Record<string, unknown>);
+        }
         node[path[path.length - 1]!] = [value];
       }
     }

@@ -544,7 +544,7 @@ function unreachableRules(routes: readonly Record<string, unknown>[], kind: stri
       // An earlier match covers this one when its prefix starts this one's and every other
       // condition it sets is set here alike: whatever this match takes, it took first.
       const covering = prefixes.find((p) => prefix.startsWith(p.prefix)
-        && Object.entries(p.rest).every(([key, value]) => key in rest && canonicalJson(value) === canonicalJson(rest[key])));
+        && Object.entries(p.rest).every(([key, value]) => Object.hasOwn(rest, key) && canonicalJson(value) === canonicalJson(rest[key])));
       if (covering) {
         const by = covering.i === i ? `match[${covering.j}] of the same rule` : `${name(routes[covering.i]!, covering.i)} match[${covering.j}]`;
         out.push(`${name(route, i)} match[${j}] (prefix "${prefix}") is covered by ${by} (prefix "${covering.prefix}"${Object.keys(covering.rest).length ? ' and the same conditions' : ''})`);

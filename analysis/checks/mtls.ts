@@ -6,7 +6,7 @@
 import { mtlsModeOf, type MeshModel, type MeshObject, type ServiceInfo, type Workload } from '../model.js';
 import { hostMatches } from '../model.js';
 import { egressGatewayRoutes } from '../egress-gateway.js';
-import { isSubset, labelMap, listing, rec, recs, str, strs } from '../values.js';
+import { addTo, isSubset, labelMap, listing, rec, recs, str, strs } from '../values.js';
 import { selectorProblems } from './authorization.js';
 import { Check, issue, ref } from './check.js';
 import { destinations } from './ingress.js';
@@ -103,7 +103,7 @@ export const MTLS_CHECKS: readonly Check[] = [
         const scope = m.peerAuthenticationScope(pa);
         if (scope === 'mesh' || scope === 'namespace') {
           const key = scope === 'mesh' ? 'the mesh' : `namespace ${pa.namespace}`;
-          groups.set(key, [...(groups.get(key) ?? []), pa]);
+          addTo(groups, key, pa);
         }
       }
       for (const [scope, list] of groups) {

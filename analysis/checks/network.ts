@@ -12,7 +12,7 @@ import {
   peerText,
 } from '../network-policy.js';
 import { actionOf, rulePorts, rulesOf, RuleView } from '../policy.js';
-import { listing, str, strs } from '../values.js';
+import { addTo, listing, str, strs } from '../values.js';
 import { Check, issue, ref } from './check.js';
 
 const at = (r: RuleView) => `rules[${r.index}]`;
@@ -70,7 +70,7 @@ function* grants(m: MeshModel): Generator<Grant> {
 /** Sidecar workloads grouped by namespace, in input order. */
 function byNamespace(ws: readonly Workload[]): Map<string, Workload[]> {
   const out = new Map<string, Workload[]>();
-  for (const w of ws) out.set(w.namespace, [...(out.get(w.namespace) ?? []), w]);
+  for (const w of ws) addTo(out, w.namespace, w);
   return out;
 }
 
@@ -169,7 +169,7 @@ export const NETWORK_CHECKS: readonly Check[] = [
       const bySidecar = new Map<MeshObject, Workload[]>();
       for (const w of sidecarWorkloads) {
         const p = outboundPolicy(m, w);
-        if (p.source === 'sidecar' && p.mode === 'ALLOW_ANY') bySidecar.set(p.sidecar!, [...(bySidecar.get(p.sidecar!) ?? []), w]);
+        if (p.source === 'sidecar' && p.mode === 'ALLOW_ANY') addTo(bySidecar, p.sidecar!, w);
       }
       for (const [sidecar, ws] of bySidecar) {
         yield issue(sidecar, `${ref(sidecar)} sets outboundTrafficPolicy ALLOW_ANY for ${listing(ws.map(wref))}: their proxies pass traffic to any host they do not know straight through, so nothing in the mesh limits where they connect.`,
@@ -196,7 +196,7 @@ export const NETWORK_CHECKS: readonly Check[] = [
       const byMesh: Workload[] = [];
       for (const w of open) {
         const p = outboundPolicy(m, w);
-        if (p.source === 'sidecar') bySidecar.set(p.sidecar!, [...(bySidecar.get(p.sidecar!) ?? []), w]);
+        if (p.source === 'sidecar') addTo(bySidecar, p.sidecar!, w);
         else byMesh.push(w);
       }
       const message = (subject: string, ws: readonly Workload[]) => `${subject} ${listing(ws.map(wref))} to REGISTRY_ONLY, but no NetworkPolicy isolates ${ws.length > 1 ? 'their' : 'its'} egress: REGISTRY_ONLY is not a firewall, and an application that bypasses its sidecar (its own UID 1337, a pod without injection, hostNetwork, excluded ports or CIDRs) reaches any address.`;

@@ -5,7 +5,7 @@
 import { isKnownAppProtocol } from '../istio.js';
 import type { MeshModel, MeshObject, ServiceInfo, ServicePortInfo, Workload } from '../model.js';
 import { exportedTogether } from '../model.js';
-import { isSubset, labelMap, listing, rec, recs, str, strs } from '../values.js';
+import { addTo, isSubset, labelMap, listing, rec, recs, str, strs } from '../values.js';
 import { Check, issue, ref } from './check.js';
 
 /** Objects that select workloads by labels, with their label selector. */
@@ -85,7 +85,7 @@ export const WORKLOAD_CHECKS: readonly Check[] = [
         const seen = new Map<number, { s: string; cls: string }[]>();
         for (const s of m.servicesOf(w)) for (const p of s.ports) {
           const t = m.targetPort(p, w);
-          if (t !== undefined) seen.set(t, [...(seen.get(t) ?? []), { s: s.name, cls: p.protocolClass }]);
+          if (t !== undefined) addTo(seen, t, { s: s.name, cls: p.protocolClass });
         }
         for (const [port, list] of seen) {
           if (new Set(list.map((x) => x.cls)).size < 2) continue;
