@@ -84,6 +84,8 @@ export class MeshDeployment extends pulumi.ComponentResource {
         trustDomain: synthesis.trustDomain,
         outboundTrafficPolicy: args.mesh.outboundTrafficPolicy,
         gateway: { release: gateway.helmRelease!, namespace: gateway.namespace },
+        // Ambient mode is installed when a namespace of the mesh runs it.
+        ambient: synthesis.manifests.some((m) => m.kind === 'Namespace' && m.metadata.labels?.['istio.io/dataplane-mode'] === 'ambient'),
       }, { parent: this });
     }
 
