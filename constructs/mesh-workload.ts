@@ -693,6 +693,14 @@ export class MeshWorkload extends Construct implements ICaller {
       modes.set(port.port, mode);
     }
     if (props.mtls !== undefined) checkMtlsMode(props.mtls, this.self, 'mtls');
+    if (this.namespace.dataplane.isAmbient) {
+      const disabled = props.mtls === MtlsMode.DISABLE ? 'mtls' : [...modes].find(([, m]) => m === MtlsMode.DISABLE)?.[0];
+      if (disabled !== undefined) {
+        throw new ZeroTrustConfigError(this.self, disabled === 'mtls' ? 'mtls' : `portMtls.${disabled}`,
+          'DISABLE has no effect on ambient pods: ztunnel keeps using mTLS (HBONE) and treats the mode as PERMISSIVE, accepting plaintext too (https://istio.io/latest/docs/ambient/usage/l4-policy/).',
+          'use STRICT (or PERMISSIVE, acknowledged), or run the workload in a sidecar namespace.');
+      }
+    }
     if (this.namespace.mtls === MtlsMode.DISABLE) {
       const strict = props.mtls === MtlsMode.STRICT ? 'mtls' : [...modes].find(([, m]) => m === MtlsMode.STRICT)?.[0];
       if (strict !== undefined) {
