@@ -1,5 +1,5 @@
 import { IAnyProducer, Lazy } from 'cdk8s';
-import { Construct, IValidation } from 'constructs';
+import { Construct } from 'constructs';
 import type { Deployment, DeploymentSpec, StatefulSet, StatefulSetSpec } from 'kubernetes-types/apps/v1.js';
 import type { HorizontalPodAutoscaler } from 'kubernetes-types/autoscaling/v2.js';
 import type { Container, PodSpec, Probe as KubeProbe, Service, ServiceAccount } from 'kubernetes-types/core/v1.js';
@@ -290,7 +290,6 @@ export class MeshWorkload extends Construct implements ICaller {
 
     this.emitObjects(props);
     if (props.waypoint !== undefined) this.bindWaypoint(props.waypoint, 'waypoint');
-    if (this.namespace.dataplane.isAmbient) this.node.addValidation(new AmbientGrantsCheck(this));
   }
 
   /** True when ztunnel captures this workload's pods (an ambient namespace, pod in the mesh). */
@@ -310,6 +309,8 @@ export class MeshWorkload extends Construct implements ICaller {
    */
   public requireWaypoint(field: string, need: string): Waypoint {
     if (this.boundWaypoint) return this.boundWaypoint;
+    // Checked before the waypoint is made, so a refusal leaves nothing half-written.
+    for (const g of this.grantList) this.checkCallerReachesWaypoint(g.caller, field, `${need}, and an earlier grant admits ${g.caller.description}: `);
     return this.bindWaypoint(this.namespace.waypointFor(this.self, field, need), field);
   }
 
@@ -363,29 +364,30 @@ export class MeshWorkload extends Construct implements ICaller {
   }
 
   /**
-   * The ambient checks made once every grant is in: what a waypoint-bound workload cannot
-   * honour. A caller that runs a sidecar goes straight to the pods, never through the waypoint
-   * (istio/istio#51445), and a caller without identity arrives in plaintext, which also skips
-   * the waypoint; ztunnel's require-waypoint policy refuses both.
-   * @internal
+   * Refuses a caller that could never pass a waypoint-bound workload. A caller that runs a
+   * sidecar goes straight to the pods, never through the waypoint (istio/istio#51445), and a
+   * caller without identity arrives in plaintext, which also skips the waypoint; ztunnel's
+   * require-waypoint policy refuses both, so the grant would silently admit nobody.
+   * `context` says why a waypoint is involved when the binding is what is being asked for.
    */
-  public checkAmbientGrants(): string[] {
-    if (!this.boundWaypoint) return [];
-    for (const g of this.grantList) {
-      if (g.caller.kind === 'anyone') {
-        throw new ZeroTrustConfigError(this.self, 'allowFrom(Callers.anyone())',
-          `the workload's Service is bound to waypoint ${this.boundWaypoint.namespace.name}/${this.boundWaypoint.name}, and callers without a mesh identity reach its pods in plaintext, which skips the waypoint; ztunnel admits only the waypoint, so they would be refused.`,
-          'grant mesh callers (a workload, a namespace, Callers.anyAuthenticatedWorkload()), or serve anonymous callers from a workload without L7 grants.');
-      }
-      if (g.caller.kind !== 'workloads') continue;
-      const sidecars = this.workloadsOf(g.caller).filter((w) => w.hasSidecar && !w.namespace.dataplane.isAmbient);
-      if (sidecars.length > 0) {
-        throw new ZeroTrustConfigError(this.self, 'allowFrom(caller)',
-          `${g.caller.description} runs a sidecar, and sidecars send requests straight to the pods, never through waypoint ${this.boundWaypoint.namespace.name}/${this.boundWaypoint.name} (https://github.com/istio/istio/issues/51445); ztunnel admits only the waypoint, so its requests would be refused.`,
-          `move namespace "${sidecars[0]!.namespace.name}" to ambient too (dataplane: Dataplane.AMBIENT), or keep this workload's grants L4 (identity and port) so no waypoint is needed.`);
-      }
+  private checkCallerReachesWaypoint(caller: CallerIdentity, field: string, context = ''): void {
+    const waypoint = this.boundWaypoint ? `waypoint ${this.boundWaypoint.namespace.name}/${this.boundWaypoint.name}` : 'a waypoint';
+    const bound = this.boundWaypoint ? 'is bound' : 'would be bound';
+    if (caller.kind === 'anyone') {
+      throw new ZeroTrustConfigError(this.self, field,
+        `${context}the workload's Service ${bound} to ${waypoint}, and callers without a mesh identity reach its pods in plaintext, which skips the waypoint; ztunnel admits only the waypoint, so they would be refused.`,
+        'grant mesh callers (a workload, a namespace, Callers.anyAuthenticatedWorkload()), or serve anonymous callers from a workload without L7 grants.');
     }
-    return [];
+    const sidecarNamespaces = caller.kind === 'workloads'
+      ? this.workloadsOf(caller).filter((w) => w.hasSidecar && !w.namespace.dataplane.isAmbient).map((w) => w.namespace.name)
+      : caller.kind === 'namespaces'
+        ? caller.namespaces.filter((n) => this.namespace.mesh.namespaceNamed(n)?.dataplane.isAmbient === false)
+        : [];
+    if (sidecarNamespaces.length > 0) {
+      throw new ZeroTrustConfigError(this.self, field,
+        `${context}${caller.description} runs sidecars (namespace "${sidecarNamespaces[0]}"), and sidecars send requests straight to the pods, never through ${waypoint} (https://github.com/istio/istio/issues/51445); ztunnel admits only the waypoint, so its requests would be refused.`,
+        `move namespace "${sidecarNamespaces[0]}" to ambient too (dataplane: Dataplane.AMBIENT), or keep this workload's grants L4 (identity and port) so no waypoint is needed.`);
+    }
   }
 
   /**
@@ -457,6 +459,10 @@ export class MeshWorkload extends Construct implements ICaller {
       throw new ZeroTrustConfigError(this.self, 'allowFrom',
         `the grant ${endUser !== 'none' ? `requires an end-user token (endUser: "${endUser}")` : 'names methods or paths'}, which only HTTP ports carry, but it targets only TCP ports (${targeted.map((p) => p.port).join(', ')}); Istio would drop the rule on TCP and deny the caller (istio.io, Authorization Policy reference: HTTP-only fields on TCP).`,
         'for TCP, grant by identity and port only: allowFrom(caller, { ports: [...], endUser: "none" }).');
+    }
+    if (this.boundWaypoint || (httpOnly && this.isAmbient)) {
+      this.checkCallerReachesWaypoint(identity, identity.kind === 'anyone' ? 'allowFrom(Callers.anyone())' : 'allowFrom(caller)',
+        this.boundWaypoint ? '' : 'the grant needs a waypoint (L7), and ');
     }
     if (httpOnly && this.isAmbient) {
       this.requireWaypoint('allowFrom', `the grant to ${identity.description} ${endUser !== 'none' ? `requires an end-user token (endUser: "${endUser}")` : 'names methods or paths'}`);
@@ -1320,14 +1326,6 @@ class MeshWideEgress implements NetworkSink {
   }
 }
 
-/** The ambient checks of a workload's grants, once every grant is in (a class: see above). */
-class AmbientGrantsCheck implements IValidation {
-  public constructor(private readonly workload: MeshWorkload) {}
-
-  public validate(): string[] {
-    return this.workload.checkAmbientGrants();
-  }
-}
 
 /** The annotation beside a policy's rules: one line per rule, saying whom it admits (or refuses) and why. */
 class RuleSummaries implements IAnyProducer {

@@ -709,16 +709,29 @@ describe('MeshWorkload in ambient mode: each grant at the enforcement point that
 
   test('refuses Callers.anyone() on a waypoint-bound workload: plaintext callers skip the waypoint and ztunnel refuses them', () => {
     const { mesh, api, client } = ambientShop();
-    api.allowFrom(Callers.anyone());
     api.allowFrom(client, { methods: ['GET'] });
-    expect(() => synth(mesh)).toThrow(/MeshWorkload "shop\/api": allowFrom\(Callers\.anyone\(\)\): .*skips the waypoint.*Fix: grant mesh callers/);
+    expectConfigError(() => api.allowFrom(Callers.anyone()), 'MeshWorkload "shop/api"', 'allowFrom(Callers.anyone())',
+      /bound to waypoint shop\/waypoint.*skips the waypoint.*Fix: grant mesh callers/);
+    mesh.synthesize();
+  });
+
+  test('refuses the L7 grant that would bind a waypoint when an earlier grant admits anyone; nothing is half-written', () => {
+    const { ns, mesh, api, client } = ambientShop();
+    api.allowFrom(Callers.anyone());
+    expectConfigError(() => api.allowFrom(client, { methods: ['GET'] }), 'MeshWorkload "shop/api"', 'allowFrom',
+      /an earlier grant admits anyone.*skips the waypoint/);
+    expect(ns.waypoint).toBeUndefined();
+    expect(findAll(synth(mesh), 'Gateway')).toEqual([]);
   });
 
   test('refuses a sidecar caller of a waypoint-bound workload: sidecars bypass waypoints (istio/istio#51445)', () => {
-    const { mesh, api } = ambientShop();
-    const legacy = workload(new ZeroTrustNamespace(mesh, 'legacy', { dataplane: Dataplane.SIDECAR }), 'client');
-    api.allowFrom(legacy, { methods: ['GET'] });
-    expect(() => synth(mesh)).toThrow(/allowFrom\(caller\): workload legacy\/client runs a sidecar.*51445.*Fix: move namespace "legacy" to ambient too/);
+    const { mesh, api, client } = ambientShop();
+    const legacyNs = new ZeroTrustNamespace(mesh, 'legacy', { dataplane: Dataplane.SIDECAR });
+    const legacy = workload(legacyNs, 'client');
+    expectConfigError(() => api.allowFrom(legacy, { methods: ['GET'] }), 'MeshWorkload "shop/api"', 'allowFrom(caller)',
+      /the grant needs a waypoint \(L7\), and workload legacy\/client runs sidecars.*51445.*Fix: move namespace "legacy" to ambient too/);
+    api.allowFrom(client, { methods: ['GET'] });
+    expectConfigError(() => api.allowFrom(legacyNs, { ports: [8000] }), 'MeshWorkload "shop/api"', 'allowFrom(caller)', /any workload in namespace legacy runs sidecars/);
   });
 
   test('a sidecar caller of an L4-only ambient workload is fine: ztunnel sees its identity over HBONE', () => {
