@@ -16,7 +16,7 @@ const HBONE = { protocol: 'TCP', port: 15008 };
 const ambientOf = (env: EnvironmentConfig): EnvironmentConfig => ({ ...env, dataplane: 'ambient' });
 
 describe.each(['staging', 'prod'])('%s on the ambient data plane', (name) => {
-  const sidecarEnv = ENVIRONMENTS[name]!;
+  const sidecarEnv: EnvironmentConfig = { ...ENVIRONMENTS[name]!, dataplane: 'sidecar' };
   const env = ambientOf(sidecarEnv);
   const synth = synthesizeEnvironment(env);
   const { manifests } = synth;
@@ -133,10 +133,11 @@ describe.each(['staging', 'prod'])('%s on the ambient data plane', (name) => {
 });
 
 test('the data plane is config: the products namespace alone can move to ambient', () => {
-  const mixed = synthesizeEnvironment({ ...ENVIRONMENTS.staging!, namespaceDataplanes: { products: 'ambient' } }).manifests;
+  const sidecarStaging: EnvironmentConfig = { ...ENVIRONMENTS.staging!, dataplane: 'sidecar' };
+  const mixed = synthesizeEnvironment({ ...sidecarStaging, namespaceDataplanes: { products: 'ambient' } }).manifests;
   expect(findObject(mixed, 'Namespace', undefined, 'products').metadata.labels).toEqual({ 'istio.io/dataplane-mode': 'ambient' });
   expect(objectsOfKind(mixed, 'Sidecar')).toEqual([]);
-  const sidecar = synthesizeEnvironment(ENVIRONMENTS.staging!).manifests;
+  const sidecar = synthesizeEnvironment(sidecarStaging).manifests;
   expect(findObject(sidecar, 'Namespace', undefined, 'products').metadata.labels).toEqual({ 'istio-injection': 'enabled' });
   expect(objectsOfKind(sidecar, 'Gateway').every((g) => g.apiVersion.startsWith('networking.istio.io/'))).toBe(true);
 });
