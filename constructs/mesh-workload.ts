@@ -1326,7 +1326,6 @@ class MeshWideEgress implements NetworkSink {
   }
 }
 
-
 /** The annotation beside a policy's rules: one line per rule, saying whom it admits (or refuses) and why. */
 class RuleSummaries implements IAnyProducer {
   public constructor(private readonly sources: readonly AccessRule[]) {}
