@@ -121,7 +121,10 @@ export class Waypoint extends Construct implements ICaller {
     this.networkIngress.push({ peer: flow.peer, ports: [] });
   }
 
-  /** The flow a caller's NetworkPolicy egress needs to reach this waypoint. */
+  /**
+   * The flow a caller's NetworkPolicy egress needs to reach this waypoint.
+   * @internal
+   */
   public get networkFlow(): NetworkFlow {
     return { peer: { kind: 'pods', namespace: this.namespace.name, podLabels: this.podLabels }, ports: [] };
   }
