@@ -8,6 +8,9 @@ import { PeerAuthenticationSpecMtlsMode } from '../imports/security.istio.io.js'
 import { Telemetry } from '../imports/telemetry.istio.io.js';
 import { Dataplane } from './dataplane.js';
 import { checkDnsLabel, checkDnsSubdomain, ZeroTrustConfigError } from './errors.js';
+import type { EgressGateway } from './egress-gateway.js';
+import { EgressCaller, EgressGatewayRoutes } from './egress-gateway-routes.js';
+import type { ExternalHost } from './external-host.js';
 import { IngressGateway } from './ingress-gateway.js';
 import { acceptsPlaintext, checkMtlsMode, MtlsMode } from './mtls-mode.js';
 import { Acknowledgements, acknowledgementAnnotation, SecurityPosture, Stage } from './security-posture.js';
@@ -127,6 +130,17 @@ export interface MeshProps {
    * @default Dataplane.SIDECAR
    */
   readonly dataplane?: Dataplane;
+  /**
+   * The egress gateway external calls leave the mesh through. With one, every
+   * `allowTo(ExternalHost...)` is routed through it: the caller's sidecar sends the call to the
+   * gateway over Istio mTLS, the gateway's own AuthorizationPolicy admits only the workloads
+   * granted that host, and their NetworkPolicy may reach the gateway's pods, not the internet
+   * (https://istio.io/latest/docs/tasks/traffic-management/egress/egress-gateway/). HTTP and TLS
+   * hosts only: a TCP host is refused, since the gateway could tell its callers apart but not its
+   * destinations.
+   * @default - none: each caller's sidecar connects to the external host itself
+   */
+  readonly egressGateway?: EgressGateway;
 }
 
 /** Istio's outbound traffic policy modes (meshConfig and Sidecar `outboundTrafficPolicy.mode`). */
@@ -170,6 +184,8 @@ export class Mesh extends Chart {
   public readonly posture: SecurityPosture;
   /** The outbound traffic policy every namespace's Sidecar carries. */
   public readonly outboundTrafficPolicy: OutboundTrafficPolicy;
+  /** The egress gateway external calls are routed through, if any. */
+  public readonly egressGateway?: EgressGateway;
   /** The acknowledgement of `ALLOW_ANY`, when it is one (written on the Sidecars). */
   public readonly allowAnyEgressAcknowledged?: string;
   /** The data plane namespaces get unless they set their own. */
@@ -180,6 +196,7 @@ export class Mesh extends Chart {
   private readonly meshWideEgress: NetworkFlow[] = [];
   private readonly meshWideHosts = new Set<string>();
   private readonly ingressHosts = new Map<string, string>();
+  private egressRoutes?: EgressGatewayRoutes;
   private readonly gate: AnalyzerGate;
 
   public constructor(scope: Construct, id: string, props: MeshProps = {}) {
@@ -200,6 +217,7 @@ export class Mesh extends Chart {
     if (this.dataplane !== Dataplane.SIDECAR && this.dataplane !== Dataplane.AMBIENT) {
       throw new ZeroTrustConfigError(self, 'dataplane', 'is not one of the data planes.', 'use Dataplane.SIDECAR or Dataplane.AMBIENT (Dataplane.of("ambient") from config).');
     }
+    if (props.egressGateway) this.egressGateway = props.egressGateway;
     this.outboundTrafficPolicy = props.outboundTrafficPolicy ?? OutboundTrafficPolicy.REGISTRY_ONLY;
     if (!Object.values(OutboundTrafficPolicy).includes(this.outboundTrafficPolicy)) {
       throw new ZeroTrustConfigError(self, 'outboundTrafficPolicy', `"${String(this.outboundTrafficPolicy)}" is not an outbound traffic policy.`,
@@ -336,6 +354,17 @@ export class Mesh extends Chart {
       metadata: { name: 'allow-nothing-at-waypoints', namespace: this.rootNamespace },
       spec: { targetRefs: [{ group: 'gateway.networking.k8s.io', kind: 'GatewayClass', name: 'istio-waypoint' }] },
     }));
+  }
+
+  /**
+   * Routes an external host through the egress gateway for one caller (its objects are created
+   * on the host's first caller).
+   * @internal
+   */
+  public routeThroughEgressGateway(host: ExternalHost, caller: EgressCaller): void {
+    if (!this.egressGateway) throw new Error('routeThroughEgressGateway: the mesh has no egress gateway');
+    this.egressRoutes ??= new EgressGatewayRoutes(this, 'egress-gateway', this.egressGateway);
+    this.egressRoutes.route(host, caller);
   }
 
   /** The ZeroTrustNamespace of this mesh with that name, if any. */

@@ -1,6 +1,6 @@
 import type { Construct } from 'constructs';
 import {
-  Callers, Dataplane, EnvValue, IngressGateway, JwtIssuer, JwtProtectedService, Mesh, MeshIngress, MeshWorkload,
+  Callers, Dataplane, EgressGateway, EnvValue, ExternalHost, IngressGateway, JwtIssuer, JwtProtectedService, Mesh, MeshIngress, MeshWorkload,
   MtlsMode, Probe, ServicePort, ZeroTrustNamespace,
 } from 'zero-trust-mesh';
 import type { EnvironmentConfig } from './environment.js';
@@ -26,6 +26,7 @@ export function defineReferenceMesh(app: Construct, env: EnvironmentConfig): Mes
       : IngressGateway.istioctl(),
     acknowledgements: env.acknowledgements,
     dataplane: Dataplane.of(env.dataplane, `environment "${env.name}"`, 'dataplane'),
+    ...(env.egress.gateway ? { egressGateway: EgressGateway.helmChart(env.egress.gateway) } : {}),
   });
   const issuer = JwtIssuer.fromConfig(env.issuer);
   const products = namespace(mesh, env, 'products');
@@ -64,6 +65,8 @@ export function defineReferenceMesh(app: Construct, env: EnvironmentConfig): Mes
   serviceC.allowFrom(serviceA, { ...PRODUCTS_API, reason: 'a reads products from c with the user\'s token' });
   serviceB.allowFrom(serviceC, { ...PRODUCTS_API, reason: 'c reads products from b with the user\'s token' });
   mysql.allowFrom(serviceB, { ports: [3306], reason: 'b is the only reader of the products database' });
+  // The one call out of the cluster: a takes payments; nothing else may leave (SCENARIOS.md E4).
+  serviceA.allowTo(ExternalHost.https(env.egress.paymentsApiHost));
 
   if (env.demos.enabled) defineDemos(mesh, issuer, env);
   return mesh;

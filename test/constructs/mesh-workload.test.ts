@@ -1,6 +1,6 @@
 import { ApiObject, JsonPatch } from 'cdk8s';
 import {
-  Callers, Dataplane, EnvValue, IngressGateway, MeshIngress, MeshWorkload, MeshWorkloadProps, MtlsMode, ServicePort, Waypoint, ZeroTrustNamespace,
+  Callers, Dataplane, EgressGateway, EnvValue, ExternalHost, IngressGateway, MeshIngress, MeshWorkload, MeshWorkloadProps, MtlsMode, ServicePort, Waypoint, ZeroTrustNamespace,
 } from '../../constructs/index.js';
 import { expectConfigError, find, findAll, newMesh, newNamespace, synth } from './util.js';
 
@@ -749,6 +749,17 @@ describe('MeshWorkload in ambient mode: each grant at the enforcement point that
     const edge = new Waypoint(ns, 'edge');
     expectConfigError(() => workload(ns, 'batch', { ports: [ServicePort.http(8080)], sidecar: false, waypoint: edge }),
       'MeshWorkload "shop/batch"', 'waypoint', /outside the mesh \(sidecar: false\)/);
+  });
+
+  test('refuses allowTo through the mesh\'s egress gateway from an ambient pod: the route is a VirtualService ztunnel never reads', () => {
+    const ns = newNamespace({ dataplane: Dataplane.AMBIENT, egressGateway: EgressGateway.helmChart() });
+    const api = workload(ns, 'api', { ports: [ServicePort.http(8080)] });
+    expectConfigError(() => api.allowTo(ExternalHost.https('api.stripe.com')), 'MeshWorkload "shop/api"', 'allowTo',
+      /only sidecars apply; from an ambient pod the call to api\.stripe\.com would skip the gateway.*Fix: keep namespace "shop" on sidecars/);
+    // Without an egress gateway the ambient pod's NetworkPolicy egress is what limits the call.
+    const plain = newNamespace({ dataplane: Dataplane.AMBIENT });
+    workload(plain, 'api', { ports: [ServicePort.http(8080)] }).allowTo(ExternalHost.https('api.stripe.com'));
+    plain.mesh.synthesize();
   });
 
   test('the same grants on the sidecar data plane stay selector policies with no waypoint', () => {

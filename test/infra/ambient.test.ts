@@ -1,5 +1,5 @@
 // The reference mesh on the ambient data plane: staging's config with `dataplane: 'ambient'` (the
-// one-line change that switches an environment), and prod's for good measure. Asserts where each
+// one-line change that switches an environment). Asserts where each
 // grant ends up (ztunnel or waypoint), that every enforcement point Istio has in ambient denies by
 // default, that the waypoint's identity is what the destinations admit, and that the policy
 // analyzer finds no error in the output (ISTIO.md §9, §12.3; docs/ambient.md).
@@ -15,7 +15,12 @@ const HBONE = { protocol: 'TCP', port: 15008 };
 
 const ambientOf = (env: EnvironmentConfig): EnvironmentConfig => ({ ...env, dataplane: 'ambient' });
 
-describe.each(['staging', 'prod'])('%s on the ambient data plane', (name) => {
+test('prod on ambient is refused while it routes calls out through its egress gateway (sidecar-only routing)', () => {
+  expect(() => synthesizeEnvironment(ambientOf(ENVIRONMENTS.prod!)))
+    .toThrow(/JwtProtectedService "products\/service-a": allowTo: the mesh routes external calls through its egress gateway by a VirtualService that only sidecars apply/);
+});
+
+describe.each(['staging'])('%s on the ambient data plane', (name) => {
   const sidecarEnv: EnvironmentConfig = { ...ENVIRONMENTS[name]!, dataplane: 'sidecar' };
   const env = ambientOf(sidecarEnv);
   const synth = synthesizeEnvironment(env);

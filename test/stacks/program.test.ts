@@ -71,8 +71,8 @@ describe.each(['dev', 'staging', 'prod'])('stack %s', (stack) => {
 
   test('every namespaced object waits for its namespace; every Istio object for the control plane', () => {
     const releases = deployed.registrations.filter((r) => r.type === RELEASE).map((r) => r.urn);
-    // base, istiod and the gateway; ambient mode adds istio-cni and ztunnel.
-    expect(releases).toHaveLength(env.dataplane === 'ambient' ? 5 : 3);
+    // base, istiod and the ingress gateway; ambient mode adds istio-cni and ztunnel, an egress gateway its release.
+    expect(releases).toHaveLength(3 + (env.dataplane === 'ambient' ? 2 : 0) + (env.egress.gateway ? 1 : 0));
     const namespaces = new Set(synth.manifests.filter((m) => m.kind === 'Namespace').map((m) => m.metadata.name));
     let checked = 0;
     for (const r of meshObjects(deployed)) {
@@ -116,7 +116,10 @@ describe.each(['dev', 'staging', 'prod'])('stack %s', (stack) => {
       ['istiod', 'istiod', ISTIO_VERSION, 'istio-system'],
       ...(env.dataplane === 'ambient' ? [['istio-cni', 'cni', ISTIO_VERSION, 'istio-system'], ['ztunnel', 'ztunnel', ISTIO_VERSION, 'istio-system']] : []),
       ['istio-ingressgateway', 'gateway', ISTIO_VERSION, 'istio-system'],
+      ...(env.egress.gateway ? [[env.egress.gateway.release, 'gateway', ISTIO_VERSION, env.egress.gateway.namespace]] : []),
     ]);
+    // The egress gateway is reached from inside the mesh only.
+    if (env.egress.gateway) expect(releases.find((r) => r.name === env.egress.gateway!.release)!.values).toEqual({ service: { type: 'ClusterIP' } });
     const istiod = releases.find((r) => r.name === 'istiod')!;
     expect(istiod.values.profile).toBe(env.dataplane === 'ambient' ? 'ambient' : undefined);
     expect(istiod.values.meshConfig).toMatchObject({ trustDomain: env.trustDomain, accessLogFile: '/dev/stdout' });
@@ -216,7 +219,7 @@ describe('bad config fails with a message naming the key, and registers nothing'
   });
 
   test('the data plane from stack config: ambient installs istio-cni and ztunnel and registers the waypoint after the control plane', async () => {
-    const deployed = await deploy('prod', { dataplane: 'ambient' });
+    const deployed = await deploy('staging', { dataplane: 'ambient' });
     const releases = deployed.registrations.filter((r) => r.type === RELEASE);
     expect(releases.map((r) => (unwrapSecrets(r.wire) as Record<string, any>).chart)).toEqual(['base', 'istiod', 'cni', 'ztunnel', 'gateway']);
     const objects = meshObjects(deployed);
