@@ -2,8 +2,8 @@
 // schema validation does: types, required fields, enums, patterns, lengths, minimums, and unknown
 // fields (which the server would silently prune, so a misspelt field is an error here). CEL rules
 // (x-kubernetes-validations) are not evaluated. The schemas are the committed fixtures that
-// scripts/import-gitops.sh and scripts/import-gateway-api.sh extract from the published CRDs, the same CRDs the typed classes in
-// imports/ come from.
+// scripts/import-gitops.sh and scripts/import-gateway-api.sh extract from the published CRDs, the
+// same CRDs the typed classes in imports/ come from.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -39,7 +39,6 @@ const CRD_FILES = [
   'gitops-crds/applications.argoproj.io.json',
   'gitops-crds/gitrepositories.source.toolkit.fluxcd.io.json',
   'gitops-crds/kustomizations.kustomize.toolkit.fluxcd.io.json',
-  // scripts/import-gateway-api.sh
   'gateway-api-crds/gateways.gateway.networking.k8s.io.json',
   'gateway-api-crds/httproutes.gateway.networking.k8s.io.json',
   'gateway-api-crds/referencegrants.gateway.networking.k8s.io.json',
