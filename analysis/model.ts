@@ -281,9 +281,17 @@ export class MeshModel {
     return this.workloads.filter((w) => w.namespace === namespace && w.serviceAccount === serviceAccount);
   }
 
-  /** ServiceAccounts declared in a namespace. */
+  /**
+   * ServiceAccounts declared in a namespace, and those Istio creates there for a waypoint: a
+   * Gateway of class `istio-waypoint` gets a ServiceAccount named like itself, or as its
+   * `gateway.istio.io/service-account` annotation says (ISTIO.md §9.5;
+   * istio:pilot/pkg/config/kube/gatewaycommon/classinfo.go `DisableNameSuffix`).
+   */
   public serviceAccountsIn(namespace: string): string[] {
-    return this.ofKind('ServiceAccount').filter((s) => s.namespace === namespace).map((s) => s.name);
+    const waypoints = this.ofKind('Gateway')
+      .filter((g) => g.namespace === namespace && g.apiVersion.startsWith('gateway.networking.k8s.io/') && g.spec.gatewayClassName === 'istio-waypoint')
+      .map((g) => g.annotations['gateway.istio.io/service-account'] ?? g.name);
+    return [...this.ofKind('ServiceAccount').filter((s) => s.namespace === namespace).map((s) => s.name), ...waypoints];
   }
 
   // ---- services and ports ------------------------------------------------------------------

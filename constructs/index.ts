@@ -17,6 +17,7 @@ export { acceptsPlaintext, MtlsMode } from './mtls-mode.js';
 export * from './security-posture.js';
 export * from './service-port.js';
 export * from './zero-trust-namespace.js';
+export * from './waypoint.js';
 export type { Autoscaling, DisruptionBudget } from './availability.js';
 export type { PersistentVolume, VolumeAccessMode } from './persistent-volume.js';
 export * from './probe.js';

@@ -30,8 +30,9 @@ export interface JwtProtectedServiceProps extends MeshWorkloadProps {
 
 /**
  * A `MeshWorkload` whose callers must present, besides their own identity, a valid end-user JWT
- * from one of its issuers: a RequestAuthentication validates the token at the sidecar (a bad token
- * gets 401), and every grant requires a request principal of those issuers (no token gets 403).
+ * from one of its issuers: a RequestAuthentication validates the token at the sidecar, or in
+ * ambient mode at the Service's waypoint (a bad token gets 401), and every grant requires a
+ * request principal of those issuers (no token gets 403).
  */
 export class JwtProtectedService extends MeshWorkload {
   public readonly issuers: readonly JwtIssuer[];
@@ -64,12 +65,17 @@ export class JwtProtectedService extends MeshWorkload {
     this.node.addValidation(new SomeGrantRequiresToken(this));
 
     const annotations = this.checkIssuers();
-    // The spec is made at each render, fresh (see BodyProducer), from the checked issuers.
+    // In ambient mode ztunnel never looks at tokens: the check runs at the Service's waypoint, so
+    // the Service is bound to one from the start (docs/ambient.md).
+    if (this.isAmbient) this.requireWaypoint('issuers', 'it checks end-user tokens');
+    // The spec is made at each render, fresh (see BodyProducer), from the checked issuers. At a
+    // waypoint a RequestAuthentication attaches like an AuthorizationPolicy, by targetRefs to the
+    // Service (istio:pilot/pkg/model/policyattachment.go; https://istio.io/latest/docs/ambient/usage/waypoint/).
     new ManifestObject(this, 'jwt', SecurityManifest.requestAuthentication({
       metadata: { name, namespace: this.namespace.name, ...(Object.keys(annotations).length ? { annotations } : {}) },
     }), () => ({
       spec: {
-        selector: { matchLabels: { ...this.selector } },
+        ...this.policyAttachment(),
         jwtRules: this.issuers.map((issuer) => ({
           issuer: issuer.issuer,
           ...(issuer.jwksUri ? { jwksUri: issuer.jwksUri } : {}),

@@ -23,6 +23,7 @@ import { NetworkFlow, workloadPolicySpec } from './network-policy.js';
 import { IngressGateway } from './ingress-gateway.js';
 import type { ExternalHost } from './external-host.js';
 import { SecurityManifest } from './security-manifest.js';
+import type { Waypoint } from './waypoint.js';
 import { claimCondition } from './claims.js';
 import { Autoscaling, checkAutoscaling, checkDisruptionBudget, DEFAULT_SPREAD, DisruptionBudget } from './availability.js';
 import { checkPersistentVolumes, claimTemplate, PersistentVolume } from './persistent-volume.js';
@@ -168,11 +169,20 @@ export interface MeshWorkloadProps {
    */
   readonly portMtls?: Readonly<Record<number, MtlsMode>>;
   /**
-   * Whether the pod gets a sidecar. A workload without one has no identity, sends plaintext
-   * and enforces no policy: it can never be granted by principal.
+   * Whether the pod is in the mesh: it gets a sidecar, or in an ambient namespace ztunnel
+   * captures it (`false` writes the data plane's opt-out label). A workload outside the mesh has
+   * no identity, sends plaintext and enforces no policy: it can never be granted by principal.
    * @default true
    */
   readonly sidecar?: boolean;
+  /**
+   * Ambient mode only: the waypoint that enforces this workload's L7 policy, bound to its Service
+   * (`istio.io/use-waypoint`). Once bound, every grant and denial of the workload is enforced at
+   * the waypoint, and its ztunnel admits the waypoint alone (docs/ambient.md).
+   * @default - none while every grant is L4 (identity and port); the namespace's automatic
+   * waypoint from the first grant that needs L7 (see `ZeroTrustNamespaceProps.automaticWaypoint`)
+   */
+  readonly waypoint?: Waypoint;
 }
 
 /** What a service requires of the end user, contributed by subclasses that check tokens. */
@@ -225,6 +235,13 @@ export class MeshWorkload extends Construct implements ICaller {
   private readonly networkEgress: NetworkFlow[] = [];
   private networkPolicy?: ManifestObject;
   private readonly externalCalls: string[] = [];
+  /** Ambient mode: the waypoint bound to the Service, once a grant needs L7 or props name one. */
+  private boundWaypoint?: Waypoint;
+  private serviceObject?: ManifestObject;
+  /** The callers' sides of the grants (their NetworkPolicy egress), to point at a waypoint when bound. */
+  private readonly callerEgress: NetworkSink[] = [];
+  /** The rules of each grant or denial as a waypoint matches them (Service ports; see `allowFrom`). */
+  private readonly waypointRules = new Map<AccessRule, readonly AuthorizationPolicySpecRules[]>();
 
   public constructor(scope: ZeroTrustNamespace, name: string, props: MeshWorkloadProps) {
     // Name checks come before the construct node exists, so a duplicate gets advice, not a tree error.
@@ -272,6 +289,105 @@ export class MeshWorkload extends Construct implements ICaller {
     this.portMtls = this.checkPortMtls(props);
 
     this.emitObjects(props);
+    if (props.waypoint !== undefined) this.bindWaypoint(props.waypoint, 'waypoint');
+  }
+
+  /** True when ztunnel captures this workload's pods (an ambient namespace, pod in the mesh). */
+  public get isAmbient(): boolean {
+    return this.namespace.dataplane.isAmbient && this.hasSidecar;
+  }
+
+  /** Ambient mode: the waypoint bound to this workload's Service, if any. */
+  public get waypoint(): Waypoint | undefined {
+    return this.boundWaypoint;
+  }
+
+  /**
+   * Ambient mode: binds this workload's Service to a waypoint for `need` (a grant's L7
+   * conditions, a token check), the namespace's automatic one unless one is bound already.
+   * @internal
+   */
+  public requireWaypoint(field: string, need: string): Waypoint {
+    if (this.boundWaypoint) return this.boundWaypoint;
+    // Checked before the waypoint is made, so a refusal leaves nothing half-written.
+    for (const g of this.grantList) this.checkCallerReachesWaypoint(g.caller, field, `${need}, and an earlier grant admits ${g.caller.description}: `);
+    return this.bindWaypoint(this.namespace.waypointFor(this.self, field, need), field);
+  }
+
+  /**
+   * Binds the Service to `waypoint`: labels it `istio.io/use-waypoint` (and
+   * `istio.io/ingress-use-waypoint`, so the ingress gateway's requests take the waypoint too rather
+   * than skipping its L7 policy; https://istio.io/latest/docs/ambient/usage/waypoint/), points every
+   * caller's network path at the waypoint, and from then on renders the grants as waypoint policy.
+   */
+  private bindWaypoint(waypoint: Waypoint, field: string): Waypoint {
+    if (!this.namespace.dataplane.isAmbient) {
+      throw new ZeroTrustConfigError(this.self, field,
+        `namespace "${this.namespace.name}" runs sidecars, which enforce L7 policy themselves and never send traffic through a waypoint.`,
+        'drop the waypoint, or make the namespace ambient (dataplane: Dataplane.AMBIENT).');
+    }
+    if (!this.hasSidecar) {
+      throw new ZeroTrustConfigError(this.self, field,
+        'the workload is outside the mesh (sidecar: false), so ztunnel does not capture it and nothing would send its traffic through a waypoint.',
+        'enrol the workload in the mesh (leave sidecar unset), or drop the waypoint.');
+    }
+    if (this.ports.length === 0 || !this.serviceObject) {
+      throw new ZeroTrustConfigError(this.self, field, 'the workload has no ports, so there is no Service to bind to a waypoint.', 'declare its ports, or drop the waypoint.');
+    }
+    if (waypoint.namespace.mesh !== this.namespace.mesh) {
+      throw new ZeroTrustConfigError(this.self, field, `waypoint ${waypoint.namespace.name}/${waypoint.name} belongs to another mesh, so it does not exist where this Service is deployed.`,
+        'bind a waypoint created in this workload\'s namespace.');
+    }
+    waypoint.bind({ namespace: this.namespace.name, name: this.name, podLabels: this.selector }, this.self, field);
+    this.boundWaypoint = waypoint;
+    this.serviceObject.metadata.addLabel('istio.io/use-waypoint', waypoint.name);
+    this.serviceObject.metadata.addLabel('istio.io/ingress-use-waypoint', 'true');
+    for (const sink of this.callerEgress) sink.to(waypoint);
+    for (const flow of this.networkIngress) waypoint.admit(flow);
+    // The destination's ztunnel sees the waypoint's identity on every request the waypoint
+    // forwards ("waypoint proxies do not impersonate"), so its L4 policy admits the waypoint and
+    // only the waypoint: callers that dial the pods directly, or in plaintext, skip the L7 policy
+    // and are refused (https://istio.io/latest/docs/ambient/usage/waypoint/#require-waypoint).
+    new ManifestObject(this, 'require-waypoint', SecurityManifest.authorizationPolicy({
+      metadata: {
+        name: `${this.name}-require-waypoint`,
+        namespace: this.namespace.name,
+        annotations: { 'zero-trust-mesh.io/grants': `rule[0] from ${waypoint.toCallerIdentity().description} (the grants are enforced there: AuthorizationPolicy ${this.name})` },
+      },
+      spec: {
+        selector: { matchLabels: { ...this.selector } },
+        action: AuthorizationPolicySpecAction.ALLOW,
+        rules: [{ from: [{ source: { principals: [waypoint.principal] } }] }],
+      },
+    }));
+    return waypoint;
+  }
+
+  /**
+   * Refuses a caller that could never pass a waypoint-bound workload. A caller that runs a
+   * sidecar goes straight to the pods, never through the waypoint (istio/istio#51445), and a
+   * caller without identity arrives in plaintext, which also skips the waypoint; ztunnel's
+   * require-waypoint policy refuses both, so the grant would silently admit nobody.
+   * `context` says why a waypoint is involved when the binding is what is being asked for.
+   */
+  private checkCallerReachesWaypoint(caller: CallerIdentity, field: string, context = ''): void {
+    const waypoint = this.boundWaypoint ? `waypoint ${this.boundWaypoint.namespace.name}/${this.boundWaypoint.name}` : 'a waypoint';
+    const bound = this.boundWaypoint ? 'is bound' : 'would be bound';
+    if (caller.kind === 'anyone') {
+      throw new ZeroTrustConfigError(this.self, field,
+        `${context}the workload's Service ${bound} to ${waypoint}, and callers without a mesh identity reach its pods in plaintext, which skips the waypoint; ztunnel admits only the waypoint, so they would be refused.`,
+        'grant mesh callers (a workload, a namespace, Callers.anyAuthenticatedWorkload()), or serve anonymous callers from a workload without L7 grants.');
+    }
+    const sidecarNamespaces = caller.kind === 'workloads'
+      ? this.workloadsOf(caller).filter((w) => w.hasSidecar && !w.namespace.dataplane.isAmbient).map((w) => w.namespace.name)
+      : caller.kind === 'namespaces'
+        ? caller.namespaces.filter((n) => this.namespace.mesh.namespaceNamed(n)?.dataplane.isAmbient === false)
+        : [];
+    if (sidecarNamespaces.length > 0) {
+      throw new ZeroTrustConfigError(this.self, field,
+        `${context}${caller.description} runs sidecars (namespace "${sidecarNamespaces[0]}"), and sidecars send requests straight to the pods, never through ${waypoint} (https://github.com/istio/istio/issues/51445); ztunnel admits only the waypoint, so its requests would be refused.`,
+        `move namespace "${sidecarNamespaces[0]}" to ambient too (dataplane: Dataplane.AMBIENT), or keep this workload's grants L4 (identity and port) so no waypoint is needed.`);
+    }
   }
 
   /**
@@ -344,6 +460,13 @@ export class MeshWorkload extends Construct implements ICaller {
         `the grant ${endUser !== 'none' ? `requires an end-user token (endUser: "${endUser}")` : 'names methods or paths'}, which only HTTP ports carry, but it targets only TCP ports (${targeted.map((p) => p.port).join(', ')}); Istio would drop the rule on TCP and deny the caller (istio.io, Authorization Policy reference: HTTP-only fields on TCP).`,
         'for TCP, grant by identity and port only: allowFrom(caller, { ports: [...], endUser: "none" }).');
     }
+    if (this.boundWaypoint || (httpOnly && this.isAmbient)) {
+      this.checkCallerReachesWaypoint(identity, identity.kind === 'anyone' ? 'allowFrom(Callers.anyone())' : 'allowFrom(caller)',
+        this.boundWaypoint ? '' : 'the grant needs a waypoint (L7), and ');
+    }
+    if (httpOnly && this.isAmbient) {
+      this.requireWaypoint('allowFrom', `the grant to ${identity.description} ${endUser !== 'none' ? `requires an end-user token (endUser: "${endUser}")` : 'names methods or paths'}`);
+    }
     const unauthenticated = identity.kind === 'anyone' && endUser !== 'required';
     const acknowledged = unauthenticated
       ? this.namespace.mesh.posture.permit('openToAnyone', {
@@ -362,6 +485,13 @@ export class MeshWorkload extends Construct implements ICaller {
     const check = endUserCheck && claims.length ? { requestPrincipals: endUserCheck.requestPrincipals, when: [...endUserCheck.when, ...claims] } : endUserCheck;
     const rules = this.rulesFor(identity, endUser, check, { ports: targetPorts, methods, paths });
     const grant = new Grant(`${this.namespace.name}/${this.name}`, identity, targetPorts, methods, paths, endUser, rules, options.reason, { ...options.claims });
+    // A waypoint matches `ports` against the Service port the request was addressed to, not the
+    // container port a sidecar or ztunnel sees: it picks a Service's filter chain by VIP and
+    // Service port, and serves it as that port (istio:pilot/pkg/networking/core/listener_waypoint.go,
+    // `portMapper.Map[portString]`, `TargetPort: uint32(port.Port)`).
+    if (this.namespace.dataplane.isAmbient && options.ports?.length) {
+      this.waypointRules.set(grant, this.rulesFor(identity, endUser, check, { ports: targeted.map((p) => p.port), methods, paths }));
+    }
     this.grantKeys.set(key, grant);
     this.grantList.push(grant);
     this.ensurePolicy();
@@ -408,10 +538,18 @@ export class MeshWorkload extends Construct implements ICaller {
           'make the workload\'s mTLS STRICT, or deny everyone (Callers.anyone()) and allow the callers you trust.');
       }
     }
+    if (http && this.isAmbient) {
+      // At ztunnel a DENY rule's HTTP conditions are dropped, and the rule then never fires (or
+      // widens to the port): the denial would fail open (docs/ambient.md).
+      this.requireWaypoint('denyFrom', `the denial of ${identity.description} names methods or paths`);
+    }
     const explicitPorts = options.ports?.length || targeted.length < this.ports.length;
     const targetPorts = explicitPorts ? targeted.map((p) => p.targetPort) : [];
     const rule = authorizationRule(this.peerSource(identity), operationOf({ ports: targetPorts, methods, paths }));
     const denial = new Denial(`${this.namespace.name}/${this.name}`, identity, targetPorts, methods, paths, [rule], options.reason);
+    if (this.namespace.dataplane.isAmbient && explicitPorts) {
+      this.waypointRules.set(denial, [authorizationRule(this.peerSource(identity), operationOf({ ports: targeted.map((p) => p.port), methods, paths }))]);
+    }
     this.denialList.push(denial);
     this.ensureDenyPolicy();
     return denial;
@@ -561,6 +699,14 @@ export class MeshWorkload extends Construct implements ICaller {
       modes.set(port.port, mode);
     }
     if (props.mtls !== undefined) checkMtlsMode(props.mtls, this.self, 'mtls');
+    if (this.namespace.dataplane.isAmbient) {
+      const disabled = props.mtls === MtlsMode.DISABLE ? 'mtls' : [...modes].find(([, m]) => m === MtlsMode.DISABLE)?.[0];
+      if (disabled !== undefined) {
+        throw new ZeroTrustConfigError(this.self, disabled === 'mtls' ? 'mtls' : `portMtls.${disabled}`,
+          'DISABLE has no effect on ambient pods: ztunnel keeps using mTLS (HBONE) and treats the mode as PERMISSIVE, accepting plaintext too (https://istio.io/latest/docs/ambient/usage/l4-policy/).',
+          'use STRICT (or PERMISSIVE, acknowledged), or run the workload in a sidecar namespace.');
+      }
+    }
     if (this.namespace.mtls === MtlsMode.DISABLE) {
       const strict = props.mtls === MtlsMode.STRICT ? 'mtls' : [...modes].find(([, m]) => m === MtlsMode.STRICT)?.[0];
       if (strict !== undefined) {
@@ -586,6 +732,16 @@ export class MeshWorkload extends Construct implements ICaller {
         'enrol the workload in the mesh (sidecar: true), or give it no external access.');
     }
     const gateway = this.namespace.mesh.egressGateway;
+    if (gateway && this.isAmbient) {
+      // The route to the egress gateway is a VirtualService bound to `mesh`, which sidecars apply
+      // and ztunnel never reads: an ambient pod's call would go straight out, where its
+      // NetworkPolicy (open to the gateway only) drops it. Ambient egress goes through an egress
+      // waypoint instead (https://istio.io/latest/docs/ambient/usage/egress-gateway/), which these
+      // constructs do not write yet.
+      throw new ZeroTrustConfigError(this.self, 'allowTo',
+        `the mesh routes external calls through its egress gateway by a VirtualService that only sidecars apply; from an ambient pod the call to ${host.host} would skip the gateway and be dropped.`,
+        `keep namespace "${this.namespace.name}" on sidecars (dataplane: Dataplane.SIDECAR), or define this mesh without egressGateway.`);
+    }
     if (gateway) {
       if (host.protocol === 'TCP') {
         throw new ZeroTrustConfigError(this.self, 'allowTo', `${host.host}:${host.port} is a TCP host, and the mesh routes external calls through its egress gateway, where a TCP host could be told apart from another only by port.`,
@@ -639,31 +795,56 @@ export class MeshWorkload extends Construct implements ICaller {
       case 'workloads':
         if (callers.length > 0) {
           for (const c of callers) {
-            this.networkIngress.push({ peer: { kind: 'pods', namespace: c.namespace.name, podLabels: c.selector }, ports });
+            this.addIngressFlow({ peer: { kind: 'pods', namespace: c.namespace.name, podLabels: c.selector }, ports });
             c.addEgressFlow(toMe);
             c.namespace.importHost(this.sidecarHost);
+            if (this.namespace.dataplane.isAmbient) this.addCallerEgress(new WorkloadEgress(c));
           }
         } else if (caller instanceof IngressGateway) {
-          this.networkIngress.push({ peer: { kind: 'pods', namespace: caller.namespace, podLabels: caller.selector }, ports });
+          this.addIngressFlow({ peer: { kind: 'pods', namespace: caller.namespace, podLabels: caller.selector }, ports });
         } else {
-          for (const id of identity.identities) this.networkIngress.push({ peer: { kind: 'pods', namespace: id.namespace }, ports });
+          for (const id of identity.identities) this.addIngressFlow({ peer: { kind: 'pods', namespace: id.namespace }, ports });
         }
         break;
       case 'namespaces':
         for (const name of identity.namespaces) {
-          this.networkIngress.push({ peer: { kind: 'pods', namespace: name }, ports });
+          this.addIngressFlow({ peer: { kind: 'pods', namespace: name }, ports });
           const ns = mesh.namespaceNamed(name);
           ns?.addNamespaceEgress(toMe);
           ns?.importHost(this.sidecarHost);
+          if (ns && this.namespace.dataplane.isAmbient) this.addCallerEgress(new NamespaceEgress(ns));
         }
         break;
       case 'any-authenticated-workload':
       case 'anyone':
-        this.networkIngress.push({ peer: { kind: identity.kind === 'anyone' ? 'anywhere' : 'cluster' }, ports });
+        this.addIngressFlow({ peer: { kind: identity.kind === 'anyone' ? 'anywhere' : 'cluster' }, ports });
         mesh.addMeshWideEgress(toMe, this.sidecarHost);
+        if (this.namespace.dataplane.isAmbient) this.addCallerEgress(new MeshWideEgress(mesh, this.sidecarHost));
         break;
     }
     this.ensureNetworkPolicy();
+  }
+
+  /** Admits a caller's pods to this workload's; once a waypoint is bound, to the waypoint's. */
+  private addIngressFlow(flow: NetworkFlow): void {
+    this.networkIngress.push(flow);
+    this.boundWaypoint?.admit(flow);
+  }
+
+  /** Records a caller's side of a grant; once a waypoint is bound, the caller may reach it. */
+  private addCallerEgress(sink: NetworkSink): void {
+    this.callerEgress.push(sink);
+    if (this.boundWaypoint) sink.to(this.boundWaypoint);
+  }
+
+  /**
+   * The NetworkPolicy ingress of the workload's pods: its callers', or once a waypoint is bound,
+   * the waypoint's alone, on HBONE (callers reach the waypoint, which opens its own connection).
+   */
+  private networkPolicySpec() {
+    const waypoint = this.boundWaypoint;
+    const ingress = waypoint && this.networkIngress.length > 0 ? [waypoint.networkFlow] : this.networkIngress;
+    return workloadPolicySpec(this.selector, ingress, this.networkEgress);
   }
 
   private ensureNetworkPolicy(): void {
@@ -671,7 +852,7 @@ export class MeshWorkload extends Construct implements ICaller {
       apiVersion: 'networking.k8s.io/v1',
       kind: 'NetworkPolicy',
       metadata: { name: this.name, namespace: this.namespace.name },
-      spec: Lazy.any({ produce: () => workloadPolicySpec(this.selector, this.networkIngress, this.networkEgress) }),
+      spec: Lazy.any({ produce: () => this.networkPolicySpec() }),
     } as never);
   }
 
@@ -694,12 +875,28 @@ export class MeshWorkload extends Construct implements ICaller {
         namespace: this.namespace.name,
         annotations: { [annotation]: Lazy.any(new RuleSummaries(sources)) as unknown as string },
       },
-      spec: {
-        selector: { matchLabels: { ...this.selector } },
-        action,
-        rules: Lazy.any(new PolicyRules(sources)) as unknown as AuthorizationPolicySpecRules[],
-      },
+      spec: Lazy.any(new PolicySpec(this, action, sources)) as never,
     }));
+  }
+
+  /**
+   * How the workload's policies attach: by selector, enforced at its sidecar or ztunnel; or, once
+   * a waypoint is bound, by `targetRefs` to its Service, enforced at that waypoint, which ignores
+   * selector policies (istio:pilot/pkg/model/policyattachment.go; https://istio.io/latest/docs/ambient/usage/waypoint/).
+   * @internal
+   */
+  public policyAttachment(): { selector: { matchLabels: Record<string, string> } } | { targetRefs: { group: string; kind: string; name: string }[] } {
+    return this.boundWaypoint
+      ? { targetRefs: [{ group: '', kind: 'Service', name: this.name }] }
+      : { selector: { matchLabels: { ...this.selector } } };
+  }
+
+  /**
+   * A grant's or denial's rules where they are enforced: at a waypoint, `ports` are Service ports.
+   * @internal
+   */
+  public rulesAtEnforcement(source: AccessRule): readonly AuthorizationPolicySpecRules[] {
+    return (this.boundWaypoint && this.waypointRules.get(source)) || source.rules;
   }
 
   private checkPorts(): void {
@@ -818,7 +1015,7 @@ export class MeshWorkload extends Construct implements ICaller {
     }
 
     if (this.ports.length > 0) {
-      new ManifestObject(this, 'service', {
+      this.serviceObject = new ManifestObject(this, 'service', {
         apiVersion: 'v1',
         kind: 'Service',
         metadata: { name: this.name, namespace: ns, labels: { app: this.name } },
@@ -1112,12 +1309,47 @@ function writableVolumeName(path: string): string {
   return `writable${path.replace(/[^a-z0-9]+/gi, '-').toLowerCase()}`.replace(/-+$/, '').slice(0, 63);
 }
 
-/** A policy's rules, produced at synth, so grants (or denials) added after the policy land in it. */
-class PolicyRules implements IAnyProducer {
-  public constructor(private readonly sources: readonly AccessRule[]) {}
+/**
+ * A policy's spec, produced at synth, so grants (or denials) added after the policy land in it,
+ * and a waypoint bound by a later grant moves every rule to the waypoint.
+ */
+class PolicySpec implements IAnyProducer {
+  public constructor(private readonly workload: MeshWorkload, private readonly action: AuthorizationPolicySpecAction, private readonly sources: readonly AccessRule[]) {}
 
-  public produce(): AuthorizationPolicySpecRules[] {
-    return this.sources.flatMap((g) => g.rules);
+  public produce(): Record<string, unknown> {
+    return Object.assign(this.workload.policyAttachment(), {
+      action: this.action,
+      rules: this.sources.flatMap((g) => this.workload.rulesAtEnforcement(g)),
+    });
+  }
+}
+
+/** A caller's NetworkPolicy egress, to be opened to a waypoint (classes, not closures: see above). */
+interface NetworkSink {
+  to(waypoint: Waypoint): void;
+}
+
+class WorkloadEgress implements NetworkSink {
+  public constructor(private readonly caller: MeshWorkload) {}
+
+  public to(waypoint: Waypoint): void {
+    this.caller.addEgressFlow(waypoint.networkFlow);
+  }
+}
+
+class NamespaceEgress implements NetworkSink {
+  public constructor(private readonly namespace: ZeroTrustNamespace) {}
+
+  public to(waypoint: Waypoint): void {
+    this.namespace.addNamespaceEgress(waypoint.networkFlow);
+  }
+}
+
+class MeshWideEgress implements NetworkSink {
+  public constructor(private readonly mesh: ZeroTrustNamespace['mesh'], private readonly host: string) {}
+
+  public to(waypoint: Waypoint): void {
+    this.mesh.addMeshWideEgress(waypoint.networkFlow, this.host);
   }
 }
 

@@ -6,6 +6,7 @@ import { formatText } from '../analysis/format.js';
 import type { Manifest } from '../manifests/manifest.js';
 import { PeerAuthenticationSpecMtlsMode } from '../imports/security.istio.io.js';
 import { Telemetry } from '../imports/telemetry.istio.io.js';
+import { Dataplane } from './dataplane.js';
 import { checkDnsLabel, checkDnsSubdomain, ZeroTrustConfigError } from './errors.js';
 import type { EgressGateway } from './egress-gateway.js';
 import { EgressCaller, EgressGatewayRoutes } from './egress-gateway-routes.js';
@@ -122,6 +123,14 @@ export interface MeshProps {
    */
   readonly outboundTrafficPolicy?: OutboundTrafficPolicy;
   /**
+   * Where the mesh's workloads get their proxy: `Dataplane.SIDECAR` (an Envoy in every pod) or
+   * `Dataplane.AMBIENT` (ztunnel for identity, mTLS and L4 policy; waypoints for L7 policy).
+   * Namespaces follow it unless they set their own. The same grants work on both: see
+   * docs/ambient.md for what each becomes in ambient mode.
+   * @default Dataplane.SIDECAR
+   */
+  readonly dataplane?: Dataplane;
+  /**
    * The egress gateway external calls leave the mesh through. With one, every
    * `allowTo(ExternalHost...)` is routed through it: the caller's sidecar sends the call to the
    * gateway over Istio mTLS, the gateway's own AuthorizationPolicy admits only the workloads
@@ -179,6 +188,9 @@ export class Mesh extends Chart {
   public readonly egressGateway?: EgressGateway;
   /** The acknowledgement of `ALLOW_ANY`, when it is one (written on the Sidecars). */
   public readonly allowAnyEgressAcknowledged?: string;
+  /** The data plane namespaces get unless they set their own. */
+  public readonly dataplane: Dataplane;
+  private waypointDefaultDeny?: ManifestObject;
   private readonly namespaceNames = new Set<string>();
   private readonly namespaceConstructs = new Map<string, ZeroTrustNamespace>();
   private readonly meshWideEgress: NetworkFlow[] = [];
@@ -201,6 +213,10 @@ export class Mesh extends Chart {
     checkDnsSubdomain(this.trustDomain, self, 'trustDomain');
     checkDnsLabel(this.rootNamespace, self, 'rootNamespace');
     checkMtlsMode(this.mtls, self, 'mtls');
+    this.dataplane = props.dataplane ?? Dataplane.SIDECAR;
+    if (this.dataplane !== Dataplane.SIDECAR && this.dataplane !== Dataplane.AMBIENT) {
+      throw new ZeroTrustConfigError(self, 'dataplane', 'is not one of the data planes.', 'use Dataplane.SIDECAR or Dataplane.AMBIENT (Dataplane.of("ambient") from config).');
+    }
     if (props.egressGateway) this.egressGateway = props.egressGateway;
     this.outboundTrafficPolicy = props.outboundTrafficPolicy ?? OutboundTrafficPolicy.REGISTRY_ONLY;
     if (!Object.values(OutboundTrafficPolicy).includes(this.outboundTrafficPolicy)) {
@@ -321,6 +337,23 @@ export class Mesh extends Chart {
         `route every path of the host from one MeshIngress: routes: [{ service: a, pathPrefixes: [...] }, { service: b, pathPrefixes: [...] }].`);
     }
     this.ingressHosts.set(host, construct);
+  }
+
+  /**
+   * The default deny of every waypoint, written once the mesh has an ambient namespace: an ALLOW
+   * policy with no rules attached to the GatewayClass `istio-waypoint` in the root namespace, so a
+   * waypoint admits only what a policy attached to it or to a Service bound to it allows.
+   * Waypoints ignore selector policies, the namespaces' `allow-nothing` included, so without it a
+   * Service with a waypoint but no policy of its own would be open at L7
+   * (https://istio.io/latest/docs/ops/best-practices/security/, "Default-deny pattern with
+   * waypoints"; istio:pilot/pkg/model/policyattachment.go; docs/ambient.md).
+   * @internal
+   */
+  public denyAtWaypointsByDefault(): void {
+    this.waypointDefaultDeny ??= new ManifestObject(this, 'waypoint-default-deny', SecurityManifest.authorizationPolicy({
+      metadata: { name: 'allow-nothing-at-waypoints', namespace: this.rootNamespace },
+      spec: { targetRefs: [{ group: 'gateway.networking.k8s.io', kind: 'GatewayClass', name: 'istio-waypoint' }] },
+    }));
   }
 
   /**

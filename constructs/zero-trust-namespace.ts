@@ -15,6 +15,7 @@ import { acknowledgementAnnotation } from './security-posture.js';
 import { ManifestObject } from './manifest-object.js';
 import { SecurityManifest } from './security-manifest.js';
 import { defaultDenySpec, egressRules, NetworkFlow } from './network-policy.js';
+import { Waypoint } from './waypoint.js';
 
 /** Props of a zero-trust namespace. */
 export interface ZeroTrustNamespaceProps {
@@ -24,10 +25,19 @@ export interface ZeroTrustNamespaceProps {
    */
   readonly mtls?: MtlsMode;
   /**
-   * How pods get their proxy.
-   * @default Dataplane.SIDECAR
+   * How pods get their proxy: sidecars, or ambient mode (ztunnel, and waypoints for L7 policy).
+   * @default - the mesh's data plane (`MeshProps.dataplane`)
    */
   readonly dataplane?: Dataplane;
+  /**
+   * Ambient mode only: whether a grant that needs L7 (methods, paths, end-user tokens, claims)
+   * on a workload without a waypoint creates the namespace's waypoint (`waypoint`) and binds the
+   * workload's Service to it. With `false` such a grant is refused unless the workload names its
+   * waypoint (`MeshWorkloadProps.waypoint`), so no waypoint appears that the platform team did
+   * not declare.
+   * @default true
+   */
+  readonly automaticWaypoint?: boolean;
   /**
    * Extra labels on the Namespace object.
    * @default - none
@@ -56,6 +66,9 @@ export class ZeroTrustNamespace extends Construct implements ICaller {
   public readonly mtls: MtlsMode;
   public readonly dataplane: Dataplane;
   public readonly mesh: Mesh;
+  /** Whether L7 grants create the namespace's waypoint when needed (ambient mode). */
+  public readonly automaticWaypoint: boolean;
+  private namespaceWaypoint?: Waypoint;
   private readonly workloadNames = new Set<string>();
   private readonly importedHosts = new Set<string>();
   private readonly externalHosts = new Set<string>();
@@ -72,7 +85,20 @@ export class ZeroTrustNamespace extends Construct implements ICaller {
     this.name = name;
     this.mesh = mesh;
     this.mtls = props.mtls ?? mesh.mtls;
-    this.dataplane = props.dataplane ?? Dataplane.SIDECAR;
+    this.dataplane = props.dataplane ?? mesh.dataplane;
+    if (this.dataplane !== Dataplane.SIDECAR && this.dataplane !== Dataplane.AMBIENT) {
+      throw new ZeroTrustConfigError(self, 'dataplane', 'is not one of the data planes.', 'use Dataplane.SIDECAR or Dataplane.AMBIENT (Dataplane.of("ambient") from config).');
+    }
+    this.automaticWaypoint = props.automaticWaypoint ?? true;
+    if (props.automaticWaypoint !== undefined && !this.dataplane.isAmbient) {
+      throw new ZeroTrustConfigError(self, 'automaticWaypoint', 'is set on a sidecar namespace, where sidecars enforce L7 policy and no waypoint is used.',
+        'drop automaticWaypoint, or make the namespace ambient (dataplane: Dataplane.AMBIENT).');
+    }
+    if (this.dataplane.isAmbient && this.mtls === MtlsMode.DISABLE) {
+      throw new ZeroTrustConfigError(self, 'mtls',
+        'DISABLE has no effect on ambient pods: ztunnel keeps using mTLS (HBONE) and treats the mode as PERMISSIVE, accepting plaintext too (https://istio.io/latest/docs/ambient/usage/l4-policy/).',
+        'use STRICT (or PERMISSIVE, acknowledged); to run without mTLS, make the namespace a sidecar one (dataplane: Dataplane.SIDECAR).');
+    }
 
     const acknowledged = acceptsPlaintext(this.mtls)
       ? mesh.posture.permit('nonStrictMtls', {
@@ -109,18 +135,24 @@ export class ZeroTrustNamespace extends Construct implements ICaller {
       metadata: { name: 'default-deny', namespace: name },
       spec: Lazy.any({ produce: () => this.defaultDenyNetworkPolicy() }),
     } as never);
-    // The namespace's egress scope: its sidecars know only the hosts its grants reach, and the
-    // mesh's outbound traffic policy decides what happens to any other (istio.io, Sidecar reference).
-    const sidecarAnnotations = mesh.allowAnyEgressAcknowledged !== undefined
-      ? { [acknowledgementAnnotation('allowAnyEgress')]: mesh.allowAnyEgressAcknowledged } : undefined;
-    // Plain JSON, not Sidecar.manifest(): the generated converter cannot walk a Lazy hosts list.
-    const mode = mesh.outboundTrafficPolicy === 'ALLOW_ANY' ? SidecarSpecOutboundTrafficPolicyMode.ALLOW_UNDERSCORE_ANY : SidecarSpecOutboundTrafficPolicyMode.REGISTRY_UNDERSCORE_ONLY;
-    new ManifestObject(this, 'sidecar', {
-      apiVersion: Sidecar.GVK.apiVersion,
-      kind: Sidecar.GVK.kind,
-      metadata: { name: 'default', namespace: name, ...(sidecarAnnotations ? { annotations: sidecarAnnotations } : {}) },
-      spec: Lazy.any({ produce: (): SidecarSpec => ({ egress: [{ hosts: this.sidecarHosts() }], outboundTrafficPolicy: { mode } }) }),
-    } as never);
+    // A Sidecar configures sidecars only: ztunnel and waypoints never read one (istioctl IST0167),
+    // so an ambient namespace gets none.
+    if (this.dataplane.isAmbient) {
+      mesh.denyAtWaypointsByDefault();
+    } else {
+      // The namespace's egress scope: its sidecars know only the hosts its grants reach, and the
+      // mesh's outbound traffic policy decides what happens to any other (istio.io, Sidecar reference).
+      const sidecarAnnotations = mesh.allowAnyEgressAcknowledged !== undefined
+        ? { [acknowledgementAnnotation('allowAnyEgress')]: mesh.allowAnyEgressAcknowledged } : undefined;
+      // Plain JSON, not Sidecar.manifest(): the generated converter cannot walk a Lazy hosts list.
+      const mode = mesh.outboundTrafficPolicy === 'ALLOW_ANY' ? SidecarSpecOutboundTrafficPolicyMode.ALLOW_UNDERSCORE_ANY : SidecarSpecOutboundTrafficPolicyMode.REGISTRY_UNDERSCORE_ONLY;
+      new ManifestObject(this, 'sidecar', {
+        apiVersion: Sidecar.GVK.apiVersion,
+        kind: Sidecar.GVK.kind,
+        metadata: { name: 'default', namespace: name, ...(sidecarAnnotations ? { annotations: sidecarAnnotations } : {}) },
+        spec: Lazy.any({ produce: (): SidecarSpec => ({ egress: [{ hosts: this.sidecarHosts() }], outboundTrafficPolicy: { mode } }) }),
+      } as never);
+    }
     mesh.trackNamespace(this);
   }
 
@@ -177,7 +209,30 @@ export class ZeroTrustNamespace extends Construct implements ICaller {
 
   private defaultDenyNetworkPolicy() {
     const extra = egressRules([...this.namespaceEgress, ...this.mesh.meshWideAccess().egress]);
-    return defaultDenySpec(false, { istiodNamespace: this.mesh.rootNamespace }, extra);
+    return defaultDenySpec(this.dataplane.isAmbient, { istiodNamespace: this.mesh.rootNamespace }, extra);
+  }
+
+  /** The namespace's automatic waypoint (`waypoint`), if a grant has created it. */
+  public get waypoint(): Waypoint | undefined {
+    return this.namespaceWaypoint;
+  }
+
+  /**
+   * The waypoint for a workload whose grants need L7 enforcement: the namespace's automatic one,
+   * created on first use. Refused when the namespace creates none (`automaticWaypoint: false`),
+   * since an L7 rule at ztunnel is dropped and would deny (ALLOW) or pass (DENY) everything
+   * (https://istio.io/latest/docs/ambient/usage/l4-policy/; docs/ambient.md).
+   * @internal
+   */
+  public waypointFor(construct: string, field: string, need: string): Waypoint {
+    if (this.namespaceWaypoint) return this.namespaceWaypoint;
+    if (!this.automaticWaypoint) {
+      throw new ZeroTrustConfigError(construct, field,
+        `${need}, which in ambient mode only a waypoint enforces, and the workload has none (namespace "${this.name}" sets automaticWaypoint: false); at ztunnel the L7 conditions would be dropped (https://istio.io/latest/docs/ambient/usage/l4-policy/).`,
+        'bind the workload to a waypoint (waypoint: new Waypoint(namespace, "waypoint")), allow the namespace its automatic one, or grant by identity and port only.');
+    }
+    this.namespaceWaypoint = new Waypoint(this, 'waypoint');
+    return this.namespaceWaypoint;
   }
 
   /** Reserves a workload name and its ServiceAccount; refuses duplicates with advice. */

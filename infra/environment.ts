@@ -1,4 +1,4 @@
-import type { Acknowledgements, JwtIssuerConfig, Stage } from 'zero-trust-mesh';
+import type { Acknowledgements, DataplaneMode, JwtIssuerConfig, Stage } from 'zero-trust-mesh';
 import { MtlsMode } from 'zero-trust-mesh';
 
 /** Container images of the reference mesh, with pinned tags. */
@@ -25,6 +25,17 @@ export interface EnvironmentConfig {
   readonly trustDomain: string;
   /** Mesh-wide mTLS mode; the products and sleep namespaces follow it. */
   readonly mtls: MtlsMode;
+  /**
+   * Where workloads get their proxy: `'sidecar'`, or `'ambient'` (ztunnel, and waypoints where a
+   * grant needs L7). Switching is a change of this value alone; the grants stay as they are
+   * (docs/ambient.md).
+   */
+  readonly dataplane: DataplaneMode;
+  /**
+   * Namespaces that run another data plane than `dataplane`, by name (e.g. one namespace moved to
+   * ambient ahead of the others).
+   */
+  readonly namespaceDataplanes?: Readonly<Record<string, DataplaneMode>>;
   /** Who signs end-user tokens. Switching IdP is a change of this value alone. */
   readonly issuer: JwtIssuerConfig;
   /** The products app's external entry. */
@@ -83,6 +94,7 @@ export const ENVIRONMENTS: Readonly<Record<string, EnvironmentConfig>> = {
     stage: 'dev',
     trustDomain: 'cluster.local',
     mtls: MtlsMode.PERMISSIVE,
+    dataplane: 'sidecar',
     issuer: { provider: 'istio-demo' },
     ingress: { host: 'products.dev.example.com', gateway: helmGateway },
     images,
@@ -105,6 +117,7 @@ export const ENVIRONMENTS: Readonly<Record<string, EnvironmentConfig>> = {
     stage: 'staging',
     trustDomain: 'cluster.local',
     mtls: MtlsMode.STRICT,
+    dataplane: 'sidecar',
     issuer: { provider: 'auth0', domain: 'zero-trust-mesh-staging.eu.auth0.com', audiences: ['https://products.staging.example.com'] },
     ingress: { host: 'products.staging.example.com', tlsCredentialName: 'products-staging-tls', gateway: helmGateway },
     images,
@@ -120,6 +133,7 @@ export const ENVIRONMENTS: Readonly<Record<string, EnvironmentConfig>> = {
     stage: 'prod',
     trustDomain: 'cluster.local',
     mtls: MtlsMode.STRICT,
+    dataplane: 'sidecar',
     issuer: { provider: 'okta', domain: 'zero-trust-mesh.okta.com', authorizationServerId: 'default', audiences: ['api://products'] },
     ingress: { host: 'products.example.com', tlsCredentialName: 'products-tls', gateway: helmGateway },
     images,

@@ -1,6 +1,6 @@
 import type { Construct } from 'constructs';
 import {
-  Callers, EgressGateway, EnvValue, ExternalHost, IngressGateway, JwtIssuer, JwtProtectedService, Mesh, MeshIngress, MeshWorkload,
+  Callers, Dataplane, EgressGateway, EnvValue, ExternalHost, IngressGateway, JwtIssuer, JwtProtectedService, Mesh, MeshIngress, MeshWorkload,
   MtlsMode, Probe, ServicePort, ZeroTrustNamespace,
 } from 'zero-trust-mesh';
 import type { EnvironmentConfig } from './environment.js';
@@ -25,10 +25,11 @@ export function defineReferenceMesh(app: Construct, env: EnvironmentConfig): Mes
       ? IngressGateway.helmChart({ release: env.ingress.gateway.release, namespace: env.ingress.gateway.namespace })
       : IngressGateway.istioctl(),
     acknowledgements: env.acknowledgements,
+    dataplane: Dataplane.of(env.dataplane, `environment "${env.name}"`, 'dataplane'),
     ...(env.egress.gateway ? { egressGateway: EgressGateway.helmChart(env.egress.gateway) } : {}),
   });
   const issuer = JwtIssuer.fromConfig(env.issuer);
-  const products = new ZeroTrustNamespace(mesh, 'products');
+  const products = namespace(mesh, env, 'products');
 
   // Readiness through Istio's agent, which rewrites the kubelet's probe so STRICT mTLS and the
   // default deny never block it (https://istio.io/latest/docs/ops/configuration/mesh/app-health-check/).
@@ -71,22 +72,31 @@ export function defineReferenceMesh(app: Construct, env: EnvironmentConfig): Mes
   return mesh;
 }
 
+/** A namespace of the reference mesh, on the data plane the environment gives it. */
+function namespace(mesh: Mesh, env: EnvironmentConfig, name: string, props: { mtls?: MtlsMode } = {}): ZeroTrustNamespace {
+  const mode = env.namespaceDataplanes?.[name];
+  return new ZeroTrustNamespace(mesh, name, {
+    ...props,
+    ...(mode !== undefined ? { dataplane: Dataplane.of(mode, `environment "${env.name}"`, `namespaceDataplanes.${name}`) } : {}),
+  });
+}
+
 /** Istio's security demos: JWT on httpbin, and one httpbin per mTLS mode, called by `sleep`. */
 function defineDemos(mesh: Mesh, issuer: JwtIssuer, env: EnvironmentConfig): void {
-  const sleep = new MeshWorkload(new ZeroTrustNamespace(mesh, 'sleep'), 'sleep', {
+  const sleep = new MeshWorkload(namespace(mesh, env, 'sleep'), 'sleep', {
     image: env.images.sleep,
     command: ['/bin/sleep', 'infinity'],
   });
   const httpbinPort = ServicePort.http(8000, { targetPort: 8080 });
 
   const ready = Probe.http('/status/200');
-  const jwtHttpbin = new JwtProtectedService(new ZeroTrustNamespace(mesh, 'jwt'), 'httpbin', {
+  const jwtHttpbin = new JwtProtectedService(namespace(mesh, env, 'jwt'), 'httpbin', {
     image: env.images.httpbin, ports: [httpbinPort], issuers: [issuer], readiness: ready,
     requiredClaims: { groups: [env.demos.requiredGroup] },
   });
   jwtHttpbin.allowFrom(sleep, { reason: 'JWT demo: no token 403, bad token 401, valid token 200' });
 
-  const httpbinIn = (namespace: string, mtls: MtlsMode) => new MeshWorkload(new ZeroTrustNamespace(mesh, namespace, { mtls }), 'httpbin', {
+  const httpbinIn = (name: string, mtls: MtlsMode) => new MeshWorkload(namespace(mesh, env, name, { mtls }), 'httpbin', {
     image: env.images.httpbin, ports: [httpbinPort], readiness: ready,
   });
   // Each demo shows what its mode lets through, so the grants admit every caller the mode accepts.

@@ -29,12 +29,21 @@ export interface IstioControlPlaneArgs {
    * @default - none
    */
   readonly egressGateway?: { readonly release: string; readonly namespace: string };
+  /**
+   * Install ambient mode as well: istiod with the `ambient` profile, and the `cni` (node agent
+   * that redirects pod traffic to ztunnel) and `ztunnel` charts, as istio.io's "Install with
+   * Helm" for ambient gives (https://istio.io/latest/docs/ambient/install/helm/). Without them a
+   * namespace labelled `istio.io/dataplane-mode: ambient` gets no proxy at all.
+   * @default false
+   */
+  readonly ambient?: boolean;
 }
 
 /**
  * Istio's control plane as pinned Helm releases, in the order istio.io's Helm install gives:
  * `base` (CRDs and cluster roles), then `istiod` (CA, config, injection and validation webhooks),
- * then the ingress gateway (and the egress gateway, when the mesh has one). Depending on this component means depending on all three
+ * for ambient mode `cni` and `ztunnel`, then the ingress gateway (and the egress gateway, when the
+ * mesh has one). Depending on this component means depending on all of them
  * being ready, so no Istio object is applied before its CRD and validating webhook exist and no
  * pod is created before the injector can give it a sidecar.
  */
@@ -44,6 +53,10 @@ export class IstioControlPlane extends pulumi.ComponentResource {
   public readonly gateway: k8s.helm.v3.Release;
   /** The egress gateway's release, when `egressGateway` was given. */
   public readonly egressGateway?: k8s.helm.v3.Release;
+  /** Ambient mode's node agent, when `ambient` is set. */
+  public readonly cni?: k8s.helm.v3.Release;
+  /** Ambient mode's per-node proxy, when `ambient` is set. */
+  public readonly ztunnel?: k8s.helm.v3.Release;
   /** The namespaces this component creates. */
   public readonly namespaces: readonly string[];
 
@@ -68,6 +81,7 @@ export class IstioControlPlane extends pulumi.ComponentResource {
 
     this.base = release('istio-base', 'base', args.namespace, { defaultRevision: 'default' }, created);
     this.istiod = release('istiod', 'istiod', args.namespace, {
+      ...(args.ambient ? { profile: 'ambient' } : {}),
       meshConfig: {
         trustDomain: args.trustDomain,
         outboundTrafficPolicy: { mode: args.outboundTrafficPolicy ?? 'REGISTRY_ONLY' },
@@ -77,9 +91,13 @@ export class IstioControlPlane extends pulumi.ComponentResource {
         accessLogEncoding: 'JSON',
       },
     }, [this.base]);
-    this.gateway = release(args.gateway.release, 'gateway', args.gateway.namespace, {}, [this.istiod]);
+    if (args.ambient) {
+      this.cni = release('istio-cni', 'cni', args.namespace, { profile: 'ambient' }, [this.istiod]);
+      this.ztunnel = release('ztunnel', 'ztunnel', args.namespace, {}, [this.cni]);
+    }
+    this.gateway = release(args.gateway.release, 'gateway', args.gateway.namespace, {}, [this.ztunnel ?? this.istiod]);
     if (args.egressGateway) {
-      this.egressGateway = release(args.egressGateway.release, 'gateway', args.egressGateway.namespace, { service: { type: 'ClusterIP' } }, [this.istiod]);
+      this.egressGateway = release(args.egressGateway.release, 'gateway', args.egressGateway.namespace, { service: { type: 'ClusterIP' } }, [this.ztunnel ?? this.istiod]);
     }
     this.namespaces = namespaces;
     this.registerOutputs({ version: args.version, namespaces });

@@ -30,6 +30,15 @@ export function isIstioObject(manifest: Manifest): boolean {
   return /^[a-z0-9.-]+\.istio\.io\//.test(manifest.apiVersion);
 }
 
+/**
+ * Kubernetes Gateway API objects (`gateway.networking.k8s.io`): ambient waypoints are Gateways.
+ * Custom resources like Istio's; their CRDs are not part of Istio's `base` chart
+ * (https://istio.io/latest/docs/ambient/install/helm/ installs them first).
+ */
+export function isGatewayApiObject(manifest: Manifest): boolean {
+  return manifest.apiVersion.startsWith('gateway.networking.k8s.io/');
+}
+
 /** Kinds whose pods run the application: they wait for injection and for their policies. */
 const WORKLOAD_KINDS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job', 'CronJob', 'Pod']);
 
@@ -42,7 +51,7 @@ export function isWorkload(manifest: Manifest): boolean {
  * registration, so an unsupported kind stops the program with nothing half-deployed.
  */
 export function registrable(manifest: Manifest): boolean {
-  return isIstioObject(manifest) || Object.hasOwn(BUILT_IN, `${manifest.apiVersion}/${manifest.kind}`);
+  return isIstioObject(manifest) || isGatewayApiObject(manifest) || Object.hasOwn(BUILT_IN, `${manifest.apiVersion}/${manifest.kind}`);
 }
 
 /**
@@ -56,7 +65,7 @@ export function resourceName(manifest: Manifest): string {
 
 /** Registers one manifest, fields unchanged, as the matching `@pulumi/kubernetes` resource named `name`. */
 export function registerManifest(manifest: Manifest, name: string, opts: pulumi.CustomResourceOptions): pulumi.CustomResource {
-  if (isIstioObject(manifest)) {
+  if (isIstioObject(manifest) || isGatewayApiObject(manifest)) {
     return new k8s.apiextensions.CustomResource(name, args<k8s.apiextensions.CustomResourceArgs>(manifest), opts);
   }
   const factory = BUILT_IN[`${manifest.apiVersion}/${manifest.kind}`];

@@ -85,6 +85,8 @@ export class MeshDeployment extends pulumi.ComponentResource {
         outboundTrafficPolicy: args.mesh.outboundTrafficPolicy,
         gateway: { release: gateway.helmRelease!, namespace: gateway.namespace },
         ...(args.mesh.egressGateway ? { egressGateway: { release: args.mesh.egressGateway.helmRelease!, namespace: args.mesh.egressGateway.namespace } } : {}),
+        // Ambient mode is installed when a namespace of the mesh runs it.
+        ambient: synthesis.manifests.some((m) => m.kind === 'Namespace' && m.metadata.labels?.['istio.io/dataplane-mode'] === 'ambient'),
       }, { parent: this });
     }
 

@@ -66,6 +66,7 @@ export function deployMesh(settings: StackSettings): { readonly deployment: Mesh
 /** Which stack config key feeds the field a construct refused (see `explain`). */
 const FIELD_KEYS: readonly (readonly [RegExp, string])[] = [
   [/^mtls$/, 'mtls'],
+  [/^dataplane$/, 'dataplane'],
   [/^issuers\b/, 'issuer'],
   [/^tlsCredentialName$/, 'ingressTlsCredentialName'],
   [/^host$/, 'ingressHost'],

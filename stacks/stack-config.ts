@@ -1,4 +1,4 @@
-import type { Acknowledgements, JwtIssuerConfig } from 'zero-trust-mesh';
+import type { Acknowledgements, DataplaneMode, JwtIssuerConfig } from 'zero-trust-mesh';
 import { MtlsMode } from 'zero-trust-mesh';
 import type { EnvironmentConfig, ImageConfig } from '../infra/environment.js';
 import { ENVIRONMENTS } from '../infra/environment.js';
@@ -69,6 +69,7 @@ const KEYS: Record<string, { readonly describe: string; readonly parse: Check }>
   environment: { describe: 'the environment to deploy (default: the stack name)', parse: (v) => v },
   issuer: { describe: 'the end-user token issuer, as an object', parse: parseIssuer },
   mtls: { describe: 'mesh-wide mTLS mode', parse: parseMtls },
+  dataplane: { describe: 'where workloads get their proxy: sidecar or ambient', parse: parseDataplane },
   ingressHost: { describe: 'the products app\'s external host name', parse: parseHost },
   ingressTlsCredentialName: { describe: 'the ingress TLS Secret in the gateway\'s namespace', parse: parseSecretName },
   images: { describe: 'container images, by workload, as an object', parse: parseImages },
@@ -117,6 +118,7 @@ export function resolveStackSettings(stack: string, lookup: ConfigLookup, setKey
 
   const issuer = value<JwtIssuerConfig>('issuer');
   const mtls = value<MtlsMode>('mtls');
+  const dataplane = value<DataplaneMode>('dataplane');
   const host = value<string>('ingressHost');
   const tlsCredentialName = value<string>('ingressTlsCredentialName');
   const images = value<Partial<ImageConfig>>('images');
@@ -127,6 +129,7 @@ export function resolveStackSettings(stack: string, lookup: ConfigLookup, setKey
     ...base,
     ...(issuer ? { issuer } : {}),
     ...(mtls ? { mtls } : {}),
+    ...(dataplane ? { dataplane } : {}),
     ingress: {
       ...base.ingress,
       ...(host ? { host } : {}),
@@ -250,6 +253,14 @@ function parseMtls(value: string, key: string): MtlsMode {
     throw new StackConfigError(key, `"${value}" is not an mTLS mode.`, `use one of ${modes.join(', ')} (STRICT unless a migration needs otherwise).`);
   }
   return value as MtlsMode;
+}
+
+function parseDataplane(value: string, key: string): DataplaneMode {
+  if (value !== 'sidecar' && value !== 'ambient') {
+    throw new StackConfigError(key, `"${value}" is not a data-plane mode.`,
+      'use "sidecar" or "ambient" (ambient needs Istio installed with the ambient profile: istio-cni and ztunnel; docs/ambient.md).');
+  }
+  return value;
 }
 
 function parseHost(value: string, key: string): string {

@@ -1,5 +1,5 @@
 import {
-  Callers, JwtIssuer, JwtProtectedService, JwtProtectedServiceProps, MeshProps, MeshWorkload, ServicePort, ZeroTrustNamespace,
+  Callers, Dataplane, JwtIssuer, JwtProtectedService, JwtProtectedServiceProps, MeshProps, MeshWorkload, ServicePort, ZeroTrustNamespace,
 } from '../../constructs/index.js';
 import { expectConfigError, find, findAll, newNamespace, synth } from './util.js';
 
@@ -244,5 +244,39 @@ describe('JwtProtectedService demo issuer outside dev', () => {
     const ns = newNamespace({ stage: 'prod' });
     expectConfigError(() => new JwtProtectedService(ns, 'api', { image: 'api:1.0', ports: [HTTP], issuers: [JwtIssuer.istioDemo()] }),
       'JwtProtectedService "shop/api"', 'issuers[0]', /private key is public.*acknowledgements\.demoIssuer/);
+  });
+});
+
+describe('JwtProtectedService in ambient mode', () => {
+  function ambient() {
+    const ns = newNamespace({ dataplane: Dataplane.AMBIENT });
+    const api = service(ns);
+    const client = new MeshWorkload(ns, 'client', { image: 'client:1.0' });
+    return { ns, api, client };
+  }
+
+  test('the token is checked at the Service\'s waypoint: bound from the start, RequestAuthentication by targetRefs', () => {
+    const { ns, api, client } = ambient();
+    api.allowFrom(client);
+    const objects = synth(ns.mesh);
+    expect(api.waypoint).toBeDefined();
+    const ra = find(objects, 'RequestAuthentication', 'api', 'shop');
+    expect(ra.spec.targetRefs).toEqual([{ group: '', kind: 'Service', name: 'api' }]);
+    expect(ra.spec.selector).toBeUndefined();
+    expect(ra.spec.jwtRules[0].issuer).toBe(AUTH0.issuer);
+    // Identity and token in one rule, at the waypoint, which sees the client's own identity.
+    expect(find(objects, 'AuthorizationPolicy', 'api', 'shop').spec).toEqual({
+      targetRefs: [{ group: '', kind: 'Service', name: 'api' }],
+      action: 'ALLOW',
+      rules: [{ from: [{ source: { principals: [CLIENT_PRINCIPAL], requestPrincipals: [`${AUTH0.issuer}/*`] } }] }],
+    });
+    expect(find(objects, 'AuthorizationPolicy', 'api-require-waypoint', 'shop').spec.rules)
+      .toEqual([{ from: [{ source: { principals: ['cluster.local/ns/shop/sa/waypoint'] } }] }]);
+    ns.mesh.synthesize();
+  });
+
+  test('a token-checking service in a namespace without automatic waypoints must name one', () => {
+    const ns = newNamespace({ dataplane: Dataplane.AMBIENT }, { automaticWaypoint: false });
+    expectConfigError(() => service(ns), 'JwtProtectedService "shop/api"', 'issuers', /it checks end-user tokens, which in ambient mode only a waypoint enforces/);
   });
 });

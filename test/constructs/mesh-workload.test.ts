@@ -1,6 +1,6 @@
 import { ApiObject, JsonPatch } from 'cdk8s';
 import {
-  Callers, EnvValue, IngressGateway, MeshIngress, MeshWorkload, MeshWorkloadProps, MtlsMode, ServicePort, ZeroTrustNamespace,
+  Callers, Dataplane, EgressGateway, EnvValue, ExternalHost, IngressGateway, MeshIngress, MeshWorkload, MeshWorkloadProps, MtlsMode, ServicePort, Waypoint, ZeroTrustNamespace,
 } from '../../constructs/index.js';
 import { expectConfigError, find, findAll, newMesh, newNamespace, synth } from './util.js';
 
@@ -601,5 +601,181 @@ describe('the JSON patch escape hatch', () => {
     // A patch that weakens security is caught like a hand-written object.
     ApiObject.of(ns.node.findChild('mtls')).addJsonPatch(JsonPatch.replace('/spec/mtls/mode', 'PERMISSIVE'));
     expect(() => mesh.synthesize()).toThrow(/policy analyzer found 1 error/);
+  });
+});
+
+describe('MeshWorkload in ambient mode: each grant at the enforcement point that can honour it', () => {
+  const WAYPOINT = 'cluster.local/ns/shop/sa/waypoint';
+  /** An ambient `shop` with api (HTTP 8000 → 8080), db (TCP 5432) and a client. */
+  function ambientShop(nsProps: Parameters<typeof newNamespace>[1] = {}) {
+    const ns = newNamespace({ dataplane: Dataplane.AMBIENT }, nsProps);
+    const api = workload(ns, 'api', { ports: [ServicePort.http(8000, { targetPort: 8080 })] });
+    const db = workload(ns, 'db', { ports: [ServicePort.tcp(5432)] });
+    const client = workload(ns, 'client');
+    return { ns, mesh: ns.mesh, api, db, client };
+  }
+
+  test('an L4 grant (identity and port) is a selector policy enforced at ztunnel; no waypoint is made', () => {
+    const { mesh, db, api } = ambientShop();
+    db.allowFrom(api, { ports: [5432] });
+    const objects = synth(mesh);
+    expect(find(objects, 'AuthorizationPolicy', 'db', 'shop').spec).toEqual({
+      selector: { matchLabels: { app: 'db' } },
+      action: 'ALLOW',
+      rules: [{ from: [{ source: { principals: ['cluster.local/ns/shop/sa/api'] } }], to: [{ operation: { ports: ['5432'] } }] }],
+    });
+    expect(findAll(objects, 'Gateway')).toEqual([]);
+    expect(find(objects, 'Service', 'db', 'shop').metadata.labels).toEqual({ app: 'db' });
+    expect(db.waypoint).toBeUndefined();
+    mesh.synthesize(); // the analyzer finds no error
+  });
+
+  test('an L7 grant creates the namespace\'s waypoint, binds the Service, and is enforced there by targetRefs', () => {
+    const { mesh, ns, api, client } = ambientShop();
+    api.allowFrom(client, { methods: ['GET'], paths: ['/orders/*'] });
+    const objects = synth(mesh);
+    expect(api.waypoint).toBe(ns.waypoint);
+    expect(find(objects, 'Gateway', 'waypoint', 'shop').spec.gatewayClassName).toBe('istio-waypoint');
+    expect(find(objects, 'Service', 'api', 'shop').metadata.labels).toEqual({
+      app: 'api', 'istio.io/use-waypoint': 'waypoint', 'istio.io/ingress-use-waypoint': 'true',
+    });
+    // At the waypoint: the client's own identity, the methods and paths.
+    expect(find(objects, 'AuthorizationPolicy', 'api', 'shop').spec).toEqual({
+      targetRefs: [{ group: '', kind: 'Service', name: 'api' }],
+      action: 'ALLOW',
+      rules: [{ from: [{ source: { principals: ['cluster.local/ns/shop/sa/client'] } }], to: [{ operation: { methods: ['GET'], paths: ['/orders/*'] } }] }],
+    });
+    // At the destination's ztunnel: the waypoint's identity alone (the waypoint does not
+    // impersonate the client), so a caller that skips the waypoint is refused.
+    expect(find(objects, 'AuthorizationPolicy', 'api-require-waypoint', 'shop').spec).toEqual({
+      selector: { matchLabels: { app: 'api' } },
+      action: 'ALLOW',
+      rules: [{ from: [{ source: { principals: [WAYPOINT] } }] }],
+    });
+    mesh.synthesize();
+  });
+
+  test('grants given before the L7 grant move to the waypoint too: ztunnel would only see the waypoint\'s identity', () => {
+    const { mesh, api, client, db } = ambientShop();
+    api.allowFrom(db, { ports: [8000] });
+    api.allowFrom(client, { methods: ['GET'] });
+    const policy = find(synth(mesh), 'AuthorizationPolicy', 'api', 'shop');
+    expect(policy.spec.targetRefs).toEqual([{ group: '', kind: 'Service', name: 'api' }]);
+    expect(policy.spec.selector).toBeUndefined();
+    // A waypoint matches the Service port the request was sent to, not the container port.
+    expect(policy.spec.rules[0]).toEqual({ from: [{ source: { principals: ['cluster.local/ns/shop/sa/db'] } }], to: [{ operation: { ports: ['8000'] } }] });
+    expect(policy.spec.rules).toHaveLength(2);
+  });
+
+  test('the network path goes through the waypoint: callers reach it on 15008, the pods admit only it', () => {
+    const { mesh, api, client } = ambientShop();
+    api.allowFrom(client, { methods: ['GET'] });
+    const objects = synth(mesh);
+    const waypointPods = { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'shop' } }, podSelector: { matchLabels: { 'gateway.networking.k8s.io/gateway-name': 'waypoint' } } };
+    expect(find(objects, 'NetworkPolicy', 'api', 'shop').spec.ingress).toEqual([{ from: [waypointPods], ports: [{ protocol: 'TCP', port: 15008 }] }]);
+    expect(find(objects, 'NetworkPolicy', 'client', 'shop').spec.egress).toContainEqual({ to: [waypointPods], ports: [{ protocol: 'TCP', port: 15008 }] });
+  });
+
+  test('an L7 denial moves to the waypoint: at ztunnel its HTTP conditions are dropped and it would never fire', () => {
+    const { mesh, api, client } = ambientShop();
+    api.allowFrom(client);
+    api.denyFrom(client, { methods: ['DELETE'] });
+    const objects = synth(mesh);
+    expect(find(objects, 'AuthorizationPolicy', 'api-deny', 'shop').spec).toEqual({
+      targetRefs: [{ group: '', kind: 'Service', name: 'api' }],
+      action: 'DENY',
+      rules: [{ from: [{ source: { principals: ['cluster.local/ns/shop/sa/client'] } }], to: [{ operation: { methods: ['DELETE'] } }] }],
+    });
+    mesh.synthesize();
+  });
+
+  test('a workload may name its waypoint; grants then use it whatever they ask', () => {
+    const ns = newNamespace({ dataplane: Dataplane.AMBIENT });
+    const edge = new Waypoint(ns, 'edge');
+    const api = workload(ns, 'api', { ports: [ServicePort.http(8080)], waypoint: edge });
+    api.allowFrom(workload(ns, 'client'));
+    const objects = synth(ns.mesh);
+    expect(find(objects, 'Service', 'api', 'shop').metadata.labels?.['istio.io/use-waypoint']).toBe('edge');
+    expect(find(objects, 'AuthorizationPolicy', 'api-require-waypoint', 'shop').spec.rules).toEqual([{ from: [{ source: { principals: ['cluster.local/ns/shop/sa/edge'] } }] }]);
+    expect(ns.waypoint).toBeUndefined();
+    ns.mesh.synthesize();
+  });
+
+  test('refuses an L7 grant where the namespace makes no waypoint and the workload names none', () => {
+    const { api, client } = ambientShop({ automaticWaypoint: false });
+    expectConfigError(() => api.allowFrom(client, { paths: ['/admin'] }), 'MeshWorkload "shop/api"', 'allowFrom',
+      /names methods or paths, which in ambient mode only a waypoint enforces.*automaticWaypoint: false.*Fix: bind the workload to a waypoint/);
+  });
+
+  test('refuses Callers.anyone() on a waypoint-bound workload: plaintext callers skip the waypoint and ztunnel refuses them', () => {
+    const { mesh, api, client } = ambientShop();
+    api.allowFrom(client, { methods: ['GET'] });
+    expectConfigError(() => api.allowFrom(Callers.anyone()), 'MeshWorkload "shop/api"', 'allowFrom(Callers.anyone())',
+      /bound to waypoint shop\/waypoint.*skips the waypoint.*Fix: grant mesh callers/);
+    mesh.synthesize();
+  });
+
+  test('refuses the L7 grant that would bind a waypoint when an earlier grant admits anyone; nothing is half-written', () => {
+    const { ns, mesh, api, client } = ambientShop();
+    api.allowFrom(Callers.anyone());
+    expectConfigError(() => api.allowFrom(client, { methods: ['GET'] }), 'MeshWorkload "shop/api"', 'allowFrom',
+      /an earlier grant admits anyone.*skips the waypoint/);
+    expect(ns.waypoint).toBeUndefined();
+    expect(findAll(synth(mesh), 'Gateway')).toEqual([]);
+  });
+
+  test('refuses a sidecar caller of a waypoint-bound workload: sidecars bypass waypoints (istio/istio#51445)', () => {
+    const { mesh, api, client } = ambientShop();
+    const legacyNs = new ZeroTrustNamespace(mesh, 'legacy', { dataplane: Dataplane.SIDECAR });
+    const legacy = workload(legacyNs, 'client');
+    expectConfigError(() => api.allowFrom(legacy, { methods: ['GET'] }), 'MeshWorkload "shop/api"', 'allowFrom(caller)',
+      /the grant needs a waypoint \(L7\), and workload legacy\/client runs sidecars.*51445.*Fix: move namespace "legacy" to ambient too/);
+    api.allowFrom(client, { methods: ['GET'] });
+    expectConfigError(() => api.allowFrom(legacyNs, { ports: [8000] }), 'MeshWorkload "shop/api"', 'allowFrom(caller)', /any workload in namespace legacy runs sidecars/);
+  });
+
+  test('a sidecar caller of an L4-only ambient workload is fine: ztunnel sees its identity over HBONE', () => {
+    const { mesh, db } = ambientShop();
+    const legacy = workload(new ZeroTrustNamespace(mesh, 'legacy', { dataplane: Dataplane.SIDECAR }), 'client');
+    db.allowFrom(legacy, { ports: [5432] });
+    mesh.synthesize();
+  });
+
+  test('a waypoint is refused for sidecar workloads and for workloads outside the mesh', () => {
+    const sidecarNs = newNamespace();
+    expectConfigError(() => workload(sidecarNs, 'api', { ports: [ServicePort.http(8080)], waypoint: {} as Waypoint }),
+      'MeshWorkload "shop/api"', 'waypoint', /runs sidecars.*never send traffic through a waypoint/);
+    const ns = newNamespace({ dataplane: Dataplane.AMBIENT });
+    const edge = new Waypoint(ns, 'edge');
+    expectConfigError(() => workload(ns, 'batch', { ports: [ServicePort.http(8080)], sidecar: false, waypoint: edge }),
+      'MeshWorkload "shop/batch"', 'waypoint', /outside the mesh \(sidecar: false\)/);
+  });
+
+  test('refuses allowTo through the mesh\'s egress gateway from an ambient pod: the route is a VirtualService ztunnel never reads', () => {
+    const ns = newNamespace({ dataplane: Dataplane.AMBIENT, egressGateway: EgressGateway.helmChart() });
+    const api = workload(ns, 'api', { ports: [ServicePort.http(8080)] });
+    expectConfigError(() => api.allowTo(ExternalHost.https('api.stripe.com')), 'MeshWorkload "shop/api"', 'allowTo',
+      /only sidecars apply; from an ambient pod the call to api\.stripe\.com would skip the gateway.*Fix: keep namespace "shop" on sidecars/);
+    // Without an egress gateway the ambient pod's NetworkPolicy egress is what limits the call.
+    const plain = newNamespace({ dataplane: Dataplane.AMBIENT });
+    workload(plain, 'api', { ports: [ServicePort.http(8080)] }).allowTo(ExternalHost.https('api.stripe.com'));
+    plain.mesh.synthesize();
+  });
+
+  test('the same grants on the sidecar data plane stay selector policies with no waypoint', () => {
+    const { mesh, api, client } = shop();
+    api.allowFrom(client, { methods: ['GET'] });
+    const objects = synth(mesh);
+    expect(find(objects, 'AuthorizationPolicy', 'api', 'shop').spec.selector).toEqual({ matchLabels: { app: 'api' } });
+    expect(findAll(objects, 'Gateway')).toEqual([]);
+    expect(findAll(objects, 'AuthorizationPolicy', 'api-require-waypoint')).toEqual([]);
+  });
+});
+
+describe('MeshWorkload mTLS in ambient mode', () => {
+  test('DISABLE on the workload or a port is refused: ambient treats it as PERMISSIVE', () => {
+    const ns = newNamespace({ dataplane: Dataplane.AMBIENT });
+    expectConfigError(() => workload(ns, 'a', { ports: [ServicePort.http(8080)], mtls: MtlsMode.DISABLE }), 'MeshWorkload "shop/a"', 'mtls', /no effect on ambient pods/);
+    expectConfigError(() => workload(ns, 'b', { ports: [ServicePort.http(8080)], portMtls: { 8080: MtlsMode.DISABLE } }), 'MeshWorkload "shop/b"', 'portMtls.8080', /no effect on ambient pods/);
   });
 });

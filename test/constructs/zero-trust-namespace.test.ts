@@ -148,3 +148,64 @@ describe('ZeroTrustNamespace duplicates', () => {
       /already has a namespace "shop".*Fix: add workloads to the existing ZeroTrustNamespace/);
   });
 });
+
+describe('ZeroTrustNamespace in ambient mode', () => {
+  test('enrolled by label, STRICT, denying by default at ztunnel and at L3/L4 (kubelet probes from 169.254.7.127 allowed), no Sidecar', () => {
+    const mesh = newMesh();
+    new ZeroTrustNamespace(mesh, 'shop', { dataplane: Dataplane.AMBIENT });
+    const objects = synth(mesh);
+    expect(find(objects, 'Namespace', 'shop').metadata.labels).toEqual({ 'istio.io/dataplane-mode': 'ambient' });
+    expect(find(objects, 'PeerAuthentication', 'default', 'shop').spec).toEqual({ mtls: { mode: 'STRICT' } });
+    // No selector in the namespace: ztunnel takes it as the namespace's policy (allow-nothing).
+    expect(find(objects, 'AuthorizationPolicy', 'allow-nothing', 'shop').spec).toEqual({});
+    const netpol = find(objects, 'NetworkPolicy', 'default-deny', 'shop').spec;
+    expect(netpol.policyTypes).toEqual(['Ingress', 'Egress']);
+    expect(netpol.ingress).toEqual([{ from: [{ ipBlock: { cidr: '169.254.7.127/32' } }] }]);
+    // A Sidecar configures sidecars only (istioctl IST0167).
+    expect(findAll(objects, 'Sidecar')).toEqual([]);
+    mesh.synthesize();
+  });
+
+  test('the mesh denies by default at every waypoint: an ALLOW with no rules on the istio-waypoint GatewayClass, in the root namespace', () => {
+    const mesh = newMesh();
+    new ZeroTrustNamespace(mesh, 'a', { dataplane: Dataplane.AMBIENT });
+    new ZeroTrustNamespace(mesh, 'b', { dataplane: Dataplane.AMBIENT });
+    const policies = findAll(synth(mesh), 'AuthorizationPolicy', 'allow-nothing-at-waypoints');
+    expect(policies).toEqual([{
+      apiVersion: 'security.istio.io/v1',
+      kind: 'AuthorizationPolicy',
+      metadata: { name: 'allow-nothing-at-waypoints', namespace: 'istio-system' },
+      spec: { targetRefs: [{ group: 'gateway.networking.k8s.io', kind: 'GatewayClass', name: 'istio-waypoint' }] },
+    }]);
+  });
+
+  test('a sidecar mesh writes no waypoint default deny', () => {
+    const mesh = newMesh();
+    new ZeroTrustNamespace(mesh, 'shop');
+    expect(findAll(synth(mesh), 'AuthorizationPolicy', 'allow-nothing-at-waypoints')).toEqual([]);
+  });
+
+  test('refuses DISABLE, which ambient ignores (ztunnel keeps mTLS and accepts plaintext as if PERMISSIVE)', () => {
+    const mesh = newMesh();
+    expectConfigError(() => new ZeroTrustNamespace(mesh, 'legacy', { dataplane: Dataplane.AMBIENT, mtls: MtlsMode.DISABLE }),
+      'ZeroTrustNamespace "legacy"', 'mtls', /DISABLE has no effect on ambient pods.*Fix: use STRICT/);
+  });
+
+  test('refuses automaticWaypoint on a sidecar namespace', () => {
+    expectConfigError(() => new ZeroTrustNamespace(newMesh(), 'shop', { automaticWaypoint: false }),
+      'ZeroTrustNamespace "shop"', 'automaticWaypoint', /sidecar namespace.*Fix: drop automaticWaypoint/);
+  });
+
+  test('the automatic waypoint is made once, on the first grant that needs L7, and shared by the namespace\'s Services', () => {
+    const mesh = newMesh();
+    const ns = new ZeroTrustNamespace(mesh, 'shop', { dataplane: Dataplane.AMBIENT });
+    const client = new MeshWorkload(ns, 'client', { image: 'client:1.0' });
+    const a = new MeshWorkload(ns, 'a', { image: 'a:1.0', ports: [ServicePort.http(8080)] });
+    const b = new MeshWorkload(ns, 'b', { image: 'b:1.0', ports: [ServicePort.http(8080)] });
+    expect(ns.waypoint).toBeUndefined();
+    a.allowFrom(client, { methods: ['GET'] });
+    b.allowFrom(client, { paths: ['/b'] });
+    expect(findAll(synth(mesh), 'Gateway')).toHaveLength(1);
+    expect(ns.waypoint!.services).toEqual(['shop/a', 'shop/b']);
+  });
+});

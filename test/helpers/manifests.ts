@@ -20,11 +20,33 @@ export function namespaceMtls(manifests: readonly Manifest[], namespace: string)
   return findObject(manifests, 'PeerAuthentication', namespace, 'default').spec.mtls.mode;
 }
 
-/** ALLOW policies that select a workload (by its `app` label) or its whole namespace. */
+/** The waypoint a workload's Service (named like its `app` label) is bound to in ambient mode, if any. */
+export function waypointOf(manifests: readonly Manifest[], namespace: string, app: string): string | undefined {
+  const service = manifests.find((m) => m.kind === 'Service' && m.metadata.namespace === namespace && m.metadata.name === app);
+  return service?.metadata.labels?.['istio.io/use-waypoint'];
+}
+
+/**
+ * The ALLOW policies where a workload's callers are checked by their own identity: those that
+ * select it (by its `app` label) or its whole namespace, enforced at its sidecar or ztunnel; or,
+ * when its Service is bound to a waypoint, those attached to the Service by `targetRefs`, enforced
+ * at the waypoint (its ztunnel then sees only the waypoint: see `requireWaypointPrincipals`).
+ */
 export function allowPoliciesFor(manifests: readonly Manifest[], namespace: string, app: string): Obj[] {
+  const atWaypoint = waypointOf(manifests, namespace, app) !== undefined;
   return objectsOfKind(manifests, 'AuthorizationPolicy').filter((p) => p.metadata.namespace === namespace
     && (p.spec?.action ?? 'ALLOW') === 'ALLOW'
-    && (!p.spec?.selector?.matchLabels || p.spec.selector.matchLabels.app === app));
+    && (atWaypoint
+      ? (p.spec?.targetRefs ?? []).some((t: any) => (t.group ?? '') === '' && t.kind === 'Service' && t.name === app)
+      : !p.spec?.targetRefs && (!p.spec?.selector?.matchLabels || p.spec.selector.matchLabels.app === app)));
+}
+
+/** Ambient mode: the principals the workload's ztunnel admits by selector policy (the waypoint's, when bound). */
+export function requireWaypointPrincipals(manifests: readonly Manifest[], namespace: string, app: string): string[] {
+  return [...new Set(objectsOfKind(manifests, 'AuthorizationPolicy')
+    .filter((p) => p.metadata.namespace === namespace && (p.spec?.action ?? 'ALLOW') === 'ALLOW' && !p.spec?.targetRefs
+      && (!p.spec?.selector?.matchLabels || p.spec.selector.matchLabels.app === app))
+    .flatMap((p) => (p.spec?.rules ?? []).flatMap((r: any) => (r.from ?? []).flatMap((f: any) => f.source?.principals ?? []))))].sort();
 }
 
 /** Every rule of every ALLOW policy on a workload. */

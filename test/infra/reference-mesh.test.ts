@@ -3,7 +3,7 @@
 import { ENVIRONMENTS, EnvironmentConfig } from '../../infra/environment.js';
 import { environmentFiles, synthesizeEnvironment } from './reference.js';
 import type { Manifest } from '../../manifests/index.js';
-import { allowedPrincipals, allowPoliciesFor, allowRulesFor, findObject, namespaceMtls, objectsOfKind } from '../helpers/manifests.js';
+import { allowedPrincipals, allowPoliciesFor, allowRulesFor, findObject, namespaceMtls, objectsOfKind, requireWaypointPrincipals } from '../helpers/manifests.js';
 import { schemaErrors } from '../helpers/schema.js';
 
 const principal = (ns: string, sa: string) => `cluster.local/ns/${ns}/sa/${sa}`;
@@ -14,17 +14,33 @@ const EXPECTED_ISSUER: Record<string, string> = {
   prod: 'https://zero-trust-mesh.okta.com/oauth2/default',
 };
 
-describe.each(Object.values(ENVIRONMENTS).map((env) => [env.name, env] as [string, EnvironmentConfig]))('environment %s', (name, env) => {
+/**
+ * Every environment, plus staging on the ambient data plane: switching an environment is a change
+ * of its `dataplane` alone, and the same grants must hold (test/infra/ambient.test.ts has the
+ * ambient-only properties). Once staging runs ambient in environment.ts, drop the extra entry.
+ */
+const CASES: [string, EnvironmentConfig, boolean][] = [
+  ...Object.values(ENVIRONMENTS).map((env): [string, EnvironmentConfig, boolean] => [env.name, env, false]),
+  ['staging (ambient)', { ...ENVIRONMENTS.staging!, dataplane: 'ambient' }, true],
+];
+
+describe.each(CASES)('environment %s', (_label, env, variant) => {
+  const name = env.name;
   const { manifests } = synthesizeEnvironment(env);
+  const ambient = env.dataplane === 'ambient';
 
   test('every object validates against the Kubernetes and Istio schemas', () => {
     const errors = manifests.flatMap((m) => schemaErrors(m).map((e) => `${m.kind}/${m.metadata.name}: ${e}`));
     expect(errors).toEqual([]);
   });
 
-  test('the files match the snapshot', () => {
-    expect(Object.fromEntries(environmentFiles(synthesizeEnvironment(env)))).toMatchSnapshot();
-  });
+  // The variant differs from its environment only in the data plane; its files get a snapshot
+  // once the environment itself switches.
+  if (!variant) {
+    test('the files match the snapshot', () => {
+      expect(Object.fromEntries(environmentFiles(synthesizeEnvironment(env)))).toMatchSnapshot();
+    });
+  }
 
   test('mTLS: mesh and products follow the environment; prod and staging are STRICT everywhere', () => {
     expect(findObject(manifests, 'PeerAuthentication', 'istio-system', 'default').spec).toEqual({ mtls: { mode: env.mtls } });
@@ -36,9 +52,9 @@ describe.each(Object.values(ENVIRONMENTS).map((env) => [env.name, env] as [strin
     expect(name === 'dev' ? 'PERMISSIVE' : 'STRICT').toBe(env.mtls);
   });
 
-  test('every namespace is injected and denies by default', () => {
+  test('every namespace is enrolled in the environment\'s data plane and denies by default', () => {
     for (const ns of objectsOfKind(manifests, 'Namespace')) {
-      expect(ns.metadata.labels).toMatchObject({ 'istio-injection': 'enabled' });
+      expect(ns.metadata.labels).toMatchObject(ambient ? { 'istio.io/dataplane-mode': 'ambient' } : { 'istio-injection': 'enabled' });
       expect(findObject(manifests, 'AuthorizationPolicy', ns.metadata.name, 'allow-nothing').spec).toEqual({});
     }
     const namespaces = new Set(objectsOfKind(manifests, 'Namespace').map((n) => n.metadata.name));
@@ -55,7 +71,9 @@ describe.each(Object.values(ENVIRONMENTS).map((env) => [env.name, env] as [strin
     const forwards: Record<string, boolean> = {};
     for (const svc of ['service-a', 'service-b', 'service-c']) {
       const ra = findObject(manifests, 'RequestAuthentication', 'products', svc);
-      expect(ra.spec.selector).toEqual({ matchLabels: { app: svc } });
+      // At the sidecar by selector; in ambient at the Service's waypoint, by targetRefs.
+      if (ambient) expect(ra.spec.targetRefs).toEqual([{ group: '', kind: 'Service', name: svc }]);
+      else expect(ra.spec.selector).toEqual({ matchLabels: { app: svc } });
       expect(ra.spec.jwtRules).toHaveLength(1);
       expect(ra.spec.jwtRules[0].issuer).toBe(EXPECTED_ISSUER[name]);
       expect(ra.spec.jwtRules[0].jwksUri).toMatch(/^https:\/\//);
@@ -69,6 +87,10 @@ describe.each(Object.values(ENVIRONMENTS).map((env) => [env.name, env] as [strin
     expect(allowedPrincipals(manifests, 'products', 'service-c')).toEqual([principal('products', 'service-a')]);
     expect(allowedPrincipals(manifests, 'products', 'service-b')).toEqual([principal('products', 'service-c')]);
     expect(allowedPrincipals(manifests, 'products', 'mysql')).toEqual([principal('products', 'service-b')]);
+    // In ambient, a, b and c are checked at the waypoint; their ztunnel admits the waypoint alone.
+    for (const svc of ['service-a', 'service-b', 'service-c']) {
+      expect(requireWaypointPrincipals(manifests, 'products', svc)).toEqual(ambient ? [principal('products', 'waypoint')] : allowedPrincipals(manifests, 'products', svc));
+    }
   });
 
   test('every rule on a, b and c requires the caller\'s identity AND a token of the issuer, in one source', () => {
@@ -94,8 +116,9 @@ describe.each(Object.values(ENVIRONMENTS).map((env) => [env.name, env] as [strin
   });
 
   test('the gateway exposes service-a alone, on /products, for the environment\'s host', () => {
-    // (prod's egress Gateway lives with the egress gateway in istio-system.)
-    const gateways = objectsOfKind(manifests, 'Gateway').filter((g) => g.metadata.namespace === 'products');
+    // (prod's egress Gateway lives with the egress gateway in istio-system; an ambient namespace's
+    // waypoint is a Gateway API Gateway.)
+    const gateways = objectsOfKind(manifests, 'Gateway').filter((g) => g.metadata.namespace === 'products' && g.apiVersion.startsWith('networking.istio.io/'));
     expect(gateways).toHaveLength(1);
     expect(gateways[0].spec.selector).toEqual({ istio: 'ingressgateway' });
     expect(gateways[0].spec.servers.flatMap((s: { hosts: string[] }) => s.hosts)).toEqual(expect.arrayContaining([`products/${env.ingress.host}`]));
@@ -107,7 +130,8 @@ describe.each(Object.values(ENVIRONMENTS).map((env) => [env.name, env] as [strin
       .flatMap((vs) => vs.spec.http.flatMap((h: { route: { destination: { host: string } }[] }) => h.route.map((r) => r.destination.host)));
     expect(destinations).toEqual(['service-a.products.svc.cluster.local']);
     const [gatewayRule] = allowRulesFor(manifests, 'products', 'service-a');
-    expect(gatewayRule.to[0].operation).toEqual({ methods: ['GET'], paths: ['/products', '/products/*'], ports: ['8080'] });
+    // The container port at a sidecar; at a waypoint, the Service port the request was sent to.
+    expect(gatewayRule.to[0].operation).toEqual({ methods: ['GET'], paths: ['/products', '/products/*'], ports: [ambient ? '8000' : '8080'] });
   });
 
   test('MySQL\'s password comes from a referenced Secret; no Secret or secret value is emitted', () => {

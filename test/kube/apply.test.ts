@@ -53,6 +53,33 @@ describeWithApiServer('each environment, applied server-side in order, is stored
   });
 });
 
+describeWithApiServer('staging on the ambient data plane, applied server-side in order, is stored as synthesized', () => {
+  // The one-line switch (docs/ambient.md): Gateway API waypoints, targetRefs policies and token
+  // checks, GatewayClass default deny. Needs the Gateway API CRDs on the server (.ci/run).
+  test('staging with dataplane: ambient', () => {
+    const manifests = synthesizeEnvironment({ ...ENVIRONMENTS.staging!, dataplane: 'ambient' }).manifests;
+    expect(applyObjects([{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'istio-system' } } as never]).code).toBe(0);
+    for (const m of manifests) {
+      if (m.kind === 'StatefulSet') kubectl(['delete', 'statefulset', m.metadata.name, '-n', m.metadata.namespace!, '--ignore-not-found', '--cascade=background', '--wait=false']);
+    }
+    for (const phase of ['security', 'workloads'] as const) {
+      const result = applyObjects(manifests.filter((m) => phaseOf(m) === phase));
+      expect(result.stderr).toBe('');
+      expect(result.code).toBe(0);
+    }
+    const kept = storedObjects(manifests);
+    for (const m of manifests as Manifest[]) {
+      const key = `${m.kind}/${m.metadata.namespace ?? ''}/${m.metadata.name}`;
+      expect([key, differences(m, kept.get(key))]).toEqual([key, []]);
+    }
+    expect(manifests.some((m) => m.kind === 'Gateway' && m.apiVersion === 'gateway.networking.k8s.io/v1')).toBe(true);
+    // Staging's claim template is not the next case's (prod): that case needs a new StatefulSet.
+    for (const m of manifests) {
+      if (m.kind === 'StatefulSet') kubectl(['delete', 'statefulset', m.metadata.name, '-n', m.metadata.namespace!, '--ignore-not-found', '--cascade=background', '--wait=false']);
+    }
+  });
+});
+
 describeWithApiServer('the objects the Pulumi program registers, applied server-side in order, are stored as registered', () => {
   test('prod: every object of the MeshDeployment, the database Secret included', async () => {
     const registrations = await mockStack('prod', { mysqlPassword: 'a-test-password-only' }, ['mysqlPassword']);

@@ -1,6 +1,6 @@
 import * as pulumi from '@pulumi/pulumi';
 import { ApiObject, App } from 'cdk8s';
-import { EnvValue, IngressGateway, Mesh, MeshWorkload, ServicePort, ZeroTrustNamespace } from 'zero-trust-mesh';
+import { Dataplane, EnvValue, IngressGateway, Mesh, MeshWorkload, ServicePort, ZeroTrustNamespace } from 'zero-trust-mesh';
 import { MeshDeployment, MeshDeploymentArgs } from 'zero-trust-mesh/pulumi';
 import { isSecretWire, mockStack, plainOccurrences, Registration, unwrapSecrets } from '../helpers/pulumi-harness.js';
 
@@ -91,6 +91,32 @@ describe('MeshDeployment', () => {
     for (const r of registrations.filter((x) => x.type.includes('istio.io') || x.type === 'kubernetes:apps/v1:Deployment')) {
       expect(r.dependencies).toEqual(expect.arrayContaining(releaseUrns));
     }
+  });
+
+  test('installs ambient mode (istiod profile ambient, cni, ztunnel) when a namespace runs ambient, before the gateway', async () => {
+    const mesh = new Mesh(new App(), 'test', { stage: 'prod', dataplane: Dataplane.AMBIENT });
+    const team = new ZeroTrustNamespace(mesh, 'team');
+    const web = new MeshWorkload(team, 'web', { image: 'ghcr.io/acme/web:1.0.0' });
+    new MeshWorkload(team, 'api', { image: 'ghcr.io/acme/api:1.0.0', ports: [ServicePort.http(8080)] }).allowFrom(web, { methods: ['GET'] });
+    const { registrations, error } = await deploy(() => ({ mesh, istio: { version: '1.30.3' } }));
+    expect(error).toBeUndefined();
+    const releases = registrations.filter((r) => r.type === 'kubernetes:helm.sh/v3:Release');
+    const wire = releases.map((r) => unwrapSecrets(r.wire) as Record<string, any>);
+    expect(wire.map((r) => [r.name, r.chart])).toEqual([
+      ['istio-base', 'base'], ['istiod', 'istiod'], ['istio-cni', 'cni'], ['ztunnel', 'ztunnel'], ['istio-ingressgateway', 'gateway'],
+    ]);
+    expect(wire[1]!.values.profile).toBe('ambient');
+    expect(wire[2]!.values.profile).toBe('ambient');
+    const urn = (name: string) => releases.find((r) => (unwrapSecrets(r.wire) as Record<string, any>).name === name)!.urn;
+    expect(releases[4]!.dependencies).toContain(urn('ztunnel'));
+    expect(releases[3]!.dependencies).toContain(urn('istio-cni'));
+  });
+
+  test('a sidecar mesh gets no ambient components', async () => {
+    const { registrations } = await deploy(() => ({ mesh: smallMesh(), secrets: secret(), istio: { version: '1.30.3' } }));
+    const wire = registrations.filter((r) => r.type === 'kubernetes:helm.sh/v3:Release').map((r) => unwrapSecrets(r.wire) as Record<string, any>);
+    expect(wire.map((r) => r.chart)).not.toContain('ztunnel');
+    expect(wire[1]!.values.profile).toBeUndefined();
   });
 
   test.each<[string, () => MeshDeploymentArgs, RegExp]>([

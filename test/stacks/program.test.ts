@@ -71,7 +71,8 @@ describe.each(['dev', 'staging', 'prod'])('stack %s', (stack) => {
 
   test('every namespaced object waits for its namespace; every Istio object for the control plane', () => {
     const releases = deployed.registrations.filter((r) => r.type === RELEASE).map((r) => r.urn);
-    expect(releases).toHaveLength(env.egress.gateway ? 4 : 3);
+    // base, istiod and the ingress gateway; ambient mode adds istio-cni and ztunnel, an egress gateway its release.
+    expect(releases).toHaveLength(3 + (env.dataplane === 'ambient' ? 2 : 0) + (env.egress.gateway ? 1 : 0));
     const namespaces = new Set(synth.manifests.filter((m) => m.kind === 'Namespace').map((m) => m.metadata.name));
     let checked = 0;
     for (const r of meshObjects(deployed)) {
@@ -81,7 +82,7 @@ describe.each(['dev', 'staging', 'prod'])('stack %s', (stack) => {
         expect(r.dependencies).toContain(objectUrn(deployed, `Namespace/-/${ns}`));
         checked += 1;
       }
-      if (m.apiVersion.includes('.istio.io/')) {
+      if (m.apiVersion.includes('.istio.io/') || m.apiVersion.startsWith('gateway.networking.k8s.io/')) {
         expect(r.dependencies).toEqual(expect.arrayContaining(releases));
       }
     }
@@ -113,12 +114,14 @@ describe.each(['dev', 'staging', 'prod'])('stack %s', (stack) => {
     expect(releases.map((r) => [r.name, r.chart, r.version, r.namespace])).toEqual([
       ['istio-base', 'base', ISTIO_VERSION, 'istio-system'],
       ['istiod', 'istiod', ISTIO_VERSION, 'istio-system'],
+      ...(env.dataplane === 'ambient' ? [['istio-cni', 'cni', ISTIO_VERSION, 'istio-system'], ['ztunnel', 'ztunnel', ISTIO_VERSION, 'istio-system']] : []),
       ['istio-ingressgateway', 'gateway', ISTIO_VERSION, 'istio-system'],
       ...(env.egress.gateway ? [[env.egress.gateway.release, 'gateway', ISTIO_VERSION, env.egress.gateway.namespace]] : []),
     ]);
     // The egress gateway is reached from inside the mesh only.
     if (env.egress.gateway) expect(releases.find((r) => r.name === env.egress.gateway!.release)!.values).toEqual({ service: { type: 'ClusterIP' } });
     const istiod = releases.find((r) => r.name === 'istiod')!;
+    expect(istiod.values.profile).toBe(env.dataplane === 'ambient' ? 'ambient' : undefined);
     expect(istiod.values.meshConfig).toMatchObject({ trustDomain: env.trustDomain, accessLogFile: '/dev/stdout' });
   });
 
@@ -213,6 +216,18 @@ describe('bad config fails with a message naming the key, and registers nothing'
     const policy = registrations.filter((r) => r.custom && parentType(r) === MESH).map(asManifest)
       .find((m) => manifestId(m) === 'PeerAuthentication/mtls-permissive/default');
     expect(policy?.metadata.annotations?.['zero-trust-mesh.io/acknowledged-non-strict-mtls']).toBe('permitted by stage dev (no reason given in acknowledgements.nonStrictMtls)');
+  });
+
+  test('the data plane from stack config: ambient installs istio-cni and ztunnel and registers the waypoint after the control plane', async () => {
+    const deployed = await deploy('staging', { dataplane: 'ambient' });
+    const releases = deployed.registrations.filter((r) => r.type === RELEASE);
+    expect(releases.map((r) => (unwrapSecrets(r.wire) as Record<string, any>).chart)).toEqual(['base', 'istiod', 'cni', 'ztunnel', 'gateway']);
+    const objects = meshObjects(deployed);
+    const products = objects.map(asManifest).find((m) => manifestId(m) === 'Namespace/-/products')!;
+    expect(products.metadata.labels).toEqual({ 'istio.io/dataplane-mode': 'ambient' });
+    const waypoint = objects.find((r) => asManifest(r).apiVersion === 'gateway.networking.k8s.io/v1')!;
+    expect(asManifest(waypoint).metadata.name).toBe('waypoint');
+    expect(waypoint.dependencies).toEqual(expect.arrayContaining(releases.map((r) => r.urn)));
   });
 
   test('PERMISSIVE in prod passes once acknowledged in stack config', async () => {

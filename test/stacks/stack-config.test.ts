@@ -63,6 +63,12 @@ describe('resolveStackSettings', () => {
     expect(settings.overriddenKeys).toContain('zero-trust-mesh:mtls');
   });
 
+  test('the data plane is a stack override like the others: staging on ambient', () => {
+    const settings = resolve('staging', { dataplane: 'ambient' });
+    expect(settings.environment).toEqual({ ...ENVIRONMENTS.staging!, dataplane: 'ambient' });
+    expect(settings.overriddenKeys).toEqual(['zero-trust-mesh:dataplane']);
+  });
+
   test('issuer objects of every provider are accepted as JwtIssuerConfig', () => {
     expect(resolve('dev', { issuer: { provider: 'istio-demo' } }).environment.issuer).toEqual({ provider: 'istio-demo' });
     expect(resolve('dev', { issuer: { provider: 'auth0', domain: 'a.eu.auth0.com', audiences: ['x'] } }).environment.issuer)
@@ -81,6 +87,7 @@ describe('resolveStackSettings', () => {
     ['unknown key', 'dev', { replica: '3' }, 'zero-trust-mesh:replica', /not a setting.*use one of/],
     ['misspelled key', 'dev', { installistio: 'false' }, 'zero-trust-mesh:installistio', /did you mean zero-trust-mesh:installIstio/],
     ['bad mTLS mode', 'dev', { mtls: 'OFF' }, 'zero-trust-mesh:mtls', /"OFF" is not an mTLS mode/],
+    ['unknown data plane', 'staging', { dataplane: 'Ambient' }, 'zero-trust-mesh:dataplane', /"Ambient" is not a data-plane mode.*use "sidecar" or "ambient"/],
     ['issuer not an object', 'dev', { issuer: 'https://idp' }, 'zero-trust-mesh:issuer', /must be an object/],
     ['issuer without provider', 'dev', { issuer: { domain: 'a.okta.com' } }, 'zero-trust-mesh:issuer.provider', /undefined is not a known identity provider/],
     ['issuer unknown provider', 'dev', { issuer: { provider: 'keycloak' } }, 'zero-trust-mesh:issuer.provider', /"keycloak"/],
