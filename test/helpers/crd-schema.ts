@@ -2,8 +2,8 @@
 // schema validation does: types, required fields, enums, patterns, lengths, minimums, and unknown
 // fields (which the server would silently prune, so a misspelt field is an error here). CEL rules
 // (x-kubernetes-validations) are not evaluated. The schemas are the committed fixtures that
-// scripts/import-gitops.sh extracts from the published CRDs, the same CRDs the typed classes in
-// imports/ come from.
+// scripts/import-gitops.sh and scripts/import-gateway-api.sh extract from the published CRDs, the
+// same CRDs the typed classes in imports/ come from.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -34,11 +34,14 @@ export interface CrdFixture {
   readonly schema: StructuralSchema;
 }
 
-const FIXTURES = join(process.cwd(), 'test/fixtures/gitops-crds');
+const FIXTURES = join(process.cwd(), 'test/fixtures');
 const CRD_FILES = [
-  'applications.argoproj.io.json',
-  'gitrepositories.source.toolkit.fluxcd.io.json',
-  'kustomizations.kustomize.toolkit.fluxcd.io.json',
+  'gitops-crds/applications.argoproj.io.json',
+  'gitops-crds/gitrepositories.source.toolkit.fluxcd.io.json',
+  'gitops-crds/kustomizations.kustomize.toolkit.fluxcd.io.json',
+  'gateway-api-crds/gateways.gateway.networking.k8s.io.json',
+  'gateway-api-crds/httproutes.gateway.networking.k8s.io.json',
+  'gateway-api-crds/referencegrants.gateway.networking.k8s.io.json',
 ];
 
 let loaded: Map<string, CrdFixture> | undefined;
