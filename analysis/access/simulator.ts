@@ -5,6 +5,7 @@ import { rec, recs, str, strs } from '../values.js';
 import { JwtClaims, JwtRule, JwtValidator, JwtVerdict, jwtRulesOf, JwksResolver } from './jwt.js';
 import { claimPath, MatchContext, RequestFacts, ruleMatches } from './match.js';
 import { routeThroughIngress } from './ingress-route.js';
+import { gatewayApiIngressTo, gatewayApiRequest, GatewayApiFeatures, gatewayNamed } from './gateway-api-route.js';
 import { isMeshExternal, outboundPolicy, serviceEntriesFor, serviceExportedTo, sidecarImports } from '../egress.js';
 import type { OutboundTrafficPolicy, MeshObject } from '../model.js';
 import { Direction, explainAllows, networkPolicies, Peer, podPeer, portOn, PortProtocol } from '../network-policy.js';
@@ -28,7 +29,7 @@ export interface SidecarScope {
 }
 
 /** One end of a connection as NetworkPolicy sees it (analysis/network-policy.ts), with its label for reasons. */
-type NetEndpoint = { readonly peer: Peer; readonly label: string; readonly workload?: Workload };
+export type NetEndpoint = { readonly peer: Peer; readonly label: string; readonly workload?: Workload };
 
 /**
  * An offline model of Istio's access decision for one request
@@ -108,6 +109,11 @@ export interface SimulatorOptions {
    * @default 'ALLOW_ANY'
    */
   readonly outboundTrafficPolicy?: OutboundTrafficPolicyMode;
+  /**
+   * istiod features that change Gateway API gateway verdicts (analysis/access/gateway-api-route.ts).
+   * @default - Istio's defaults: ENABLE_SELECTOR_BASED_K8S_GATEWAY_POLICY on
+   */
+  readonly gatewayApiFeatures?: Partial<GatewayApiFeatures>;
 }
 
 /**
@@ -166,6 +172,7 @@ const lowerKeys = (headers: Readonly<Record<string, string>> = {}): Record<strin
 export class AccessSimulator {
   public readonly ingressGateway: IngressGatewayIdentity;
   public readonly outboundTrafficPolicy: OutboundTrafficPolicyMode;
+  public readonly gatewayApiFeatures: GatewayApiFeatures;
   private readonly jwt: JwtValidator;
   private readonly targets = new Map<string, Target[]>();
   private readonly scopes = new Map<Workload, SidecarScope>();
@@ -177,6 +184,7 @@ export class AccessSimulator {
     this.ingressGateway = options.ingressGateway
       ?? { namespace: model.rootNamespace, serviceAccount: 'istio-ingressgateway', labels: { app: 'istio-ingressgateway', istio: 'ingressgateway' } };
     this.outboundTrafficPolicy = options.outboundTrafficPolicy ?? 'ALLOW_ANY';
+    this.gatewayApiFeatures = { selectorBasedGatewayPolicy: true, ...options.gatewayApiFeatures };
   }
 
   /**
@@ -200,9 +208,16 @@ export class AccessSimulator {
       return this.checkExternal(request.from, request.toHost, request.port);
     }
     if (request.to === undefined) throw new AccessRequestError('give the destination as "to": "namespace/service" or "toHost": "host".');
-    const { service, port } = this.target(request.to, request.port);
     const headers = lowerKeys(request.headers);
     if (request.token !== undefined) headers.authorization = `Bearer ${request.token}`;
+    // A Gateway API gateway Istio deploys (`<ns>/<gateway>-istio`), entered with a Host header.
+    const gateway = gatewayNamed(this, request.to);
+    if (gateway) {
+      const http: HttpRequest = { method: request.method ?? 'GET', path: request.path ?? '/', host: headers.host ?? '', headers };
+      const hop = await gatewayApiRequest(this, gateway, request, { ...http, ...(headers.host === undefined ? {} : { host: headers.host }) }, assume, this.gatewayApiFeatures);
+      return { outcome: hop.outcome, reason: hop.reason };
+    }
+    const { service, port } = this.target(request.to, request.port);
     const http: HttpRequest = {
       method: request.method ?? 'GET', path: request.path ?? '/',
       host: headers.host ?? `${service.name}.${service.namespace}.svc.cluster.local:${port.port}`, headers,
@@ -314,7 +329,7 @@ export class AccessSimulator {
    * decides (the CNI enforces it; a drop is silent and the client times out). An answer that rests
    * on pod IPs against an ipBlock (undecidable from the manifests) is not counted as admitting.
    */
-  private decideNetwork(src: NetEndpoint, dst: NetEndpoint, port: number, protocol: string): { allowed: true; notes: string[] } | { allowed: false; reason: string } {
+  public decideNetwork(src: NetEndpoint, dst: NetEndpoint, port: number, protocol: string): { allowed: true; notes: string[] } | { allowed: false; reason: string } {
     // The access matrix asks the same wire question for many requests (paths, methods, tokens):
     // answered once per source, destination and port.
     const key = `${src.label}\u0000${dst.label}\u0000${port}/${protocol}`;
@@ -365,7 +380,12 @@ export class AccessSimulator {
   public async ingressHop(service: ServiceInfo, port: ServicePortInfo, request: HttpRequest, assume = false, clientHeaders?: Readonly<Record<string, string>>): Promise<HopResult> {
     // Header-conditioned routes and the Host are decided only when the client's headers are known.
     const route = routeThroughIngress(this.model, this.ingressGateway.labels, service, port, request.method, request.path, clientHeaders ? { headers: clientHeaders } : {});
-    if (!route.routed) return { outcome: 'no-route', reason: route.reason, appHeaders: {} };
+    if (!route.routed) {
+      // Not routed by an Istio Gateway: a Kubernetes Gateway API gateway may route it.
+      const viaGatewayApi = await gatewayApiIngressTo(this, service, port.port, request, { assume, ...(clientHeaders ? { headers: clientHeaders } : {}), features: this.gatewayApiFeatures });
+      if (viaGatewayApi && (viaGatewayApi.outcome !== 'no-route' || this.model.ofKind('VirtualService').length === 0)) return viaGatewayApi;
+      return { outcome: 'no-route', reason: viaGatewayApi ? `${route.reason}; ${viaGatewayApi.reason}` : route.reason, appHeaders: {} };
+    }
     const atGateway: HttpRequest = { ...request, host: route.host };
     const gateway = this.gatewayTarget(route.gatewayPort);
     const jwt = await this.jwtStage(gateway, atGateway, assume);
