@@ -24,6 +24,8 @@ export function namespaceMtls(manifests: readonly Manifest[], namespace: string)
 export function allowPoliciesFor(manifests: readonly Manifest[], namespace: string, app: string): Obj[] {
   return objectsOfKind(manifests, 'AuthorizationPolicy').filter((p) => p.metadata.namespace === namespace
     && (p.spec?.action ?? 'ALLOW') === 'ALLOW'
+    // A policy with targetRefs (a Gateway's, a waypoint's) never applies to a sidecar workload.
+    && p.spec?.targetRefs === undefined && p.spec?.targetRef === undefined
     && (!p.spec?.selector?.matchLabels || p.spec.selector.matchLabels.app === app));
 }
 
