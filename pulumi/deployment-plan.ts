@@ -1,7 +1,7 @@
 import { ZeroTrustConfigError } from '../constructs/errors.js';
 import type { Manifest } from '../manifests/manifest.js';
 import { manifestId } from '../manifests/manifest.js';
-import { isIstioObject, isWorkload, registrable } from './kubernetes-resource.js';
+import { isGatewayApiObject, isIstioObject, isWorkload, registrable } from './kubernetes-resource.js';
 
 /** A Secret the component creates from values it was given (never written by synth). */
 export interface PlannedSecret {
@@ -114,7 +114,7 @@ export function planDeployment(manifests: readonly Manifest[], rootNamespace: st
   const namespaceOf = (namespace: string | undefined): string[] =>
     namespace !== undefined && ids.has(`Namespace/-/${namespace}`) ? [`Namespace/-/${namespace}`] : [];
   const waitsForControlPlane = (m: Manifest): boolean =>
-    options.installIstio && (isIstioObject(m) || isWorkload(m) || controlPlaneNamespaces.has(m.metadata.namespace ?? ''));
+    options.installIstio && (isIstioObject(m) || isGatewayApiObject(m) || isWorkload(m) || controlPlaneNamespaces.has(m.metadata.namespace ?? ''));
   // Indexed by namespace once: a lookup per workload keeps the plan linear in the mesh's size.
   const policiesByNamespace = new Map<string, string[]>();
   // The L3/L4 and egress limits count as policy too: a pod must not start before them.

@@ -30,6 +30,16 @@ export function isIstioObject(manifest: Manifest): boolean {
   return /^[a-z0-9.-]+\.istio\.io\//.test(manifest.apiVersion);
 }
 
+/**
+ * The Kubernetes Gateway API kinds the ingress emits (Gateway, HTTPRoute, ReferenceGrant): custom
+ * resources whose CRDs the cluster's administrator installs (istio.io, "Kubernetes Gateway API").
+ */
+const GATEWAY_API_KINDS = new Set(['gateway.networking.k8s.io/v1/Gateway', 'gateway.networking.k8s.io/v1/HTTPRoute', 'gateway.networking.k8s.io/v1beta1/ReferenceGrant']);
+
+export function isGatewayApiObject(manifest: Manifest): boolean {
+  return GATEWAY_API_KINDS.has(`${manifest.apiVersion}/${manifest.kind}`);
+}
+
 /** Kinds whose pods run the application: they wait for injection and for their policies. */
 const WORKLOAD_KINDS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job', 'CronJob', 'Pod']);
 
@@ -42,7 +52,7 @@ export function isWorkload(manifest: Manifest): boolean {
  * registration, so an unsupported kind stops the program with nothing half-deployed.
  */
 export function registrable(manifest: Manifest): boolean {
-  return isIstioObject(manifest) || Object.hasOwn(BUILT_IN, `${manifest.apiVersion}/${manifest.kind}`);
+  return isIstioObject(manifest) || isGatewayApiObject(manifest) || Object.hasOwn(BUILT_IN, `${manifest.apiVersion}/${manifest.kind}`);
 }
 
 /**
@@ -56,7 +66,7 @@ export function resourceName(manifest: Manifest): string {
 
 /** Registers one manifest, fields unchanged, as the matching `@pulumi/kubernetes` resource named `name`. */
 export function registerManifest(manifest: Manifest, name: string, opts: pulumi.CustomResourceOptions): pulumi.CustomResource {
-  if (isIstioObject(manifest)) {
+  if (isIstioObject(manifest) || isGatewayApiObject(manifest)) {
     return new k8s.apiextensions.CustomResource(name, args<k8s.apiextensions.CustomResourceArgs>(manifest), opts);
   }
   const factory = BUILT_IN[`${manifest.apiVersion}/${manifest.kind}`];
