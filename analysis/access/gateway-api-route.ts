@@ -17,8 +17,7 @@ import { AccessRequestError } from './simulator.js';
  * authorization (targetRefs to the Gateway, and selector policies while
  * ENABLE_SELECTOR_BASED_K8S_GATEWAY_POLICY is on), then the backendRefs (ReferenceGrant
  * permission, weights) and the hop from the gateway's identity `<gateway>-istio` to the backend,
- * decided as any other hop. As the Istio ingress path does, routing is decided before the
- * gateway's policies.
+ * decided as any other hop.
  */
 
 /** The istiod feature flags this module reads. */
@@ -225,10 +224,20 @@ export async function throughGatewayApi(
   const src = client.workload ? { peer: podPeer(client.workload, client.label), label: client.label, workload: client.workload } : { peer: { kind: 'external' as const, description: client.label }, label: client.label };
   const net = sim.decideNetwork(src, { peer: podPeer(g.workload, g.label), label: g.label, workload: g.workload }, port, 'TCP');
   if (!net.allowed) return fail('dropped', `${g.label}: ${net.reason}`);
+  // 9. The gateway's own JWT and RBAC, in the listener's HTTP filters, so before the router picks
+  // a route (istio:pilot/pkg/networking/core/gateway.go builds them per server; Envoy's router
+  // filter comes last): a request the policies refuse gets 401/403 even where no route matches.
+  // The external client speaks HTTP(S) to the gateway, never mTLS: no peer identity.
+  const target = gatewayTarget(sim, g, listener.port, options.features);
+  const atGateway: HttpRequest = { ...request, host };
+  const jwt = await sim.jwtStage(target, atGateway, options.assume);
+  const atGate = sim.authorize(target, undefined, `from ${client.label}`, atGateway, jwt);
+  const onListener = `${gwLabel} listener "${listener.name}" (${listener.protocol} ${listener.port})`;
+  if (atGate.outcome !== 'allow') return { ...atGate, reason: `${onListener}; at the gateway: ${atGate.reason}` };
   // 7. Route attachment and the matching rule.
   const chosen = chooseRule(sim, g, listener, request, options.headersKnown);
   if ('reason' in chosen) return fail('no-route', `${gwLabel} listener "${listener.name}": ${chosen.reason}`);
-  const via = `${gwLabel} listener "${listener.name}" (${listener.protocol} ${listener.port}) + HTTPRoute ${chosen.route.namespace}/${chosen.route.name} rules[${chosen.ruleIndex}]`;
+  const via = `${onListener} + HTTPRoute ${chosen.route.namespace}/${chosen.route.name} rules[${chosen.ruleIndex}]`;
   // 8. Backends: an invalid one answers 500 for its share; all-zero weights answer 500.
   const refs = backendRefsOf(chosen.route, chosen.rule);
   const live = refs.filter((r) => r.weight > 0);
@@ -238,12 +247,6 @@ export async function throughGatewayApi(
     const here = live.filter((r) => r.namespace === only.namespace && r.name === only.name && r.port === only.port);
     if (here.length === 0) return fail('no-route', `${via} sends ${request.method} ${request.path.split('?')[0]} elsewhere (${live.map(backendLabel).join(', ')}), not to ${only.namespace}/${only.name}:${only.port}`);
   }
-  // 9. The gateway's own JWT and RBAC; the external client speaks HTTP(S) to it, never mTLS.
-  const target = gatewayTarget(sim, g, listener.port, options.features);
-  const atGateway: HttpRequest = { ...request, host };
-  const jwt = await sim.jwtStage(target, atGateway, options.assume);
-  const atGate = sim.authorize(target, undefined, `from ${client.label}`, atGateway, jwt);
-  if (atGate.outcome !== 'allow') return { ...atGate, reason: `${via}; at the gateway: ${atGate.reason}` };
   const gatewayClient: Client = {
     kind: 'mesh', label: g.label, namespace: g.workload.namespace, serviceAccount: g.workload.serviceAccount, workload: g.workload, gateway: true,
   };
@@ -316,4 +319,28 @@ export async function gatewayApiIngressTo(
     }
   }
   return fail('no-route', `no Gateway API gateway routes ${request.method} ${request.path.split('?')[0]} to ${service.namespace}/${service.name}:${port} (404)${tried.length ? `: ${[...new Set(tried)].join('; ')}` : ''}`);
+}
+
+/**
+ * The requests the Gateway API routes would send to a Service port: the method and a concrete
+ * path for each rule match that reaches it (an Exact path, or a prefix), for probing (the access
+ * matrix's ingress cells).
+ */
+export function gatewayApiPathsTo(sim: AccessSimulator, service: { namespace: string; name: string }, port: number): { method: string; path: string }[] {
+  const found = new Map<string, { method: string; path: string }>();
+  for (const route of httpRoutes(sim.model)) {
+    for (const rule of recs(route.spec.rules)) {
+      if (!backendRefsOf(route, rule).some((r) => r.namespace === service.namespace && r.name === service.name && r.port === port && r.weight > 0)) continue;
+      const matches = recs(rule.matches);
+      for (const m of matches.length ? matches : [{}]) {
+        const p = rec(m.path);
+        const path = (str(p?.type) ?? 'PathPrefix') === 'RegularExpression' ? '/' : str(p?.value) ?? '/';
+        const query = recs(m.queryParams).flatMap((q) => ((str(q.type) ?? 'Exact') === 'Exact' ? [`${encodeURIComponent(str(q.name) ?? '')}=${encodeURIComponent(str(q.value) ?? '')}`] : []));
+        const method = str(m.method) ?? 'GET';
+        const full = `${path}${query.length ? `?${query.join('&')}` : ''}`;
+        found.set(`${method} ${full}`, { method, path: full });
+      }
+    }
+  }
+  return [...found.values()];
 }

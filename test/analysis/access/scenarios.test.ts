@@ -121,7 +121,7 @@ describe.each(Object.keys(ENVIRONMENTS))('SCENARIOS.md on the manifests of %s', 
     const expected = typeof row.outcome === 'function' ? row.outcome(name) : row.outcome;
     for (const sim of [proxiesOnlySimulator, simulator]) {
       const verdict = await sim.check(request);
-      expect({ outcome: verdict.outcome, reason: verdict.reason }).toEqual({ outcome: expected, reason: expect.stringContaining('HTTPRoute products/products') });
+      expect({ outcome: verdict.outcome, reason: verdict.reason }).toEqual({ outcome: expected, reason: expect.stringContaining('Gateway products/products listener "https"') });
     }
     // The same answer as the `{"ingress": true}` form, which finds the route to service-a.
     const ingress = await simulator.check({ ...request, from: { ingress: true }, to: 'products/service-a', port: 8000 });
