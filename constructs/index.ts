@@ -21,4 +21,5 @@ export type { Autoscaling, DisruptionBudget } from './availability.js';
 export type { PersistentVolume, VolumeAccessMode } from './persistent-volume.js';
 export * from './probe.js';
 export type { VersionRoute, WorkloadVersion } from './workload-version.js';
+export * from './egress-gateway.js';
 export * from './external-host.js';

@@ -573,17 +573,34 @@ export class MeshWorkload extends Construct implements ICaller {
   }
 
   /**
-   * Lets this workload call a host outside the cluster: a ServiceEntry for the host exported to
-   * its namespace only, the host in the namespace's Sidecar egress, and this workload's
-   * NetworkPolicy egress on the host's port. Nothing else of the namespace may connect out.
+   * Lets this workload call a host outside the cluster. Without an egress gateway: a ServiceEntry
+   * for the host exported to its namespace only, the host in the namespace's Sidecar egress, and
+   * this workload's NetworkPolicy egress on the host's port. With the mesh's `egressGateway`: the
+   * host is routed through the gateway, whose AuthorizationPolicy admits this workload's identity,
+   * and this workload's NetworkPolicy egress reaches the gateway's pods instead of the internet.
+   * Nothing else of the namespace may connect out.
    */
   public allowTo(host: ExternalHost): this {
     if (!this.hasSidecar) {
       throw new ZeroTrustConfigError(this.self, 'allowTo', `the workload runs without a sidecar, so no proxy would limit its calls to ${host.host}; only the NetworkPolicy's port rule would apply.`,
         'enrol the workload in the mesh (sidecar: true), or give it no external access.');
     }
-    this.namespace.allowExternal(host);
-    this.addEgressFlow({ peer: { kind: 'addresses', cidrs: host.cidrs }, ports: [host.port] });
+    const gateway = this.namespace.mesh.egressGateway;
+    if (gateway) {
+      if (host.protocol === 'TCP') {
+        throw new ZeroTrustConfigError(this.self, 'allowTo', `${host.host}:${host.port} is a TCP host, and the mesh routes external calls through its egress gateway, where a TCP host could be told apart from another only by port.`,
+          `reach the host over TLS (ExternalHost.https("${host.host}")), or define this mesh without egressGateway.`);
+      }
+      this.namespace.mesh.routeThroughEgressGateway(host, { namespace: this.namespace.name, principal: this.principal });
+      // The caller's sidecar needs the host (its ServiceEntry and VirtualService live with the
+      // gateway) and the gateway's Service it is routed to.
+      this.namespace.importHost(`${gateway.namespace}/${host.host}`);
+      this.namespace.importHost(`${gateway.namespace}/${gateway.serviceHost}`);
+      this.addEgressFlow({ peer: { kind: 'pods', namespace: gateway.namespace, podLabels: gateway.selector }, ports: [gateway.targetPort] });
+    } else {
+      this.namespace.allowExternal(host);
+      this.addEgressFlow({ peer: { kind: 'addresses', cidrs: host.cidrs }, ports: [host.port] });
+    }
     this.externalCalls.push(`${host.host}:${host.port}`);
     return this;
   }

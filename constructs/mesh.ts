@@ -7,6 +7,9 @@ import type { Manifest } from '../manifests/manifest.js';
 import { PeerAuthenticationSpecMtlsMode } from '../imports/security.istio.io.js';
 import { Telemetry } from '../imports/telemetry.istio.io.js';
 import { checkDnsLabel, checkDnsSubdomain, ZeroTrustConfigError } from './errors.js';
+import type { EgressGateway } from './egress-gateway.js';
+import { EgressCaller, EgressGatewayRoutes } from './egress-gateway-routes.js';
+import type { ExternalHost } from './external-host.js';
 import { IngressGateway } from './ingress-gateway.js';
 import { acceptsPlaintext, checkMtlsMode, MtlsMode } from './mtls-mode.js';
 import { Acknowledgements, acknowledgementAnnotation, SecurityPosture, Stage } from './security-posture.js';
@@ -118,6 +121,17 @@ export interface MeshProps {
    * @default OutboundTrafficPolicy.REGISTRY_ONLY
    */
   readonly outboundTrafficPolicy?: OutboundTrafficPolicy;
+  /**
+   * The egress gateway external calls leave the mesh through. With one, every
+   * `allowTo(ExternalHost...)` is routed through it: the caller's sidecar sends the call to the
+   * gateway over Istio mTLS, the gateway's own AuthorizationPolicy admits only the workloads
+   * granted that host, and their NetworkPolicy may reach the gateway's pods, not the internet
+   * (https://istio.io/latest/docs/tasks/traffic-management/egress/egress-gateway/). HTTP and TLS
+   * hosts only: a TCP host is refused, since the gateway could tell its callers apart but not its
+   * destinations.
+   * @default - none: each caller's sidecar connects to the external host itself
+   */
+  readonly egressGateway?: EgressGateway;
 }
 
 /** Istio's outbound traffic policy modes (meshConfig and Sidecar `outboundTrafficPolicy.mode`). */
@@ -161,6 +175,8 @@ export class Mesh extends Chart {
   public readonly posture: SecurityPosture;
   /** The outbound traffic policy every namespace's Sidecar carries. */
   public readonly outboundTrafficPolicy: OutboundTrafficPolicy;
+  /** The egress gateway external calls are routed through, if any. */
+  public readonly egressGateway?: EgressGateway;
   /** The acknowledgement of `ALLOW_ANY`, when it is one (written on the Sidecars). */
   public readonly allowAnyEgressAcknowledged?: string;
   private readonly namespaceNames = new Set<string>();
@@ -168,6 +184,7 @@ export class Mesh extends Chart {
   private readonly meshWideEgress: NetworkFlow[] = [];
   private readonly meshWideHosts = new Set<string>();
   private readonly ingressHosts = new Map<string, string>();
+  private egressRoutes?: EgressGatewayRoutes;
   private readonly gate: AnalyzerGate;
 
   public constructor(scope: Construct, id: string, props: MeshProps = {}) {
@@ -184,6 +201,7 @@ export class Mesh extends Chart {
     checkDnsSubdomain(this.trustDomain, self, 'trustDomain');
     checkDnsLabel(this.rootNamespace, self, 'rootNamespace');
     checkMtlsMode(this.mtls, self, 'mtls');
+    if (props.egressGateway) this.egressGateway = props.egressGateway;
     this.outboundTrafficPolicy = props.outboundTrafficPolicy ?? OutboundTrafficPolicy.REGISTRY_ONLY;
     if (!Object.values(OutboundTrafficPolicy).includes(this.outboundTrafficPolicy)) {
       throw new ZeroTrustConfigError(self, 'outboundTrafficPolicy', `"${String(this.outboundTrafficPolicy)}" is not an outbound traffic policy.`,
@@ -303,6 +321,17 @@ export class Mesh extends Chart {
         `route every path of the host from one MeshIngress: routes: [{ service: a, pathPrefixes: [...] }, { service: b, pathPrefixes: [...] }].`);
     }
     this.ingressHosts.set(host, construct);
+  }
+
+  /**
+   * Routes an external host through the egress gateway for one caller (its objects are created
+   * on the host's first caller).
+   * @internal
+   */
+  public routeThroughEgressGateway(host: ExternalHost, caller: EgressCaller): void {
+    if (!this.egressGateway) throw new Error('routeThroughEgressGateway: the mesh has no egress gateway');
+    this.egressRoutes ??= new EgressGatewayRoutes(this, 'egress-gateway', this.egressGateway);
+    this.egressRoutes.route(host, caller);
   }
 
   /** The ZeroTrustNamespace of this mesh with that name, if any. */

@@ -57,6 +57,19 @@ export interface EnvironmentConfig {
   readonly mysqlSecret: { readonly name: string; readonly key: string };
   /** MySQL's data volume: its size and, when not the cluster's default, its StorageClass. */
   readonly mysqlStorage: { readonly size: string; readonly storageClassName?: string };
+  /**
+   * What the products app calls outside the cluster, and how it leaves (SCENARIOS.md E1, E4).
+   * Nothing else of the mesh may leave: every namespace's Sidecar is REGISTRY_ONLY.
+   */
+  readonly egress: {
+    /** The payment provider's API, which service-a calls over HTTPS. */
+    readonly paymentsApiHost: string;
+    /**
+     * The egress gateway (a Helm release of Istio's `gateway` chart) the call goes through;
+     * omitted, service-a's sidecar connects to the host itself.
+     */
+    readonly gateway?: { readonly release: string; readonly namespace: string };
+  };
   /** Insecure exceptions accepted on purpose, with their reasons. */
   readonly acknowledgements: Acknowledgements;
 }
@@ -87,6 +100,7 @@ export const ENVIRONMENTS: Readonly<Record<string, EnvironmentConfig>> = {
     demos: { enabled: true, requiredGroup: 'group1' },
     mysqlSecret,
     mysqlStorage: { size: '1Gi' },
+    egress: { paymentsApiHost: 'api.sandbox.payments.example' },
     // The dev stage permits these anyway; naming them writes the reasons onto the objects, so
     // the analyzer (run by synth) reports them as acknowledged warnings instead of errors.
     acknowledgements: {
@@ -108,6 +122,7 @@ export const ENVIRONMENTS: Readonly<Record<string, EnvironmentConfig>> = {
     demos: { enabled: false, requiredGroup: 'group1' },
     mysqlSecret,
     mysqlStorage: { size: '10Gi' },
+    egress: { paymentsApiHost: 'api.sandbox.payments.example' },
     acknowledgements: {},
   },
   prod: {
@@ -123,6 +138,9 @@ export const ENVIRONMENTS: Readonly<Record<string, EnvironmentConfig>> = {
     demos: { enabled: false, requiredGroup: 'group1' },
     mysqlSecret,
     mysqlStorage: { size: '50Gi' },
+    // Prod's calls out leave through the egress gateway, which checks who calls; the products
+    // pods' NetworkPolicy reaches the gateway, not the internet.
+    egress: { paymentsApiHost: 'api.payments.example', gateway: { release: 'istio-egressgateway', namespace: 'istio-system' } },
     acknowledgements: {},
   },
 };

@@ -1,6 +1,6 @@
 import type { Construct } from 'constructs';
 import {
-  Callers, EnvValue, IngressGateway, JwtIssuer, JwtProtectedService, Mesh, MeshIngress, MeshWorkload,
+  Callers, EgressGateway, EnvValue, ExternalHost, IngressGateway, JwtIssuer, JwtProtectedService, Mesh, MeshIngress, MeshWorkload,
   MtlsMode, Probe, ServicePort, ZeroTrustNamespace,
 } from 'zero-trust-mesh';
 import type { EnvironmentConfig } from './environment.js';
@@ -25,6 +25,7 @@ export function defineReferenceMesh(app: Construct, env: EnvironmentConfig): Mes
       ? IngressGateway.helmChart({ release: env.ingress.gateway.release, namespace: env.ingress.gateway.namespace })
       : IngressGateway.istioctl(),
     acknowledgements: env.acknowledgements,
+    ...(env.egress.gateway ? { egressGateway: EgressGateway.helmChart(env.egress.gateway) } : {}),
   });
   const issuer = JwtIssuer.fromConfig(env.issuer);
   const products = new ZeroTrustNamespace(mesh, 'products');
@@ -64,6 +65,8 @@ export function defineReferenceMesh(app: Construct, env: EnvironmentConfig): Mes
   serviceC.allowFrom(serviceA, { ...PRODUCTS_API, reason: 'a reads products from c with the user\'s token' });
   serviceB.allowFrom(serviceC, { ...PRODUCTS_API, reason: 'c reads products from b with the user\'s token' });
   mysql.allowFrom(serviceB, { ports: [3306], reason: 'b is the only reader of the products database' });
+  // The one call out of the cluster: a takes payments; nothing else may leave (SCENARIOS.md E4).
+  serviceA.allowTo(ExternalHost.https(env.egress.paymentsApiHost));
 
   if (env.demos.enabled) defineDemos(mesh, issuer, env);
   return mesh;

@@ -23,12 +23,18 @@ export interface IstioControlPlaneArgs {
    * label and service account, which the mesh's Gateway and policies select.
    */
   readonly gateway: { readonly release: string; readonly namespace: string };
+  /**
+   * The egress gateway's Helm release (the same `gateway` chart with a ClusterIP Service: it is
+   * reached from inside the mesh only; istio.io, "Installing Gateways").
+   * @default - none
+   */
+  readonly egressGateway?: { readonly release: string; readonly namespace: string };
 }
 
 /**
- * Istio's control plane as three pinned Helm releases, in the order istio.io's Helm install
- * gives: `base` (CRDs and cluster roles), then `istiod` (CA, config, injection and validation
- * webhooks), then the ingress gateway. Depending on this component means depending on all three
+ * Istio's control plane as pinned Helm releases, in the order istio.io's Helm install gives:
+ * `base` (CRDs and cluster roles), then `istiod` (CA, config, injection and validation webhooks),
+ * then the ingress gateway (and the egress gateway, when the mesh has one). Depending on this component means depending on all three
  * being ready, so no Istio object is applied before its CRD and validating webhook exist and no
  * pod is created before the injector can give it a sidecar.
  */
@@ -36,12 +42,14 @@ export class IstioControlPlane extends pulumi.ComponentResource {
   public readonly base: k8s.helm.v3.Release;
   public readonly istiod: k8s.helm.v3.Release;
   public readonly gateway: k8s.helm.v3.Release;
+  /** The egress gateway's release, when `egressGateway` was given. */
+  public readonly egressGateway?: k8s.helm.v3.Release;
   /** The namespaces this component creates. */
   public readonly namespaces: readonly string[];
 
   public constructor(name: string, args: IstioControlPlaneArgs, opts?: pulumi.ComponentResourceOptions) {
     super('zero-trust-mesh:istio:ControlPlane', name, {}, opts);
-    const namespaces = [...new Set([args.namespace, args.gateway.namespace])].sort();
+    const namespaces = [...new Set([args.namespace, args.gateway.namespace, ...(args.egressGateway ? [args.egressGateway.namespace] : [])])].sort();
     const created = namespaces.map((ns) => new k8s.core.v1.Namespace(`${name}/${ns}`, { metadata: { name: ns } }, { parent: this }));
     const release = (releaseName: string, chart: string, namespace: string, values: Record<string, unknown>, dependsOn: pulumi.Resource[]) =>
       new k8s.helm.v3.Release(`${name}/${releaseName}`, {
@@ -70,6 +78,9 @@ export class IstioControlPlane extends pulumi.ComponentResource {
       },
     }, [this.base]);
     this.gateway = release(args.gateway.release, 'gateway', args.gateway.namespace, {}, [this.istiod]);
+    if (args.egressGateway) {
+      this.egressGateway = release(args.egressGateway.release, 'gateway', args.egressGateway.namespace, { service: { type: 'ClusterIP' } }, [this.istiod]);
+    }
     this.namespaces = namespaces;
     this.registerOutputs({ version: args.version, namespaces });
   }

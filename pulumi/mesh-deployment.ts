@@ -84,6 +84,7 @@ export class MeshDeployment extends pulumi.ComponentResource {
         trustDomain: synthesis.trustDomain,
         outboundTrafficPolicy: args.mesh.outboundTrafficPolicy,
         gateway: { release: gateway.helmRelease!, namespace: gateway.namespace },
+        ...(args.mesh.egressGateway ? { egressGateway: { release: args.mesh.egressGateway.helmRelease!, namespace: args.mesh.egressGateway.namespace } } : {}),
       }, { parent: this });
     }
 
@@ -129,10 +130,16 @@ function checked(name: string, args: MeshDeploymentArgs): { synthesis: MeshSynth
         `mesh "${synthesis.environment}" binds to an ingress gateway not installed by Istio's Helm gateway chart (service account ${gateway.namespace}/${gateway.serviceAccount}), but this component installs Istio with Helm, whose gateway would have another identity.`,
         'give the Mesh ingressGateway: IngressGateway.helmChart({ release, namespace }), or leave istio out and keep the existing installation.');
     }
+    const egress = args.mesh.egressGateway;
+    if (args.istio && egress && egress.helmRelease === undefined) {
+      throw new ZeroTrustConfigError(self, 'istio',
+        `mesh "${synthesis.environment}" routes external hosts through an egress gateway not installed by Istio's Helm gateway chart (Service ${egress.namespace}/${egress.service}), but this component installs Istio with Helm and would not install that gateway.`,
+        'give the Mesh egressGateway: EgressGateway.helmChart({ release, namespace }), or leave istio out and keep the existing installation.');
+    }
     const plan = planDeployment(synthesis.manifests, synthesis.rootNamespace, {
       construct: self,
       installIstio: args.istio !== undefined,
-      controlPlaneNamespaces: args.istio ? [...new Set([synthesis.rootNamespace, gateway.namespace])] : [],
+      controlPlaneNamespaces: args.istio ? [...new Set([synthesis.rootNamespace, gateway.namespace, ...(egress ? [egress.namespace] : [])])] : [],
       secrets: new Map(Object.entries(args.secrets ?? {}).map(([ref, values]) => [ref, Object.keys(values).sort()])),
       existingSecrets: new Set(args.existingSecrets ?? []),
     });

@@ -1,12 +1,13 @@
 import type { EffectiveMtls, MeshModel, ServiceInfo, ServicePortInfo, Workload } from '../model.js';
 import type { RuleView } from '../policy.js';
 import { actionOf, rulesOf } from '../policy.js';
-import { rec, recs, str, strs } from '../values.js';
+import { recs, strs } from '../values.js';
 import { JwtClaims, JwtRule, JwtValidator, JwtVerdict, jwtRulesOf, JwksResolver } from './jwt.js';
 import { claimPath, MatchContext, RequestFacts, ruleMatches } from './match.js';
 import { routeThroughIngress } from './ingress-route.js';
 import { gatewayApiIngressTo, gatewayApiRequest, GatewayApiFeatures, gatewayNamed } from './gateway-api-route.js';
 import { isMeshExternal, outboundPolicy, serviceEntriesFor, serviceExportedTo, sidecarImports } from '../egress.js';
+import { destinationRuleTls, egressGatewayPods, EgressGatewayRoute, meshRouteToEgressGateway, serverIsHttp, serverTlsMode } from '../egress-gateway.js';
 import type { OutboundTrafficPolicy, MeshObject } from '../model.js';
 import { Direction, explainAllows, networkPolicies, Peer, podPeer, portOn, PortProtocol } from '../network-policy.js';
 
@@ -164,6 +165,8 @@ export interface HttpRequest {
   readonly path: string;
   readonly host: string;
   readonly headers: Readonly<Record<string, string>>;
+  /** The SNI the client sends, when a DestinationRule sets it (`tls.sni`); else the outbound cluster's name. */
+  readonly sni?: string;
 }
 
 const lowerKeys = (headers: Readonly<Record<string, string>> = {}): Record<string, string> =>
@@ -205,7 +208,7 @@ export class AccessSimulator {
     const assume = options.assumeValidToken === true;
     if (request.toHost !== undefined) {
       if (request.to !== undefined) throw new AccessRequestError('give "to" (a Service) or "toHost" (an external host), not both.');
-      return this.checkExternal(request.from, request.toHost, request.port);
+      return this.checkExternal(request.from, request.toHost, request.port, request);
     }
     if (request.to === undefined) throw new AccessRequestError('give the destination as "to": "namespace/service" or "toHost": "host".');
     const headers = lowerKeys(request.headers);
@@ -277,9 +280,10 @@ export class AccessSimulator {
    * A request from a workload to a host outside the cluster: the caller's sidecar must know the
    * host (a ServiceEntry exported to its namespace and imported by its Sidecar) or pass unknown
    * hosts through (ALLOW_ANY), and its NetworkPolicy egress must allow the port to an `ipBlock`
-   * covering external addresses. Nothing on the far side is simulated.
+   * covering external addresses. When a mesh route sends the host to an egress gateway, the hop to
+   * the gateway is decided instead (`throughEgressGateway`). Nothing beyond is simulated.
    */
-  public checkExternal(from: AccessSource, host: string, port: number): Verdict {
+  public checkExternal(from: AccessSource, host: string, port: number, request: Pick<AccessRequest, 'method' | 'path' | 'headers'> = {}): Verdict {
     if (!('workload' in from)) throw new AccessRequestError('"toHost" needs a workload as "from": the outside client and the ingress gateway do not call external hosts here.');
     const client = this.meshClient(from.workload);
     const workload = client.workload!;
@@ -297,6 +301,8 @@ export class AccessSimulator {
         const target = Number(sePort?.targetPort);
         if (Number.isInteger(target) && target > 0) wirePort = target;
         via = `ServiceEntry ${routed.namespace}/${routed.name}${isMeshExternal(routed) ? '' : ' (MESH_INTERNAL)'} is imported by ${scope.sidecar ? `Sidecar ${scope.sidecar.namespace}/${scope.sidecar.name}` : 'the default scope'} of ${client.label}`;
+        const viaGateway = meshRouteToEgressGateway(this.model, host, port, workload.namespace);
+        if (viaGateway) return this.throughEgressGateway(client, workload, from.workload, host, port, viaGateway, request, via);
       } else {
         const why = entries.length === 0
           ? `no ServiceEntry for ${where} is exported to namespace ${workload.namespace}`
@@ -310,6 +316,54 @@ export class AccessSimulator {
     const net = this.decideNetwork(this.podEndpoint(workload, from.workload), { peer: { kind: 'external', description: `external host ${host}` }, label: `external host ${host}` }, wirePort, 'TCP');
     if (!net.allowed) return { outcome: 'dropped', reason: `${where}: ${net.reason}` };
     return { outcome: 'allow', reason: `${where}: ${[via, ...net.notes].join('; ')}` };
+  }
+
+  /**
+   * The hop from a caller's sidecar to the egress gateway a mesh route sends an external host to
+   * (ISTIO.md §11.4): NetworkPolicy from the caller's pod to the gateway's pods, the transport the
+   * caller's DestinationRule sets (gateway pods carry no `security.istio.io/tlsMode` label, so
+   * without a DestinationRule auto mTLS sends plaintext), the Gateway server that takes it (only
+   * `ISTIO_MUTUAL` terminates Istio mTLS, so only then does the gateway know the caller), and the
+   * gateway's own AuthorizationPolicies, with the host as SNI and Host. The gateway's own way out
+   * (its NetworkPolicy, the internet) is not simulated.
+   */
+  private throughEgressGateway(client: Client, workload: Workload, label: string, host: string, port: number, route: EgressGatewayRoute,
+    request: Pick<AccessRequest, 'method' | 'path' | 'headers'>, scopeNote: string): Verdict {
+    const where = `${host}:${port}`;
+    const gatewayName = `${route.gateway.namespace}/${route.gateway.name}`;
+    const serviceHost = `${route.serviceName}.${route.serviceNamespace}.svc.cluster.local`;
+    const service = this.model.services.find((s) => s.name === route.serviceName && s.namespace === route.serviceNamespace);
+    const servicePort = service?.ports.find((p) => p.port === route.port);
+    // The gateway's pods are rarely in the manifests (Helm installs them): the Service's target
+    // port when the Service is there, else the Service port (Istio's Helm gateway chart listens on it).
+    const wirePort = servicePort?.targetPort !== undefined && typeof servicePort.targetPort === 'number' ? servicePort.targetPort : route.port;
+    const routed = `${scopeNote}; VirtualService ${route.virtualService.namespace}/${route.virtualService.name} ${route.where} sends it to the egress gateway ${serviceHost}:${route.port}${route.subset ? ` (subset ${route.subset})` : ''}`;
+    const gatewayPods = egressGatewayPods(route);
+    const net = this.decideNetwork(this.podEndpoint(workload, label), this.podEndpoint(gatewayPods, `egress gateway ${gatewayName}`), wirePort, 'TCP');
+    if (!net.allowed) return { outcome: 'dropped', reason: `${where}: ${routed}; ${net.reason}` };
+    const wire = net.notes.length > 0 ? `; ${net.notes.join('; ')}` : '';
+    if (!route.server) {
+      return { outcome: 'no-route', reason: `${where}: ${routed}${wire}; Gateway ${gatewayName} has no server for ${host} on port ${route.port}, so the gateway has no route for it (404 for HTTP, connection closed for TLS)` };
+    }
+    const tls = destinationRuleTls(this.model, workload.namespace, serviceHost, route.serviceNamespace, route.port, route.subset);
+    const clientMtls = tls?.mode === 'ISTIO_MUTUAL';
+    const sent = tls ? `DestinationRule ${tls.source} sets tls.mode ${tls.mode}` : 'no DestinationRule: auto mTLS sends plaintext to gateway pods (they carry no security.istio.io/tlsMode label)';
+    const serverMode = serverTlsMode(route.server);
+    const http = serverIsHttp(route.server);
+    if (serverMode === 'ISTIO_MUTUAL' && !clientMtls) {
+      return { outcome: 'reset', reason: `${where}: ${routed}${wire}; ${sent}, but the Gateway ${gatewayName} server expects Istio mTLS (ISTIO_MUTUAL): the handshake fails` };
+    }
+    if (serverMode !== 'ISTIO_MUTUAL' && clientMtls) {
+      return { outcome: 'reset', reason: `${where}: ${routed}${wire}; ${sent}, but the Gateway ${gatewayName} server does not terminate Istio mTLS (tls.mode ${serverMode ?? 'none'}): the handshake fails` };
+    }
+    const peer = clientMtls && client.kind === 'mesh' ? { trustDomain: this.model.trustDomain, namespace: client.namespace, serviceAccount: client.serviceAccount } : undefined;
+    const transport = `${sent}${peer ? '' : '; the gateway sees no peer identity'}${wire}`;
+    const target = this.prepare(gatewayPods, wirePort, http, `egress gateway ${gatewayName}`);
+    const headers = lowerKeys(request.headers);
+    const verdict = this.authorize(target, peer, transport, {
+      method: request.method ?? 'GET', path: request.path ?? '/', host: headers.host ?? host, headers, sni: host,
+    }, undefined);
+    return { outcome: verdict.outcome, reason: `${where}: ${routed}; at the ${verdict.reason}; the gateway's own connection to ${host} is not simulated` };
   }
 
   /** A pod as NetworkPolicy sees it. */
@@ -556,7 +610,8 @@ export class AccessSimulator {
       http, ...(peer ? { peer } : {}), ...(token ? { token } : {}),
       method: request.method, path: request.path.split('?')[0]!, host: request.host, headers: request.headers, port: target.containerPort,
       // The client sidecar's SNI names the Service port and FQDN (outbound cluster name).
-      ...(peer ? { sni: `outbound_.${target.servicePort?.port ?? target.containerPort}_._.${target.service ? `${target.service.name}.${target.service.namespace}.svc.cluster.local` : request.host.split(':')[0]}` } : {}),
+      ...(request.sni !== undefined ? { sni: request.sni }
+        : peer ? { sni: `outbound_.${target.servicePort?.port ?? target.containerPort}_._.${target.service ? `${target.service.name}.${target.service.namespace}.svc.cluster.local` : request.host.split(':')[0]}` } : {}),
     };
     const matching = (policies: readonly PreparedPolicy[]) => {
       for (const policy of policies) {
@@ -583,19 +638,7 @@ export class AccessSimulator {
    * (istio:pilot/pkg/model/push_context.go destinationRule).
    */
   private destinationRuleTls(clientNamespace: string, service: ServiceInfo, servicePort: number): { mode: string; source: string } | undefined {
-    const fqdn = `${service.name}.${service.namespace}.svc.cluster.local`;
-    const rulesIn = (ns: string) => this.model.ofKind('DestinationRule').filter((dr) => dr.namespace === ns && hostCovers(str(dr.spec.host) ?? '', dr.namespace ?? ns, fqdn));
-    const order = [clientNamespace, service.namespace, this.model.rootNamespace];
-    for (const ns of [...new Set(order)]) {
-      const candidates = rulesIn(ns).sort((a, b) => specificity(str(b.spec.host) ?? '') - specificity(str(a.spec.host) ?? ''));
-      const dr = candidates[0];
-      if (!dr) continue;
-      const policy = rec(dr.spec.trafficPolicy);
-      const portLevel = recs(policy?.portLevelSettings).find((p) => Number(rec(p.port)?.number) === servicePort);
-      const mode = str(rec(portLevel?.tls)?.mode) ?? str(rec(policy?.tls)?.mode);
-      return mode ? { mode, source: `${dr.namespace}/${dr.name}` } : undefined;
-    }
-    return undefined;
+    return destinationRuleTls(this.model, clientNamespace, `${service.name}.${service.namespace}.svc.cluster.local`, service.namespace, servicePort);
   }
 }
 
@@ -622,15 +665,4 @@ export function symbolicValidToken(target: Target): JwtVerdict | undefined {
 
 function noEndpoints(service: ServiceInfo): string {
   return `Service ${service.namespace}/${service.name} selects no workload (503 no healthy upstream)`;
-}
-
-function hostCovers(host: string, drNamespace: string, fqdn: string): boolean {
-  if (host === '*' || host === '*.local' || host === '*.cluster.local') return true;
-  const full = host.includes('.') ? host : `${host}.${drNamespace}.svc.cluster.local`;
-  if (full.startsWith('*.')) return fqdn.endsWith(full.slice(1));
-  return full === fqdn || `${full}.svc.cluster.local` === fqdn;
-}
-
-function specificity(host: string): number {
-  return host.startsWith('*') ? host.length - 100 : host.length;
 }

@@ -17,7 +17,10 @@ const virtualServices = (m: MeshModel) => m.ofKind('VirtualService');
  * that is in the cluster but not in these manifests.
  */
 function referencesCovered(m: MeshModel, host: string, namespace: string, kinds: readonly string[]): boolean {
-  return m.covers(m.namespaceOfHost(host, namespace) ?? namespace, kinds);
+  const serviceNamespace = m.namespaceOfHost(host, namespace);
+  // A Kubernetes Service name is defined by a Service: ServiceEntries kept beside it (egress hosts
+  // next to a Helm-installed egress gateway) say nothing of whether the Services are in the input.
+  return m.covers(serviceNamespace ?? namespace, serviceNamespace !== undefined ? kinds.filter((k) => k !== 'ServiceEntry') : kinds);
 }
 const HOST_KINDS = ['Service', 'ServiceEntry'];
 

@@ -5,6 +5,7 @@
 // istio:pkg/config/analysis/analyzers/destinationrule/; kiali:business/checkers/destinationrules/.
 import { mtlsModeOf, type MeshModel, type MeshObject, type ServiceInfo, type Workload } from '../model.js';
 import { hostMatches } from '../model.js';
+import { egressGatewayRoutes } from '../egress-gateway.js';
 import { isSubset, labelMap, listing, rec, recs, str, strs } from '../values.js';
 import { selectorProblems } from './authorization.js';
 import { Check, issue, ref } from './check.js';
@@ -232,11 +233,15 @@ export const MTLS_CHECKS: readonly Check[] = [
   {
     code: 'ZT254', severity: 'warning', area: 'mtls', istio: ['IST0174'], title: 'DestinationRule host matches no Service or ServiceEntry',
     *run(m) {
+      // An egress gateway's Service is installed with the gateway, rarely in the manifests.
+      const gatewayServices = new Set(egressGatewayRoutes(m).map(({ route }) => `${route.serviceName}.${route.serviceNamespace}`));
       for (const dr of destinationRules(m)) {
         const host = str(dr.spec.host);
         if (!host || host.includes('*')) continue;
         const r = m.resolveHost(host, dr.namespace ?? 'default');
         if (r.service || r.serviceEntry) continue;
+        const service = m.namespaceOfHost(host, dr.namespace ?? 'default') !== undefined ? /^([^.]+)(?:\.([^.]+))?/.exec(host) : null;
+        if (service && gatewayServices.has(`${service[1]}.${service[2] ?? dr.namespace ?? 'default'}`)) continue;
         yield issue(dr, `${ref(dr)}: host "${host}" is no Service or ServiceEntry in the analyzed manifests${host.includes('.') && !/\.svc(\.|$)/.test(host) ? ' (a name with dots is taken literally: "name.namespace" is not completed)' : ''}, so the rule applies to nothing.`,
           'use the service\'s full name "<name>.<namespace>.svc.cluster.local", or declare the external host with a ServiceEntry.');
       }

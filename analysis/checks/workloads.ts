@@ -9,6 +9,12 @@ import { isSubset, labelMap, listing, rec, recs, str, strs } from '../values.js'
 import { Check, issue, ref } from './check.js';
 
 /** Objects that select workloads by labels, with their label selector. */
+/** Whether `labels` select the pods of a Gateway in the input that the object's namespace can reach (its own, or any from the root namespace). */
+function selectsGatewayPods(m: MeshModel, o: MeshObject, labels: Readonly<Record<string, string>>): boolean {
+  return m.ofKind('Gateway').some((g) => (o.namespace === m.rootNamespace || (g.namespace ?? 'default') === o.namespace)
+    && isSubset(labels, labelMap(rec(g.spec.selector)) ?? {}));
+}
+
 function selectingObjects(m: MeshModel): { o: MeshObject; labels: Record<string, string> }[] {
   const out: { o: MeshObject; labels: Record<string, string> }[] = [];
   for (const kind of ['AuthorizationPolicy', 'PeerAuthentication', 'RequestAuthentication']) {
@@ -230,6 +236,9 @@ export const WORKLOAD_CHECKS: readonly Check[] = [
         if (o.kind === 'PeerAuthentication' && o.namespace === m.rootNamespace) continue; // ZT203
         const scope = inScope(m, o);
         if (scope.length === 0 || scope.some((w) => isSubset(labels, w.podLabels))) continue;
+        // Gateway pods are installed with the gateway (Helm, istioctl), rarely in the manifests:
+        // a policy on the pods a Gateway of the input selects is not judged here (ZT401 says so).
+        if (o.kind !== 'Sidecar' && selectsGatewayPods(m, o, labels)) continue;
         yield issue(o, `${ref(o)} selects ${JSON.stringify(labels)}, which no workload ${o.namespace === m.rootNamespace ? 'in the mesh' : `in namespace ${o.namespace}`} carries, so it applies to nothing.`,
           `correct the labels (workloads there: ${listing(scope.slice(0, 5).map((w) => `${w.name} ${JSON.stringify(w.podLabels)}`))}), or remove the object.`);
       }

@@ -35,6 +35,13 @@ const np = (name: string, spec: string, namespace = 'shop') => `apiVersion: netw
 const GRANT_WEB_API = ap('x', `{selector: {matchLabels: {app: api}}, rules: [{from: [{source: {principals: [${WEB}]}}]}]}`);
 /** Egress to every namespace on DNS and istiod's port: what a sidecar pod needs. */
 const MESH_EGRESS = '{to: [{namespaceSelector: {}}], ports: [{protocol: UDP, port: 53}, {protocol: TCP, port: 15012}]}';
+/** api.stripe.com routed from shop's sidecars through the egress gateway (ServiceEntry, Gateway, VirtualService, DestinationRule). */
+const EGRESS_ROUTE = (serverTls: string) => [
+  istio('ServiceEntry', 'istio-system', 'stripe', '{hosts: [api.stripe.com], exportTo: [".", shop], location: MESH_EXTERNAL, resolution: DNS, ports: [{number: 443, name: tls, protocol: TLS}]}'),
+  istio('Gateway', 'istio-system', 'egress', `{selector: {istio: egressgateway}, servers: [{port: {number: 443, name: tls, protocol: TLS}, hosts: [istio-system/api.stripe.com], tls: {mode: ${serverTls}}}]}`),
+  istio('VirtualService', 'istio-system', 'stripe', '{hosts: [api.stripe.com], gateways: [mesh, istio-system/egress], exportTo: [".", shop], tls: [{match: [{gateways: [mesh], port: 443, sniHosts: [api.stripe.com]}], route: [{destination: {host: istio-egressgateway.istio-system.svc.cluster.local, subset: stripe, port: {number: 443}}}]}], tcp: [{match: [{gateways: [istio-system/egress], port: 443}], route: [{destination: {host: api.stripe.com, port: {number: 443}}}]}]}'),
+  istio('DestinationRule', 'istio-system', 'egress', `{host: istio-egressgateway.istio-system.svc.cluster.local, exportTo: [".", shop], subsets: [{name: stripe, trafficPolicy: {portLevelSettings: ${serverTls === 'ISTIO_MUTUAL' ? '[]' : '[{port: {number: 443}, tls: {mode: ISTIO_MUTUAL, sni: api.stripe.com}}]'}}}]}`),
+];
 const SIDECAR_WEB = (spec: string) => istio('Sidecar', 'shop', 'web', `{workloadSelector: {labels: {app: web}}, ${spec}}`);
 
 /** A Gateway API Gateway of class istio in shop, with the given listener. */
@@ -228,6 +235,9 @@ const CASES: readonly Case[] = [
   { code: 'ZT755', variant: 'unstated default beside REGISTRY_ONLY elsewhere', trigger: join(BASE, ns('edge'), app('edge', 'proxy'), istio('Sidecar', 'shop', 'default', '{outboundTrafficPolicy: {mode: REGISTRY_ONLY}}')), clean: [['{outboundTrafficPolicy: {mode: REGISTRY_ONLY}}', '{egress: [{hosts: ["./*"]}]}']] },
   { code: 'ZT756', trigger: join(BASE, istio('Sidecar', 'shop', 'default', '{outboundTrafficPolicy: {mode: REGISTRY_ONLY}}'), np('egress', `{podSelector: {matchLabels: {app: none}}, policyTypes: [Egress], egress: [${MESH_EGRESS}]}`)), clean: [['podSelector: {matchLabels: {app: none}}', 'podSelector: {}']] },
   { code: 'ZT756', variant: 'stated mesh default', options: { outboundTrafficPolicy: 'REGISTRY_ONLY' }, trigger: join(BASE, np('egress', `{podSelector: {matchLabels: {app: none}}, policyTypes: [Egress], egress: [${MESH_EGRESS}]}`)), clean: [['podSelector: {matchLabels: {app: none}}', 'podSelector: {}']] },
+  // An egress route: shop's sidecars send api.stripe.com to the egress gateway, which forwards it.
+  { code: 'ZT757', trigger: join(BASE, ...EGRESS_ROUTE('PASSTHROUGH'), istio('AuthorizationPolicy', 'istio-system', 'egress', `{selector: {matchLabels: {istio: egressgateway}}, rules: [{from: [{source: {principals: [${WEB}]}}]}]}`)), clean: [['tls: {mode: PASSTHROUGH}', 'tls: {mode: ISTIO_MUTUAL}']] },
+  { code: 'ZT758', trigger: join(BASE, ...EGRESS_ROUTE('ISTIO_MUTUAL')), clean: [['portLevelSettings: []', 'portLevelSettings: [{port: {number: 443}, tls: {mode: ISTIO_MUTUAL, sni: api.stripe.com}}]']] },
 ];
 
 function cleanOf(c: Case): string {

@@ -97,7 +97,7 @@ describe('zt-mesh access matrix, diff, chain', () => {
     const json = await run('access', 'matrix', '--manifests', prod, '--format', 'json');
     const cells = JSON.parse(json.stdout) as { from: string; to: string; outcome: string }[];
     expect(cells.filter((c) => c.outcome === 'allow').map((c) => `${c.from}>${c.to}`).sort())
-      .toEqual(['ingress>products/service-a', 'products/service-a>products/service-c', 'products/service-b>products/mysql', 'products/service-c>products/service-b']);
+      .toEqual(['ingress>products/service-a', 'products/service-a>api.payments.example', 'products/service-a>products/service-c', 'products/service-b>products/mysql', 'products/service-c>products/service-b']);
     expect((await run('access', 'matrix', '--manifests', prod, '--format', 'markdown')).stdout).toMatch(/^\| from \|/);
   });
 

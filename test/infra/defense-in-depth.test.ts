@@ -35,10 +35,19 @@ describe.each(Object.keys(ENVIRONMENTS))('%s', (name) => {
   });
 
   test('with the layer in force, exactly the edges the authorization policies grant are reachable', async () => {
-    const layered = allowed(await matrixOf(manifests));
-    const proxiesOnly = allowed(await matrixOf(manifests.filter((m) => !LAYER.has(m.kind))));
+    const cells = await matrixOf(manifests);
+    const layered = allowed(cells.filter((c) => !c.external));
+    const proxiesOnly = allowed((await matrixOf(manifests.filter((m) => !LAYER.has(m.kind)))).filter((c) => !c.external));
     expect(layered.length).toBeGreaterThan(0);
     expect(layered).toEqual(proxiesOnly);
+  });
+
+  test('outside the cluster, exactly the declared external host is reachable, from service-a alone', async () => {
+    // Without an egress gateway only this layer tells service-a from its namespace's other pods:
+    // the host's ServiceEntry is exported to the namespace, so proxies alone would let them all out.
+    const cells = (await matrixOf(manifests)).filter((c) => c.external);
+    expect(allowed(cells)).toEqual([`products/service-a -> ${ENVIRONMENTS[name]!.egress.paymentsApiHost}:443`]);
+    expect(cells.length).toBeGreaterThan(1);
   });
 
   test('a pod without its proxy reaches only what is open to anyone (as a client outside the mesh does)', async () => {
@@ -48,6 +57,14 @@ describe.each(Object.keys(ENVIRONMENTS))('%s', (name) => {
     expect(reached('products/rogue')).toEqual(reached('outside'));
     // Staging and prod open nothing to anyone: the rogue pod is dropped everywhere.
     if (ENVIRONMENTS[name]!.stage !== 'dev') expect(cells.filter((c) => c.from === 'products/rogue').every((c) => c.outcome === 'dropped')).toBe(true);
+  });
+
+  test('SCENARIOS.md E3: a pod without its sidecar cannot reach MySQL (only service-b\'s pods may)', async () => {
+    const simulator = new AccessSimulator(new MeshModel([...manifests, ROGUE].map((manifest) => ({ manifest }))));
+    const verdict = await simulator.check({ from: { workload: 'products/rogue' }, to: 'products/mysql', port: 3306 });
+    // A NetworkPolicy drop: the connection fails (SCENARIOS.md's "reset"; it times out rather than being refused).
+    expect(verdict.outcome).toBe('dropped');
+    expect(verdict.reason).toContain('NetworkPolicy');
   });
 });
 

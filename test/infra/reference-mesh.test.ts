@@ -98,7 +98,7 @@ describe.each(Object.values(ENVIRONMENTS).map((env) => [env.name, env] as [strin
     if (env.ingress.api === 'gateway-api') {
       // A Kubernetes Gateway (class istio) with one HTTPS listener for the host, its certificate in
       // products, and one HTTPRoute to service-a; the grant to a from the deployed gateway's identity.
-      const [gateway, ...more] = objectsOfKind(manifests, 'Gateway');
+      const [gateway, ...more] = objectsOfKind(manifests, 'Gateway').filter((g) => g.metadata.namespace === 'products');
       expect(more).toEqual([]);
       expect(gateway.apiVersion).toBe('gateway.networking.k8s.io/v1');
       expect(gateway.spec.gatewayClassName).toBe('istio');
@@ -107,7 +107,7 @@ describe.each(Object.values(ENVIRONMENTS).map((env) => [env.name, env] as [strin
         tls: { mode: 'Terminate', certificateRefs: [{ group: '', kind: 'Secret', name: env.ingress.tlsCredentialName }] },
         allowedRoutes: { namespaces: { from: 'Same' } },
       }]);
-      expect(objectsOfKind(manifests, 'VirtualService')).toEqual([]);
+      expect(objectsOfKind(manifests, 'VirtualService').filter((vs) => vs.metadata.namespace === 'products')).toEqual([]);
       const [route] = objectsOfKind(manifests, 'HTTPRoute');
       expect(route.spec).toEqual({
         parentRefs: [{ name: 'products', sectionName: 'https' }], hostnames: [env.ingress.host],
@@ -117,7 +117,8 @@ describe.each(Object.values(ENVIRONMENTS).map((env) => [env.name, env] as [strin
       expect(rule.to[0].operation).toEqual({ methods: ['GET'], paths: ['/products', '/products/*'], ports: ['8080'] });
       return;
     }
-    const gateways = objectsOfKind(manifests, 'Gateway');
+    // (prod's egress Gateway lives with the egress gateway in istio-system.)
+    const gateways = objectsOfKind(manifests, 'Gateway').filter((g) => g.metadata.namespace === 'products');
     expect(gateways).toHaveLength(1);
     expect(gateways[0].spec.selector).toEqual({ istio: 'ingressgateway' });
     expect(gateways[0].spec.servers.flatMap((s: { hosts: string[] }) => s.hosts)).toEqual(expect.arrayContaining([`products/${env.ingress.host}`]));
@@ -125,7 +126,7 @@ describe.each(Object.values(ENVIRONMENTS).map((env) => [env.name, env] as [strin
       expect(gateways[0].spec.servers.find((s: { port: { protocol: string } }) => s.port.protocol === 'HTTPS').tls)
         .toEqual({ mode: 'SIMPLE', credentialName: env.ingress.tlsCredentialName });
     }
-    const destinations = objectsOfKind(manifests, 'VirtualService')
+    const destinations = objectsOfKind(manifests, 'VirtualService').filter((vs) => vs.metadata.namespace === 'products')
       .flatMap((vs) => vs.spec.http.flatMap((h: { route: { destination: { host: string } }[] }) => h.route.map((r) => r.destination.host)));
     expect(destinations).toEqual(['service-a.products.svc.cluster.local']);
     const [gatewayRule] = allowRulesFor(manifests, 'products', 'service-a');

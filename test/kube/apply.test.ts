@@ -5,7 +5,7 @@
 import * as pulumi from '@pulumi/pulumi';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { App } from 'cdk8s';
-import { ExternalHost, Mesh, MeshWorkload, ServicePort, ZeroTrustNamespace } from '../../constructs/index.js';
+import { EgressGateway, ExternalHost, Mesh, MeshWorkload, ServicePort, ZeroTrustNamespace } from '../../constructs/index.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defineDelivery } from '../../infra/delivery.js';
@@ -121,3 +121,33 @@ describeWithApiServer('egress to an external host is accepted and stored (Servic
     }
   });
 });
+
+describeWithApiServer('egress through an egress gateway is accepted and stored (ServiceEntry, Gateway, VirtualService, DestinationRule, AuthorizationPolicy)', () => {
+  test('two workloads routed through the Helm egress gateway to an HTTPS API and an HTTP endpoint', () => {
+    const mesh = new Mesh(new App(), 'egress-gw', { stage: 'prod', egressGateway: EgressGateway.helmChart() });
+    const payments = new ZeroTrustNamespace(mesh, 'payments');
+    new MeshWorkload(payments, 'checkout', { image: 'registry.example.com/checkout:1.0', ports: [ServicePort.http(8080)] })
+      .allowTo(ExternalHost.https('api.stripe.com'));
+    new MeshWorkload(payments, 'status', { image: 'registry.example.com/status:1.0', ports: [ServicePort.http(8080)] })
+      .allowTo(ExternalHost.http('status.partner.example'));
+    const { manifests } = mesh.synthesize();
+    const namespaces = [...new Set(manifests.map((m) => m.metadata.namespace).filter((n): n is string => n !== undefined))]
+      .map((name) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } }));
+    expect(applyObjects(namespaces as never).code).toBe(0);
+    for (const phase of ['security', 'workloads'] as const) {
+      const result = applyObjects(manifests.filter((m) => phaseOf(m) === phase));
+      expect(result.stderr).toBe('');
+      expect(result.code).toBe(0);
+    }
+    const routing = manifests.filter((o) => o.metadata.namespace === 'istio-system' && o.kind !== 'PeerAuthentication' && o.kind !== 'Telemetry');
+    expect(routing.map((o) => o.kind).sort()).toEqual([
+      'AuthorizationPolicy', 'AuthorizationPolicy', 'DestinationRule', 'Gateway', 'Gateway', 'ServiceEntry', 'ServiceEntry', 'VirtualService', 'VirtualService',
+    ]);
+    const kept = storedObjects(manifests);
+    for (const m of routing) {
+      const key = `${m.kind}/${m.metadata.namespace ?? ''}/${m.metadata.name}`;
+      expect([key, differences(m, kept.get(key))]).toEqual([key, []]);
+    }
+  });
+});
+

@@ -71,7 +71,7 @@ describe.each(['dev', 'staging', 'prod'])('stack %s', (stack) => {
 
   test('every namespaced object waits for its namespace; every Istio object for the control plane', () => {
     const releases = deployed.registrations.filter((r) => r.type === RELEASE).map((r) => r.urn);
-    expect(releases).toHaveLength(3);
+    expect(releases).toHaveLength(env.egress.gateway ? 4 : 3);
     const namespaces = new Set(synth.manifests.filter((m) => m.kind === 'Namespace').map((m) => m.metadata.name));
     let checked = 0;
     for (const r of meshObjects(deployed)) {
@@ -114,7 +114,10 @@ describe.each(['dev', 'staging', 'prod'])('stack %s', (stack) => {
       ['istio-base', 'base', ISTIO_VERSION, 'istio-system'],
       ['istiod', 'istiod', ISTIO_VERSION, 'istio-system'],
       ['istio-ingressgateway', 'gateway', ISTIO_VERSION, 'istio-system'],
+      ...(env.egress.gateway ? [[env.egress.gateway.release, 'gateway', ISTIO_VERSION, env.egress.gateway.namespace]] : []),
     ]);
+    // The egress gateway is reached from inside the mesh only.
+    if (env.egress.gateway) expect(releases.find((r) => r.name === env.egress.gateway!.release)!.values).toEqual({ service: { type: 'ClusterIP' } });
     const istiod = releases.find((r) => r.name === 'istiod')!;
     expect(istiod.values.meshConfig).toMatchObject({ trustDomain: env.trustDomain, accessLogFile: '/dev/stdout' });
   });

@@ -18,6 +18,7 @@ describe('access matrix of the reference mesh', () => {
   test('prod: exactly the declared chain (gateway → a → c → b with a valid token, b → MySQL)', async () => {
     expect(allowed(await accessMatrix(simulatorOf(synthesizeEnvironment(ENVIRONMENTS.prod!).manifests)))).toEqual([
       'ingress -> products/service-a:8000 [valid]',
+      'products/service-a -> api.payments.example:443',
       'products/service-a -> products/service-c:8000 [valid]',
       'products/service-b -> products/mysql:3306',
       'products/service-c -> products/service-b:8000 [valid]',

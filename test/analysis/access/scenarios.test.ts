@@ -15,7 +15,10 @@ type TokenKind = 'none' | 'valid' | 'invalid' | 'foreign' | 'expired';
 interface Row {
   readonly id: string;
   readonly from: AccessRequest['from'];
-  readonly to: string;
+  /** A Service (`namespace/name`), or with `toHost` nothing. */
+  readonly to?: string;
+  /** An external host, by environment (SCENARIOS.md's E rows). */
+  readonly toHost?: (env: string) => string;
   readonly port: number;
   readonly path?: string;
   readonly token?: TokenKind;
@@ -58,6 +61,11 @@ const rows: Row[] = [
   { id: 'P12', from: a, to: 'products/mysql', port: 3306, outcome: 'reset', layered: 'dropped' },
   { id: 'P13', from: { outside: true }, to: 'products/service-c', port: 8000, token: 'valid', outcome: (env) => (ENVIRONMENTS[env]!.mtls === 'STRICT' ? 'reset' : 'deny-403'), layered: 'dropped' },
   { id: 'P14', from: { ingress: true }, to: 'products/service-c', port: 8000, token: 'valid', outcome: 'no-route' },
+  // Defense in depth and egress. E3 (a pod without its sidecar) is in test/infra/defense-in-depth.test.ts.
+  { id: 'E1', from: b, toHost: () => 'example.com', port: 443, outcome: 'blocked' },
+  { id: 'E2', from: { workload: 'products/mysql' }, to: 'products/service-a', port: 8000, outcome: 'deny-403', layered: 'blocked' },
+  { id: 'E4', from: a, toHost: (env) => ENVIRONMENTS[env]!.egress.paymentsApiHost, port: 443, outcome: 'allow' },
+  { id: 'E5', from: b, to: 'products/mysql', port: 3306, outcome: 'allow' },
 ];
 
 const ISSUERS = Object.fromEntries(Object.values(ENVIRONMENTS).map((env) => [env.name, JwtIssuer.fromConfig(env.issuer)]));
@@ -81,8 +89,9 @@ describe.each(Object.keys(ENVIRONMENTS))('SCENARIOS.md on the manifests of %s', 
     own = await testIssuer(issuer.issuer);
     foreign = await testIssuer(ISSUERS[foreignEnv]!.issuer, 'foreign-key');
     // The JWKS URI the manifests name, answered with this test's public key.
-    simulator = new AccessSimulator(model, { jwks: { [issuer.jwksUri!]: own.jwks } });
-    proxiesOnlySimulator = new AccessSimulator(proxiesOnly, { jwks: { [issuer.jwksUri!]: own.jwks } });
+    // meshConfig's outbound traffic policy: the Mesh's default, which the Pulumi stack installs.
+    simulator = new AccessSimulator(model, { jwks: { [issuer.jwksUri!]: own.jwks }, outboundTrafficPolicy: 'REGISTRY_ONLY' });
+    proxiesOnlySimulator = new AccessSimulator(proxiesOnly, { jwks: { [issuer.jwksUri!]: own.jwks }, outboundTrafficPolicy: 'REGISTRY_ONLY' });
     const claims = { sub: 'user-1', groups: [env.demos.requiredGroup] };
     tokens.set('none', undefined);
     tokens.set('valid', await own.sign(claims, { audience: issuer.audiences }));
@@ -95,7 +104,7 @@ describe.each(Object.keys(ENVIRONMENTS))('SCENARIOS.md on the manifests of %s', 
   test.each(applicable.map((row) => [row.id, row] as const))('%s', async (_id, row) => {
     const token = tokens.get(row.token ?? 'none');
     const request: AccessRequest = {
-      from: row.from, to: row.to, port: row.port, method: 'GET', path: row.path ?? '/products',
+      from: row.from, ...(row.toHost ? { toHost: row.toHost(name) } : { to: row.to! }), port: row.port, method: 'GET', path: row.path ?? '/products',
       ...(token !== undefined ? { token } : {}),
     };
     const expected = typeof row.outcome === 'function' ? row.outcome(name) : row.outcome;
