@@ -217,7 +217,7 @@ export class AccessSimulator {
     const gateway = gatewayNamed(this, request.to);
     if (gateway) {
       const http: HttpRequest = { method: request.method ?? 'GET', path: request.path ?? '/', host: headers.host ?? '', headers };
-      const hop = await gatewayApiRequest(this, gateway, request, { ...http, ...(headers.host === undefined ? {} : { host: headers.host }) }, assume, this.gatewayApiFeatures);
+      const hop = await gatewayApiRequest(this, gateway, request, http, assume, this.gatewayApiFeatures);
       return { outcome: hop.outcome, reason: hop.reason };
     }
     const { service, port } = this.target(request.to, request.port);
@@ -437,7 +437,8 @@ export class AccessSimulator {
     if (!route.routed) {
       // Not routed by an Istio Gateway: a Kubernetes Gateway API gateway may route it.
       const viaGatewayApi = await gatewayApiIngressTo(this, service, port.port, request, { assume, ...(clientHeaders ? { headers: clientHeaders } : {}), features: this.gatewayApiFeatures });
-      if (viaGatewayApi && (viaGatewayApi.outcome !== 'no-route' || this.model.ofKind('VirtualService').length === 0)) return viaGatewayApi;
+      const istioGateways = this.model.ofKind('Gateway').some((g) => g.apiVersion.startsWith('networking.istio.io/'));
+      if (viaGatewayApi && (viaGatewayApi.outcome !== 'no-route' || !istioGateways)) return viaGatewayApi;
       return { outcome: 'no-route', reason: viaGatewayApi ? `${route.reason}; ${viaGatewayApi.reason}` : route.reason, appHeaders: {} };
     }
     const atGateway: HttpRequest = { ...request, host: route.host };
