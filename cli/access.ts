@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { tokenJourney } from '../analysis/access/chain.js';
 import { accessMatrix } from '../analysis/access/matrix.js';
 import { diffMatrices, formatChain, formatDiff, formatMatrix, MatrixFormat } from '../analysis/access/report.js';
+import { parseFeatureFlags } from '../analysis/access/features.js';
 import { AccessRequest, AccessRequestError, AccessSimulator, SimulatorOptions } from '../analysis/access/simulator.js';
 import { AnalysisInputError, loadPaths } from '../analysis/load.js';
 import { MeshModel } from '../analysis/model.js';
@@ -15,6 +16,8 @@ const COMMON = {
   'trust-domain': { type: 'string' },
   'ingress-gateway': { type: 'string' },
   'outbound-traffic-policy': { type: 'string' },
+  feature: { type: 'string', multiple: true },
+  'ztunnel-empty-selector': { type: 'string' },
   format: { type: 'string' },
 } as const;
 
@@ -61,6 +64,14 @@ function simulatorFor(paths: readonly string[], values: Values): AccessSimulator
     if (outbound !== 'ALLOW_ANY' && outbound !== 'REGISTRY_ONLY') throw new AccessRequestError(`--outbound-traffic-policy "${outbound}": use ALLOW_ANY or REGISTRY_ONLY.`);
     options.outboundTrafficPolicy = outbound;
   }
+  const features = parseFeatureFlags(values.feature ?? []);
+  if ('error' in features) throw new AccessRequestError(features.error);
+  options.features = features;
+  const emptySelector = values['ztunnel-empty-selector'];
+  if (emptySelector !== undefined) {
+    if (emptySelector !== 'all' && emptySelector !== 'none') throw new AccessRequestError(`--ztunnel-empty-selector "${emptySelector}": use all or none.`);
+    options.ztunnelEmptySelector = emptySelector;
+  }
   if (values['ingress-gateway']) {
     const [namespace, serviceAccount] = values['ingress-gateway'].split('/');
     if (!namespace || !serviceAccount) throw new AccessRequestError(`--ingress-gateway "${values['ingress-gateway']}" must be <namespace>/<service-account>.`);
@@ -100,9 +111,11 @@ export function parseRequest(input: string): AccessRequest {
   }
   const r = value as Record<string, unknown>;
   const from = r?.from as Record<string, unknown> | undefined;
+  const outsideOk = (f: Record<string, unknown>) => f.outside === true
+    && Object.keys(f).every((k) => k === 'outside' || (k === 'ip' && typeof f.ip === 'string' && /^[0-9a-fA-F.:]+$/.test(f.ip)));
   const fromOk = from !== null && typeof from === 'object'
-    && ((typeof from.workload === 'string' && Object.keys(from).length === 1) || (from.outside === true && Object.keys(from).length === 1) || (from.ingress === true && Object.keys(from).length === 1));
-  if (!fromOk) throw new AccessRequestError('request.from must be {"workload": "ns/name"}, {"outside": true} or {"ingress": true}.');
+    && ((typeof from.workload === 'string' && Object.keys(from).length === 1) || outsideOk(from) || (from.ingress === true && Object.keys(from).length === 1));
+  if (!fromOk) throw new AccessRequestError('request.from must be {"workload": "ns/name"}, {"outside": true} (optionally with "ip": "203.0.113.7") or {"ingress": true}.');
   if (r.toHost !== undefined) {
     if (r.to !== undefined) throw new AccessRequestError('give request.to (a Service) or request.toHost (an external host), not both.');
     if (typeof r.toHost !== 'string' || !/^[A-Za-z0-9*][A-Za-z0-9.*-]*$/.test(r.toHost)) throw new AccessRequestError('request.toHost must be a host name, say "api.stripe.com".');
@@ -115,7 +128,10 @@ export function parseRequest(input: string): AccessRequest {
   if (r.headers !== undefined && (typeof r.headers !== 'object' || r.headers === null || Object.values(r.headers).some((v) => typeof v !== 'string'))) {
     throw new AccessRequestError('request.headers must be an object of strings.');
   }
-  const known = ['from', 'to', 'toHost', 'port', 'method', 'path', 'headers', 'token'];
+  if (r.addressing !== undefined && r.addressing !== 'service' && r.addressing !== 'workload') throw new AccessRequestError('request.addressing must be "service" or "workload" (the client dials the pod IP; port is then the container port).');
+  if (r.scheme !== undefined && r.scheme !== 'http' && r.scheme !== 'https' && r.scheme !== 'tcp') throw new AccessRequestError('request.scheme must be "http", "https" or "tcp".');
+  if (r.addressing === 'workload' && r.toHost !== undefined) throw new AccessRequestError('request.addressing "workload" names a pod with request.to, not request.toHost.');
+  const known = ['from', 'to', 'toHost', 'port', 'method', 'path', 'headers', 'token', 'addressing', 'scheme'];
   const unknown = Object.keys(r).filter((k) => !known.includes(k));
   if (unknown.length > 0) throw new AccessRequestError(`request has unknown field(s) ${unknown.join(', ')}; use ${known.join(', ')}.`);
   return value as AccessRequest;

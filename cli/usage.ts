@@ -23,9 +23,11 @@ export const ANALYZE_USAGE = `  zt-mesh analyze <file-or-dir>... [--format text|
 
 export const ACCESS_USAGE = `  zt-mesh access check --manifests <file-or-dir>... --request <json-or-file> [--jwks <uri>=<file>]...
       Simulates one request and prints {"outcome": ..., "reason": ...}. The request is
-      {"from": {"workload": "ns/name"} | {"outside": true} | {"ingress": true}, "to": "ns/service",
-       "port": 8000, "method": "GET", "path": "/x", "headers": {}, "token": "<compact JWT>"};
-      for egress to a host outside the cluster, "toHost": "api.stripe.com" with its "port" instead of "to".
+      {"from": {"workload": "ns/name"} | {"outside": true, "ip"?: "203.0.113.7"} | {"ingress": true}, "to": "ns/service",
+       "port": 8000, "method": "GET", "path": "/x", "headers": {}, "token": "<compact JWT>",
+       "addressing"?: "service" | "workload", "scheme"?: "http" | "https" | "tcp"};
+      for egress to a host outside the cluster, "toHost": "api.stripe.com" with its "port" instead of "to";
+      "addressing": "workload" dials the pod IP ("to" names the workload, "port" is the container port).
   zt-mesh access matrix --manifests <file-or-dir>... [--format text|markdown|json]
       Every workload, an outside client and the ingress gateway against every Service port.
   zt-mesh access diff <old-dir> <new-dir> [--format text|markdown|json]
@@ -37,6 +39,8 @@ export const ACCESS_USAGE = `  zt-mesh access check --manifests <file-or-dir>...
       [--to-host <host>:<port>] adds a last hop from the last service to a host outside the cluster.
   Common: [--root-namespace istio-system] [--trust-domain cluster.local] [--ingress-gateway <ns>/<service-account>]
           [--outbound-traffic-policy ALLOW_ANY|REGISTRY_ONLY]   (meshConfig's; a Sidecar's own mode wins)
+          [--feature NAME=VALUE]...   (istiod features that change verdicts; see docs/access.md "Ambient mode")
+          [--ztunnel-empty-selector all|none]   (how ztunnel attaches selector: {}; not established, so asked)
       A JWKS URI without a --jwks mapping behaves like an unreachable JWKS (every token 401).
       Exit status: 0 when the simulation ran (whatever its outcome), 2 for unusable input.
 `;

@@ -88,8 +88,14 @@ export async function tokenJourney(simulator: AccessSimulator, request: ChainReq
   return steps;
 }
 
-/** For a symbolic token: whether the service's sidecar leaves a validated token in place. */
+/**
+ * For a symbolic token: whether the proxies that validate it leave it in place — the service's
+ * sidecar, or on ambient its waypoint (ztunnel never reads tokens; analysis/access/ambient.ts).
+ */
 function tokenKept(simulator: AccessSimulator, to: string, port: number): boolean {
   const { service, port: servicePort } = simulator.target(to, port);
-  return simulator.targetsOf(service, servicePort).every((t) => t.jwtRules.length === 0 || t.jwtRules.some((r) => r.forwardOriginalToken));
+  return simulator.targetsOf(service, servicePort).every((t) => {
+    const rules = [...(t.workload.ambient ? [] : t.jwtRules), ...(simulator.ambient.serviceWaypointStage(t)?.jwtRules ?? [])];
+    return rules.length === 0 || rules.some((r) => r.forwardOriginalToken);
+  });
 }

@@ -36,10 +36,10 @@ export interface MatrixCell {
 const INVALID_TOKEN = 'invalid.token';
 
 /** Methods and paths the target's policies name, to probe with (plus GET /). */
-function probes(target: Target): { method: string; path: string }[] {
+function probes(target: Target, waypoint?: Target): { method: string; path: string }[] {
   const methods = new Set(['GET']);
   const paths = new Set(['/']);
-  for (const policy of [...target.allow, ...target.deny]) {
+  for (const policy of [...target.allow, ...target.deny, ...(waypoint ? [...waypoint.allow, ...waypoint.deny] : [])]) {
     for (const rule of policy.rules) {
       for (const operation of rule.operations) {
         for (const m of strs(operation.methods)) if (!m.includes('*')) methods.add(m);
@@ -52,6 +52,8 @@ function probes(target: Target): { method: string; path: string }[] {
 
 interface PreparedTarget {
   readonly target: Target;
+  /** The Service's waypoint stage, for ambient callers (analysis/access/ambient.ts). */
+  readonly waypoint?: Target;
   readonly probes: readonly { method: string; path: string }[];
   /** The JWT stage per token variant (it never depends on the client). */
   readonly jwt: ReadonlyMap<TokenVariant | undefined, JwtVerdict | undefined>;
@@ -120,52 +122,82 @@ export async function accessMatrix(simulator: AccessSimulator): Promise<MatrixCe
     for (const port of service.ports) {
       const to = `${service.namespace}/${service.name}`;
       const targets = simulator.targetsOf(service, port);
-      const needsToken = targets.some((t) => t.http && t.jwtRules.length > 0);
+      const waypoints = targets.map((t) => simulator.ambient.serviceWaypointStage(t));
+      const needsToken = targets.some((t, i) => t.http && (t.jwtRules.length > 0 || (waypoints[i]?.jwtRules.length ?? 0) > 0));
       const variants: (TokenVariant | undefined)[] = needsToken ? ['none', 'invalid', 'valid'] : [undefined];
       const prepared: PreparedTarget[] = [];
-      for (const target of targets) {
+      for (const [i, target] of targets.entries()) {
         const jwt = new Map<TokenVariant | undefined, JwtVerdict | undefined>();
         for (const variant of variants) jwt.set(variant, await jwtFor(target, variant, '/'));
-        prepared.push({ target, probes: probes(target), jwt });
+        const waypoint = waypoints[i];
+        prepared.push({ target, ...(waypoint ? { waypoint } : {}), probes: probes(target, waypoint), jwt });
       }
+      // The ambient path depends on the caller's data plane and the waypoint: no shortcut there.
+      const ambientInvolved = targets.some((t, i) => t.workload.ambient || waypoints[i] !== undefined);
       const host = `${service.name}.${service.namespace}.svc.cluster.local:${port.port}`;
 
-      const cell = (from: string, client: Client, variant: TokenVariant | undefined, tokenArrives = true): MatrixCell => {
-        if (prepared.length === 0) return { from, to, port: port.port, ...(variant ? { token: variant } : {}), outcome: 'no-route', reason: `Service ${to} selects no workload` };
-        let worst: { outcome: Outcome; reason: string } | undefined;
-        for (const { target, probes: tries, jwt } of prepared) {
-          const transport = simulator.transport(client, target);
-          let best: { outcome: Outcome; reason: string };
-          if ('result' in transport) {
-            best = transport.result;
-          } else {
-            best = { outcome: 'no-route', reason: '' };
-            const verdict = tokenArrives ? jwt.get(variant) : jwt.get('none');
-            for (const { method, path } of tries) {
-              const request: HttpRequest = { method, path, host, headers: {} };
-              const result = simulator.authorize(target, transport.peer, transport.text, request, verdict);
-              if (RANK[result.outcome] < RANK[best.outcome] || best.reason === '') best = { outcome: result.outcome, reason: tries.length > 1 && target.http ? `${method} ${path}: ${result.reason}` : result.reason };
-              if (result.outcome === 'allow') break;
-            }
-          }
-          if (!worst || RANK[best.outcome] > RANK[worst.outcome]) worst = best;
+      /** The sidecar path's cell, synchronous (the JWT stage was decided per target above). */
+      const sidecarBest = (client: Client, { target, probes: tries, jwt }: PreparedTarget, variant: TokenVariant | undefined, tokenArrives: boolean) => {
+        const transport = simulator.transport(client, target);
+        if ('result' in transport) return transport.result;
+        let best: { outcome: Outcome; reason: string } = { outcome: 'no-route', reason: '' };
+        const verdict = tokenArrives ? jwt.get(variant) : jwt.get('none');
+        for (const { method, path } of tries) {
+          const request: HttpRequest = { method, path, host, headers: {} };
+          const result = simulator.authorize(target, transport.peer, transport.text, request, verdict);
+          if (RANK[result.outcome] < RANK[best.outcome] || best.reason === '') best = { outcome: result.outcome, reason: tries.length > 1 && target.http ? `${method} ${path}: ${result.reason}` : result.reason };
+          if (result.outcome === 'allow') break;
         }
-        return { from, to, port: port.port, ...(variant ? { token: variant } : {}), outcome: worst!.outcome, reason: worst!.reason };
+        return best;
+      };
+      /** The ambient path's cell (analysis/access/ambient.ts): the waypoint's JWT stage runs per request. */
+      const ambientBest = async (client: Client, { target, probes: tries }: PreparedTarget, variant: TokenVariant | undefined, tokenArrives: boolean) => {
+        let best: { outcome: Outcome; reason: string } = { outcome: 'no-route', reason: '' };
+        const sent = tokenArrives ? variant : 'none';
+        const headers: Record<string, string> = sent === 'invalid' ? { authorization: `Bearer ${INVALID_TOKEN}` } : {};
+        for (const { method, path } of tries) {
+          const result = await simulator.ambient.hop(client, target, { method, path, host, headers }, { addressing: 'service', assumeValidToken: sent === 'valid' });
+          if (RANK[result.outcome] < RANK[best.outcome] || best.reason === '') best = { outcome: result.outcome, reason: tries.length > 1 && target.http ? `${method} ${path}: ${result.reason}` : result.reason };
+          if (result.outcome === 'allow') break;
+        }
+        return best;
+      };
+      const finish = (from: string, variant: TokenVariant | undefined, worst: { outcome: Outcome; reason: string } | undefined): MatrixCell => (worst
+        ? { from, to, port: port.port, ...(variant ? { token: variant } : {}), outcome: worst.outcome, reason: worst.reason }
+        : { from, to, port: port.port, ...(variant ? { token: variant } : {}), outcome: 'no-route', reason: `Service ${to} selects no workload` });
+      const worse = (a: { outcome: Outcome; reason: string } | undefined, b: { outcome: Outcome; reason: string }) => (!a || RANK[b.outcome] > RANK[a.outcome] ? b : a);
+      // Kept synchronous where no target takes the ambient path: the matrix asks this per cell.
+      const cell = (from: string, client: Client, variant: TokenVariant | undefined, tokenArrives = true): MatrixCell | Promise<MatrixCell> => {
+        if (!prepared.some((p) => simulator.ambient.involves(client, p.target))) {
+          let worst: { outcome: Outcome; reason: string } | undefined;
+          for (const p of prepared) worst = worse(worst, sidecarBest(client, p, variant, tokenArrives));
+          return finish(from, variant, worst);
+        }
+        return (async () => {
+          let worst: { outcome: Outcome; reason: string } | undefined;
+          for (const p of prepared) {
+            worst = worse(worst, simulator.ambient.involves(client, p.target) ? await ambientBest(client, p, variant, tokenArrives) : sidecarBest(client, p, variant, tokenArrives));
+          }
+          return finish(from, variant, worst);
+        })();
       };
 
       for (const variant of variants) {
-        const shortcut = noDestinationRules ? namedPrincipals(prepared) : undefined;
+        const shortcut = noDestinationRules && !ambientInvolved ? namedPrincipals(prepared) : undefined;
         let anonymousCell: MatrixCell | undefined;
         for (const [index, source] of sources.entries()) {
           const client = clients[index]!;
-          if (shortcut && client.kind === 'mesh' && !shortcut.has(`${client.namespace}/${client.serviceAccount}`)) {
-            anonymousCell ??= cell('a caller these policies do not name', ANONYMOUS, variant);
+          // ANONYMOUS stands for sidecar callers; an ambient caller's transport is ztunnel's (HBONE or not).
+          if (shortcut && client.kind === 'mesh' && !client.ambient && !shortcut.has(`${client.namespace}/${client.serviceAccount}`)) {
+            anonymousCell ??= await cell('a caller these policies do not name', ANONYMOUS, variant);
             cells.push({ ...anonymousCell, from: source, reason: reasonFor(anonymousCell.reason, client) });
           } else {
-            cells.push(cell(source, client, variant));
+            const c = cell(source, client, variant);
+            cells.push(c instanceof Promise ? await c : c);
           }
         }
-        cells.push(cell('outside', { kind: 'plain', label: 'outside' }, variant));
+        const outside = cell('outside', { kind: 'plain', label: 'outside' }, variant);
+        cells.push(outside instanceof Promise ? await outside : outside);
         cells.push(await ingressCell(simulator, to, port.port, variant));
       }
     }
@@ -225,7 +257,7 @@ async function ingressCell(simulator: AccessSimulator, to: string, portNumber: n
     if (await attempt(method, path)) return { ...base, ...last };
   }
   if (last.outcome === 'no-route') return { ...base, ...last };
-  for (const { method, path } of simulator.targetsOf(service, port).flatMap(probes)) {
+  for (const { method, path } of simulator.targetsOf(service, port).flatMap((t) => probes(t, simulator.ambient.serviceWaypointStage(t)))) {
     if (tried.has(`${method} ${path}`)) continue;
     tried.add(`${method} ${path}`);
     if (await attempt(method, path)) return { ...base, ...last };

@@ -10,6 +10,9 @@ import { isMeshExternal, outboundPolicy, serviceEntriesFor, serviceExportedTo, s
 import { destinationRuleTls, egressGatewayPods, EgressGatewayRoute, meshRouteToEgressGateway, serverIsHttp, serverTlsMode } from '../egress-gateway.js';
 import type { OutboundTrafficPolicy, MeshObject } from '../model.js';
 import { Direction, explainAllows, networkPolicies, Peer, podPeer, portOn, PortProtocol } from '../network-policy.js';
+import type { EmptySelectorReading } from '../ztunnel.js';
+import { Addressing, AmbientPath, Scheme } from './ambient.js';
+import { Features, resolveFeatures } from './features.js';
 
 export type OutboundTrafficPolicyMode = OutboundTrafficPolicy;
 
@@ -55,7 +58,8 @@ export interface Verdict {
 /** Who sends the request. */
 export type AccessSource =
   | { readonly workload: string }
-  | { readonly outside: true }
+  /** A client outside the mesh; `ip` is its source address, for `ipBlocks` and NetworkPolicy. */
+  | { readonly outside: true; readonly ip?: string }
   | { readonly ingress: true };
 
 /** One request, in the CLI's JSON form. */
@@ -78,6 +82,19 @@ export interface AccessRequest {
   readonly headers?: Readonly<Record<string, string>>;
   /** A compact JWT, sent as `Authorization: Bearer <token>`. */
   readonly token?: string;
+  /**
+   * `service` (the default): the client calls the Service. `workload`: it dials the pod IP
+   * directly, `to` names the workload (`namespace/name`, or a Service whose pods are dialled) and
+   * `port` is the container port; a Service's waypoint is then not on the path (ISTIO.md §9.5).
+   * @default 'service'
+   */
+  readonly addressing?: Addressing;
+  /**
+   * What the client speaks: `http`, or `https`/`tcp` (its own TLS, raw TCP), which no proxy reads
+   * as HTTP, so TCP semantics apply to its policies.
+   * @default - http on HTTP ports, tcp otherwise
+   */
+  readonly scheme?: Scheme;
 }
 
 /** A request the simulator cannot evaluate (unknown service, port or workload): a usage error. */
@@ -111,10 +128,17 @@ export interface SimulatorOptions {
    */
   readonly outboundTrafficPolicy?: OutboundTrafficPolicyMode;
   /**
-   * istiod features that change Gateway API gateway verdicts (analysis/access/gateway-api-route.ts).
-   * @default - Istio's defaults: ENABLE_SELECTOR_BASED_K8S_GATEWAY_POLICY on
+   * istiod and proxy features that change verdicts, `NAME` → Go boolean text (see
+   * analysis/access/features.ts for the modelled names and Istio's defaults).
+   * @default {} (Istio 1.30's defaults with the ambient profile)
    */
-  readonly gatewayApiFeatures?: Partial<GatewayApiFeatures>;
+  readonly features?: Readonly<Record<string, string>>;
+  /**
+   * How ztunnel attaches a policy with an empty selector, which is not established (ISTIO.md §9.3):
+   * `all` workloads or `none`. Left unset, a request that depends on it is refused as unknown.
+   * @default - undecided
+   */
+  readonly ztunnelEmptySelector?: EmptySelectorReading;
 }
 
 /**
@@ -123,8 +147,12 @@ export interface SimulatorOptions {
  * stand-in caller; `gateway` marks the ingress gateway, which no Sidecar resource configures.
  */
 export type Client =
-  | { readonly kind: 'plain'; readonly label: string; readonly workload?: Workload }
-  | { readonly kind: 'mesh'; readonly label: string; readonly namespace: string; readonly serviceAccount: string; readonly workload?: Workload; readonly gateway?: boolean };
+  | { readonly kind: 'plain'; readonly label: string; readonly workload?: Workload; readonly ip?: string }
+  | {
+    readonly kind: 'mesh'; readonly label: string; readonly namespace: string; readonly serviceAccount: string; readonly workload?: Workload; readonly gateway?: boolean;
+    /** An ambient pod: ztunnel sends for it (HBONE, its identity; no Sidecar scope). */
+    readonly ambient?: boolean;
+  };
 
 /** What one hop produces: the verdict, and the headers the destination app receives. */
 export interface HopResult extends Verdict {
@@ -157,6 +185,12 @@ export interface Target {
   readonly allow: readonly PreparedPolicy[];
   readonly custom: readonly string[];
   readonly jwtRules: readonly JwtRule[];
+  /**
+   * The proxy that enforces this target's policies, named in reasons: a workload's `sidecar`
+   * (its reasons read `sidecar ns/name:port: ...`), the ingress `gateway`, a `waypoint`
+   * (their `where` names them). Undefined where no proxy enforces anything.
+   */
+  readonly point?: 'sidecar' | 'gateway' | 'waypoint';
 }
 
 /** A request as the proxies see it (lower-case header names). */
@@ -175,19 +209,28 @@ const lowerKeys = (headers: Readonly<Record<string, string>> = {}): Record<strin
 export class AccessSimulator {
   public readonly ingressGateway: IngressGatewayIdentity;
   public readonly outboundTrafficPolicy: OutboundTrafficPolicyMode;
+  /** The features the Gateway API ingress path reads, from `features`. */
   public readonly gatewayApiFeatures: GatewayApiFeatures;
   private readonly jwt: JwtValidator;
   private readonly targets = new Map<string, Target[]>();
   private readonly scopes = new Map<Workload, SidecarScope>();
+  /** The feature flags in force (analysis/access/features.ts). */
+  public readonly features: Features;
+  /** The ambient data plane's path (analysis/access/ambient.ts). */
+  public readonly ambient: AmbientPath;
 
   public constructor(public readonly model: MeshModel, options: SimulatorOptions = {}) {
+    const features = resolveFeatures(options.features);
+    if ('error' in features) throw new AccessRequestError(features.error);
+    this.features = features;
+    this.ambient = new AmbientPath(this, { features, ...(options.ztunnelEmptySelector ? { emptySelector: options.ztunnelEmptySelector } : {}) });
     const jwks = options.jwks ?? {};
     const resolve: JwksResolver = (uri) => (Object.hasOwn(jwks, uri) ? jwks[uri] : undefined);
     this.jwt = new JwtValidator(resolve, options.now ?? new Date());
     this.ingressGateway = options.ingressGateway
       ?? { namespace: model.rootNamespace, serviceAccount: 'istio-ingressgateway', labels: { app: 'istio-ingressgateway', istio: 'ingressgateway' } };
     this.outboundTrafficPolicy = options.outboundTrafficPolicy ?? 'ALLOW_ANY';
-    this.gatewayApiFeatures = { selectorBasedGatewayPolicy: true, ...options.gatewayApiFeatures };
+    this.gatewayApiFeatures = { selectorBasedGatewayPolicy: features.ENABLE_SELECTOR_BASED_K8S_GATEWAY_POLICY };
   }
 
   /**
@@ -220,6 +263,7 @@ export class AccessSimulator {
       const hop = await gatewayApiRequest(this, gateway, request, http, assume, this.gatewayApiFeatures);
       return { outcome: hop.outcome, reason: hop.reason };
     }
+    if (request.addressing === 'workload') return this.checkPodAddressed(request, headers, assume);
     const { service, port } = this.target(request.to, request.port);
     const http: HttpRequest = {
       method: request.method ?? 'GET', path: request.path ?? '/',
@@ -229,9 +273,40 @@ export class AccessSimulator {
       const hop = await this.ingressHop(service, port, http, assume, headers);
       return { outcome: hop.outcome, reason: hop.reason };
     }
-    const client = 'outside' in request.from ? { kind: 'plain', label: 'outside' } as const : this.meshClient(request.from.workload);
-    const hop = await this.hop(client, service, port, http, assume);
+    const hop = await this.hop(this.clientOf(request.from), service, port, http, assume, request.scheme);
     return { outcome: hop.outcome, reason: hop.reason };
+  }
+
+  /** The client a request's `from` names (not the ingress gateway). */
+  private clientOf(from: AccessSource): Client {
+    if ('ingress' in from) throw new AccessRequestError('the ingress gateway calls Services only: drop "addressing": "workload".');
+    if ('outside' in from) return { kind: 'plain', label: 'outside', ...(from.ip !== undefined ? { ip: from.ip } : {}) };
+    return this.meshClient(from.workload);
+  }
+
+  /**
+   * A request to a pod IP (`"addressing": "workload"`): `to` names a workload, or a Service whose
+   * pods are dialled; `port` is the container port. Only a workload waypoint is on the path.
+   */
+  private async checkPodAddressed(request: AccessRequest, headers: Record<string, string>, assume: boolean): Promise<Verdict> {
+    const client = this.clientOf(request.from);
+    const [namespace, name] = request.to!.split('/');
+    const named = this.model.workloads.find((w) => w.namespace === namespace && w.name === name);
+    const service = named ? undefined : this.model.services.find((s) => s.namespace === namespace && s.name === name);
+    const workloads = named ? [named] : service ? this.model.workloadsOf(service) : [];
+    if (workloads.length === 0) {
+      throw new AccessRequestError(`"${request.to}" is neither a workload nor a Service with pods in the manifests; with "addressing": "workload" name the pods' Deployment as namespace/name.`);
+    }
+    const results: HopResult[] = [];
+    for (const workload of [...workloads].sort((a, b) => a.name.localeCompare(b.name))) {
+      const protocol = this.model.portProtocol(workload, request.port);
+      const http = protocol === 'http' || protocol === 'unknown';
+      const target = this.prepare(workload, request.port, http, `${workload.namespace}/${workload.name}:${request.port}`);
+      const facts: HttpRequest = { method: request.method ?? 'GET', path: request.path ?? '/', host: headers.host ?? `${workload.name}:${request.port}`, headers };
+      results.push(await this.ambient.hop(client, target, facts, { addressing: 'workload', ...(request.scheme ? { scheme: request.scheme } : {}), assumeValidToken: assume }));
+    }
+    const result = results.find((r) => r.outcome !== 'allow') ?? results[0]!;
+    return { outcome: result.outcome, reason: result.reason };
   }
 
   /** The Service and Service port a request names. */
@@ -253,6 +328,7 @@ export class AccessSimulator {
     if (!workload) {
       throw new AccessRequestError(`"${ref}" is not a workload in the manifests; name a Deployment as namespace/name (known: ${this.model.workloads.map((w) => `${w.namespace}/${w.name}`).sort().join(', ') || 'none'}).`);
     }
+    if (workload.ambient) return { kind: 'mesh', label: `${ref} (ambient)`, namespace: workload.namespace, serviceAccount: workload.serviceAccount, workload, ambient: true };
     return workload.sidecar === true
       ? { kind: 'mesh', label: ref, namespace: workload.namespace, serviceAccount: workload.serviceAccount, workload }
       : { kind: 'plain', label: `${ref} (no sidecar)`, workload };
@@ -286,6 +362,7 @@ export class AccessSimulator {
   public checkExternal(from: AccessSource, host: string, port: number, request: Pick<AccessRequest, 'method' | 'path' | 'headers'> = {}): Verdict {
     if (!('workload' in from)) throw new AccessRequestError('"toHost" needs a workload as "from": the outside client and the ingress gateway do not call external hosts here.');
     const client = this.meshClient(from.workload);
+    if (client.kind === 'mesh' && client.ambient) return this.ambient.external(client, host, port);
     const workload = client.workload!;
     const where = `${host}:${port}`;
     let wirePort = port;
@@ -358,7 +435,7 @@ export class AccessSimulator {
     }
     const peer = clientMtls && client.kind === 'mesh' ? { trustDomain: this.model.trustDomain, namespace: client.namespace, serviceAccount: client.serviceAccount } : undefined;
     const transport = `${sent}${peer ? '' : '; the gateway sees no peer identity'}${wire}`;
-    const target = this.prepare(gatewayPods, wirePort, http, `egress gateway ${gatewayName}`);
+    const target: Target = { ...this.prepare(gatewayPods, wirePort, http, `egress gateway ${gatewayName}`), point: 'gateway' };
     const headers = lowerKeys(request.headers);
     const verdict = this.authorize(target, peer, transport, {
       method: request.method ?? 'GET', path: request.path ?? '/', host: headers.host ?? host, headers, sni: host,
@@ -367,13 +444,14 @@ export class AccessSimulator {
   }
 
   /** A pod as NetworkPolicy sees it. */
-  private podEndpoint(workload: Workload, label: string): NetEndpoint {
+  public podEndpoint(workload: Workload, label: string): NetEndpoint {
     return { peer: podPeer(workload, label), label, workload };
   }
 
   /** A client's end of the wire: its pod, the outside (an out-of-cluster address), or unknown. */
-  private clientEndpoint(client: Client): NetEndpoint | undefined {
+  public clientEndpoint(client: Client): NetEndpoint | undefined {
     if (client.workload) return this.podEndpoint(client.workload, client.kind === 'mesh' && client.gateway ? client.label : `${client.workload.namespace}/${client.workload.name}`);
+    if (client.kind === 'plain' && client.ip !== undefined) return { peer: { kind: 'ip', ip: client.ip }, label: `${client.label} (${client.ip})` };
     return client.kind === 'plain' ? { peer: { kind: 'external', description: client.label }, label: client.label } : undefined;
   }
 
@@ -453,7 +531,7 @@ export class AccessSimulator {
   /** The gateway's pods as a target, for policy selection (they are rarely in the manifests). */
   private gatewayTarget(gatewayPort: number): Target {
     const { namespace, serviceAccount } = this.ingressGateway;
-    return this.prepare(this.gatewayWorkload(), gatewayPort, true, `ingress gateway ${namespace}/${serviceAccount}`);
+    return { ...this.prepare(this.gatewayWorkload(), gatewayPort, true, `ingress gateway ${namespace}/${serviceAccount}`), point: 'gateway' };
   }
 
   /** The gateway's pods as a workload: its namespace, service account and labels. */
@@ -467,11 +545,17 @@ export class AccessSimulator {
   }
 
   /** One hop: `client` calls `service:port`; every workload behind it is asked, the first refusal reported. */
-  public async hop(client: Client, service: ServiceInfo, port: ServicePortInfo, request: HttpRequest, assumeValidToken = false): Promise<HopResult> {
+  public async hop(client: Client, service: ServiceInfo, port: ServicePortInfo, request: HttpRequest, assumeValidToken = false, scheme?: Scheme): Promise<HopResult> {
     const targets = this.targetsOf(service, port);
     if (targets.length === 0) return { outcome: 'no-route', reason: noEndpoints(service), appHeaders: {} };
     const results: HopResult[] = [];
-    for (const target of targets) {
+    for (const original of targets) {
+      // An explicit non-HTTP scheme: the proxies see no HTTP (TCP semantics).
+      const target = scheme !== undefined && scheme !== 'http' && original.http ? { ...original, http: false } : original;
+      if (this.ambient.involves(client, target)) {
+        results.push(await this.ambient.hop(client, original, request, { addressing: 'service', ...(scheme ? { scheme } : {}), assumeValidToken }));
+        continue;
+      }
       const transport = this.transport(client, target);
       if ('result' in transport) {
         results.push(transport.result);
@@ -498,7 +582,7 @@ export class AccessSimulator {
     return targets;
   }
 
-  private prepare(workload: Workload, containerPort: number, http: boolean, where: string): Target {
+  public prepare(workload: Workload, containerPort: number, http: boolean, where: string): Target {
     const policies = this.model.authorizationPoliciesFor(workload).map((policy) => ({
       action: actionOf(policy),
       label: `ns[${policy.namespace}]-policy[${policy.name}]`,
@@ -506,7 +590,7 @@ export class AccessSimulator {
       ctx: { localTrustDomains: this.model.localTrustDomains, policyNamespace: policy.namespace ?? 'default' },
     }));
     return {
-      workload, containerPort, http, where,
+      workload, containerPort, http, where, ...(workload.sidecar === true ? { point: 'sidecar' as const } : {}),
       mode: workload.sidecar === true ? this.model.effectiveMtls(workload, containerPort) : undefined,
       deny: policies.filter((p) => p.action === 'DENY'),
       allow: policies.filter((p) => p.action === 'ALLOW'),
@@ -522,26 +606,13 @@ export class AccessSimulator {
    */
   public transport(client: Client, target: Target): { result: HopResult } | { peer: RequestFacts['peer']; text: string } {
     const { workload, where } = target;
-    const fail = (outcome: Outcome, reason: string) => ({ result: { outcome, reason: `${where}: ${reason}`, workload: where, appHeaders: {} } });
+    // NetworkPolicy drops are the CNI's; mTLS refusals are the server sidecar's.
+    const fail = (outcome: Outcome, reason: string, at = where) => ({ result: { outcome, reason: `${at}: ${reason}`, workload: where, appHeaders: {} } });
     const service = target.service!;
     const servicePort = target.servicePort!;
-    // The caller's own sidecar first: a host it does not import never leaves it as mesh traffic
-    // (istio:pilot/pkg/model/sidecar.go SidecarScope; networking/core/httproute.go catch-all).
-    let passthrough: string | undefined;
-    if (client.kind === 'mesh' && client.workload && !client.gateway) {
-      const fqdn = `${service.name}.${service.namespace}.svc.cluster.local`;
-      const scope = this.scopeOf(client.workload);
-      const exported = serviceExportedTo(service.object, client.namespace);
-      if (!exported || !sidecarImports(scope.sidecar, service.namespace, fqdn, servicePort.port)) {
-        const why = !exported
-          ? `Service ${service.namespace}/${service.name} is not exported to namespace ${client.namespace}`
-          : `Sidecar ${scope.sidecar!.namespace}/${scope.sidecar!.name} of ${client.label} does not import ${fqdn}`;
-        if (scope.mode === 'REGISTRY_ONLY') {
-          return fail('blocked', `${why}; outboundTrafficPolicy REGISTRY_ONLY (${scope.modeFrom}): blocked by the caller's sidecar (${target.http ? '502' : 'connection closed'})`);
-        }
-        passthrough = `${why}; outboundTrafficPolicy ALLOW_ANY (${scope.modeFrom}) passes it through`;
-      }
-    }
+    const outbound = this.sidecarOutbound(client, target, 'service');
+    if ('result' in outbound) return outbound;
+    const passthrough = outbound.passthrough;
     // Then the wire: the CNI enforces NetworkPolicy on pod → pod:containerPort.
     let wire = '';
     if (networkPolicies(this.model).length > 0) {
@@ -579,10 +650,38 @@ export class AccessSimulator {
     }
     const mode = target.mode!;
     const decided = mode.decidedBy ? `PeerAuthentication ${mode.decidedBy.namespace}/${mode.decidedBy.name}` : 'the default';
-    if (mode.mode === 'STRICT' && !mtls) return fail('reset', `${text} against mTLS STRICT (${decided}): the connection is reset`);
-    if (mode.mode === 'DISABLE' && mtls) return fail('reset', `${text} against mTLS DISABLE (${decided}): the handshake fails (503 at the client)`);
+    if (mode.mode === 'STRICT' && !mtls) return fail('reset', `${text} against mTLS STRICT (${decided}): the connection is reset`, namedPoint(target));
+    if (mode.mode === 'DISABLE' && mtls) return fail('reset', `${text} against mTLS DISABLE (${decided}): the handshake fails (503 at the client)`, namedPoint(target));
     const peer = mtls && client.kind === 'mesh' && !passthrough ? { trustDomain: this.model.trustDomain, namespace: client.namespace, serviceAccount: client.serviceAccount } : undefined;
     return { peer, text };
+  }
+
+  /**
+   * The caller's own sidecar first: a host it does not import never leaves it as mesh traffic
+   * (istio:pilot/pkg/model/sidecar.go SidecarScope; networking/core/httproute.go catch-all). A
+   * pod IP (`addressing: workload`) is in no registry. Only sidecar callers have a scope.
+   */
+  public sidecarOutbound(client: Client, target: Target, addressing: Addressing): { result: HopResult } | { passthrough?: string } {
+    if (client.kind !== 'mesh' || !client.workload || client.gateway || client.ambient) return {};
+    const scope = this.scopeOf(client.workload);
+    let why: string | undefined;
+    const service = target.service;
+    if (addressing === 'workload' || !service || !target.servicePort) {
+      why = `${client.label} dials the pod IP of ${target.where}, which is no host in its registry`;
+    } else {
+      const fqdn = `${service.name}.${service.namespace}.svc.cluster.local`;
+      const exported = serviceExportedTo(service.object, client.namespace);
+      if (!exported || !sidecarImports(scope.sidecar, service.namespace, fqdn, target.servicePort.port)) {
+        why = !exported
+          ? `Service ${service.namespace}/${service.name} is not exported to namespace ${client.namespace}`
+          : `Sidecar ${scope.sidecar!.namespace}/${scope.sidecar!.name} of ${client.label} does not import ${fqdn}`;
+      }
+    }
+    if (why === undefined) return {};
+    if (scope.mode === 'REGISTRY_ONLY') {
+      return { result: { outcome: 'blocked', reason: `${target.where}: ${why}; outboundTrafficPolicy REGISTRY_ONLY (${scope.modeFrom}): blocked by the caller's sidecar (${target.http ? '502' : 'connection closed'})`, workload: target.where, appHeaders: {} } };
+    }
+    return { passthrough: `${why}; outboundTrafficPolicy ALLOW_ANY (${scope.modeFrom}) passes it through` };
   }
 
   /** Step 5, the JWT stage, which depends on the token and the target only (never on the client). */
@@ -596,7 +695,8 @@ export class AccessSimulator {
   /** Steps 5–6 once the JWT verdict is known: 401/403 from the token, then CUSTOM, DENY, ALLOW. Synchronous. */
   public authorize(target: Target, peer: RequestFacts['peer'], transport: string, request: HttpRequest, jwt: JwtVerdict | undefined): HopResult {
     const { where, http } = target;
-    const fail = (outcome: Outcome, reason: string): HopResult => ({ outcome, reason: `${where}: ${reason}`, workload: where, appHeaders: {} });
+    const said = namedPoint(target);
+    const fail = (outcome: Outcome, reason: string): HopResult => ({ outcome, reason: `${said}: ${reason}`, workload: where, appHeaders: {} });
     if (jwt?.kind === 'rejected') return fail(jwt.status === 401 ? 'deny-401' : 'deny-403', jwt.reason);
     let token: RequestFacts['token'];
     let appHeaders = request.headers;
@@ -626,9 +726,9 @@ export class AccessSimulator {
     const note = target.custom.length > 0 ? ` (CUSTOM policies ${target.custom.join(', ')} not simulated: assumed to allow)` : '';
     const deny = matching(target.deny);
     if (deny) return fail(denied, `${verb} by ${deny} (${transport})`);
-    if (target.allow.length === 0) return { outcome: 'allow', reason: `${where}: no ALLOW policy applies (${transport})${note}`, workload: where, appHeaders };
+    if (target.allow.length === 0) return { outcome: 'allow', reason: `${said}: no ALLOW policy applies (${transport})${note}`, workload: where, appHeaders };
     const allow = matching(target.allow);
-    if (allow) return { outcome: 'allow', reason: `${where}: allowed by ${allow} (${transport})${note}`, workload: where, appHeaders };
+    if (allow) return { outcome: 'allow', reason: `${said}: allowed by ${allow} (${transport})${note}`, workload: where, appHeaders };
     const identity = peer ? `peer ${peer.trustDomain}/ns/${peer.namespace}/sa/${peer.serviceAccount}` : 'no peer identity';
     const user = token ? `request principal ${token.issuer}/${token.subject}` : 'no request principal';
     return fail(denied, `${verb}: no rule of ${target.allow.map((p) => p.label).join(', ')} matches (${transport}; ${identity}; ${user})${note}`);
@@ -662,6 +762,11 @@ export function symbolicValidToken(target: Target): JwtVerdict | undefined {
     }
   }
   return { kind: 'valid', principal: `${rule.issuer}/matrix-user`, claims: claims as JwtClaims, forwarded: rule.forwardOriginalToken, reason: 'valid token (symbolic)' };
+}
+
+/** A target as reasons name it: `sidecar ns/name:port` for a workload's sidecar, else its `where`. */
+function namedPoint(target: Target): string {
+  return target.point === 'sidecar' ? `sidecar ${target.where}` : target.where;
 }
 
 function noEndpoints(service: ServiceInfo): string {

@@ -5,9 +5,10 @@ import type { MeshModel, MeshObject } from '../model.js';
 /**
  * The area a check belongs to; codes are grouped by area in hundreds. `network` (egress scope,
  * ServiceEntry visibility and NetworkPolicy) has no hundred of its own left: it is ZT75x, the second
- * half of the Sidecar hundred, as the client-side mTLS checks are ZT25x.
+ * half of the Sidecar hundred, as the client-side mTLS checks are ZT25x. `ambient` (ztunnel and
+ * waypoints, the other data plane) is ZT71x, in the same data-plane hundred.
  */
-export type Area = 'input' | 'authorization' | 'mtls' | 'jwt' | 'ingress' | 'ports' | 'injection' | 'sidecar' | 'telemetry' | 'annotations' | 'network';
+export type Area = 'input' | 'authorization' | 'mtls' | 'jwt' | 'ingress' | 'ports' | 'injection' | 'sidecar' | 'telemetry' | 'annotations' | 'network' | 'ambient';
 
 /** One problem a check found on one object. */
 export interface Issue {

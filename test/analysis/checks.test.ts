@@ -49,6 +49,11 @@ const GW_API = (listener: string) => `apiVersion: gateway.networking.k8s.io/v1\n
 const HTTP_LISTENER = '{name: http, hostname: api.example.com, port: 80, protocol: HTTP}';
 const HTTP_ROUTE = (spec: string, namespace = 'shop') => `apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: r, namespace: ${namespace}}\nspec: ${spec}\n`;
 const REFERENCE_GRANT = (namespace: string, from: string, to: string) => `apiVersion: gateway.networking.k8s.io/v1beta1\nkind: ReferenceGrant\nmetadata: {name: g, namespace: ${namespace}}\nspec: {from: [${from}], to: [${to}]}\n`;
+/** An ambient namespace `amb` (extra namespace labels as flow entries) with api and web. */
+const AMBIENT = (labels = '') => join(ns('amb', `istio.io/dataplane-mode: ambient${labels ? `, ${labels}` : ''}`), app('amb', 'api'), app('amb', 'web'));
+const USE_WAYPOINT = 'istio.io/use-waypoint: waypoint';
+const WAYPOINT = 'apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: waypoint, namespace: amb, labels: {istio.io/waypoint-for: service}}\nspec: {gatewayClassName: istio-waypoint, listeners: [{name: mesh, port: 15008, protocol: HBONE}]}\n';
+const amb = (name: string, spec: string) => istio('AuthorizationPolicy', 'amb', name, spec);
 
 const CASES: readonly Case[] = [
   // ---- input -----------------------------------------------------------------------------
@@ -238,6 +243,17 @@ const CASES: readonly Case[] = [
   // An egress route: shop's sidecars send api.stripe.com to the egress gateway, which forwards it.
   { code: 'ZT757', trigger: join(BASE, ...EGRESS_ROUTE('PASSTHROUGH'), istio('AuthorizationPolicy', 'istio-system', 'egress', `{selector: {matchLabels: {istio: egressgateway}}, rules: [{from: [{source: {principals: [${WEB}]}}]}]}`)), clean: [['tls: {mode: PASSTHROUGH}', 'tls: {mode: ISTIO_MUTUAL}']] },
   { code: 'ZT758', trigger: join(BASE, ...EGRESS_ROUTE('ISTIO_MUTUAL')), clean: [['portLevelSettings: []', 'portLevelSettings: [{port: {number: 443}, tls: {mode: ISTIO_MUTUAL, sni: api.stripe.com}}]']] },
+  // ---- ambient: ztunnel and waypoints (ZT71x) -------------------------------------------------
+  { code: 'ZT711', trigger: join(BASE, AMBIENT(), amb('l7', `{selector: {matchLabels: {app: api}}, rules: [{to: [{operation: {methods: [GET]}}]}]}`)), clean: [['methods: [GET]', 'ports: ["8080"]']] },
+  { code: 'ZT712', trigger: join(BASE, AMBIENT(), amb('require-jwt', `{selector: {matchLabels: {app: api}}, action: DENY, rules: [{from: [{source: {notRequestPrincipals: ["*"]}}]}]}`)), clean: [['notRequestPrincipals', 'notPrincipals']] },
+  { code: 'ZT713', trigger: join(BASE, AMBIENT(), amb('no-post', `{selector: {matchLabels: {app: api}}, action: DENY, rules: [{to: [{operation: {ports: ["8080"], methods: [POST]}}]}]}`)), clean: [[', methods: [POST]', '']] },
+  { code: 'ZT714', trigger: join(BASE, AMBIENT(''), WAYPOINT, amb('get-only', '{targetRefs: [{kind: Service, group: "", name: api}], rules: [{to: [{operation: {methods: [GET]}}]}]}')), clean: [['istio.io/dataplane-mode: ambient}', `istio.io/dataplane-mode: ambient, ${USE_WAYPOINT}}`]] },
+  { code: 'ZT714', variant: 'waypoint for workloads only', trigger: join(BASE, AMBIENT(USE_WAYPOINT), WAYPOINT.replace('waypoint-for: service', 'waypoint-for: workload'), amb('get-only', '{targetRefs: [{kind: Service, group: "", name: api}], rules: [{to: [{operation: {methods: [GET]}}]}]}')), clean: [['waypoint-for: workload', 'waypoint-for: all']] },
+  { code: 'ZT715', trigger: join(BASE, AMBIENT('istio.io/use-waypoint: wp'), WAYPOINT), clean: [['istio.io/use-waypoint: wp', USE_WAYPOINT]] },
+  { code: 'ZT715', variant: 'waypoint in another namespace, allowedRoutes Same', trigger: join(BASE, AMBIENT(`${USE_WAYPOINT}, istio.io/use-waypoint-namespace: shop`), WAYPOINT.replace('namespace: amb', 'namespace: shop')), clean: [['listeners: [{name: mesh, port: 15008, protocol: HBONE}]', 'listeners: [{name: mesh, port: 15008, protocol: HBONE, allowedRoutes: {namespaces: {from: All}}}]']] },
+  { code: 'ZT716', trigger: join(BASE, AMBIENT(USE_WAYPOINT), WAYPOINT, amb('api-l4', '{selector: {matchLabels: {app: api}}, rules: [{from: [{source: {principals: ["cluster.local/ns/amb/sa/web"]}}]}]}')), clean: [['["cluster.local/ns/amb/sa/web"]', '["cluster.local/ns/amb/sa/web", "cluster.local/ns/amb/sa/waypoint"]']] },
+  { code: 'ZT718', trigger: join(BASE, AMBIENT(USE_WAYPOINT), WAYPOINT, amb('get-only', '{targetRefs: [{kind: Service, group: "", name: api}], rules: [{to: [{operation: {methods: [GET]}}]}]}')), clean: [['name: get-only, namespace: amb}\nspec: {targetRefs: [{kind: Service, group: "", name: api}]', 'name: get-only, namespace: amb}\nspec: {selector: {matchLabels: {app: api}}, rules: [{from: [{source: {principals: ["cluster.local/ns/amb/sa/waypoint"]}}]}]}\n---\napiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata: {name: get-only-l7, namespace: amb}\nspec: {targetRefs: [{kind: Service, group: "", name: api}]']] },
+  { code: 'ZT717', trigger: join(BASE, AMBIENT(), amb('waypoint-default-deny', '{targetRefs: [{group: gateway.networking.k8s.io, kind: GatewayClass, name: istio-waypoint}]}')), clean: [['name: waypoint-default-deny, namespace: amb', 'name: waypoint-default-deny, namespace: istio-system']] },
 ];
 
 function cleanOf(c: Case): string {

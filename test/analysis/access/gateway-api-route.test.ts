@@ -142,7 +142,7 @@ describe('policies at the gateway and the identity the backend sees', () => {
     const bySelector = policy('edge', 'gw-by-label', { selector: { matchLabels: { 'gateway.networking.k8s.io/gateway-name': 'public' } }, action: 'DENY', rules: [{ to: [{ operation: { paths: ['/private*'] } }] }] });
     const manifests = [gateway(), r, openGateway, bySelector];
     expect((await simulator(manifests).check(request('/private'))).outcome).toBe('deny-403');
-    const off = simulator(manifests, { gatewayApiFeatures: { selectorBasedGatewayPolicy: false } });
+    const off = simulator(manifests, { features: { ENABLE_SELECTOR_BASED_K8S_GATEWAY_POLICY: 'false' } });
     expect((await off.check(request('/private'))).outcome).toBe('allow');
   });
 
