@@ -1,6 +1,7 @@
 import { Construct } from 'constructs';
 import { Gateway, GatewaySpecServers, GatewaySpecServersTlsMode, VirtualService } from '../imports/networking.istio.io.js';
 import { checkDnsLabel, checkHostName, ZeroTrustConfigError } from './errors.js';
+import { checkIngressApiOptions, GatewayApiIngress } from './gateway-api-ingress.js';
 import { Grant } from './grant.js';
 import { IngressGateway } from './ingress-gateway.js';
 import { MeshWorkload } from './mesh-workload.js';
@@ -36,6 +37,13 @@ export interface IngressRoute {
    */
   readonly claims?: Readonly<Record<string, readonly string[]>>;
 }
+
+/**
+ * How an ingress is written: `istio` is Istio's own Gateway and VirtualService, bound to an
+ * installed ingress gateway; `gateway-api` is the Kubernetes Gateway API (Gateway of class
+ * `istio` and HTTPRoute), for which Istio deploys a gateway per Gateway (docs/gateway-api.md).
+ */
+export type IngressApi = 'istio' | 'gateway-api';
 
 /** Props of an ingress host: one service (`service`, ...) or several by path (`routes`). */
 export interface MeshIngressProps {
@@ -79,10 +87,24 @@ export interface MeshIngressProps {
    */
   readonly tlsCredentialName?: string;
   /**
-   * The ingress gateway deployment to bind to.
+   * The ingress gateway deployment to bind to (Istio API only: with the Gateway API, Istio deploys
+   * the gateway itself, as `<name>-istio`).
    * @default - the mesh's ingress gateway
    */
   readonly gateway?: IngressGateway;
+  /**
+   * Which API writes the ingress: Istio's Gateway + VirtualService, or the Kubernetes Gateway API
+   * (Gateway of class `istio` + HTTPRoute, in the first route's namespace, its gateway running
+   * there as ServiceAccount `<name>-istio`; see docs/gateway-api.md).
+   * @default 'istio'
+   */
+  readonly api?: IngressApi;
+  /**
+   * Gateway API only: the namespace of the TLS Secret `tlsCredentialName`. Another namespace than
+   * the Gateway's gets a ReferenceGrant there, which lets this Gateway read that Secret.
+   * @default - the Gateway's namespace
+   */
+  readonly tlsCredentialNamespace?: string;
 }
 
 /**
@@ -90,9 +112,15 @@ export interface MeshIngressProps {
  * a `VirtualService` routing its path prefixes to the services (following each service's routes
  * among versions), and for each route the grant that lets the gateway's identity call the
  * service on those paths. One MeshIngress per host: a second for the same host is refused.
+ * With `api: 'gateway-api'` the same routes are a Kubernetes Gateway and HTTPRoute instead, with
+ * the grants from the gateway Istio deploys for it (docs/gateway-api.md).
  */
 export class MeshIngress extends Construct {
   public readonly host: string;
+  /** The API the ingress is written in. */
+  public readonly api: IngressApi;
+  /** The gateway whose identity calls the services: the installed one, or `<name>-istio` for the Gateway API. */
+  public readonly gatewayIdentity: IngressGateway;
   /** The grants from the ingress gateway, one per route. */
   public readonly grants: readonly Grant[];
 
@@ -107,7 +135,9 @@ export class MeshIngress extends Construct {
     checkDnsLabel(name, self, 'name');
     checkHostName(props.host, self, 'host');
     this.host = props.host;
-    const gateway = props.gateway ?? mesh.ingressGateway;
+    const api = props.api ?? 'istio';
+    this.api = api;
+    checkIngressApiOptions(api, { gateway: props.gateway !== undefined, tlsCredentialNamespace: props.tlsCredentialNamespace !== undefined }, self);
     const resolved = resolveRoutes(routes, props.routes ? 'routes' : '', self);
     mesh.registerIngressHost(props.host, self);
 
@@ -119,6 +149,24 @@ export class MeshIngress extends Construct {
         fix: 'set tlsCredentialName to the TLS Secret in the gateway\'s namespace.',
       });
     }
+    const annotations: Record<string, string> = ack ? { [acknowledgementAnnotation('plaintextIngress')]: ack } : {};
+
+    if (api === 'gateway-api') {
+      // The gateway Istio deploys runs in this namespace as <name>-istio: reserve the name.
+      first.namespace.registerWorkload(`${name}-istio`, `${name}-istio`, self);
+      const ingress = new GatewayApiIngress(this, 'gateway-api', {
+        name, namespace: ns, host: props.host, annotations, self,
+        routes: resolved.map(({ route, service, prefixes, port }) => ({
+          service, prefixes, port, ...(route.methods ? { methods: route.methods } : {}), ...(route.claims ? { claims: route.claims } : {}),
+        })),
+        ...(props.tlsCredentialName ? { tls: { secretName: props.tlsCredentialName, secretNamespace: props.tlsCredentialNamespace ?? ns } } : {}),
+      });
+      this.gatewayIdentity = ingress.identity;
+      this.grants = this.grantFrom(ingress.identity, resolved, props.host);
+      return;
+    }
+    const gateway = props.gateway ?? mesh.ingressGateway;
+    this.gatewayIdentity = gateway;
 
     // Hosts are written `<namespace>/<host>` so only this namespace's VirtualServices may bind.
     const hosts = [`${ns}/${props.host}`];
@@ -129,7 +177,7 @@ export class MeshIngress extends Construct {
       ]
       : [{ port: { number: 80, name: 'http', protocol: 'HTTP' }, hosts }];
     new ManifestObject(this, 'gateway', Gateway.manifest({
-      metadata: { name, namespace: ns, ...(ack ? { annotations: { [acknowledgementAnnotation('plaintextIngress')]: ack } } : {}) },
+      metadata: { name, namespace: ns, ...(ack ? { annotations } : {}) },
       spec: { selector: { ...gateway.selector }, servers },
     }));
 
@@ -151,16 +199,23 @@ export class MeshIngress extends Construct {
       },
     }));
 
-    // The gateway may call each service on its routed paths only. A VirtualService prefix is a
-    // raw string prefix; the policy allows the prefix itself and what lies below it.
-    this.grants = resolved.map(({ service, prefixes, port, route }) => {
+    this.grants = this.grantFrom(gateway, resolved, props.host);
+  }
+
+  /**
+   * The gateway may call each service on its routed paths only. A VirtualService prefix is a raw
+   * string prefix, an HTTPRoute PathPrefix an element-wise one; the policy allows the prefix
+   * itself and what lies below it, which is exact for the latter and stricter for the former.
+   */
+  private grantFrom(gateway: IngressGateway, resolved: readonly ResolvedRoute[], host: string): Grant[] {
+    return resolved.map(({ service, prefixes, port, route }) => {
       const paths = prefixes.includes('/') ? [] : prefixes.flatMap((p) => (p.endsWith('/') ? [`${p}*`] : [p, `${p}/*`]));
       return service.allowFrom(gateway, {
         ports: [port],
         ...(route.methods ? { methods: route.methods } : {}),
         ...(paths.length ? { paths } : {}),
         ...(route.claims ? { claims: route.claims } : {}),
-        reason: `ingress for ${props.host}`,
+        reason: `ingress for ${host}`,
       });
     });
   }

@@ -1,4 +1,4 @@
-import type { Acknowledgements, DataplaneMode, JwtIssuerConfig, Stage } from 'zero-trust-mesh';
+import type { Acknowledgements, DataplaneMode, IngressApi, JwtIssuerConfig, Stage } from 'zero-trust-mesh';
 import { MtlsMode } from 'zero-trust-mesh';
 
 /** Container images of the reference mesh, with pinned tags. */
@@ -41,9 +41,19 @@ export interface EnvironmentConfig {
   /** The products app's external entry. */
   readonly ingress: {
     readonly host: string;
-    /** TLS Secret in the gateway's namespace; omitted means plain HTTP (dev). */
+    /**
+     * TLS Secret in the gateway's namespace (the installed gateway's for `istio`, the Gateway's,
+     * i.e. `products`, for `gateway-api`); omitted means plain HTTP (dev).
+     */
     readonly tlsCredentialName?: string;
-    /** How the ingress gateway was installed, which fixes its labels and identity. */
+    /**
+     * How the ingress is written: Istio's Gateway + VirtualService on the installed gateway, or
+     * the Kubernetes Gateway API (Gateway + HTTPRoute; Istio deploys the gateway). Switching is a
+     * change of this value alone.
+     * @default 'istio'
+     */
+    readonly api?: IngressApi;
+    /** How the ingress gateway was installed, which fixes its labels and identity (`istio` API). */
     readonly gateway: { readonly install: 'helm'; readonly release: string; readonly namespace: string } | { readonly install: 'istioctl' };
   };
   readonly images: ImageConfig;
@@ -135,7 +145,8 @@ export const ENVIRONMENTS: Readonly<Record<string, EnvironmentConfig>> = {
     mtls: MtlsMode.STRICT,
     dataplane: 'sidecar',
     issuer: { provider: 'okta', domain: 'zero-trust-mesh.okta.com', authorizationServerId: 'default', audiences: ['api://products'] },
-    ingress: { host: 'products.example.com', tlsCredentialName: 'products-tls', gateway: helmGateway },
+    // prod's ingress is a Kubernetes Gateway API Gateway (its certificate Secret in `products`).
+    ingress: { host: 'products.example.com', tlsCredentialName: 'products-tls', gateway: helmGateway, api: 'gateway-api' },
     images,
     replicas: 3,
     demos: { enabled: false, requiredGroup: 'group1' },

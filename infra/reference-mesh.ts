@@ -61,6 +61,7 @@ export function defineReferenceMesh(app: Construct, env: EnvironmentConfig): Mes
     pathPrefixes: ['/products'],
     methods: PRODUCTS_API.methods,
     ...(env.ingress.tlsCredentialName ? { tlsCredentialName: env.ingress.tlsCredentialName } : {}),
+    ...(env.ingress.api ? { api: env.ingress.api } : {}),
   });
   serviceC.allowFrom(serviceA, { ...PRODUCTS_API, reason: 'a reads products from c with the user\'s token' });
   serviceB.allowFrom(serviceC, { ...PRODUCTS_API, reason: 'c reads products from b with the user\'s token' });

@@ -31,12 +31,14 @@ export function isIstioObject(manifest: Manifest): boolean {
 }
 
 /**
- * Kubernetes Gateway API objects (`gateway.networking.k8s.io`): ambient waypoints are Gateways.
- * Custom resources like Istio's; their CRDs are not part of Istio's `base` chart
- * (https://istio.io/latest/docs/ambient/install/helm/ installs them first).
+ * The Kubernetes Gateway API kinds the constructs emit (Gateway for ingress and ambient waypoints,
+ * HTTPRoute, ReferenceGrant): custom resources whose CRDs the cluster's administrator installs
+ * (istio.io, "Kubernetes Gateway API"; not part of Istio's `base` chart).
  */
+const GATEWAY_API_KINDS = new Set(['gateway.networking.k8s.io/v1/Gateway', 'gateway.networking.k8s.io/v1/HTTPRoute', 'gateway.networking.k8s.io/v1beta1/ReferenceGrant']);
+
 export function isGatewayApiObject(manifest: Manifest): boolean {
-  return manifest.apiVersion.startsWith('gateway.networking.k8s.io/');
+  return GATEWAY_API_KINDS.has(`${manifest.apiVersion}/${manifest.kind}`);
 }
 
 /** Kinds whose pods run the application: they wait for injection and for their policies. */

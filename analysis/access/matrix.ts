@@ -2,6 +2,7 @@ import { int, recs, strs } from '../values.js';
 import { isMeshExternal } from '../egress.js';
 import type { JwtVerdict } from './jwt.js';
 import { ingressPathsTo, routeThroughIngress } from './ingress-route.js';
+import { gatewayApiPathsTo } from './gateway-api-route.js';
 import { AccessSimulator, Client, HttpRequest, Outcome, symbolicValidToken, Target } from './simulator.js';
 
 /**
@@ -249,7 +250,8 @@ async function ingressCell(simulator: AccessSimulator, to: string, portNumber: n
   };
   // The routes' own paths first; once the gateway routes to the service at all, also the methods
   // and paths its policies name (a grant on GET /items/* is reachable under a route for "/").
-  const routed = ingressPathsTo(simulator.model, simulator.ingressGateway.labels, service, port);
+  // (Kubernetes Gateway API routes too: their paths are probed after the Istio ones.)
+  const routed = [...ingressPathsTo(simulator.model, simulator.ingressGateway.labels, service, port), ...gatewayApiPathsTo(simulator, service, port.port)];
   const tried = new Set<string>();
   for (const { method, path } of routed) {
     tried.add(`${method} ${path}`);

@@ -5,6 +5,7 @@ import { recs, strs } from '../values.js';
 import { JwtClaims, JwtRule, JwtValidator, JwtVerdict, jwtRulesOf, JwksResolver } from './jwt.js';
 import { claimPath, MatchContext, RequestFacts, ruleMatches } from './match.js';
 import { routeThroughIngress } from './ingress-route.js';
+import { gatewayApiIngressTo, gatewayApiRequest, GatewayApiFeatures, gatewayNamed } from './gateway-api-route.js';
 import { isMeshExternal, outboundPolicy, serviceEntriesFor, serviceExportedTo, sidecarImports } from '../egress.js';
 import { destinationRuleTls, egressGatewayPods, EgressGatewayRoute, meshRouteToEgressGateway, serverIsHttp, serverTlsMode } from '../egress-gateway.js';
 import type { OutboundTrafficPolicy, MeshObject } from '../model.js';
@@ -32,7 +33,7 @@ export interface SidecarScope {
 }
 
 /** One end of a connection as NetworkPolicy sees it (analysis/network-policy.ts), with its label for reasons. */
-type NetEndpoint = { readonly peer: Peer; readonly label: string; readonly workload?: Workload };
+export type NetEndpoint = { readonly peer: Peer; readonly label: string; readonly workload?: Workload };
 
 /**
  * An offline model of Istio's access decision for one request
@@ -208,6 +209,8 @@ const lowerKeys = (headers: Readonly<Record<string, string>> = {}): Record<strin
 export class AccessSimulator {
   public readonly ingressGateway: IngressGatewayIdentity;
   public readonly outboundTrafficPolicy: OutboundTrafficPolicyMode;
+  /** The features the Gateway API ingress path reads, from `features`. */
+  public readonly gatewayApiFeatures: GatewayApiFeatures;
   private readonly jwt: JwtValidator;
   private readonly targets = new Map<string, Target[]>();
   private readonly scopes = new Map<Workload, SidecarScope>();
@@ -227,6 +230,7 @@ export class AccessSimulator {
     this.ingressGateway = options.ingressGateway
       ?? { namespace: model.rootNamespace, serviceAccount: 'istio-ingressgateway', labels: { app: 'istio-ingressgateway', istio: 'ingressgateway' } };
     this.outboundTrafficPolicy = options.outboundTrafficPolicy ?? 'ALLOW_ANY';
+    this.gatewayApiFeatures = { selectorBasedGatewayPolicy: features.ENABLE_SELECTOR_BASED_K8S_GATEWAY_POLICY };
   }
 
   /**
@@ -252,6 +256,13 @@ export class AccessSimulator {
     if (request.to === undefined) throw new AccessRequestError('give the destination as "to": "namespace/service" or "toHost": "host".');
     const headers = lowerKeys(request.headers);
     if (request.token !== undefined) headers.authorization = `Bearer ${request.token}`;
+    // A Gateway API gateway Istio deploys (`<ns>/<gateway>-istio`), entered with a Host header.
+    const gateway = gatewayNamed(this, request.to);
+    if (gateway) {
+      const http: HttpRequest = { method: request.method ?? 'GET', path: request.path ?? '/', host: headers.host ?? '', headers };
+      const hop = await gatewayApiRequest(this, gateway, request, http, assume, this.gatewayApiFeatures);
+      return { outcome: hop.outcome, reason: hop.reason };
+    }
     if (request.addressing === 'workload') return this.checkPodAddressed(request, headers, assume);
     const { service, port } = this.target(request.to, request.port);
     const http: HttpRequest = {
@@ -506,7 +517,13 @@ export class AccessSimulator {
   public async ingressHop(service: ServiceInfo, port: ServicePortInfo, request: HttpRequest, assume = false, clientHeaders?: Readonly<Record<string, string>>): Promise<HopResult> {
     // Header-conditioned routes and the Host are decided only when the client's headers are known.
     const route = routeThroughIngress(this.model, this.ingressGateway.labels, service, port, request.method, request.path, clientHeaders ? { headers: clientHeaders } : {});
-    if (!route.routed) return { outcome: 'no-route', reason: route.reason, appHeaders: {} };
+    if (!route.routed) {
+      // Not routed by an Istio Gateway: a Kubernetes Gateway API gateway may route it.
+      const viaGatewayApi = await gatewayApiIngressTo(this, service, port.port, request, { assume, ...(clientHeaders ? { headers: clientHeaders } : {}), features: this.gatewayApiFeatures });
+      const istioGateways = this.model.ofKind('Gateway').some((g) => g.apiVersion.startsWith('networking.istio.io/'));
+      if (viaGatewayApi && (viaGatewayApi.outcome !== 'no-route' || !istioGateways)) return viaGatewayApi;
+      return { outcome: 'no-route', reason: viaGatewayApi ? `${route.reason}; ${viaGatewayApi.reason}` : route.reason, appHeaders: {} };
+    }
     const atGateway: HttpRequest = { ...request, host: route.host };
     const gateway = this.gatewayTarget(route.gatewayPort);
     const jwt = await this.jwtStage(gateway, atGateway, assume);

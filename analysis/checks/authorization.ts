@@ -2,6 +2,7 @@
 // reference at https://istio.io/latest/docs/reference/config/security/authorization-policy/),
 // istio:pkg/config/validation/validation.go ValidateAuthorizationPolicy,
 // istio:pilot/pkg/security/authz/{builder/builder.go,model/model.go,model/generator.go}.
+import { deployedServiceAccounts } from '../gateway-api.js';
 import { isIpOrCidr, parseGoBool, parsePrincipal, whenKeyProblem } from '../istio.js';
 import type { MeshModel, MeshObject, Workload } from '../model.js';
 import {
@@ -411,8 +412,10 @@ export const AUTHORIZATION_CHECKS: readonly Check[] = [
             `write "${m.trustDomain}/ns/${id.namespace}/sa/${id.serviceAccount}" (or "cluster.local/…", which Istio maps to the local trust domain).`);
           continue;
         }
-        // Istio creates a waypoint's ServiceAccount itself (ISTIO.md §9.5): it is not in the manifests.
-        const accounts = [...m.serviceAccountsIn(id.namespace), ...waypointsOf(m).all.filter((w) => w.namespace === id.namespace).map((w) => w.serviceAccount)];
+        // Istio creates a waypoint's ServiceAccount (ISTIO.md §9.5) and a class-istio Gateway's
+        // (<gateway>-istio, §10.2) itself: they are not in the manifests.
+        const accounts = [...m.serviceAccountsIn(id.namespace), ...waypointsOf(m).all.filter((w) => w.namespace === id.namespace).map((w) => w.serviceAccount),
+          ...deployedServiceAccounts(m, id.namespace)];
         if (id.serviceAccount === 'default' || accounts.length === 0 || accounts.includes(id.serviceAccount)
           || m.workloadsWithIdentity(id.namespace, id.serviceAccount).length > 0) continue;
         yield issue(ap, `${ref(ap)} ${at(rule)}: principal "${p}" names ServiceAccount "${id.serviceAccount}", which namespace "${id.namespace}" does not declare (it has ${listing(accounts.sort())}); the grant matches nobody.`,

@@ -3,6 +3,7 @@ import { ANNOTATION_CHECKS } from './annotations.js';
 import { AUTHORIZATION_CHECKS } from './authorization.js';
 import type { Check } from './check.js';
 import { EGRESS_GATEWAY_CHECKS } from './egress-gateway.js';
+import { GATEWAY_API_CHECKS } from './gateway-api.js';
 import { INGRESS_CHECKS } from './ingress.js';
 import { JWT_CHECKS } from './jwt.js';
 import { MTLS_CHECKS } from './mtls.js';
@@ -13,7 +14,7 @@ export type { Area, Check, Issue } from './check.js';
 
 /** Every check the analyzer runs on the mesh model, in code order. */
 export const CHECKS: readonly Check[] = [
-  ...AUTHORIZATION_CHECKS, ...MTLS_CHECKS, ...JWT_CHECKS, ...INGRESS_CHECKS, ...WORKLOAD_CHECKS, ...TELEMETRY_CHECKS, ...ANNOTATION_CHECKS, ...NETWORK_CHECKS, ...EGRESS_GATEWAY_CHECKS, ...AMBIENT_CHECKS,
+  ...AUTHORIZATION_CHECKS, ...MTLS_CHECKS, ...JWT_CHECKS, ...INGRESS_CHECKS, ...GATEWAY_API_CHECKS, ...WORKLOAD_CHECKS, ...TELEMETRY_CHECKS, ...ANNOTATION_CHECKS, ...NETWORK_CHECKS, ...EGRESS_GATEWAY_CHECKS, ...AMBIENT_CHECKS,
 ].sort((a, b) => (a.code < b.code ? -1 : 1));
 
 const seen = new Set<string>();

@@ -44,6 +44,11 @@ const EGRESS_ROUTE = (serverTls: string) => [
 ];
 const SIDECAR_WEB = (spec: string) => istio('Sidecar', 'shop', 'web', `{workloadSelector: {labels: {app: web}}, ${spec}}`);
 
+/** A Gateway API Gateway of class istio in shop, with the given listener. */
+const GW_API = (listener: string) => `apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: edge, namespace: shop}\nspec: {gatewayClassName: istio, listeners: [${listener}]}\n`;
+const HTTP_LISTENER = '{name: http, hostname: api.example.com, port: 80, protocol: HTTP}';
+const HTTP_ROUTE = (spec: string, namespace = 'shop') => `apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: r, namespace: ${namespace}}\nspec: ${spec}\n`;
+const REFERENCE_GRANT = (namespace: string, from: string, to: string) => `apiVersion: gateway.networking.k8s.io/v1beta1\nkind: ReferenceGrant\nmetadata: {name: g, namespace: ${namespace}}\nspec: {from: [${from}], to: [${to}]}\n`;
 /** An ambient namespace `amb` (extra namespace labels as flow entries) with api and web. */
 const AMBIENT = (labels = '') => join(ns('amb', `istio.io/dataplane-mode: ambient${labels ? `, ${labels}` : ''}`), app('amb', 'api'), app('amb', 'web'));
 const USE_WAYPOINT = 'istio.io/use-waypoint: waypoint';
@@ -163,6 +168,17 @@ const CASES: readonly Case[] = [
   { code: 'ZT419', variant: 'prefix covered by an earlier one', trigger: join(BASE, VS('{hosts: [api.shop.svc.cluster.local], http: [{match: [{uri: {prefix: /api}}], route: [{destination: {host: api}}]}, {match: [{uri: {prefix: /api/v2}}], route: [{destination: {host: web}}]}]}')), clean: [['prefix: /api}', 'prefix: /api/v1}']] },
   { code: 'ZT419', variant: 'covered within one rule by a match with fewer conditions', trigger: join(BASE, VS('{hosts: [api.shop.svc.cluster.local], http: [{match: [{uri: {prefix: /api}}, {uri: {prefix: /api/v2}, method: {exact: GET}}], route: [{destination: {host: api}}]}]}')), clean: [['{uri: {prefix: /api}}', '{uri: {prefix: /api}, method: {exact: POST}}']] },
   { code: 'ZT420', trigger: join(BASE, GATEWAY(`[${HTTPS_SERVER}]`), istio('DestinationRule', 'shop', 'api', '{host: api.shop.svc.cluster.local, subsets: [{name: v1, labels: {app: api}}]}'), VS('{hosts: [api.shop.svc.cluster.local], http: [{route: [{destination: {host: api, subset: v1}}]}]}'), istio('VirtualService', 'shop', 'edge', `{hosts: [api.example.com], gateways: [shop/gw], ${ROUTE_API}}`)), clean: [['{host: api.shop.svc.cluster.local, port: {number: 80}}', '{host: api.shop.svc.cluster.local, port: {number: 80}, subset: v1}']] },
+
+  // ---- Gateway API ingress ---------------------------------------------------------------------
+  { code: 'ZT430', trigger: join(BASE, GW_API(HTTP_LISTENER), HTTP_ROUTE('{parentRefs: [{name: edgex}], hostnames: [api.example.com], rules: [{backendRefs: [{name: api, port: 80}]}]}')), clean: [['name: edgex', 'name: edge']] },
+  { code: 'ZT430', variant: 'no listener of that sectionName', trigger: join(BASE, GW_API(HTTP_LISTENER), HTTP_ROUTE('{parentRefs: [{name: edge, sectionName: https}], rules: [{backendRefs: [{name: api, port: 80}]}]}')), clean: [['sectionName: https', 'sectionName: http']] },
+  { code: 'ZT431', trigger: join(BASE, ns('front'), GW_API(HTTP_LISTENER), HTTP_ROUTE('{parentRefs: [{name: edge, namespace: shop}], rules: [{backendRefs: [{name: api, namespace: shop, port: 80}]}]}', 'front'), REFERENCE_GRANT('shop', '{group: gateway.networking.k8s.io, kind: HTTPRoute, namespace: front}', '{group: "", kind: Service}')), clean: [['protocol: HTTP}', 'protocol: HTTP, allowedRoutes: {namespaces: {from: All}}}']] },
+  { code: 'ZT432', trigger: join(BASE, GW_API(HTTP_LISTENER), HTTP_ROUTE('{parentRefs: [{name: edge}], hostnames: [www.example.com], rules: [{backendRefs: [{name: api, port: 80}]}]}')), clean: [['[www.example.com]', '["*.example.com"]']] },
+  { code: 'ZT433', trigger: join(BASE, GW_API(HTTP_LISTENER), HTTP_ROUTE('{parentRefs: [{name: edge}], rules: [{backendRefs: [{name: api}]}]}')), clean: [['{name: api}', '{name: api, port: 80}']] },
+  { code: 'ZT433', variant: 'another namespace without a ReferenceGrant', trigger: join(BASE, ns('back'), app('back', 'store'), GW_API(HTTP_LISTENER), HTTP_ROUTE('{parentRefs: [{name: edge}], rules: [{backendRefs: [{name: store, namespace: back, port: 80}]}]}'), REFERENCE_GRANT('back', '{group: gateway.networking.k8s.io, kind: HTTPRoute, namespace: nowhere}', '{group: "", kind: Service, name: store}')), clean: [['namespace: nowhere', 'namespace: shop']] },
+  { code: 'ZT434', trigger: join(BASE, ns('certs'), GW_API('{name: https, hostname: api.example.com, port: 443, protocol: HTTPS, tls: {mode: Terminate, certificateRefs: [{name: api-tls, namespace: certs}]}}')), clean: [['{name: api-tls, namespace: certs}', '{name: api-tls}']] },
+  { code: 'ZT435', trigger: join(BASE, GW_API(HTTP_LISTENER), ap('from-edge', '{selector: {matchLabels: {app: api}}, rules: [{from: [{source: {principals: ["cluster.local/ns/shop/sa/edge"]}}]}]}')), clean: [['sa/edge"', 'sa/edge-istio"']] },
+  { code: 'ZT436', trigger: join(BASE, GW_API(HTTP_LISTENER), ap('at-edge', '{targetRefs: [{group: gateway.networking.k8s.io, kind: Gateway, name: edge}], rules: [{to: [{operation: {ports: ["8080"]}}]}]}')), clean: [['"8080"', '"80"']] },
 
   // ---- ports, injection, workloads, Sidecar -------------------------------------------------
   { code: 'ZT501', trigger: withApp('cart', { servicePortName: 'web' }), clean: [['{name: web, port: 80', '{name: http-web, port: 80']] },

@@ -18,7 +18,7 @@ describe('zt-mesh synth runs the cdk8s app of cdk8s.yaml through its MeshApp', (
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
     expect(result.stdout).toBe(`${join(out, 'dev')}/: 17 files, 82 objects; analyzer: 0 errors, 13 warnings, 1 info\n`
-      + `${join(out, 'prod')}/: 7 files, 40 objects; analyzer: 0 errors, 0 warnings, 2 info\n`
+      + `${join(out, 'prod')}/: 7 files, 43 objects; analyzer: 0 errors, 0 warnings, 1 info\n`
       + `${join(out, 'delivery')}/: 3 files, 10 delivery objects\n`);
     expect(readdirSync(out).sort()).toEqual(['delivery', 'dev', 'prod']);
   });

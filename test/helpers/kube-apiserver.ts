@@ -9,7 +9,7 @@ import { stringify } from 'yaml';
 export const TEST_KUBECONFIG = process.env.ZT_TEST_KUBECONFIG || undefined;
 
 /** How to run the skipped tests, for their titles. */
-export const HOW_TO_RUN = 'skipped: no API server (start one: eval "$(../shared/kube-apiserver/start.sh --crds ../shared/istio-crds/crd-all.gen.yaml --crds ../shared/gitops-crds/argocd.yaml --crds ../shared/gitops-crds/flux.yaml)"; export ZT_TEST_KUBECONFIG=$KUBECONFIG; as .ci/run does)';
+export const HOW_TO_RUN = 'skipped: no API server (start one: eval "$(../shared/kube-apiserver/start.sh --crds ../shared/istio-crds/crd-all.gen.yaml --crds ../shared/gitops-crds/argocd.yaml --crds ../shared/gitops-crds/flux.yaml --crds ../shared/gateway-api-crds/standard-install.yaml)"; export ZT_TEST_KUBECONFIG=$KUBECONFIG; as .ci/run does)';
 
 /** `describe` when the server is there, `describe.skip` with the instructions otherwise. */
 export const describeWithApiServer = (title: string, fn: () => void): void => {

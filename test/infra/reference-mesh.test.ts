@@ -7,7 +7,8 @@ import { allowedPrincipals, allowPoliciesFor, allowRulesFor, findObject, namespa
 import { schemaErrors } from '../helpers/schema.js';
 
 const principal = (ns: string, sa: string) => `cluster.local/ns/${ns}/sa/${sa}`;
-const GATEWAY = principal('istio-system', 'istio-ingressgateway');
+/** The ingress gateway's identity: the installed gateway's, or the one Istio deploys for a Gateway API Gateway. */
+const gatewayOf = (env: EnvironmentConfig) => (env.ingress.api === 'gateway-api' ? principal('products', 'products-istio') : principal('istio-system', 'istio-ingressgateway'));
 const EXPECTED_ISSUER: Record<string, string> = {
   dev: 'testing@secure.istio.io',
   staging: 'https://zero-trust-mesh-staging.eu.auth0.com/',
@@ -83,7 +84,7 @@ describe.each(CASES)('environment %s', (_label, env, variant) => {
   });
 
   test('only the ingress gateway may call a, only a may call c, only c may call b, only b may reach MySQL', () => {
-    expect(allowedPrincipals(manifests, 'products', 'service-a')).toEqual([GATEWAY]);
+    expect(allowedPrincipals(manifests, 'products', 'service-a')).toEqual([gatewayOf(env)]);
     expect(allowedPrincipals(manifests, 'products', 'service-c')).toEqual([principal('products', 'service-a')]);
     expect(allowedPrincipals(manifests, 'products', 'service-b')).toEqual([principal('products', 'service-c')]);
     expect(allowedPrincipals(manifests, 'products', 'mysql')).toEqual([principal('products', 'service-b')]);
@@ -116,6 +117,29 @@ describe.each(CASES)('environment %s', (_label, env, variant) => {
   });
 
   test('the gateway exposes service-a alone, on /products, for the environment\'s host', () => {
+    if (env.ingress.api === 'gateway-api') {
+      // A Kubernetes Gateway (class istio) with one HTTPS listener for the host, its certificate in
+      // products, and one HTTPRoute to service-a; the grant to a from the deployed gateway's identity.
+      // (an ambient namespace's waypoint is a Gateway too, of class istio-waypoint.)
+      const [gateway, ...more] = objectsOfKind(manifests, 'Gateway').filter((g) => g.metadata.namespace === 'products' && g.spec.gatewayClassName !== 'istio-waypoint');
+      expect(more).toEqual([]);
+      expect(gateway.apiVersion).toBe('gateway.networking.k8s.io/v1');
+      expect(gateway.spec.gatewayClassName).toBe('istio');
+      expect(gateway.spec.listeners).toEqual([{
+        name: 'https', hostname: env.ingress.host, port: 443, protocol: 'HTTPS',
+        tls: { mode: 'Terminate', certificateRefs: [{ group: '', kind: 'Secret', name: env.ingress.tlsCredentialName }] },
+        allowedRoutes: { namespaces: { from: 'Same' } },
+      }]);
+      expect(objectsOfKind(manifests, 'VirtualService').filter((vs) => vs.metadata.namespace === 'products')).toEqual([]);
+      const [route] = objectsOfKind(manifests, 'HTTPRoute');
+      expect(route.spec).toEqual({
+        parentRefs: [{ name: 'products', sectionName: 'https' }], hostnames: [env.ingress.host],
+        rules: [{ matches: [{ path: { type: 'PathPrefix', value: '/products' } }], backendRefs: [{ name: 'service-a', port: 8000 }] }],
+      });
+      const [rule] = allowRulesFor(manifests, 'products', 'service-a');
+      expect(rule.to[0].operation).toEqual({ methods: ['GET'], paths: ['/products', '/products/*'], ports: ['8080'] });
+      return;
+    }
     // (prod's egress Gateway lives with the egress gateway in istio-system; an ambient namespace's
     // waypoint is a Gateway API Gateway.)
     const gateways = objectsOfKind(manifests, 'Gateway').filter((g) => g.metadata.namespace === 'products' && g.apiVersion.startsWith('networking.istio.io/'));

@@ -116,6 +116,28 @@ describe.each(Object.keys(ENVIRONMENTS))('SCENARIOS.md on the manifests of %s', 
     if (process.env.SHOW_REASONS) console.log(`${name} ${row.id} ${verdict.outcome}: ${verdict.reason}`);
   });
 
+  // Where the environment's ingress is a Kubernetes Gateway API Gateway, the ingress rows again as
+  // an outside client sees them: a request to the gateway Istio deploys (`<gateway>-istio`) with
+  // the site's Host header, through listener, HTTPRoute and the gateway's own policies.
+  const viaGatewayApi = env.ingress.api === 'gateway-api' ? rows.filter((row) => 'ingress' in row.from && row.to === 'products/service-a') : [];
+  if (viaGatewayApi.length > 0) test.each(viaGatewayApi.map((row) => [row.id, row] as const))('%s through the Gateway API gateway products/products-istio', async (_id, row) => {
+    const token = tokens.get(row.token ?? 'none');
+    const port = env.ingress.tlsCredentialName ? 443 : 80;
+    const request: AccessRequest = {
+      from: { outside: true }, to: 'products/products-istio', port, method: 'GET', path: row.path ?? '/products',
+      headers: { Host: env.ingress.host }, ...(token !== undefined ? { token } : {}),
+    };
+    const expected = typeof row.outcome === 'function' ? row.outcome(name) : row.outcome;
+    for (const sim of [proxiesOnlySimulator, simulator]) {
+      const verdict = await sim.check(request);
+      expect({ outcome: verdict.outcome, reason: verdict.reason }).toEqual({ outcome: expected, reason: expect.stringContaining('Gateway products/products listener "https"') });
+    }
+    // The same answer as the `{"ingress": true}` form, which finds the route to service-a.
+    const ingress = await simulator.check({ ...request, from: { ingress: true }, to: 'products/service-a', port: 8000 });
+    expect(ingress.outcome).toBe(expected);
+    expect(ingress.reason).toContain('Gateway products/products listener');
+  });
+
   test('a JWKS URI with no mapping behaves like an unreachable JWKS: every token 401, no token still 403', async () => {
     const blind = new AccessSimulator(model);
     const request = { from: { ingress: true } as const, to: 'products/service-a', port: 8000, method: 'GET', path: '/products' };
