@@ -127,7 +127,8 @@ export const ENVIRONMENTS: Readonly<Record<string, EnvironmentConfig>> = {
     stage: 'staging',
     trustDomain: 'cluster.local',
     mtls: MtlsMode.STRICT,
-    dataplane: 'sidecar',
+    // Staging runs Istio's ambient data plane: ztunnel, and waypoints where a grant needs L7.
+    dataplane: 'ambient',
     issuer: { provider: 'auth0', domain: 'zero-trust-mesh-staging.eu.auth0.com', audiences: ['https://products.staging.example.com'] },
     ingress: { host: 'products.staging.example.com', tlsCredentialName: 'products-staging-tls', gateway: helmGateway },
     images,

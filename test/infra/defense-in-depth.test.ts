@@ -25,13 +25,16 @@ const ROGUE: Manifest = {
 describe.each(Object.keys(ENVIRONMENTS))('%s', (name) => {
   const manifests = synthesizeEnvironment(ENVIRONMENTS[name]!).manifests;
 
-  test('the layer is there: a default deny and a Sidecar with REGISTRY_ONLY in every namespace', () => {
-    const namespaces = manifests.filter((m) => m.kind === 'Namespace').map((m) => m.metadata.name);
-    for (const ns of namespaces) {
+  test('the layer is there: a default deny in every namespace, and a Sidecar with REGISTRY_ONLY in every sidecar namespace', () => {
+    const namespaces = manifests.filter((m) => m.kind === 'Namespace');
+    for (const { metadata: { name: ns, labels } } of namespaces) {
       expect([ns, manifests.some((m) => m.kind === 'NetworkPolicy' && m.metadata.namespace === ns && m.metadata.name === 'default-deny')]).toEqual([ns, true]);
       const sidecar = manifests.find((m) => m.kind === 'Sidecar' && m.metadata.namespace === ns) as { spec: { outboundTrafficPolicy: { mode: string } } } | undefined;
-      expect([ns, sidecar?.spec.outboundTrafficPolicy.mode]).toEqual([ns, 'REGISTRY_ONLY']);
+      // Ztunnel and waypoints never read a Sidecar: an ambient namespace has none (docs/ambient.md).
+      const ambient = labels?.['istio.io/dataplane-mode'] === 'ambient';
+      expect([ns, sidecar?.spec.outboundTrafficPolicy.mode]).toEqual([ns, ambient ? undefined : 'REGISTRY_ONLY']);
     }
+    expect(namespaces.some((n) => n.metadata.labels?.['istio.io/dataplane-mode'] === 'ambient')).toBe(ENVIRONMENTS[name]!.dataplane === 'ambient');
   });
 
   test('with the layer in force, exactly the edges the authorization policies grant are reachable', async () => {

@@ -22,7 +22,6 @@ const EXPECTED_ISSUER: Record<string, string> = {
  */
 const CASES: [string, EnvironmentConfig, boolean][] = [
   ...Object.values(ENVIRONMENTS).map((env): [string, EnvironmentConfig, boolean] => [env.name, env, false]),
-  ['staging (ambient)', { ...ENVIRONMENTS.staging!, dataplane: 'ambient' }, true],
 ];
 
 describe.each(CASES)('environment %s', (_label, env, variant) => {
