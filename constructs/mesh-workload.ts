@@ -60,6 +60,9 @@ export interface SecuritySettings {
 }
 
 /** Props of a mesh workload. */
+/** The callers an `endUser: "either"` grant admits besides the named one. */
+const ANY_TOKEN_HOLDER: CallerIdentity = { kind: 'anyone', description: 'any holder of a valid token (endUser: "either")' };
+
 export interface MeshWorkloadProps {
   /** The container image, with a tag or digest. */
   readonly image: string;
@@ -310,7 +313,10 @@ export class MeshWorkload extends Construct implements ICaller {
   public requireWaypoint(field: string, need: string): Waypoint {
     if (this.boundWaypoint) return this.boundWaypoint;
     // Checked before the waypoint is made, so a refusal leaves nothing half-written.
-    for (const g of this.grantList) this.checkCallerReachesWaypoint(g.caller, field, `${need}, and an earlier grant admits ${g.caller.description}: `);
+    for (const g of this.grantList) {
+      this.checkCallerReachesWaypoint(g.caller, field, `${need}, and an earlier grant admits ${g.caller.description}: `);
+      if (g.endUser === 'either') this.checkCallerReachesWaypoint(ANY_TOKEN_HOLDER, field, `${need}, and an earlier grant admits ${ANY_TOKEN_HOLDER.description}: `);
+    }
     return this.bindWaypoint(this.namespace.waypointFor(this.self, field, need), field);
   }
 
@@ -376,7 +382,9 @@ export class MeshWorkload extends Construct implements ICaller {
     if (caller.kind === 'anyone') {
       throw new ZeroTrustConfigError(this.self, field,
         `${context}the workload's Service ${bound} to ${waypoint}, and callers without a mesh identity reach its pods in plaintext, which skips the waypoint; ztunnel admits only the waypoint, so they would be refused.`,
-        'grant mesh callers (a workload, a namespace, Callers.anyAuthenticatedWorkload()), or serve anonymous callers from a workload without L7 grants.');
+        caller === ANY_TOKEN_HOLDER
+          ? 'use endUser: "required" (the named caller, with a token); token holders outside the mesh come in through the ingress.'
+          : 'grant mesh callers (a workload, a namespace, Callers.anyAuthenticatedWorkload()), or serve anonymous callers from a workload without L7 grants.');
     }
     const sidecarNamespaces = caller.kind === 'workloads'
       ? this.workloadsOf(caller).filter((w) => w.hasSidecar && !w.namespace.dataplane.isAmbient).map((w) => w.namespace.name)
@@ -463,6 +471,8 @@ export class MeshWorkload extends Construct implements ICaller {
     if (this.boundWaypoint || (httpOnly && this.isAmbient)) {
       this.checkCallerReachesWaypoint(identity, identity.kind === 'anyone' ? 'allowFrom(Callers.anyone())' : 'allowFrom(caller)',
         this.boundWaypoint ? '' : 'the grant needs a waypoint (L7), and ');
+      // "either" also admits any token holder, wherever it calls from: outside the mesh too.
+      if (endUser === 'either') this.checkCallerReachesWaypoint(ANY_TOKEN_HOLDER, 'allowFrom.endUser', `the grant admits ${ANY_TOKEN_HOLDER.description}, and `);
     }
     if (httpOnly && this.isAmbient) {
       this.requireWaypoint('allowFrom', `the grant to ${identity.description} ${endUser !== 'none' ? `requires an end-user token (endUser: "${endUser}")` : 'names methods or paths'}`);

@@ -1,6 +1,7 @@
 import { ApiObject, JsonPatch } from 'cdk8s';
 import {
-  Callers, Dataplane, EgressGateway, EnvValue, ExternalHost, IngressGateway, MeshIngress, MeshWorkload, MeshWorkloadProps, MtlsMode, ServicePort, Waypoint, ZeroTrustNamespace,
+  Callers, Dataplane, EgressGateway, EnvValue, ExternalHost, IngressGateway, JwtIssuer, JwtProtectedService, MeshIngress, MeshWorkload, MeshWorkloadProps, MtlsMode, ServicePort,
+  Waypoint, ZeroTrustNamespace,
 } from '../../constructs/index.js';
 import { expectConfigError, find, findAll, newMesh, newNamespace, synth } from './util.js';
 
@@ -712,6 +713,16 @@ describe('MeshWorkload in ambient mode: each grant at the enforcement point that
     api.allowFrom(client, { methods: ['GET'] });
     expectConfigError(() => api.allowFrom(Callers.anyone()), 'MeshWorkload "shop/api"', 'allowFrom(Callers.anyone())',
       /bound to waypoint shop\/waypoint.*skips the waypoint.*Fix: grant mesh callers/);
+    mesh.synthesize();
+  });
+
+  test('refuses endUser "either" on ambient: a token holder outside the mesh arrives in plaintext and skips the waypoint', () => {
+    const { ns, mesh, client } = ambientShop();
+    const issuer = JwtIssuer.oidc({ issuer: 'https://idp.example.com', jwksUri: 'https://idp.example.com/keys' });
+    const orders = new JwtProtectedService(ns, 'orders', { image: 'registry.example.com/orders:1.0', ports: [ServicePort.http(8000)], issuers: [issuer] });
+    expectConfigError(() => orders.allowFrom(client, { endUser: 'either' }), 'JwtProtectedService "shop/orders"', 'allowFrom.endUser',
+      /admits any holder of a valid token \(endUser: "either"\).*skips the waypoint.*Fix: use endUser: "required"/);
+    orders.allowFrom(client, { endUser: 'required' });
     mesh.synthesize();
   });
 

@@ -202,8 +202,25 @@ describe('property: what the constructs accept, the analyzer accepts, and the ma
   }, 120_000);
 });
 
+describe('property: on the ambient data plane, the matrix allows exactly the grants', () => {
+  test('random meshes of every workload and caller kind', async () => {
+    let edgesSeen = 0;
+    await fc.assert(fc.asyncProperty(spec, async (s) => {
+      const { mesh, expected } = build(s, Dataplane.AMBIENT);
+      const synthesis = mesh.synthesize();
+      const simulator = new AccessSimulator(new MeshModel(synthesis.manifests.map((manifest) => ({ manifest: manifest as Manifest }))), {
+        ingressGateway: { namespace: mesh.ingressGateway.namespace, serviceAccount: mesh.ingressGateway.serviceAccount, labels: mesh.ingressGateway.selector },
+      });
+      const allowed = (await accessMatrix(simulator)).filter((c) => c.outcome === 'allow')
+        .map((c) => `${c.from} -> ${c.to}:${c.port}${c.token ? ` [${c.token}]` : ''}`);
+      expect(allowed.sort()).toEqual([...expected].sort());
+      edgesSeen += expected.size;
+    }), { numRuns: 150 });
+    expect(edgesSeen).toBeGreaterThan(150);
+  }, 180_000);
+});
+
 describe('property: on the ambient data plane, what the constructs accept the analyzer accepts, and every grant is where it is enforced', () => {
-  // The ambient simulator lands separately; until then, the properties the output must have.
   const L7 = /"(methods|paths|hosts|notMethods|notPaths|notHosts|requestPrincipals|notRequestPrincipals|remoteIpBlocks|notRemoteIpBlocks)"/;
   type O = Manifest & { spec?: any };
   test('random meshes of every workload and caller kind', () => {
