@@ -38,6 +38,20 @@ const SECURITY_CORE = [
 const tests = (process.env.ZT_MUTATION_TESTS ?? 'test/analysis/**/*.test.ts,test/constructs/**/*.test.ts,test/infra/**/*.test.ts')
   .split(',').map((t) => t.trim()).filter(Boolean).map((t) => `<rootDir>/${t}`);
 
+/**
+ * Jest's related-test search only follows imports through files under its roots; jest.config.js
+ * has just test/, so every source directory is a root here (testMatch still picks the tests).
+ */
+const roots = ['test', 'analysis', 'constructs', 'infra', 'manifests', 'imports', 'testing', 'cli', 'stacks', 'pulumi'].map((d) => `<rootDir>/${d}`);
+
+/**
+ * One incremental file per `--mutate` scope: Stryker's incremental file is the previous run's
+ * report, holding only the files that run mutated, so scopes sharing one file would forget each
+ * other's results.
+ */
+const mutateArg = process.argv.findIndex((a) => a === '--mutate' || a === '-m');
+const scope = mutateArg >= 0 && process.argv[mutateArg + 1] ? process.argv[mutateArg + 1].replace(/[^A-Za-z0-9.-]+/g, '_') : 'security-core';
+
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {
   testRunner: 'jest',
@@ -45,15 +59,17 @@ export default {
   jest: {
     projectType: 'custom',
     configFile: 'jest.config.js',
-    config: { testMatch: tests },
+    config: { roots, testMatch: tests },
     enableFindRelatedTests: true,
   },
   coverageAnalysis: 'perTest',
   mutate: SECURITY_CORE,
-  // Results per mutant, reused by the next run for unchanged code and tests (git-ignored:
-  // a cache of this machine's last run, not a record; the README states the measured scores).
+  // Results per mutant, reused by the next run of the same scope for unchanged code and tests
+  // (git-ignored: a cache of this work tree's runs, not a record; the README states the scores).
+  // Static mutants (module-level tables) cover no test, so a reused result ignores tests added
+  // since: after adding tests for such code, rerun with --force.
   incremental: true,
-  incrementalFile: 'reports/mutation/incremental.json',
+  incrementalFile: `reports/mutation/incremental/${scope}.json`,
   // The machines have 2 cores, usually shared: one test process unless told otherwise.
   concurrency: 1,
   timeoutFactor: 2,

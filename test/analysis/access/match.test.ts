@@ -65,8 +65,9 @@ describe('§1.5 namespaces: the whole name, never a prefix of it', () => {
     expect(matches(from({ namespaces: ['*prod'] }), peer('production'))).toBe(false);
   });
 
-  test('a dot in a pattern is a literal dot, not any character', () => {
+  test('a dot in a pattern is a literal dot, neither any character nor nothing', () => {
     expect(matches(from({ namespaces: ['a.c*'] }), peer('abc'))).toBe(false);
+    expect(matches(from({ namespaces: ['a.c'] }), peer('ac'))).toBe(false);
   });
 
   test('notNamespaces: `prod` excludes prod only, so a production caller passes', () => {
@@ -239,7 +240,7 @@ describe('§1.4 rule structure: sources and operations are ORed, fields ANDed', 
     expect(matches(from({ notIpBlocks: ['10.0.0.0/8'] }))).toBe(true);
     expect(matches(from({ notRemoteIpBlocks: ['10.0.0.0/8'] }))).toBe(true);
     for (const key of ['source.ip', 'remote.ip', 'destination.ip']) expect([key, matches(when(key, ['10.0.0.1']))]).toEqual([key, false]);
-    expect(matches(when('source.ip', [], ['10.0.0.1']))).toBe(true);
+    for (const key of ['source.ip', 'remote.ip', 'destination.ip']) expect([key, matches(when(key, [], ['10.0.0.1']))]).toEqual([key, true]);
   });
 
   test('an unknown `when` key drops the rule; experimental Envoy filter keys are known but never match', () => {
@@ -308,6 +309,7 @@ describe('§1.7 requestPrincipals: `iss/sub`, split at the last `/`', () => {
   test('`iss/pre*` is a sub prefix from that issuer', () => {
     expect(principal(`${iss}/svc-*`, { iss, sub: 'svc-orders' })).toBe(true);
     expect(principal(`${iss}/svc-*`, { iss, sub: 'user-svc-orders' })).toBe(false);
+    expect(principal(`${iss}/svc-*`, { iss, sub: 'sam' })).toBe(false);
     expect(principal(`${iss}/svc-*`, { iss: 'https://other.example', sub: 'svc-orders' })).toBe(false);
   });
 
@@ -327,11 +329,16 @@ describe('§1.7 requestPrincipals: `iss/sub`, split at the last `/`', () => {
     expect(principal('testing@secure*', { iss: demo, sub: 'alice' }, demo)).toBe(true);
     expect(principal('testing@secure*', { iss: demo, sub: '' }, demo)).toBe(false);
     expect(principal('testing@other*', { iss: demo, sub: 'alice' }, demo)).toBe(false);
+    // Neither: the whole value is the issuer and the sub must be exactly "" (generator.go
+    // requestPrincipalGenerator), so only a token whose sub claim is the empty string matches.
+    expect(principal(demo, { iss: demo, sub: '' }, demo)).toBe(true);
+    expect(principal(demo, { iss: demo, sub: 'alice' }, demo)).toBe(false);
   });
 
   test('no token, or a token without a string sub, matches nothing', () => {
     expect(matches(from({ requestPrincipals: ['*'] }))).toBe(false);
     expect(principal(`${iss}/*`, { iss, sub: 42 })).toBe(false);
+    expect(principal(`${iss}/4*`, { iss, sub: 42 })).toBe(false);
     expect(matches(when('request.auth.principal', [`${iss}/alice`]), token({ iss, sub: 'alice' }))).toBe(true);
     expect(matches(when('request.auth.principal', [`${iss}/alice`]), token({ iss, sub: 'alicia' }))).toBe(false);
   });
@@ -349,6 +356,8 @@ describe('§1.8 request.auth keys', () => {
     expect(matches(when('request.auth.claims[realm][role]', ['admin']), token({ iss, sub: 'a' }))).toBe(false);
     expect(matches(when('request.auth.claims[groups]', ['admin']), token({ iss, sub: 'a', groups: [1, 'admin'] }))).toBe(true);
     expect(matches(when('request.auth.claims[groups]', ['1']), token({ iss, sub: 'a', groups: [1] }))).toBe(false);
+    expect(matches(when('request.auth.claims[groups]', ['1*']), token({ iss, sub: 'a', groups: [1] }))).toBe(false);
+    expect(matches(when('request.auth.claims[level]', ['*']), token({ iss, sub: 'a', level: 3 }))).toBe(false);
     expect(matches(when('request.auth.claims[group]', ['admin']))).toBe(false);
   });
 
@@ -357,6 +366,7 @@ describe('§1.8 request.auth keys', () => {
     expect(matches(when('request.auth.claims[permission]', ['write']), token({ iss, sub: 'a', permission: 'read write' }))).toBe(true);
     expect(matches(when('request.auth.claims[roles]', ['write']), token({ iss, sub: 'a', roles: 'read write' }))).toBe(false);
     expect(matches(when('request.auth.claims[ext][scope]', ['write']), token({ iss, sub: 'a', ext: { scope: 'read write' } }))).toBe(false);
+    expect(matches(when('request.auth.claims[scope][granted]', ['write']), token({ iss, sub: 'a', scope: { granted: 'read write' } }))).toBe(false);
   });
 
   test('claim keys: `request.auth.claims[a][b]` exactly, nothing before or after', () => {
@@ -376,6 +386,7 @@ describe('§1.8 request.auth keys', () => {
     expect(matches(when('request.auth.audiences', ['mesh']), token({ iss, sub: 'a', aud: ['web', 'mesh'] }))).toBe(true);
     expect(matches(when('request.auth.audiences', ['*']), token({ iss, sub: 'a', aud: '' }))).toBe(false);
     expect(matches(when('request.auth.audiences', ['mesh']))).toBe(false);
+    expect(matches(when('request.auth.audiences', ['*']), token({ iss, sub: 'a' }))).toBe(false);
     expect(matches(when('request.auth.presenter', ['*']), token({ iss, sub: 'a', azp: '' }))).toBe(false);
     expect(matches(when('request.auth.presenter', ['web']), token({ iss, sub: 'a', azp: 'web' }))).toBe(true);
     expect(matches(when('request.auth.presenter', ['web']))).toBe(false);
