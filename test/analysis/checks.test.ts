@@ -278,6 +278,14 @@ describe('ZT201 says which scope and which setting is weak', () => {
     expect(message).not.toMatch(/9091|9092|mode STRICT/);
   });
 
+  test('an error, or with the acknowledged-non-strict-mtls annotation a warning that quotes the reason', () => {
+    const findings = (annotations?: string) => analyzeYaml(join(BASE, istio('PeerAuthentication', 'shop', 'default', '{mtls: {mode: PERMISSIVE}}', annotations)))
+      .filter((f) => f.code === 'ZT201').map((f) => [f.severity, f.message.endsWith('Acknowledged: "migration, OPS-42".')]);
+    expect(findings()).toEqual([['error', false]]);
+    expect(findings('zero-trust-mesh.io/acknowledged-non-strict-mtls: "migration, OPS-42"')).toEqual([['warning', true]]);
+    expect(findings('zero-trust-mesh.io/acknowledged-plaintext: "migration, OPS-42"')).toEqual([['error', false]]);
+  });
+
   test('STRICT and UNSET at every level are silent', () => {
     expect(zt201(join(BASE, pa('default', '{mtls: {mode: UNSET}}'), pa('api', `${onApi}mtls: {mode: STRICT}, portLevelMtls: {"8080": {mode: UNSET}}}`)))).toEqual([]);
   });
