@@ -274,6 +274,7 @@ describe('§1.9 HTTP-only fields on a TCP chain', () => {
     expect(matches(from({ principals: ['cluster.local/ns/prod/sa/other'] }), tcp, 'DENY')).toBe(false);
     expect(matches(from({ serviceAccounts: ['prod/other'] }), tcp, 'DENY')).toBe(false);
     expect(matches(from({ ipBlocks: ['10.0.0.0/8'] }), tcp, 'DENY')).toBe(false);
+    expect(matches(from({ remoteIpBlocks: ['10.0.0.0/8'] }), tcp, 'DENY')).toBe(false);
     expect(matches(to({ ports: ['9090'] }), tcp, 'DENY')).toBe(false);
   });
 });
