@@ -101,6 +101,15 @@ const CASES: readonly Case[] = [
   // ---- mTLS ---------------------------------------------------------------------------------
   { code: 'ZT201', trigger: base('{mtls: {mode: STRICT}} # mesh', '{mtls: {mode: PERMISSIVE}} # mesh'), clean: [['PERMISSIVE}} # mesh', 'STRICT}} # mesh']] },
   { code: 'ZT201', variant: 'port level', trigger: join(BASE, pa('api', '{selector: {matchLabels: {app: api}}, portLevelMtls: {"8080": {mode: DISABLE}}}')), clean: [['mode: DISABLE', 'mode: STRICT']] },
+  // DISABLE and PERMISSIVE at every level (mesh, namespace, workload, port): each alone fires.
+  { code: 'ZT201', variant: 'mesh DISABLE', trigger: base('{mtls: {mode: STRICT}} # mesh', '{mtls: {mode: DISABLE}} # mesh'), clean: [['DISABLE}} # mesh', 'STRICT}} # mesh']] },
+  { code: 'ZT201', variant: 'namespace PERMISSIVE', trigger: join(BASE, pa('default', '{mtls: {mode: PERMISSIVE}}')), clean: [['mode: PERMISSIVE', 'mode: STRICT']] },
+  { code: 'ZT201', variant: 'namespace DISABLE', trigger: join(BASE, pa('default', '{mtls: {mode: DISABLE}}')), clean: [['mode: DISABLE', 'mode: STRICT']] },
+  { code: 'ZT201', variant: 'workload PERMISSIVE', trigger: join(BASE, pa('api', '{selector: {matchLabels: {app: api}}, mtls: {mode: PERMISSIVE}}')), clean: [['mode: PERMISSIVE', 'mode: STRICT']] },
+  { code: 'ZT201', variant: 'workload DISABLE', trigger: join(BASE, pa('api', '{selector: {matchLabels: {app: api}}, mtls: {mode: DISABLE}}')), clean: [['mode: DISABLE', 'mode: STRICT']] },
+  { code: 'ZT201', variant: 'port level PERMISSIVE', trigger: join(BASE, pa('api', '{selector: {matchLabels: {app: api}}, portLevelMtls: {"8080": {mode: PERMISSIVE}}}')), clean: [['mode: PERMISSIVE', 'mode: STRICT']] },
+  // A root-namespace policy with a selector is ignored by Istio (ZT203 says so): its mode weakens nothing.
+  { code: 'ZT201', variant: 'a selector in the root namespace is ignored', trigger: join(BASE, pa('api', '{selector: {matchLabels: {app: api}}, mtls: {mode: DISABLE}}', 'shop')), clean: [['name: api, namespace: shop', 'name: api, namespace: istio-system']] },
   { code: 'ZT202', trigger: base('name: default, namespace: istio-system}', 'name: default, namespace: elsewhere}'), clean: [['namespace: elsewhere}', 'namespace: istio-system}']] },
   { code: 'ZT203', trigger: join(BASE, pa('api', '{selector: {matchLabels: {app: api}}, mtls: {mode: STRICT}}', 'istio-system')), clean: [['name: api, namespace: istio-system', 'name: api, namespace: shop']] },
   { code: 'ZT204', trigger: join(BASE, pa('a', '{mtls: {mode: STRICT}}'), pa('b', '{mtls: {mode: STRICT}}')), clean: [['name: b, namespace: shop}\nspec: {mtls', 'name: b, namespace: shop}\nspec: {selector: {matchLabels: {app: api}}, mtls']] },
@@ -288,6 +297,43 @@ describe.each(CASES.map((c) => [`${c.code}${c.variant ? ` (${c.variant})` : ''}`
     const clean = cleanOf(c);
     expect(clean).not.toBe(c.trigger);
     expect(analyzeYaml(clean, c.options).filter((f) => f.code === c.code)).toEqual([]);
+  });
+});
+
+describe('ZT201 says which scope and which setting is weak', () => {
+  const zt201 = (yaml: string) => analyzeYaml(yaml).filter((f) => f.code === 'ZT201').map((f) => f.message);
+  const onApi = '{selector: {matchLabels: {app: api}}, ';
+
+  test('mesh, namespace and workload scope, each with the mode it sets', () => {
+    expect(zt201(base('{mtls: {mode: STRICT}} # mesh', '{mtls: {mode: DISABLE}} # mesh'))).toEqual([
+      expect.stringMatching(/^PeerAuthentication istio-system\/default \(mesh scope\) sets mode DISABLE: every workload in the mesh that does not override it accepts plaintext/),
+    ]);
+    expect(zt201(join(BASE, pa('default', '{mtls: {mode: PERMISSIVE}}')))).toEqual([
+      expect.stringMatching(/\(namespace scope\) sets mode PERMISSIVE: the workloads of namespace shop accept plaintext/),
+    ]);
+    expect(zt201(join(BASE, pa('api', `${onApi}mtls: {mode: DISABLE}}`)))).toEqual([
+      expect.stringMatching(/\(workload scope\) sets mode DISABLE: the workloads it selects accept plaintext/),
+    ]);
+  });
+
+  test('every weak port is listed with its mode; STRICT and UNSET ports are not', () => {
+    const yaml = join(BASE, pa('api', `${onApi}mtls: {mode: STRICT}, portLevelMtls: {"8080": {mode: PERMISSIVE}, "9090": {mode: DISABLE}, "9091": {mode: STRICT}, "9092": {mode: UNSET}}}`));
+    const [message, ...rest] = zt201(yaml);
+    expect(rest).toEqual([]);
+    expect(message).toMatch(/sets port 8080 PERMISSIVE and port 9090 DISABLE:/);
+    expect(message).not.toMatch(/9091|9092|mode STRICT/);
+  });
+
+  test('an error, or with the acknowledged-non-strict-mtls annotation a warning that quotes the reason', () => {
+    const findings = (annotations?: string) => analyzeYaml(join(BASE, istio('PeerAuthentication', 'shop', 'default', '{mtls: {mode: PERMISSIVE}}', annotations)))
+      .filter((f) => f.code === 'ZT201').map((f) => [f.severity, f.message.endsWith('Acknowledged: "migration, OPS-42".')]);
+    expect(findings()).toEqual([['error', false]]);
+    expect(findings('zero-trust-mesh.io/acknowledged-non-strict-mtls: "migration, OPS-42"')).toEqual([['warning', true]]);
+    expect(findings('zero-trust-mesh.io/acknowledged-plaintext: "migration, OPS-42"')).toEqual([['error', false]]);
+  });
+
+  test('STRICT and UNSET at every level are silent', () => {
+    expect(zt201(join(BASE, pa('default', '{mtls: {mode: UNSET}}'), pa('api', `${onApi}mtls: {mode: STRICT}, portLevelMtls: {"8080": {mode: UNSET}}}`)))).toEqual([]);
   });
 });
 
