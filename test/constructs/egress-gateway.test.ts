@@ -1,22 +1,12 @@
 // External calls through the mesh's egress gateway: the caller's sidecar sends the host to the
 // gateway over Istio mTLS, the gateway admits only the callers granted the host, and the callers'
 // NetworkPolicy reaches the gateway's pods instead of the internet.
-import { EgressGateway, ExternalHost, MeshWorkload, ServicePort, ZeroTrustNamespace } from '../../constructs/index.js';
+import { EgressGateway, ExternalHost } from '../../constructs/index.js';
 import { analyze } from '../../analysis/analyze.js';
-import { expectConfigError, find, findAll, newMesh, synth } from './util.js';
+import { expectConfigError, find, findAll, shopAndBilling as shopAndBillingWith, synth } from './util.js';
 
-const image = (name: string) => `registry.example.com/${name}:1.0`;
 const tcp = (...ports: number[]) => ports.map((port) => ({ protocol: 'TCP', port }));
-
-function shopAndBilling(gateway = EgressGateway.helmChart()) {
-  const mesh = newMesh({ egressGateway: gateway });
-  const shop = new ZeroTrustNamespace(mesh, 'shop');
-  const billing = new ZeroTrustNamespace(mesh, 'billing');
-  const api = new MeshWorkload(shop, 'api', { image: image('api'), ports: [ServicePort.http(8000, { targetPort: 8080 })] });
-  const web = new MeshWorkload(shop, 'web', { image: image('web'), ports: [ServicePort.http(80, { targetPort: 8080 })] });
-  const ledger = new MeshWorkload(billing, 'ledger', { image: image('ledger'), ports: [ServicePort.tcp(5432)] });
-  return { mesh, shop, billing, api, web, ledger };
-}
+const shopAndBilling = (gateway = EgressGateway.helmChart()) => shopAndBillingWith({ egressGateway: gateway });
 
 describe('EgressGateway', () => {
   test('helmChart(): the release names the Service and the istio label; the chart listens on the Service ports', () => {

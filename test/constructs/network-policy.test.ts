@@ -1,7 +1,7 @@
 // The L3/L4 and egress side of grants: one grant opens the callee's NetworkPolicy ingress, the
 // caller's NetworkPolicy egress and the caller namespace's Sidecar egress hosts; nothing else is open.
 import { Callers, ExternalHost, IngressGateway, MeshWorkload, OutboundTrafficPolicy, ServicePort, ZeroTrustNamespace } from '../../constructs/index.js';
-import { expectConfigError, find, findAll, newMesh, synth } from './util.js';
+import { expectConfigError, find, findAll, newMesh, shopAndBilling, synth } from './util.js';
 
 const image = (name: string) => `registry.example.com/${name}:1.0`;
 const podsOf = (namespace: string, app?: string) => ({
@@ -9,16 +9,6 @@ const podsOf = (namespace: string, app?: string) => ({
   ...(app ? { podSelector: { matchLabels: { app } } } : {}),
 });
 const tcp = (...ports: number[]) => ports.map((port) => ({ protocol: 'TCP', port }));
-
-function shopAndBilling(meshProps: Parameters<typeof newMesh>[0] = {}) {
-  const mesh = newMesh(meshProps);
-  const shop = new ZeroTrustNamespace(mesh, 'shop');
-  const billing = new ZeroTrustNamespace(mesh, 'billing');
-  const api = new MeshWorkload(shop, 'api', { image: image('api'), ports: [ServicePort.http(8000, { targetPort: 8080 })] });
-  const web = new MeshWorkload(shop, 'web', { image: image('web'), ports: [ServicePort.http(80, { targetPort: 8080 })] });
-  const ledger = new MeshWorkload(billing, 'ledger', { image: image('ledger'), ports: [ServicePort.tcp(5432)] });
-  return { mesh, shop, billing, api, web, ledger };
-}
 
 test('every namespace: default deny both ways, with only DNS and istiod open', () => {
   const { mesh } = shopAndBilling();

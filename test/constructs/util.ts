@@ -1,7 +1,7 @@
 // Small helpers shared by the construct tests: build a mesh, find objects in its synthesized
 // output, and check that a piece of config is refused with advice.
 import { App } from 'cdk8s';
-import { Mesh, MeshProps, MtlsMode, ZeroTrustConfigError, ZeroTrustNamespace, ZeroTrustNamespaceProps } from '../../constructs/index.js';
+import { Mesh, MeshProps, MeshWorkload, MtlsMode, ServicePort, ZeroTrustConfigError, ZeroTrustNamespace, ZeroTrustNamespaceProps } from '../../constructs/index.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 export interface K8sObject {
@@ -25,6 +25,21 @@ export function newMesh(props: MeshProps = {}): Mesh {
 /** A mesh (see `newMesh`) with one namespace `shop`. */
 export function newNamespace(props: MeshProps = {}, nsProps: ZeroTrustNamespaceProps = {}): ZeroTrustNamespace {
   return new ZeroTrustNamespace(newMesh(props), 'shop', nsProps);
+}
+
+/**
+ * Two namespaces for the network tests: shop (api on 8000 → 8080, web on 80 → 8080) and billing
+ * (ledger on TCP 5432), in a mesh made by `newMesh(meshProps)`.
+ */
+export function shopAndBilling(meshProps: MeshProps = {}) {
+  const mesh = newMesh(meshProps);
+  const shop = new ZeroTrustNamespace(mesh, 'shop');
+  const billing = new ZeroTrustNamespace(mesh, 'billing');
+  const image = (name: string) => `registry.example.com/${name}:1.0`;
+  const api = new MeshWorkload(shop, 'api', { image: image('api'), ports: [ServicePort.http(8000, { targetPort: 8080 })] });
+  const web = new MeshWorkload(shop, 'web', { image: image('web'), ports: [ServicePort.http(80, { targetPort: 8080 })] });
+  const ledger = new MeshWorkload(billing, 'ledger', { image: image('ledger'), ports: [ServicePort.tcp(5432)] });
+  return { mesh, shop, billing, api, web, ledger };
 }
 
 export function synth(mesh: Mesh): K8sObject[] {
