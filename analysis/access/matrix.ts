@@ -117,15 +117,26 @@ type SidecarCaller = Extract<Client, { kind: 'mesh' }> & { readonly workload: Wo
 class CallerSignatures {
   private readonly ids = new WeakMap<object, number>();
   private next = 0;
-  private readonly blocks = new Map<string, boolean[]>();
+  private readonly wheres: Map<Client, string>;
+  private blocks = new Map<string, boolean[]>();
+  private prepared: readonly PreparedTarget[] = [];
 
-  public constructor(private readonly simulator: AccessSimulator, private readonly prepared: readonly PreparedTarget[]) {}
+  /** `wheres` may be shared by every destination: a caller's namespace and scope do not change. */
+  public constructor(private readonly simulator: AccessSimulator, wheres: Map<Client, string>) {
+    this.wheres = wheres;
+  }
+
+  /** The destination pods the next signatures are for. */
+  public destination(prepared: readonly PreparedTarget[]): this {
+    this.prepared = prepared;
+    this.blocks = new Map();
+    return this;
+  }
 
   public of(client: SidecarCaller): string {
     const { simulator } = this;
     const { model } = simulator;
-    const scope = simulator.scopeOf(client.workload);
-    const where = `${client.namespace}\u0000${this.id(scope.sidecar)}\u0000${scope.mode}\u0000${scope.modeFrom}`;
+    const where = this.whereOf(client);
     // Whether the caller's own sidecar stops the request depends on its namespace and scope only.
     let blocked = this.blocks.get(where);
     if (!blocked) {
@@ -149,6 +160,17 @@ class CallerSignatures {
       signature += `\u0000${egressKey}\u0000${ingressPeerView(model, target.workload, podPeer(client.workload))}`;
     }
     return signature;
+  }
+
+  /** The caller's namespace and Sidecar scope, the same for every destination. */
+  private whereOf(client: SidecarCaller): string {
+    let where = this.wheres.get(client);
+    if (where === undefined) {
+      const scope = this.simulator.scopeOf(client.workload);
+      where = `${client.namespace}\u0000${this.id(scope.sidecar)}\u0000${scope.mode}\u0000${scope.modeFrom}`;
+      this.wheres.set(client, where);
+    }
+    return where;
   }
 
   private id(o: object | undefined): string {
@@ -178,10 +200,36 @@ function representativeOf(member: SidecarCaller, representatives: Map<Workload, 
 
 const ANONYMOUS_ACCOUNT = '\u0000unnamed';
 
-/** A group representative's reason, told of the member it stands for: its name and identity. */
-function reasonForMember(reason: string, representative: SidecarCaller, member: SidecarCaller): string {
-  return reason.replaceAll(representative.label, member.label)
-    .replaceAll(`/ns/${representative.namespace}/sa/${ANONYMOUS_ACCOUNT}`, `/ns/${member.namespace}/sa/${member.serviceAccount}`);
+/**
+ * A group representative's reason as a template for its members: the text between the places
+ * that name the representative (its label, `ns/<name>`) or its identity (`/ns/<ns>/sa/<account>`),
+ * so that each member's reason is put together without searching the text again.
+ */
+interface ReasonTemplate {
+  readonly parts: readonly string[];
+  /** Per gap between parts: the label (true) or the identity (false). */
+  readonly labels: readonly boolean[];
+}
+
+function reasonTemplate(reason: string, representative: SidecarCaller): ReasonTemplate {
+  const identity = `/ns/${representative.namespace}/sa/${ANONYMOUS_ACCOUNT}`;
+  const parts: string[] = [];
+  const labels: boolean[] = [];
+  for (const [i, piece] of reason.split(representative.label).entries()) {
+    if (i > 0) labels.push(true);
+    for (const [j, part] of piece.split(identity).entries()) {
+      if (j > 0) labels.push(false);
+      parts.push(part);
+    }
+  }
+  return { parts, labels };
+}
+
+/** A member's reason from its group's template: its own name and identity. */
+function reasonForMember({ parts, labels }: ReasonTemplate, member: SidecarCaller, identity: string): string {
+  let reason = parts[0]!;
+  for (let i = 0; i < labels.length; i += 1) reason += (labels[i] ? member.label : identity) + parts[i + 1]!;
+  return reason;
 }
 
 const RANK: Record<Outcome, number> = { allow: 0, 'deny-403': 1, 'deny-401': 2, reset: 3, blocked: 4, dropped: 5, 'no-route': 6 };
@@ -223,6 +271,9 @@ export async function forEachMatrixCell(simulator: AccessSimulator, emit: (cell:
   // NetworkPolicies, Sidecars, exportTo and REGISTRY_ONLY make the caller's pod and namespace matter too.
   const noDestinationRules = model.ofKind('DestinationRule').length === 0 && !simulator.callerScoped;
   const representatives = new Map<Workload, SidecarCaller>();
+  const signatures = new CallerSignatures(simulator, new Map());
+  const identities = clients.map((c) => (c.kind === 'mesh' ? `${c.namespace}/${c.serviceAccount}` : ''));
+  const peerIdentities = clients.map((c) => (c.kind === 'mesh' ? `/ns/${c.namespace}/sa/${c.serviceAccount}` : ''));
 
   const jwtFor = async (target: Target, variant: TokenVariant | undefined, path: string): Promise<JwtVerdict | undefined> => {
     if (variant === 'valid') return target.http && target.jwtRules.length > 0 ? symbolicValidToken(target) : undefined;
@@ -296,30 +347,34 @@ export async function forEachMatrixCell(simulator: AccessSimulator, emit: (cell:
 
       const named = ambientInvolved || options.everyCaller ? undefined : namedPrincipals(prepared);
       // ANONYMOUS stands for sidecar callers; an ambient caller's transport is ztunnel's (HBONE or not).
-      const unnamed = (client: Client): client is SidecarCaller => named !== undefined && client.kind === 'mesh' && !client.ambient && !client.gateway
-        && client.workload !== undefined && !named.has(`${client.namespace}/${client.serviceAccount}`);
+      const unnamed = (client: Client, index: number): client is SidecarCaller => named !== undefined && client.kind === 'mesh' && !client.ambient && !client.gateway
+        && client.workload !== undefined && !named.has(identities[index]!);
       // Where the caller's pod and namespace matter, the callers these policies do not name are
       // grouped by everything else the sidecar path reads of them (`callerSignature`): one
       // representative per group is evaluated, once per token variant.
       const groupOf = named !== undefined && !noDestinationRules
-        ? ((signatures) => clients.map((client) => (unnamed(client) ? signatures.of(client) : undefined)))(new CallerSignatures(simulator, prepared))
+        ? ((group) => clients.map((client, index) => (unnamed(client, index) ? group.of(client) : undefined)))(signatures.destination(prepared))
         : undefined;
       for (const variant of variants) {
         let anonymousCell: MatrixCell | undefined;
-        const groupCells = new Map<string, { cell: MatrixCell; representative: SidecarCaller }>();
+        const groupCells = new Map<string, { cell: MatrixCell; template: ReasonTemplate }>();
         for (const [index, source] of sources.entries()) {
           const client = clients[index]!;
           const group = groupOf?.[index];
-          if (group !== undefined && unnamed(client)) {
+          if (group !== undefined) {
+            const member = client as SidecarCaller;
             let decided = groupCells.get(group);
             if (!decided) {
-              const representative = representativeOf(client, representatives);
+              const representative = representativeOf(member, representatives);
               const c = cell(representative.label, representative, variant);
-              decided = { cell: c instanceof Promise ? await c : c, representative };
+              const decidedCell = c instanceof Promise ? await c : c;
+              decided = { cell: decidedCell, template: reasonTemplate(decidedCell.reason, representative) };
               groupCells.set(group, decided);
             }
-            put({ ...decided.cell, from: source, reason: reasonForMember(decided.cell.reason, decided.representative, client) });
-          } else if (named && !groupOf && unnamed(client)) {
+            const { cell: c, template } = decided;
+            const reason = reasonForMember(template, member, peerIdentities[index]!);
+            put(c.token ? { from: source, to: c.to, port: c.port, token: c.token, outcome: c.outcome, reason } : { from: source, to: c.to, port: c.port, outcome: c.outcome, reason });
+          } else if (named && !groupOf && unnamed(client, index)) {
             anonymousCell ??= await cell('a caller these policies do not name', ANONYMOUS, variant);
             put({ ...anonymousCell, from: source, reason: reasonFor(anonymousCell.reason, client) });
           } else {
