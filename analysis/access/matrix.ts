@@ -114,6 +114,9 @@ type SidecarCaller = Extract<Client, { kind: 'mesh' }> & { readonly workload: Wo
  * how the destination's ingress NetworkPolicies see it (`ingressPeerView`). Callers with one
  * signature get the same verdict and the same reason but for their own name and identity.
  */
+/** Ends a signature whose caller is blocked by its own sidecar before any token is read. */
+const BLOCKED_EVERYWHERE = '\u0000blocked everywhere';
+
 class CallerSignatures {
   private readonly ids = new WeakMap<object, number>();
   private next = 0;
@@ -144,6 +147,7 @@ class CallerSignatures {
       this.blocks.set(where, blocked);
     }
     let signature = where;
+    if (blocked.every((b) => b)) return `${signature}${BLOCKED_EVERYWHERE}`;
     if (networkPolicies(model).length === 0) return signature;
     for (const [i, { target }] of this.prepared.entries()) {
       if (blocked[i]) {
@@ -160,6 +164,14 @@ class CallerSignatures {
       signature += `\u0000${egressKey}\u0000${ingressPeerView(model, target.workload, podPeer(client.workload))}`;
     }
     return signature;
+  }
+
+  /**
+   * Whether a signature says the caller's own sidecar blocks the request to every destination
+   * pod (or there is none): the cell then depends on no token.
+   */
+  public static blockedEverywhere(signature: string): boolean {
+    return signature.endsWith(BLOCKED_EVERYWHERE);
   }
 
   /** The caller's namespace and Sidecar scope, the same for every destination. */
@@ -355,6 +367,9 @@ export async function forEachMatrixCell(simulator: AccessSimulator, emit: (cell:
       const groupOf = named !== undefined && !noDestinationRules
         ? ((group) => clients.map((client, index) => (unnamed(client, index) ? group.of(client) : undefined)))(signatures.destination(prepared))
         : undefined;
+      // A group whose caller's own sidecar blocks the request to every destination pod is decided
+      // before any token is read: once for all token variants.
+      const everyVariant = new Map<string, { cell: MatrixCell; template: ReasonTemplate }>();
       for (const variant of variants) {
         let anonymousCell: MatrixCell | undefined;
         const groupCells = new Map<string, { cell: MatrixCell; template: ReasonTemplate }>();
@@ -363,17 +378,17 @@ export async function forEachMatrixCell(simulator: AccessSimulator, emit: (cell:
           const group = groupOf?.[index];
           if (group !== undefined) {
             const member = client as SidecarCaller;
-            let decided = groupCells.get(group);
+            let decided = groupCells.get(group) ?? everyVariant.get(group);
             if (!decided) {
               const representative = representativeOf(member, representatives);
               const c = cell(representative.label, representative, variant);
               const decidedCell = c instanceof Promise ? await c : c;
               decided = { cell: decidedCell, template: reasonTemplate(decidedCell.reason, representative) };
-              groupCells.set(group, decided);
+              (CallerSignatures.blockedEverywhere(group) ? everyVariant : groupCells).set(group, decided);
             }
             const { cell: c, template } = decided;
             const reason = reasonForMember(template, member, peerIdentities[index]!);
-            put(c.token ? { from: source, to: c.to, port: c.port, token: c.token, outcome: c.outcome, reason } : { from: source, to: c.to, port: c.port, outcome: c.outcome, reason });
+            put(variant ? { from: source, to, port: port.port, token: variant, outcome: c.outcome, reason } : { from: source, to, port: port.port, outcome: c.outcome, reason });
           } else if (named && !groupOf && unnamed(client, index)) {
             anonymousCell ??= await cell('a caller these policies do not name', ANONYMOUS, variant);
             put({ ...anonymousCell, from: source, reason: reasonFor(anonymousCell.reason, client) });
