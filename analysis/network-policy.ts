@@ -369,6 +369,25 @@ export function policiesFor(model: MeshModel, w: Pick<Workload, 'namespace' | 'p
   return found;
 }
 
+/**
+ * All that the ingress NetworkPolicies of `w`'s pods read of a pod peer, as a string: for every
+ * selector entry of every ingress rule of the policies isolating `w` (in order), whether it
+ * matches the peer. Two pod peers with the same view are admitted or dropped alike by those
+ * policies, by the same rule (ports and `ipBlock` entries do not depend on the peer pod). The
+ * access matrix groups its callers by it.
+ */
+export function ingressPeerView(model: MeshModel, w: Pick<Workload, 'namespace' | 'podLabels'>, peer: Peer): string {
+  let view = '';
+  for (const policy of policiesFor(model, w, 'ingress')) {
+    for (const rule of policy.ingress) {
+      for (const entry of rule.peers ?? []) {
+        if (entry.kind === 'selector') view += peerMatches(model, policy, entry, peer) ? '1' : '0';
+      }
+    }
+  }
+  return view;
+}
+
 /** Whether some NetworkPolicy isolates the workload's pods in `direction`. */
 export function isolated(model: MeshModel, w: Workload, direction: Direction): boolean {
   return policiesFor(model, w, direction).length > 0;

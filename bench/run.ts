@@ -4,12 +4,13 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { App } from 'cdk8s';
 import { stringify } from 'yaml';
-import { accessMatrix } from '../analysis/access/matrix.js';
+import { forEachMatrixCell } from '../analysis/access/matrix.js';
 import { AccessSimulator } from '../analysis/access/simulator.js';
 import { analyze } from '../analysis/index.js';
 import { MeshModel } from '../analysis/model.js';
 import { Manifest, renderFiles, replaceDirectory, YAML_OPTIONS } from '../manifests/index.js';
 import { defineSyntheticMesh } from './synthetic-mesh.js';
+import type { LargeResult } from './large.js';
 
 /**
  * `npm run bench`: what synth, the Pulumi program and the analysis cost as the mesh grows.
@@ -23,6 +24,9 @@ const { values } = parseArgs({
     sizes: { type: 'string', default: '100,1000,3000' },
     runs: { type: 'string', default: '5' },
     'pulumi-sizes': { type: 'string', default: '100,1000' },
+    // The issue-20 sizes (bench/large.ts), each in a process of its own: the access matrix at
+    // 3,000 and 10,000 workloads, the analyzer at 100,000 objects. About 10 minutes more.
+    large: { type: 'boolean', default: false },
   },
 });
 const sizes = values.sizes.split(',').map(Number);
@@ -88,7 +92,8 @@ for (const n of sizes) {
   }
   for (let run = 0; run < runs; run += 1) [, analysis[run]] = timed(() => analyze(manifests));
   for (let run = 0; run < runs; run += 1) {
-    [cells, matrix[run]] = await timedAsync(async () => (await accessMatrix(new AccessSimulator(new MeshModel(manifests.map((manifest) => ({ manifest })))))).length);
+    // Counted as they come, none kept, as `zt-mesh access matrix` writes them.
+    [cells, matrix[run]] = await timedAsync(() => forEachMatrixCell(new AccessSimulator(new MeshModel(manifests.map((manifest) => ({ manifest })))), () => {}));
   }
   rows.push({
     n, objects: manifests.length, floor: median(floor), synth: median(synth), analyze: median(analysis), matrix: median(matrix), cells,
@@ -123,6 +128,16 @@ for (const r of rows) {
     r.pulumi !== undefined ? seconds(r.pulumi) : '-', r.bare !== undefined ? seconds(r.bare) : '-',
     r.pulumi !== undefined && r.bare ? (r.pulumi / r.bare).toFixed(2) : '-', seconds(r.analyze), seconds(r.matrix), r.cells, r.peakMb].map((v) => pad(v, 11)).join(' ')}\n`);
 }
+let large: LargeResult[] = [];
+if (values.large) {
+  const { measureLarge } = await import('./large.js');
+  // About 6.5 objects per workload: 15,400 workloads make 100,000 objects.
+  large = [measureLarge('matrix', 3000), measureLarge('matrix', 10_000), measureLarge('analyze', 15_400)];
+  process.stdout.write(`\n${['phase', 'workloads', 'objects', 'load s', 'phase s', 'cells', 'peak MB'].map((h) => pad(h, 11)).join(' ')}\n`);
+  for (const r of large) {
+    process.stdout.write(`${[r.phase, r.workloads, r.objects, r.loadSeconds.toFixed(2), r.seconds.toFixed(2), r.cells ?? '-', r.peakMb].map((v) => pad(v, 11)).join(' ')}\n`);
+  }
+}
 const at = (n: number) => rows.find((r) => r.n === n);
 const r1000 = at(1000) ?? rows[rows.length - 1]!;
 const r3000 = at(3000);
@@ -134,4 +149,9 @@ process.stdout.write(`${JSON.stringify({
   pulumiOverBare1000: r1000.pulumi !== undefined && r1000.bare ? round(r1000.pulumi / r1000.bare) : null,
   matrix1000Seconds: seconds(r1000.matrix),
   analyze1000Seconds: seconds(r1000.analyze),
+  ...(large.length > 0 ? {
+    matrix3000Seconds: round(large[0]!.seconds), matrix3000PeakMb: large[0]!.peakMb,
+    matrix10000Seconds: round(large[1]!.seconds), matrix10000PeakMb: large[1]!.peakMb,
+    analyze100kSeconds: round(large[2]!.seconds), analyze100kPeakMb: large[2]!.peakMb,
+  } : {}),
 })}\n`);

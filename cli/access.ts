@@ -1,8 +1,8 @@
 import { readFileSync, statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { tokenJourney } from '../analysis/access/chain.js';
-import { accessMatrix } from '../analysis/access/matrix.js';
-import { diffMatrices, formatChain, formatDiff, formatMatrix, MatrixFormat } from '../analysis/access/report.js';
+import { accessMatrix, forEachMatrixCell } from '../analysis/access/matrix.js';
+import { diffMatrices, formatChain, formatDiff, MatrixFormat, MatrixWriter } from '../analysis/access/report.js';
 import { parseFeatureFlags } from '../analysis/access/features.js';
 import { AccessRequest, AccessRequestError, AccessSimulator, SimulatorOptions } from '../analysis/access/simulator.js';
 import { AnalysisInputError, loadPaths } from '../analysis/load.js';
@@ -189,8 +189,33 @@ async function matrix(args: readonly string[]): Promise<number> {
   const { values, positionals } = parse(args, {});
   const format = formatOf(values.format, 'text');
   const simulator = simulatorFor([...(values.manifests ?? []), ...positionals], values);
-  process.stdout.write(terminalSafe(formatMatrix(await accessMatrix(simulator), format)));
+  // Streamed: each cell is written (JSON) or recorded in a compact grid (text, markdown) as it is
+  // decided, and the output leaves in blocks of about 64 KB, never as one string.
+  const out = new StdoutBlocks();
+  const writer = new MatrixWriter(format, (chunk) => out.write(chunk));
+  await forEachMatrixCell(simulator, (cell) => writer.add(cell));
+  writer.end();
+  out.flush();
   return 0;
+}
+
+/** Pieces of output gathered into blocks of about 64 KB, each made terminal-safe and written to stdout. */
+class StdoutBlocks {
+  private pieces: string[] = [];
+  private size = 0;
+
+  public write(chunk: string): void {
+    this.pieces.push(chunk);
+    this.size += chunk.length;
+    if (this.size >= 65536) this.flush();
+  }
+
+  public flush(): void {
+    if (this.pieces.length === 0) return;
+    process.stdout.write(terminalSafe(this.pieces.join('')));
+    this.pieces = [];
+    this.size = 0;
+  }
 }
 
 async function diff(args: readonly string[]): Promise<number> {

@@ -1,5 +1,7 @@
 import { int, recs, strs } from '../values.js';
 import { isMeshExternal } from '../egress.js';
+import type { Workload } from '../model.js';
+import { explainAllows, ingressPeerView, networkPolicies, podPeer, portOn, PortProtocol } from '../network-policy.js';
 import type { JwtVerdict } from './jwt.js';
 import { ingressPathsTo, routeThroughIngress } from './ingress-route.js';
 import { gatewayApiPathsTo } from './gateway-api-route.js';
@@ -99,10 +101,180 @@ function reasonFor(reason: string, client: Extract<Client, { kind: 'mesh' }>): s
     .replaceAll(`/ns/${anonymous.namespace}/sa/${anonymous.serviceAccount}`, `/ns/${client.namespace}/sa/${client.serviceAccount}`);
 }
 
+/** A sidecar caller with its pod. */
+type SidecarCaller = Extract<Client, { kind: 'mesh' }> & { readonly workload: Workload };
+
+/**
+ * Everything the sidecar path (`AccessSimulator.transport`, then `authorize`) reads of a caller
+ * whose identity the destination's policies do not name (see `namedPrincipals`; its service
+ * account then decides nothing), per destination pod: its namespace (Service exportTo,
+ * DestinationRule TLS, namespace selectors) and Sidecar scope (sidecar and outbound traffic
+ * policy); where the scope lets the request out, how the NetworkPolicies isolating its pod for
+ * egress answer for this destination (admitted by which rule, or dropped by which policies) and
+ * how the destination's ingress NetworkPolicies see it (`ingressPeerView`). Callers with one
+ * signature get the same verdict and the same reason but for their own name and identity.
+ */
+/** Ends a signature whose caller is blocked by its own sidecar before any token is read. */
+const BLOCKED_EVERYWHERE = '\u0000blocked everywhere';
+
+class CallerSignatures {
+  private readonly ids = new WeakMap<object, number>();
+  private next = 0;
+  private readonly wheres: Map<Client, string>;
+  private blocks = new Map<string, boolean[]>();
+  private prepared: readonly PreparedTarget[] = [];
+
+  /** `wheres` may be shared by every destination: a caller's namespace and scope do not change. */
+  public constructor(private readonly simulator: AccessSimulator, wheres: Map<Client, string>) {
+    this.wheres = wheres;
+  }
+
+  /** The destination pods the next signatures are for. */
+  public destination(prepared: readonly PreparedTarget[]): this {
+    this.prepared = prepared;
+    this.blocks = new Map();
+    return this;
+  }
+
+  public of(client: SidecarCaller): string {
+    const { simulator } = this;
+    const { model } = simulator;
+    const where = this.whereOf(client);
+    // Whether the caller's own sidecar stops the request depends on its namespace and scope only.
+    let blocked = this.blocks.get(where);
+    if (!blocked) {
+      blocked = this.prepared.map(({ target }) => 'result' in simulator.sidecarOutbound(client, target, 'service'));
+      this.blocks.set(where, blocked);
+    }
+    let signature = where;
+    if (blocked.every((b) => b)) return `${signature}${BLOCKED_EVERYWHERE}`;
+    if (networkPolicies(model).length === 0) return signature;
+    for (const [i, { target }] of this.prepared.entries()) {
+      if (blocked[i]) {
+        signature += '\u0000b';
+        continue;
+      }
+      // As AccessSimulator.decideNetwork asks it: egress of the caller's pod, then ingress of the destination's.
+      const upper = String(target.servicePort?.protocol ?? 'TCP').toUpperCase();
+      const query = portOn(target.workload, target.containerPort, (upper === 'UDP' || upper === 'SCTP' ? upper : 'TCP') as PortProtocol);
+      const egress = explainAllows(model, client.workload, podPeer(target.workload), query, 'egress');
+      const egressKey = egress.policies.length === 0 ? '' : egress.allowed === true && egress.admittedBy
+        ? `+${this.id(egress.admittedBy.policy)}:${egress.admittedBy.index}`
+        : `-${egress.policies.map((p) => this.id(p)).join(',')}|${egress.undecided.map((r) => `${this.id(r.policy)}:${r.index}`).join(',')}`;
+      signature += `\u0000${egressKey}\u0000${ingressPeerView(model, target.workload, podPeer(client.workload))}`;
+    }
+    return signature;
+  }
+
+  /**
+   * Whether a signature says the caller's own sidecar blocks the request to every destination
+   * pod (or there is none): the cell then depends on no token.
+   */
+  public static blockedEverywhere(signature: string): boolean {
+    return signature.endsWith(BLOCKED_EVERYWHERE);
+  }
+
+  /** The caller's namespace and Sidecar scope, the same for every destination. */
+  private whereOf(client: SidecarCaller): string {
+    let where = this.wheres.get(client);
+    if (where === undefined) {
+      const scope = this.simulator.scopeOf(client.workload);
+      where = `${client.namespace}\u0000${this.id(scope.sidecar)}\u0000${scope.mode}\u0000${scope.modeFrom}`;
+      this.wheres.set(client, where);
+    }
+    return where;
+  }
+
+  private id(o: object | undefined): string {
+    if (o === undefined) return '-';
+    let id = this.ids.get(o);
+    if (id === undefined) this.ids.set(o, id = this.next++);
+    return String(id);
+  }
+}
+
+/**
+ * The caller that stands for a group: a copy of its first member under a name no workload can
+ * have (it holds NUL characters, and a number so that no two representatives share a name in the
+ * simulator's caches) and an unnamed service account. Its pod labels, namespace and scope are
+ * the member's, so it is decided as every member is; `reasonForMember` puts the member's name
+ * and identity back into the reason.
+ */
+function representativeOf(member: SidecarCaller, representatives: Map<Workload, SidecarCaller>): SidecarCaller {
+  let representative = representatives.get(member.workload);
+  if (!representative) {
+    const workload: Workload = { ...member.workload, name: `\u0000caller ${representatives.size}\u0000` };
+    representative = { kind: 'mesh', label: `${workload.namespace}/${workload.name}`, namespace: workload.namespace, serviceAccount: ANONYMOUS_ACCOUNT, workload };
+    representatives.set(member.workload, representative);
+  }
+  return representative;
+}
+
+const ANONYMOUS_ACCOUNT = '\u0000unnamed';
+
+/**
+ * A group representative's reason as a template for its members: the text between the places
+ * that name the representative (its label, `ns/<name>`) or its identity (`/ns/<ns>/sa/<account>`),
+ * so that each member's reason is put together without searching the text again.
+ */
+interface ReasonTemplate {
+  readonly parts: readonly string[];
+  /** Per gap between parts: the label (true) or the identity (false). */
+  readonly labels: readonly boolean[];
+}
+
+function reasonTemplate(reason: string, representative: SidecarCaller): ReasonTemplate {
+  const identity = `/ns/${representative.namespace}/sa/${ANONYMOUS_ACCOUNT}`;
+  const parts: string[] = [];
+  const labels: boolean[] = [];
+  for (const [i, piece] of reason.split(representative.label).entries()) {
+    if (i > 0) labels.push(true);
+    for (const [j, part] of piece.split(identity).entries()) {
+      if (j > 0) labels.push(false);
+      parts.push(part);
+    }
+  }
+  return { parts, labels };
+}
+
+/** A member's reason from its group's template: its own name and identity. */
+function reasonForMember({ parts, labels }: ReasonTemplate, member: SidecarCaller, identity: string): string {
+  let reason = parts[0]!;
+  for (let i = 0; i < labels.length; i += 1) reason += (labels[i] ? member.label : identity) + parts[i + 1]!;
+  return reason;
+}
+
 const RANK: Record<Outcome, number> = { allow: 0, 'deny-403': 1, 'deny-401': 2, reset: 3, blocked: 4, dropped: 5, 'no-route': 6 };
 
-export async function accessMatrix(simulator: AccessSimulator): Promise<MatrixCell[]> {
+/** How the matrix is computed (never what it says). */
+export interface MatrixOptions {
+  /**
+   * Evaluate every caller against every destination, instead of one representative for the
+   * callers the policies cannot tell apart. The answers are the same, only slower: for checking.
+   * @default false
+   */
+  readonly everyCaller?: boolean;
+}
+
+export async function accessMatrix(simulator: AccessSimulator, options: MatrixOptions = {}): Promise<MatrixCell[]> {
+  const cells: MatrixCell[] = [];
+  // One by one: spreading a long list into push's arguments overflows the stack.
+  await forEachMatrixCell(simulator, (cell) => { cells.push(cell); }, options);
+  return cells;
+}
+
+/**
+ * The access matrix cell by cell, in `accessMatrix`'s order, without keeping the cells: the CLI
+ * writes each as it comes (a matrix of thousands of workloads has tens of millions of cells).
+ * Returns the number of cells.
+ */
+export async function forEachMatrixCell(simulator: AccessSimulator, emit: (cell: MatrixCell) => void, options: MatrixOptions = {}): Promise<number> {
   const { model } = simulator;
+  let count = 0;
+  const put = (cell: MatrixCell): void => {
+    count += 1;
+    emit(cell);
+  };
   const services = [...model.services].sort((a, b) => `${a.namespace}/${a.name}`.localeCompare(`${b.namespace}/${b.name}`));
   const sources = model.workloads.map((w) => `${w.namespace}/${w.name}`).sort();
   const clients = sources.map((source) => simulator.meshClient(source));
@@ -110,7 +282,10 @@ export async function accessMatrix(simulator: AccessSimulator): Promise<MatrixCe
   // callers a destination's policies never name all get the same verdict (see `anonymous`).
   // NetworkPolicies, Sidecars, exportTo and REGISTRY_ONLY make the caller's pod and namespace matter too.
   const noDestinationRules = model.ofKind('DestinationRule').length === 0 && !simulator.callerScoped;
-  const cells: MatrixCell[] = [];
+  const representatives = new Map<Workload, SidecarCaller>();
+  const signatures = new CallerSignatures(simulator, new Map());
+  const identities = clients.map((c) => (c.kind === 'mesh' ? `${c.namespace}/${c.serviceAccount}` : ''));
+  const peerIdentities = clients.map((c) => (c.kind === 'mesh' ? `/ns/${c.namespace}/sa/${c.serviceAccount}` : ''));
 
   const jwtFor = async (target: Target, variant: TokenVariant | undefined, path: string): Promise<JwtVerdict | undefined> => {
     if (variant === 'valid') return target.http && target.jwtRules.length > 0 ? symbolicValidToken(target) : undefined;
@@ -182,29 +357,54 @@ export async function accessMatrix(simulator: AccessSimulator): Promise<MatrixCe
         })();
       };
 
+      const named = ambientInvolved || options.everyCaller ? undefined : namedPrincipals(prepared);
+      // ANONYMOUS stands for sidecar callers; an ambient caller's transport is ztunnel's (HBONE or not).
+      const unnamed = (client: Client, index: number): client is SidecarCaller => named !== undefined && client.kind === 'mesh' && !client.ambient && !client.gateway
+        && client.workload !== undefined && !named.has(identities[index]!);
+      // Where the caller's pod and namespace matter, the callers these policies do not name are
+      // grouped by everything else the sidecar path reads of them (`callerSignature`): one
+      // representative per group is evaluated, once per token variant.
+      const groupOf = named !== undefined && !noDestinationRules
+        ? ((group) => clients.map((client, index) => (unnamed(client, index) ? group.of(client) : undefined)))(signatures.destination(prepared))
+        : undefined;
+      // A group whose caller's own sidecar blocks the request to every destination pod is decided
+      // before any token is read: once for all token variants.
+      const everyVariant = new Map<string, { cell: MatrixCell; template: ReasonTemplate }>();
       for (const variant of variants) {
-        const shortcut = noDestinationRules && !ambientInvolved ? namedPrincipals(prepared) : undefined;
         let anonymousCell: MatrixCell | undefined;
+        const groupCells = new Map<string, { cell: MatrixCell; template: ReasonTemplate }>();
         for (const [index, source] of sources.entries()) {
           const client = clients[index]!;
-          // ANONYMOUS stands for sidecar callers; an ambient caller's transport is ztunnel's (HBONE or not).
-          if (shortcut && client.kind === 'mesh' && !client.ambient && !shortcut.has(`${client.namespace}/${client.serviceAccount}`)) {
+          const group = groupOf?.[index];
+          if (group !== undefined) {
+            const member = client as SidecarCaller;
+            let decided = groupCells.get(group) ?? everyVariant.get(group);
+            if (!decided) {
+              const representative = representativeOf(member, representatives);
+              const c = cell(representative.label, representative, variant);
+              const decidedCell = c instanceof Promise ? await c : c;
+              decided = { cell: decidedCell, template: reasonTemplate(decidedCell.reason, representative) };
+              (CallerSignatures.blockedEverywhere(group) ? everyVariant : groupCells).set(group, decided);
+            }
+            const { cell: c, template } = decided;
+            const reason = reasonForMember(template, member, peerIdentities[index]!);
+            put(variant ? { from: source, to, port: port.port, token: variant, outcome: c.outcome, reason } : { from: source, to, port: port.port, outcome: c.outcome, reason });
+          } else if (named && !groupOf && unnamed(client, index)) {
             anonymousCell ??= await cell('a caller these policies do not name', ANONYMOUS, variant);
-            cells.push({ ...anonymousCell, from: source, reason: reasonFor(anonymousCell.reason, client) });
+            put({ ...anonymousCell, from: source, reason: reasonFor(anonymousCell.reason, client) });
           } else {
             const c = cell(source, client, variant);
-            cells.push(c instanceof Promise ? await c : c);
+            put(c instanceof Promise ? await c : c);
           }
         }
         const outside = cell('outside', { kind: 'plain', label: 'outside' }, variant);
-        cells.push(outside instanceof Promise ? await outside : outside);
-        cells.push(await ingressCell(simulator, to, port.port, variant));
+        put(outside instanceof Promise ? await outside : outside);
+        put(await ingressCell(simulator, to, port.port, variant));
       }
     }
   }
-  // One by one: spreading a long list into push's arguments overflows the stack.
-  for (const external of externalCells(simulator, sources)) cells.push(external);
-  return cells;
+  for (const external of externalCells(simulator, sources)) put(external);
+  return count;
 }
 
 /**
@@ -212,7 +412,7 @@ export async function accessMatrix(simulator: AccessSimulator): Promise<MatrixCe
  * scope and outbound traffic policy, then its NetworkPolicy egress)? Wildcard hosts are probed as
  * written. The outside client and the ingress gateway get no cell there.
  */
-function externalCells(simulator: AccessSimulator, sources: readonly string[]): MatrixCell[] {
+function* externalCells(simulator: AccessSimulator, sources: readonly string[]): Generator<MatrixCell> {
   const columns = new Map<string, { host: string; port: number }>();
   for (const se of simulator.model.ofKind('ServiceEntry')) {
     if (!isMeshExternal(se)) continue;
@@ -223,14 +423,12 @@ function externalCells(simulator: AccessSimulator, sources: readonly string[]): 
       }
     }
   }
-  const cells: MatrixCell[] = [];
   for (const { host, port } of [...columns.values()].sort((a, b) => `${a.host}:${a.port}`.localeCompare(`${b.host}:${b.port}`))) {
     for (const source of sources) {
       const verdict = simulator.checkExternal({ workload: source }, host, port);
-      cells.push({ from: source, to: host, external: true, port, outcome: verdict.outcome, reason: verdict.reason });
+      yield { from: source, to: host, external: true, port, outcome: verdict.outcome, reason: verdict.reason };
     }
   }
-  return cells;
 }
 
 /** The ingress gateway's cell: routed at all, the gateway's own policies, then the service hop. */

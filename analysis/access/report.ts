@@ -10,41 +10,115 @@ const SHORT: Record<Outcome, string> = { allow: 'allow', 'deny-401': '401', 'den
 
 const column = (c: MatrixCell) => `${c.to}:${c.port}${c.token ? ` (${c.token} token)` : ''}`;
 
-function grid(cells: readonly MatrixCell[]): { columns: string[]; rows: [string, string[]][] } {
-  const columns = [...new Set(cells.map(column))];
-  const byRow = new Map<string, Map<string, string>>();
-  for (const cell of cells) {
-    const row = byRow.get(cell.from) ?? new Map<string, string>();
-    row.set(column(cell), SHORT[cell.outcome]);
-    byRow.set(cell.from, row);
-  }
-  return { columns, rows: [...byRow].map(([from, row]) => [from, columns.map((c) => row.get(c) ?? '')]) };
-}
-
 const LEGEND = 'allow: allowed; 401: token rejected; 403: denied by policy (or token audience); reset: mTLS mismatch or TCP closed by policy; -: not routable';
 const EGRESS_LEGEND = '; blocked: refused by the caller\'s own sidecar (host not in its Sidecar scope under REGISTRY_ONLY: 502, or TCP closed); dropped: dropped by a NetworkPolicy (the connection times out)';
 
-/** The legend, naming the egress outcomes only where the matrix has them (older matrices read as before). */
-function legend(cells: readonly MatrixCell[]): string {
-  return cells.some((c) => c.outcome === 'blocked' || c.outcome === 'dropped') ? `${LEGEND}${EGRESS_LEGEND}` : LEGEND;
+/** Receives consecutive pieces of a view, in order; their concatenation is the view. */
+export type TextSink = (chunk: string) => void;
+
+/** Outcomes by code in the compact grid (0: no cell there). */
+const OUTCOMES: readonly Outcome[] = ['allow', 'deny-401', 'deny-403', 'reset', 'no-route', 'blocked', 'dropped'];
+const CODE = new Map(OUTCOMES.map((o, i) => [o, i + 1]));
+const ALLOW = CODE.get('allow')!;
+
+/**
+ * Writes the access matrix as cells arrive, so no view of millions of cells is ever one string
+ * (V8 caps a string at about 512 MB; `JSON.stringify` of 12 million cells exceeded it). JSON is
+ * written cell by cell. Text and markdown need the whole grid (the columns are only known at the
+ * end, and markdown is row by row): it is kept as one byte per cell, not as cells, and written
+ * line by line and name by name at `end`. The output is byte-identical to `formatMatrix`'s.
+ */
+export class MatrixWriter {
+  private count = 0;
+  private egress = false;
+  private readonly columns = new Map<string, number>();
+  private readonly rows = new Map<string, Uint8Array>();
+
+  public constructor(private readonly format: MatrixFormat, private readonly write: TextSink) {}
+
+  public add(cell: MatrixCell): void {
+    if (this.format === 'json') {
+      // The cell as JSON.stringify(cells, null, 2) lays out an element: its lines indented by two.
+      this.write(`${this.count === 0 ? '[\n' : ',\n'}  ${JSON.stringify(cell, null, 2).replace(/\n/g, '\n  ')}`);
+      this.count += 1;
+      return;
+    }
+    if (cell.outcome === 'blocked' || cell.outcome === 'dropped') this.egress = true;
+    const name = column(cell);
+    let index = this.columns.get(name);
+    if (index === undefined) {
+      index = this.columns.size;
+      this.columns.set(name, index);
+    }
+    let row = this.rows.get(cell.from);
+    if (!row || row.length <= index) {
+      // Grown by doubling: one byte per column, the outcome's code (a later cell for the same place wins).
+      const grown = new Uint8Array(Math.max(16, (index + 1) * 2, row ? row.length * 2 : 0));
+      if (row) grown.set(row);
+      row = grown;
+      this.rows.set(cell.from, row);
+    }
+    row[index] = CODE.get(cell.outcome)!;
+    this.count += 1;
+  }
+
+  /** Writes what remains (the whole grid for text and markdown). */
+  public end(): void {
+    if (this.format === 'json') {
+      this.write(this.count === 0 ? '[]\n' : '\n]\n');
+      return;
+    }
+    const legend = this.egress ? `${LEGEND}${EGRESS_LEGEND}` : LEGEND;
+    const columns = [...this.columns.keys()];
+    const value = (row: Uint8Array, index: number): string => {
+      const code = index < row.length ? row[index]! : 0;
+      return code === 0 ? '' : SHORT[OUTCOMES[code - 1]!];
+    };
+    if (this.format === 'markdown') {
+      this.write(`| from | ${columns.join(' | ')} |\n|---|${columns.map(() => '---').join('|')}|`);
+      for (const [from, row] of this.rows) {
+        const parts = [`\n| ${from} |`];
+        for (let index = 0; index < columns.length; index += 1) {
+          const v = value(row, index);
+          parts.push(` ${v === 'allow' ? '**allow**' : v} |`);
+        }
+        this.write(parts.join(''));
+      }
+      this.write(`\n\n${legend}\n`);
+      return;
+    }
+    // Text: one block per destination column, listing who gets through and who does not.
+    for (const [index, name] of columns.entries()) {
+      this.write(`${index > 0 ? '\n' : ''}${name}\n  allowed: `);
+      let any = false;
+      for (const [from, row] of this.rows) {
+        if (index < row.length && row[index] === ALLOW) {
+          this.write(any ? `, ${from}` : from);
+          any = true;
+        }
+      }
+      this.write(`${any ? '' : 'nobody'}\n  refused: `);
+      any = false;
+      for (const [from, row] of this.rows) {
+        const v = value(row, index);
+        if (v !== 'allow' && v !== '') {
+          this.write(`${any ? ', ' : ''}${from} (${v})`);
+          any = true;
+        }
+      }
+      if (!any) this.write('nobody');
+    }
+    this.write(`\n\n${legend}\n`);
+  }
 }
 
-export function formatMatrix(cells: readonly MatrixCell[], format: MatrixFormat): string {
-  if (format === 'json') return `${JSON.stringify(cells, null, 2)}\n`;
-  const { columns, rows } = grid(cells);
-  if (format === 'markdown') {
-    const lines = [`| from | ${columns.join(' | ')} |`, `|---|${columns.map(() => '---').join('|')}|`];
-    for (const [from, values] of rows) lines.push(`| ${from} | ${values.map((v) => (v === 'allow' ? '**allow**' : v)).join(' | ')} |`);
-    return `${lines.join('\n')}\n\n${legend(cells)}\n`;
-  }
-  // Text: one block per destination column, listing who gets through and who does not.
-  const out: string[] = [];
-  for (const [index, name] of columns.entries()) {
-    const allowed = rows.filter(([, v]) => v[index] === 'allow').map(([from]) => from);
-    const others = rows.filter(([, v]) => v[index] !== 'allow' && v[index] !== '').map(([from, v]) => `${from} (${v[index]})`);
-    out.push(`${name}\n  allowed: ${allowed.join(', ') || 'nobody'}\n  refused: ${others.join(', ') || 'nobody'}`);
-  }
-  return `${out.join('\n')}\n\n${legend(cells)}\n`;
+/** The matrix as one string; for large matrices write it with `MatrixWriter` instead. */
+export function formatMatrix(cells: Iterable<MatrixCell>, format: MatrixFormat): string {
+  const parts: string[] = [];
+  const writer = new MatrixWriter(format, (chunk) => parts.push(chunk));
+  for (const cell of cells) writer.add(cell);
+  writer.end();
+  return parts.join('');
 }
 
 /** An access edge that changed between two matrices. */
