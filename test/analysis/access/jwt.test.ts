@@ -123,6 +123,18 @@ describe('issuers', () => {
     expect(refused.reason).toContain('token in header authorization: Jwt issuer is not configured ("https://elsewhere.example.com" matches no jwtRules issuer)');
   });
 
+  test('a token without iss matches no rule: 401', async () => {
+    const refused = await withRule(key).check(get({ token: await key.sign({ iss: undefined, sub: 'a' }) }));
+    expect(refused.outcome).toBe('deny-401');
+    expect(refused.reason).toContain('Jwt issuer is not configured ("undefined" matches no jwtRules issuer)');
+  });
+
+  test('a token signed with another key: 401 "Jwt verification fails", naming the rule', async () => {
+    const refused = await withRule(key).check(get({ token: await other.sign({ sub: 'a' }) }));
+    expect(refused.outcome).toBe('deny-401');
+    expect(refused.reason).toMatch(/token in header authorization: Jwt verification fails: .+ \(ns\[foo\]-requestauthentication\[jwt\]-rule\[0\]\)$/);
+  });
+
   test('two issuers with their own JWKS URIs on one workload: each token verifies against its own keys', async () => {
     const second = 'https://second.example.com';
     const s = simulate([
@@ -171,6 +183,7 @@ describe('token locations (ISTIO.md §3.3 fromHeaders, fromParams, fromCookies)'
     const s = withRule(key, { fromParams: ['token'] });
     const token = await key.sign({ sub: 'a' });
     expect(await outcome(s, get({ path: `/items?page=2&token=${token}` }))).toBe('allow');
+    expect(await outcome(s, get({ path: `/items?token=${token}` }))).toBe('allow');
     expect(await outcome(s, get({ path: `/token=${token}` }))).toBe('deny-403');
     expect(await outcome(withRule(key), get({ path: `/access_token=${token}` }))).toBe('deny-403');
   });
@@ -180,6 +193,7 @@ describe('token locations (ISTIO.md §3.3 fromHeaders, fromParams, fromCookies)'
     const s = withRule(key);
     expect(await outcome(s, get({ headers: { authorization: `Bearer ${token}, Basic Zm9vOmJhcg==` } }))).toBe('allow');
     expect(await outcome(s, get({ headers: { authorization: `Bearer "${token}"` } }))).toBe('allow');
+    expect(await outcome(s, get({ headers: { authorization: `Bearer  ${token}` } }))).toBe('allow');
     // A prefix followed by nothing token-like: the whole value is the token, which is malformed.
     expect(await outcome(s, get({ headers: { authorization: 'Bearer !!!' } }))).toBe('deny-401');
   });
@@ -222,6 +236,13 @@ describe('JWKS sources and failures (ISTIO.md §3.2: an unfetchable JWKS fails e
     const refused = await simulate([ra('jwt', 'api', [{ issuer: ISSUER }])]).check(get({ token: await key.sign({ sub: 'a' }) }));
     expect(refused.outcome).toBe('deny-401');
     expect(refused.reason).toContain('the rule has neither jwks nor jwksUri');
+  });
+
+  test('two rules with different inline jwks keep their own keys', async () => {
+    const second = 'https://second.example.com';
+    const s = simulate([ra('jwt', 'api', [{ issuer: ISSUER, jwks: key.jwks }, { issuer: second, jwks: other.jwks }]), requireJwt('api')]);
+    expect(await outcome(s, get({ token: await key.sign({ sub: 'a' }) }))).toBe('allow');
+    expect(await outcome(s, get({ token: await other.sign({ iss: second, sub: 'b' }) }))).toBe('allow');
   });
 
   test('an inline jwks and a jwksUri on two rules keep their own keys', async () => {
