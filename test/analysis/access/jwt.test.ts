@@ -298,3 +298,31 @@ describe('claims as RBAC reads them', () => {
     expect(await outcome(when('roles', 'y', { spaceDelimitedClaims: ['roles'] }), get({ token }))).toBe('allow');
   });
 });
+
+describe('the JWT stage verdict (AccessSimulator.jwtStage, public API)', () => {
+  const stageOf = (s: AccessSimulator) => {
+    const { service, port } = s.target('foo/api', 8000);
+    const [target] = s.targetsOf(service, port);
+    return (headers: Record<string, string>, path = '/') => s.jwtStage(target!, { method: 'GET', path, host: 'api', headers });
+  };
+
+  test('no token: absent; a valid one: principal iss/sub, where it was, and the rule that accepted it', async () => {
+    const stage = stageOf(withRule(key));
+    expect(await stage({})).toEqual({ kind: 'absent', reason: 'no token where the RequestAuthentication rules look for one' });
+    expect(await stage({ authorization: `Bearer ${await key.sign({ sub: 'alice' })}` })).toMatchObject({
+      kind: 'valid', principal: `${ISSUER}/alice`, forwarded: false, location: { kind: 'header', name: 'authorization' },
+      reason: `valid token of ${ISSUER} (ns[foo]-requestauthentication[jwt]-rule[0])`,
+    });
+    // No sub: the principal is "iss/" (Istio's request.auth.principal is iss/sub).
+    expect(await stage({}, `/?access_token=${await key.sign({})}`)).toMatchObject({ kind: 'valid', principal: `${ISSUER}/`, location: { kind: 'param', name: 'access_token' } });
+  });
+
+  test('claims as RBAC reads them: scope and permission split on spaces, empty elements dropped; other claims untouched', async () => {
+    const verdict = await stageOf(withRule(key))({ authorization: `Bearer ${await key.sign({ sub: 'a', scope: 'read  write', permission: 'admin', roles: 'x y' })}` });
+    expect(verdict?.kind).toBe('valid');
+    const claims = verdict?.kind === 'valid' ? verdict.claims : {};
+    expect(claims.scope).toEqual(['read', 'write']);
+    expect(claims.permission).toEqual(['admin']);
+    expect(claims.roles).toBe('x y');
+  });
+});
