@@ -3,7 +3,7 @@
 // bound to `mesh` sends an external host to the gateway's Service, and a Gateway on the gateway's
 // pods takes it from there. What a caller's sidecar and the gateway see, read from manifests.
 import type { MeshModel, MeshObject, Workload } from './model.js';
-import { exportedTo, hostMatches } from './model.js';
+import { exportedTo, gatewayPods, gatewayRef, hostMatches, kubernetesServiceOf, serverHostAdmits } from './model.js';
 import { int, isSubset, labelMap, rec, recs, str, strs } from './values.js';
 
 /** Where a caller's sidecar sends an external host when a mesh route points it at a gateway. */
@@ -33,19 +33,6 @@ const byName = (a: MeshObject, b: MeshObject) => {
   return ka < kb ? -1 : ka > kb ? 1 : 0;
 };
 
-/** A VS `gateways` entry as namespace and name (`ns/name` or a bare name in the VS's namespace). */
-function gatewayRef(entry: string, vsNamespace: string): { namespace: string; name: string } {
-  const slash = entry.indexOf('/');
-  return slash >= 0 ? { namespace: entry.slice(0, slash), name: entry.slice(slash + 1) } : { namespace: vsNamespace, name: entry };
-}
-
-/** A Kubernetes Service host (`name.ns.svc.cluster.local`, or a short name in `namespace`), split. */
-function serviceOf(host: string, namespace: string): { name: string; namespace: string } | undefined {
-  if (!host.includes('.')) return { name: host, namespace };
-  const m = /^([^.]+)\.([^.]+)\.svc(\.cluster\.local)?$/.exec(host);
-  return m ? { name: m[1]!, namespace: m[2]! } : undefined;
-}
-
 /** Whether a match block applies to sidecar traffic to `port` (and, for TLS, SNI `host`). */
 function meshMatch(match: Readonly<Record<string, unknown>>, vsGateways: readonly string[], port: number, host: string, tls: boolean): boolean {
   const gateways = strs(match.gateways).length > 0 ? strs(match.gateways) : vsGateways;
@@ -53,19 +40,6 @@ function meshMatch(match: Readonly<Record<string, unknown>>, vsGateways: readonl
   if (match.port !== undefined && int(match.port) !== port) return false;
   if (tls && strs(match.sniHosts).length > 0 && !strs(match.sniHosts).some((h) => hostMatches(h, host))) return false;
   return true;
-}
-
-/**
- * Whether a Gateway server's `hosts` entry admits a VirtualService in `vsNamespace` for `host`:
- * `<namespace>/<host>` limits the VirtualServices that may bind (`*` any, `.` the Gateway's own
- * namespace); a bare host admits every namespace (istio.io, "Gateway" reference: Server.hosts).
- */
-function serverAdmits(entry: string, gatewayNamespace: string, vsNamespace: string, host: string): boolean {
-  const slash = entry.indexOf('/');
-  const ns = slash >= 0 ? entry.slice(0, slash) : '*';
-  const h = slash >= 0 ? entry.slice(slash + 1) : entry;
-  const nsOk = ns === '*' || ns === vsNamespace || (ns === '.' && vsNamespace === gatewayNamespace);
-  return nsOk && hostMatches(h, host);
 }
 
 /**
@@ -88,7 +62,7 @@ export function meshRouteToEgressGateway(model: MeshModel, host: string, port: n
       const index = entries.findIndex((e) => recs(e.match).length === 0 || recs(e.match).some((m) => meshMatch(m, vsGateways, port, host, section === 'tls')));
       if (index < 0) continue;
       const destination = rec(recs(entries[index]!.route)[0]?.destination);
-      const service = serviceOf(str(destination?.host) ?? '', vsNamespace);
+      const service = kubernetesServiceOf(str(destination?.host) ?? '', vsNamespace);
       if (!destination || !service) return undefined; // routed straight to the host (or elsewhere): no gateway
       const gateways = vsGateways.filter((g) => g !== 'mesh').map((g) => gatewayRef(g, vsNamespace))
         .map((ref) => model.ofKind('Gateway').find((g) => g.name === ref.name && (g.namespace ?? 'default') === ref.namespace))
@@ -101,7 +75,7 @@ export function meshRouteToEgressGateway(model: MeshModel, host: string, port: n
       if (!gateway) return undefined;
       const servicePort = int(rec(destination.port)?.number) ?? port;
       const server = recs(gateway.spec.servers).find((s) => int(rec(s.port)?.number) === servicePort
-        && strs(s.hosts).some((h) => serverAdmits(h, gateway.namespace ?? 'default', vsNamespace, host)));
+        && strs(s.hosts).some((h) => serverHostAdmits(h, gateway.namespace ?? 'default', vsNamespace, host)));
       const subset = str(destination.subset);
       return {
         virtualService: vs, where: `${section}[${index}]`, gateway, labels: labelMap(rec(gateway.spec.selector)) ?? {},
@@ -164,15 +138,9 @@ function specificity(host: string): number {
   return host.startsWith('*') ? host.length - 100 : host.length;
 }
 
-/** The egress gateway's pods as a workload, for policy selection: the Gateway's selector in the Service's namespace (Helm installs the pods, so the manifests rarely hold them). */
+/** The egress gateway's pods as a workload, for policy selection: the Gateway's selector in the Service's namespace. */
 export function egressGatewayPods(route: EgressGatewayRoute): Workload {
-  const namespace = route.serviceNamespace;
-  const labels = { ...route.labels };
-  return {
-    object: { apiVersion: 'apps/v1', kind: 'Deployment', name: route.serviceName, namespace, labels, annotations: {}, spec: {}, raw: {} },
-    namespace, name: route.serviceName, podLabels: labels, podAnnotations: {}, serviceAccount: route.serviceName,
-    containerPorts: [], runAsUsers: [], hostNetwork: false, sidecar: true, ambient: false,
-  };
+  return gatewayPods(route.serviceNamespace, route.serviceName, route.serviceName, route.labels);
 }
 
 /**

@@ -491,11 +491,45 @@ function lastDefinitions(objects: readonly MeshObject[]): MeshObject[] {
  * The Kubernetes Service a host names: a short name (no dot) in the asking namespace, or
  * `<name>.<ns>.svc[.<domain>]`; undefined for other hosts (external names, wildcards).
  */
-function kubernetesServiceOf(host: string, namespace: string): { name: string; namespace: string } | undefined {
+export function kubernetesServiceOf(host: string, namespace: string): { name: string; namespace: string } | undefined {
   if (host.includes('*')) return undefined;
   if (!host.includes('.')) return { name: host, namespace };
   const m = /^([^.]+)\.([^.]+)\.svc(\..+)?$/.exec(host);
   return m ? { name: m[1]!, namespace: m[2]! } : undefined;
+}
+
+/** A VirtualService's `gateways` entry resolved to namespace and name (`ns/name`, a bare name in the VS's namespace, or the old `name.ns.svc…` form). */
+export function gatewayRef(entry: string, vsNamespace: string): { namespace: string; name: string } {
+  if (entry.includes('/')) { const [ns, name] = entry.split('/', 2); return { namespace: ns!, name: name! }; }
+  if (entry.includes('.')) { const [name, ns] = entry.split('.'); return { namespace: ns!, name: name! }; }
+  return { namespace: vsNamespace, name: entry };
+}
+
+/**
+ * Whether a Gateway server's `hosts` entry (`ns/host`, `./host`, `*` + `/host`, or a bare host,
+ * which admits every namespace) exposes `host` to a VirtualService in `vsNamespace`
+ * (istio.io, "Gateway" reference: Server.hosts).
+ */
+export function serverHostAdmits(serverHost: string, gatewayNamespace: string, vsNamespace: string | undefined, host: string): boolean {
+  const slash = serverHost.indexOf('/');
+  const ns = slash >= 0 ? serverHost.slice(0, slash) : '*';
+  const pattern = slash >= 0 ? serverHost.slice(slash + 1) : serverHost;
+  const namespaceOk = ns === '*' || (ns === '.' ? vsNamespace === gatewayNamespace : vsNamespace === ns);
+  return namespaceOk && hostMatches(pattern, host);
+}
+
+/**
+ * A gateway's pods as a workload (an ingress, egress or Gateway API gateway): Istio or Helm
+ * deploys them, so the manifests rarely hold them; their namespace, labels and identity are
+ * what policy selection and NetworkPolicy read.
+ */
+export function gatewayPods(namespace: string, name: string, serviceAccount: string, labels: Readonly<Record<string, string>>): Workload {
+  const podLabels = { ...labels };
+  return {
+    object: { apiVersion: 'apps/v1', kind: 'Deployment', name, namespace, labels: podLabels, annotations: {}, spec: {}, raw: {} },
+    namespace, name, podLabels, podAnnotations: {}, serviceAccount,
+    containerPorts: [], runAsUsers: [], hostNetwork: false, sidecar: true, ambient: false,
+  };
 }
 
 /**

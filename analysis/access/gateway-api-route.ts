@@ -2,6 +2,7 @@ import { podPeer } from '../network-policy.js';
 import { actionOf, rulesOf } from '../policy.js';
 import { rec, recs, str, strs } from '../values.js';
 import type { MeshObject, Workload } from '../model.js';
+import { gatewayPods } from '../model.js';
 import {
   attachParent, BackendRef, backendProblem, backendRefsOf, deployedGateway, GATEWAY_API_GROUP, hostnameMatches, httpRoutes,
   ingressGateways, Listener, listenersOf, listenerTlsProblem, parentRefsOf,
@@ -46,11 +47,7 @@ function deployed(gateway: MeshObject): DeployedGateway {
   return {
     gateway,
     label: `Gateway API gateway ${namespace}/${d.name}`,
-    workload: {
-      object: { apiVersion: 'apps/v1', kind: 'Deployment', name: d.name, namespace, labels: d.labels, annotations: {}, spec: {}, raw: {} },
-      namespace, name: d.name, podLabels: d.labels, podAnnotations: {}, serviceAccount: d.serviceAccount,
-      containerPorts: [], runAsUsers: [], hostNetwork: false, sidecar: true, ambient: false,
-    },
+    workload: gatewayPods(namespace, d.name, d.serviceAccount, d.labels),
   };
 }
 

@@ -1,6 +1,6 @@
 import { RE2JS } from 're2js';
 import type { MeshModel, MeshObject, ServiceInfo, ServicePortInfo } from '../model.js';
-import { hostMatches } from '../model.js';
+import { hostMatches, serverHostAdmits } from '../model.js';
 import { isSubset, labelMap, own, rec, recs, str, strs } from '../values.js';
 
 /**
@@ -29,11 +29,9 @@ function serversOf(model: MeshModel, gatewayLabels: Readonly<Record<string, stri
     .sort((a, b) => Number(a.redirectOnly) - Number(b.redirectOnly));
 }
 
-/** Whether a Gateway server host (`ns/host`, `./host`, `*\/host` or `host`) exposes a VirtualService's host. */
+/** Whether a Gateway server host exposes a VirtualService's host. */
 function exposes(serverHost: string, gatewayNamespace: string, vs: MeshObject, host: string): boolean {
-  const [ns, pattern] = serverHost.includes('/') ? serverHost.split('/', 2) as [string, string] : ['*', serverHost];
-  const namespaceOk = ns === '*' || (ns === '.' ? vs.namespace === gatewayNamespace : vs.namespace === ns);
-  return namespaceOk && hostMatches(pattern, host);
+  return serverHostAdmits(serverHost, gatewayNamespace, vs.namespace, host);
 }
 
 function boundTo(vs: MeshObject, gateway: MeshObject): boolean {

@@ -9,6 +9,7 @@ import { gatewayApiIngressTo, gatewayApiRequest, GatewayApiFeatures, gatewayName
 import { isMeshExternal, outboundPolicy, serviceEntriesFor, serviceExportedTo, sidecarImports } from '../egress.js';
 import { destinationRuleTls, egressGatewayPods, EgressGatewayRoute, meshRouteToEgressGateway, serverIsHttp, serverTlsMode } from '../egress-gateway.js';
 import type { OutboundTrafficPolicy, MeshObject } from '../model.js';
+import { gatewayPods } from '../model.js';
 import { Direction, explainAllows, networkPolicies, Peer, podPeer, portOn, PortProtocol } from '../network-policy.js';
 import type { EmptySelectorReading } from '../ztunnel.js';
 import { Addressing, AmbientPath, Scheme } from './ambient.js';
@@ -542,11 +543,7 @@ export class AccessSimulator {
   /** The gateway's pods as a workload: its namespace, service account and labels. */
   private gatewayWorkload(): Workload {
     const { namespace, serviceAccount, labels } = this.ingressGateway;
-    return {
-      object: { apiVersion: 'apps/v1', kind: 'Deployment', name: serviceAccount, namespace, labels, annotations: {}, spec: {}, raw: {} },
-      namespace, name: serviceAccount, podLabels: labels, podAnnotations: {}, serviceAccount,
-      containerPorts: [], runAsUsers: [], hostNetwork: false, sidecar: true, ambient: false,
-    };
+    return gatewayPods(namespace, serviceAccount, serviceAccount, labels);
   }
 
   /** One hop: `client` calls `service:port`; every workload behind it is asked, the first refusal reported. */

@@ -4,7 +4,7 @@
 // istio:pkg/config/analysis/analyzers/{gateway,virtualservice}/; kiali:business/checkers/.
 import { X509Certificate } from 'node:crypto';
 import type { MeshModel, MeshObject } from '../model.js';
-import { exportedTo, exportedTogether, hostMatches } from '../model.js';
+import { exportedTo, exportedTogether, gatewayRef, hostMatches } from '../model.js';
 import { isSubset, labelMap, listing, quoted, rec, recs, str, strs } from '../values.js';
 import { Check, Issue, issue, ref } from './check.js';
 
@@ -33,13 +33,6 @@ function qualifiedHost(host: string, namespace: string): string {
   return host.includes('.') || host.includes('*') ? host : `${host}.${namespace}.svc.cluster.local`;
 }
 const servers = (g: MeshObject) => recs(g.spec.servers);
-
-/** A VS gateway reference resolved to namespace and name (`ns/name`, bare name, or the old `name.ns.svc…` form). */
-function gatewayRef(entry: string, vsNamespace: string): { namespace: string; name: string } {
-  if (entry.includes('/')) { const [ns, name] = entry.split('/', 2); return { namespace: ns!, name: name! }; }
-  if (entry.includes('.')) { const [name, ns] = entry.split('.'); return { namespace: ns!, name: name! }; }
-  return { namespace: vsNamespace, name: entry };
-}
 
 /** Every gateway a VS names, top level and in http match blocks. */
 function gatewayEntries(vs: MeshObject): string[] {

@@ -4,7 +4,7 @@
 // istio:pilot/pkg/networking/core/cluster_tls.go; istio:pilot/pkg/xds/endpoints/mtls_checker.go;
 // istio:pkg/config/analysis/analyzers/destinationrule/; kiali:business/checkers/destinationrules/.
 import { mtlsModeOf, type MeshModel, type MeshObject, type ServiceInfo, type Workload } from '../model.js';
-import { hostMatches } from '../model.js';
+import { hostMatches, kubernetesServiceOf } from '../model.js';
 import { egressGatewayRoutes } from '../egress-gateway.js';
 import { addTo, isSubset, labelMap, listing, rec, recs, str, strs } from '../values.js';
 import { selectorProblems } from './authorization.js';
@@ -240,8 +240,8 @@ export const MTLS_CHECKS: readonly Check[] = [
         if (!host || host.includes('*')) continue;
         const r = m.resolveHost(host, dr.namespace ?? 'default');
         if (r.service || r.serviceEntry) continue;
-        const service = m.namespaceOfHost(host, dr.namespace ?? 'default') !== undefined ? /^([^.]+)(?:\.([^.]+))?/.exec(host) : null;
-        if (service && gatewayServices.has(`${service[1]}.${service[2] ?? dr.namespace ?? 'default'}`)) continue;
+        const service = kubernetesServiceOf(host, dr.namespace ?? 'default');
+        if (service && gatewayServices.has(`${service.name}.${service.namespace}`)) continue;
         yield issue(dr, `${ref(dr)}: host "${host}" is no Service or ServiceEntry in the analyzed manifests${host.includes('.') && !/\.svc(\.|$)/.test(host) ? ' (a name with dots is taken literally: "name.namespace" is not completed)' : ''}, so the rule applies to nothing.`,
           'use the service\'s full name "<name>.<namespace>.svc.cluster.local", or declare the external host with a ServiceEntry.');
       }
