@@ -138,6 +138,8 @@ function specificity(host: string): number {
   return host.startsWith('*') ? host.length - 100 : host.length;
 }
 
+const ROUTES = new WeakMap<MeshModel, readonly { readonly host: string; readonly route: EgressGatewayRoute }[]>();
+
 /** The egress gateway's pods as a workload, for policy selection: the Gateway's selector in the Service's namespace. */
 export function egressGatewayPods(route: EgressGatewayRoute): Workload {
   return gatewayPods(route.serviceNamespace, route.serviceName, route.serviceName, route.labels);
@@ -148,7 +150,10 @@ export function egressGatewayPods(route: EgressGatewayRoute): Workload {
  * also binds a Gateway, per non-wildcard host and per port (the ports its matches name and those
  * of the host's ServiceEntries), the route its own namespace's sidecars would take.
  */
-export function egressGatewayRoutes(model: MeshModel): { readonly host: string; readonly route: EgressGatewayRoute }[] {
+export function egressGatewayRoutes(model: MeshModel): readonly { readonly host: string; readonly route: EgressGatewayRoute }[] {
+  // Read by ZT254, ZT757 and ZT758 on the same model: found once.
+  const known = ROUTES.get(model);
+  if (known) return known;
   const out: { host: string; route: EgressGatewayRoute }[] = [];
   for (const vs of [...model.ofKind('VirtualService')].sort(byName)) {
     const gateways = strs(vs.spec.gateways);
@@ -163,5 +168,6 @@ export function egressGatewayRoutes(model: MeshModel): { readonly host: string; 
       }
     }
   }
+  ROUTES.set(model, out);
   return out;
 }
