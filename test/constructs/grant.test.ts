@@ -38,6 +38,22 @@ describe('Grant', () => {
     expect(grant.rules).toEqual([{ from: [{ source: { principals: ['cluster.local/ns/batch/sa/reporter'] } }] }]);
     expect(grant.summary).toBe('from service account batch/reporter');
   });
+
+  test('any authenticated workload: principals ["*"] on the ports named, each in the summary', () => {
+    const ns = newNamespace();
+    const api = new MeshWorkload(ns, 'api', { image: 'api:1', ports: [ServicePort.http(8000, { targetPort: 8080 }), ServicePort.http(8001, { targetPort: 9090, suffix: 'admin' }), ServicePort.tcp(5432)] });
+    const grant = api.allowFrom(Callers.anyAuthenticatedWorkload(), { ports: [8000, 8001], methods: ['GET'] });
+    // `*` admits any mTLS peer and no plaintext one: the principal exists only over mTLS.
+    expect(find(synth(ns.mesh), 'AuthorizationPolicy', 'api').spec.rules).toEqual([
+      { from: [{ source: { principals: ['*'] } }], to: [{ operation: { ports: ['8080', '9090'], methods: ['GET'] } }] },
+    ]);
+    // The network path opens from every pod of the cluster, to the two ports and not to 5432.
+    expect(find(synth(ns.mesh), 'NetworkPolicy', 'api', 'shop').spec.ingress).toEqual([
+      { from: [{ namespaceSelector: {} }], ports: [8080, 9090, 15008].map((port) => ({ protocol: 'TCP', port })) },
+    ]);
+    expect(grant.caller.kind).toBe('any-authenticated-workload');
+    expect(grant.summary).toBe('from any authenticated mesh workload: GET port 8080,9090');
+  });
 });
 
 describe('claims per grant, denials, and tokens that cannot arrive', () => {
