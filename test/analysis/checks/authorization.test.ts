@@ -47,6 +47,7 @@ describe('ZT101: AuthorizationPolicy structure the webhook rejects', () => {
     expect(problems('{action: allow}')).toEqual([rejected('action "allow" is not one of ALLOW, DENY, AUDIT, CUSTOM (upper case)')]);
     expect(problems('{provider: {name: ext}}')).toEqual([rejected('provider is only allowed with action CUSTOM')]);
     expect(problems('{action: CUSTOM, provider: {}, rules: [{to: [{operation: {paths: ["/x"]}}]}]}')).toEqual([rejected('action CUSTOM needs provider.name')]);
+    expect(problems('{action: CUSTOM, rules: [{to: [{operation: {paths: ["/x"]}}]}]}')).toEqual([rejected('action CUSTOM needs provider.name')]);
     expect(problems('{action: CUSTOM, provider: {name: ext}}')).toEqual([rejected('action CUSTOM without rules is rejected ("meaningless")')]);
     expect(problems('{action: CUSTOM, provider: {name: ext}, rules: [{to: [{operation: {paths: ["/x"]}}]}]}')).toEqual([]);
     expect(problems('{action: AUDIT}')).toEqual([]);
@@ -61,6 +62,9 @@ describe('ZT101: AuthorizationPolicy structure the webhook rejects', () => {
       rejected('targetRefs[0] kind "Deployment" is not one of Service, ServiceEntry, Gateway, GatewayClass'),
     ].sort());
     expect(problems('{targetRef: {kind: Service, name: api}}')).toEqual([]);
+    expect(problems('{targetRef: {kind: Service}, targetRefs: [{kind: Service}]}')).toEqual([
+      rejected('it sets targetRef and targetRefs; only one of them may be set'), rejected('targetRefs[0] has no name'), rejected('targetRefs[1] has no name'),
+    ].sort());
     expect(problems('{targetRefs: [{name: api}]}')).toEqual([rejected('targetRefs[0] kind "" is not one of Service, ServiceEntry, Gateway, GatewayClass')]);
     for (const kind of ['ServiceEntry', 'Gateway', 'GatewayClass']) expect(problems(`{targetRefs: [{kind: ${kind}, name: a}]}`)).toEqual([]);
   });
@@ -109,6 +113,14 @@ describe('ZT102: AuthorizationPolicy values the webhook rejects', () => {
       rejected('rules[0]: notIpBlocks value "10.0.0.0/33" is not an IP address or CIDR'),
       rejected('rules[0]: remoteIpBlocks value "host" is not an IP address or CIDR'),
     ].sort());
+  });
+
+  test('an invalid notRemoteIpBlocks value', () => {
+    expect(source('{notRemoteIpBlocks: [host]}')).toEqual([rejected('rules[0]: notRemoteIpBlocks value "host" is not an IP address or CIDR')]);
+  });
+
+  test('an empty port is reported only as empty', () => {
+    expect(operation('{ports: [""]}')).toEqual([rejected('rules[0]: ports contains an empty value')]);
   });
 
   test('ports: numbers 0-65535, no ranges or names', () => {
