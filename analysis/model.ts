@@ -151,6 +151,16 @@ export class MeshModel {
    */
   public readonly services: readonly ServiceInfo[];
   private readonly byKind = new Map<string, MeshObject[]>();
+  /**
+   * Per namespace: workloads, Services, and objects per kind, built on first use. Selection
+   * asks these once per workload or policy; scanning the whole mesh each time made analysis
+   * quadratic in the number of workloads (issue "Analysis at scale").
+   */
+  private workloadsByNamespace?: Map<string, Workload[]>;
+  private servicesByNamespace?: Map<string, ServiceInfo[]>;
+  private readonly byKindAndNamespace = new Map<string, Map<string, MeshObject[]>>();
+  /** Each object's place in the input, to merge per-namespace lists back into input order. */
+  private readonly positions = new Map<MeshObject, number>();
 
   public constructor(manifests: readonly SourcedManifest[], options: MeshOptions = {}) {
     this.rootNamespace = options.rootNamespace ?? DEFAULT_ROOT_NAMESPACE;
@@ -170,7 +180,10 @@ export class MeshModel {
       };
     });
     // One list per kind, appended to in place: copying it per object was quadratic in the input.
-    for (const o of this.objects) addTo(this.byKind, o.kind, o);
+    for (const [i, o] of this.objects.entries()) {
+      addTo(this.byKind, o.kind, o);
+      this.positions.set(o, i);
+    }
     this.namespaces = new Map(this.ofKind('Namespace').map((n) => [n.name, n]));
     this.services = lastDefinitions(this.ofKind('Service')).map((o) => this.toService(o));
     this.workloads = this.objects.filter((o) => WORKLOAD_KINDS.has(o.kind)).map((o) => this.toWorkload(o));
@@ -273,12 +286,40 @@ export class MeshModel {
   }
 
   public workloadsIn(namespace: string): Workload[] {
-    return this.workloads.filter((w) => w.namespace === namespace);
+    if (!this.workloadsByNamespace) {
+      this.workloadsByNamespace = new Map();
+      for (const w of this.workloads) addTo(this.workloadsByNamespace, w.namespace, w);
+    }
+    return [...(this.workloadsByNamespace.get(namespace) ?? [])];
   }
 
   /** Workloads running as `namespace/serviceAccount`. */
   public workloadsWithIdentity(namespace: string, serviceAccount: string): Workload[] {
-    return this.workloads.filter((w) => w.namespace === namespace && w.serviceAccount === serviceAccount);
+    return this.workloadsIn(namespace).filter((w) => w.serviceAccount === serviceAccount);
+  }
+
+  /** Objects of one kind in one namespace, in input order. */
+  public ofKindIn(kind: string, namespace: string): readonly MeshObject[] {
+    let index = this.byKindAndNamespace.get(kind);
+    if (!index) {
+      index = new Map();
+      for (const o of this.ofKind(kind)) if (o.namespace !== undefined) addTo(index, o.namespace, o);
+      this.byKindAndNamespace.set(kind, index);
+    }
+    return index.get(namespace) ?? [];
+  }
+
+  /**
+   * The objects of a kind that can apply to a workload: those in its namespace and in the root
+   * namespace, in input order (as a scan of every object of the kind would find them).
+   */
+  private ofKindAround(kind: string, w: Workload): readonly MeshObject[] {
+    const own = this.ofKindIn(kind, w.namespace);
+    if (w.namespace === this.rootNamespace) return own;
+    const root = this.ofKindIn(kind, this.rootNamespace);
+    if (root.length === 0) return own;
+    if (own.length === 0) return root;
+    return [...root, ...own].sort((a, b) => this.positions.get(a)! - this.positions.get(b)!);
   }
 
   /**
@@ -318,7 +359,11 @@ export class MeshModel {
 
   /** Services whose selector picks the workload's pods. */
   public servicesOf(w: Workload): ServiceInfo[] {
-    return this.services.filter((s) => s.namespace === w.namespace && s.selector && isSubset(s.selector, w.podLabels));
+    if (!this.servicesByNamespace) {
+      this.servicesByNamespace = new Map();
+      for (const s of this.services) addTo(this.servicesByNamespace, s.namespace, s);
+    }
+    return (this.servicesByNamespace.get(w.namespace) ?? []).filter((s) => s.selector && isSubset(s.selector, w.podLabels));
   }
 
   /** Workloads a Service sends traffic to. */
@@ -416,12 +461,12 @@ export class MeshModel {
 
   /** The enforced AuthorizationPolicies of a workload (dry-run ones left out). */
   public authorizationPoliciesFor(w: Workload): MeshObject[] {
-    return this.ofKind('AuthorizationPolicy').filter((p) => this.applies(p, w) && !this.isDryRun(p));
+    return this.ofKindAround('AuthorizationPolicy', w).filter((p) => this.applies(p, w) && !this.isDryRun(p));
   }
 
   /** The RequestAuthentications of a workload; all of them merge (istio:pilot/pkg/security/authn/policy_applier.go). */
   public requestAuthenticationsFor(w: Workload): MeshObject[] {
-    return this.ofKind('RequestAuthentication').filter((r) => this.applies(r, w));
+    return this.ofKindAround('RequestAuthentication', w).filter((r) => this.applies(r, w));
   }
 
   // ---- mTLS ----------------------------------------------------------------------------------
@@ -447,7 +492,7 @@ export class MeshModel {
 
   /** Workload-level PeerAuthentications selecting the workload. */
   public workloadPeerAuthentications(w: Workload): MeshObject[] {
-    return this.ofKind('PeerAuthentication').filter((pa) => this.peerAuthenticationScope(pa) === 'workload' && this.applies(pa, w));
+    return this.ofKindAround('PeerAuthentication', w).filter((pa) => this.peerAuthenticationScope(pa) === 'workload' && this.applies(pa, w));
   }
 
   /** The mode of a namespace before workload policies: namespace > mesh > PERMISSIVE. */
