@@ -329,10 +329,10 @@ export class MeshModel {
    * istio:pilot/pkg/config/kube/gatewaycommon/classinfo.go `DisableNameSuffix`).
    */
   public serviceAccountsIn(namespace: string): string[] {
-    const waypoints = this.ofKind('Gateway')
-      .filter((g) => g.namespace === namespace && g.apiVersion.startsWith('gateway.networking.k8s.io/') && g.spec.gatewayClassName === 'istio-waypoint')
+    const waypoints = this.ofKindIn('Gateway', namespace)
+      .filter((g) => g.apiVersion.startsWith('gateway.networking.k8s.io/') && g.spec.gatewayClassName === 'istio-waypoint')
       .map((g) => g.annotations['gateway.istio.io/service-account'] ?? g.name);
-    return [...this.ofKind('ServiceAccount').filter((s) => s.namespace === namespace).map((s) => s.name), ...waypoints];
+    return [...this.ofKindIn('ServiceAccount', namespace).map((s) => s.name), ...waypoints];
   }
 
   // ---- services and ports ------------------------------------------------------------------
@@ -485,8 +485,8 @@ export class MeshModel {
 
   private paAt(scope: 'mesh' | 'namespace', namespace?: string): MeshObject | undefined {
     // Several at one scope: Istio takes the oldest, unknown offline; ZT204 reports the conflict.
-    return this.ofKind('PeerAuthentication')
-      .filter((pa) => this.peerAuthenticationScope(pa) === scope && (scope === 'mesh' || pa.namespace === namespace))
+    return this.ofKindIn('PeerAuthentication', scope === 'mesh' ? this.rootNamespace : namespace ?? 'default')
+      .filter((pa) => this.peerAuthenticationScope(pa) === scope)
       .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))[0];
   }
 

@@ -86,12 +86,13 @@ export const NETWORK_CHECKS: readonly Check[] = [
   {
     code: 'ZT751', severity: 'error', area: 'network', title: 'NetworkPolicy cuts a sidecar off from istiod or DNS',
     *run(m) {
+      // Found once: each is a scan of every workload.
+      const istiod = istiodPeers(m);
+      const dns = kubeDnsPeers(m);
       for (const w of m.workloads) {
         if (w.sidecar !== true) continue;
         const policies = policiesFor(m, w, 'egress');
         if (policies.length === 0) continue;
-        const istiod = istiodPeers(m);
-        const dns = kubeDnsPeers(m);
         const missing = [
           ...(refusedToAll(m, w, istiod, 15012, 'TCP') ? [`TCP 15012 to ${listing(istiod.map(peerText))} for configuration and certificates`] : []),
           ...(refusedToAll(m, w, dns, 53, 'UDP') ? [`UDP 53 to ${listing(dns.map(peerText))} for DNS`] : []),
