@@ -46,13 +46,24 @@ export function sidecarFor(model: MeshModel, w: Workload): MeshObject | undefine
 }
 
 const SIDECARS = new WeakMap<MeshModel, { byNamespace: Map<string, MeshObject[]>; chosen: WeakMap<Workload, MeshObject | undefined> }>();
-const LISTENERS = new WeakMap<MeshObject, { port: number | undefined; hosts: string[] }[]>();
+/** A Sidecar egress host split once: its namespace part (undefined when it has none) and DNS name. */
+interface EgressHost {
+  readonly ns: string | undefined;
+  readonly name: string;
+}
 
-/** A Sidecar's egress listeners, read once. */
-function listenersOf(sidecar: MeshObject): { port: number | undefined; hosts: string[] }[] {
+const LISTENERS = new WeakMap<MeshObject, { port: number | undefined; hosts: EgressHost[] }[]>();
+
+function egressHost(entry: string): EgressHost {
+  const slash = entry.indexOf('/');
+  return slash < 0 ? { ns: undefined, name: entry } : { ns: entry.slice(0, slash), name: entry.slice(slash + 1) };
+}
+
+/** A Sidecar's egress listeners, read once (the access matrix asks them for every destination). */
+function listenersOf(sidecar: MeshObject): { port: number | undefined; hosts: EgressHost[] }[] {
   let listeners = LISTENERS.get(sidecar);
   if (!listeners) {
-    listeners = recs(sidecar.spec.egress).map((l) => ({ port: int(rec(l.port)?.number), hosts: strs(l.hosts) }));
+    listeners = recs(sidecar.spec.egress).map((l) => ({ port: int(rec(l.port)?.number), hosts: strs(l.hosts).map(egressHost) }));
     LISTENERS.set(sidecar, listeners);
   }
   return listeners;
@@ -99,10 +110,11 @@ export function egressHosts(o: MeshObject): string[] {
  * ServiceEntry's `*.example.com`, is imported by the entries that overlap it).
  */
 export function importsHost(entry: string, sidecarNamespace: string, hostNamespace: string, fqdn: string): boolean {
-  const slash = entry.indexOf('/');
-  if (slash < 0) return false; // the webhook requires the namespace part
-  const ns = entry.slice(0, slash);
-  const name = entry.slice(slash + 1);
+  return imported(egressHost(entry), sidecarNamespace, hostNamespace, fqdn);
+}
+
+function imported({ ns, name }: EgressHost, sidecarNamespace: string, hostNamespace: string, fqdn: string): boolean {
+  if (ns === undefined) return false; // the webhook requires the namespace part
   if (ns === '~') return false;
   if (ns !== '*' && (ns === '.' ? sidecarNamespace : ns) !== hostNamespace) return false;
   return name === '*' || hostMatches(name, fqdn);
@@ -122,7 +134,7 @@ export function sidecarImports(sidecar: MeshObject | undefined, hostNamespace: s
   if (listeners.length === 0) return importsHost('*/*', own, hostNamespace, fqdn);
   return listeners.some((listener) => {
     if (port !== undefined && listener.port !== undefined && listener.port !== port) return false;
-    return listener.hosts.some((h) => importsHost(h, own, hostNamespace, fqdn));
+    return listener.hosts.some((h) => imported(h, own, hostNamespace, fqdn));
   });
 }
 

@@ -158,6 +158,7 @@ export class MeshModel {
    */
   private workloadsByNamespace?: Map<string, Workload[]>;
   private servicesByNamespace?: Map<string, ServiceInfo[]>;
+  private servicesByName?: Map<string, ServiceInfo>;
   private readonly byKindAndNamespace = new Map<string, Map<string, MeshObject[]>>();
   /** Each object's place in the input, to merge per-namespace lists back into input order. */
   private readonly positions = new Map<MeshObject, number>();
@@ -355,6 +356,12 @@ export class MeshModel {
       selector: selector && Object.keys(selector).length > 0 ? selector : undefined,
       type: str(o.spec.type) ?? 'ClusterIP', ports,
     };
+  }
+
+  /** The Service `namespace/name` (its last definition), if there is one. */
+  public service(namespace: string, name: string): ServiceInfo | undefined {
+    if (!this.servicesByName) this.servicesByName = new Map(this.services.map((s) => [`${s.namespace}/${s.name}`, s]));
+    return this.servicesByName.get(`${namespace}/${name}`);
   }
 
   /** Services whose selector picks the workload's pods. */

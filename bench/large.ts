@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { App } from 'cdk8s';
-import { forEachMatrixCell } from '../analysis/access/matrix.js';
+import { forEachMatrixColumn } from '../analysis/access/matrix.js';
 import { AccessSimulator } from '../analysis/access/simulator.js';
 import { analyzeObjects } from '../analysis/analyze.js';
 import { loadPaths } from '../analysis/load.js';
@@ -59,7 +59,7 @@ async function child(phase: 'analyze' | 'matrix', dir: string, workloads: number
   if (phase === 'analyze') {
     extra = { findings: analyzeObjects(loaded.objects).length };
   } else {
-    extra = { cells: await forEachMatrixCell(new AccessSimulator(new MeshModel(loaded.objects)), () => {}) };
+    extra = { cells: await forEachMatrixColumn(new AccessSimulator(new MeshModel(loaded.objects)), () => {}) };
   }
   const seconds = (performance.now() - start) / 1000;
   return { phase, workloads, objects: loaded.objects.length, loadSeconds, seconds, ...extra, peakMb: Math.round(process.resourceUsage().maxRSS / 1024) };

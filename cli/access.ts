@@ -1,7 +1,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { tokenJourney } from '../analysis/access/chain.js';
-import { accessMatrix, forEachMatrixCell } from '../analysis/access/matrix.js';
+import { accessMatrix, forEachMatrixColumn } from '../analysis/access/matrix.js';
 import { diffMatrices, formatChain, formatDiff, MatrixFormat, MatrixWriter } from '../analysis/access/report.js';
 import { parseFeatureFlags } from '../analysis/access/features.js';
 import { AccessRequest, AccessRequestError, AccessSimulator, SimulatorOptions } from '../analysis/access/simulator.js';
@@ -189,11 +189,11 @@ async function matrix(args: readonly string[]): Promise<number> {
   const { values, positionals } = parse(args, {});
   const format = formatOf(values.format, 'text');
   const simulator = simulatorFor([...(values.manifests ?? []), ...positionals], values);
-  // Streamed: each cell is written (JSON) or recorded in a compact grid (text, markdown) as it is
-  // decided, and the output leaves in blocks of about 64 KB, never as one string.
+  // Streamed: each column's cells are written (JSON) or recorded in a compact grid (text,
+  // markdown) as it is decided, and the output leaves in blocks of about 64 KB, never as one string.
   const out = new StdoutBlocks();
   const writer = new MatrixWriter(format, (chunk) => out.write(chunk));
-  await forEachMatrixCell(simulator, (cell) => writer.add(cell));
+  await forEachMatrixColumn(simulator, (column) => writer.addColumn(column));
   writer.end();
   out.flush();
   return 0;

@@ -5,7 +5,7 @@ import { explainAllows, ingressPeerView, networkPolicies, podPeer, portOn, PortP
 import type { JwtVerdict } from './jwt.js';
 import { ingressPathsTo, routeThroughIngress } from './ingress-route.js';
 import { gatewayApiPathsTo } from './gateway-api-route.js';
-import { AccessSimulator, Client, HttpRequest, Outcome, symbolicValidToken, Target } from './simulator.js';
+import { AccessSimulator, Client, HopResult, HttpRequest, Outcome, symbolicValidToken, Target } from './simulator.js';
 
 /**
  * Who can reach whom: every workload, an outside plaintext client and the ingress gateway,
@@ -101,6 +101,14 @@ function reasonFor(reason: string, client: Extract<Client, { kind: 'mesh' }>): s
     .replaceAll(`/ns/${anonymous.namespace}/sa/${anonymous.serviceAccount}`, `/ns/${client.namespace}/sa/${client.serviceAccount}`);
 }
 
+/**
+ * What decides one group of a destination's callers: their own sidecars (callers blocked
+ * everywhere), a representative (the first row of a signature), the representative for callers no
+ * policy names, or one caller on its own (a row, the outside client, the ingress gateway).
+ */
+type GroupPlan = { readonly blocked: true } | { readonly representativeOf: number } | { readonly anonymous: true } | { readonly row: number }
+  | { readonly outside: true } | { readonly ingress: true };
+
 /** A sidecar caller with its pod. */
 type SidecarCaller = Extract<Client, { kind: 'mesh' }> & { readonly workload: Workload };
 
@@ -109,48 +117,78 @@ type SidecarCaller = Extract<Client, { kind: 'mesh' }> & { readonly workload: Wo
  * whose identity the destination's policies do not name (see `namedPrincipals`; its service
  * account then decides nothing), per destination pod: its namespace (Service exportTo,
  * DestinationRule TLS, namespace selectors) and Sidecar scope (sidecar and outbound traffic
- * policy); where the scope lets the request out, how the NetworkPolicies isolating its pod for
- * egress answer for this destination (admitted by which rule, or dropped by which policies) and
- * how the destination's ingress NetworkPolicies see it (`ingressPeerView`). Callers with one
- * signature get the same verdict and the same reason but for their own name and identity.
+ * policy), its "where"; where the scope lets the request out, how the NetworkPolicies isolating
+ * its pod for egress answer for this destination (admitted by which rule, or dropped by which
+ * policies) and how the destination's ingress NetworkPolicies see it (`ingressPeerView`).
+ * Callers with one signature get the same verdict and the same reason but for their own name and
+ * identity.
+ *
+ * A caller whose own sidecar blocks the request to every destination pod is decided by its where
+ * alone, before any token or policy is read: its signature is the where's number. That is most
+ * callers of a mesh whose namespaces each import a few hosts, so it is kept free of strings.
  */
-/** Ends a signature whose caller is blocked by its own sidecar before any token is read. */
-const BLOCKED_EVERYWHERE = '\u0000blocked everywhere';
-
 class CallerSignatures {
   private readonly ids = new WeakMap<object, number>();
   private next = 0;
-  private readonly wheres: Map<Client, string>;
-  private blocks = new Map<string, boolean[]>();
+  /** Per row: the caller's where as a number (-1: not a sidecar caller), the same for every destination. */
+  private readonly whereOfRow: Int32Array;
+  private readonly whereKeys: string[] = [];
+  /** Per where, for the current destination: whether its sidecar blocks the request, per destination pod. */
+  private blocksTo: (readonly boolean[] | undefined)[] = [];
+  /** Per where, for the current destination: 1 when its sidecar blocks every destination pod, 0 when not, -1 not known yet. */
+  private blocked = new Int8Array(0);
   private prepared: readonly PreparedTarget[] = [];
 
-  /** `wheres` may be shared by every destination: a caller's namespace and scope do not change. */
-  public constructor(private readonly simulator: AccessSimulator, wheres: Map<Client, string>) {
-    this.wheres = wheres;
+  /** `callers` by row (undefined for callers that are not sidecar callers). */
+  public constructor(private readonly simulator: AccessSimulator, callers: readonly (SidecarCaller | undefined)[]) {
+    const numbers = new Map<string, number>();
+    this.whereOfRow = new Int32Array(callers.length).fill(-1);
+    callers.forEach((client, row) => {
+      if (!client) return;
+      const scope = simulator.scopeOf(client.workload);
+      const key = `${client.namespace}\u0000${this.id(scope.sidecar)}\u0000${scope.mode}\u0000${scope.modeFrom}`;
+      let where = numbers.get(key);
+      if (where === undefined) {
+        where = numbers.size;
+        numbers.set(key, where);
+        this.whereKeys.push(key);
+      }
+      this.whereOfRow[row] = where;
+    });
   }
 
   /** The destination pods the next signatures are for. */
   public destination(prepared: readonly PreparedTarget[]): this {
     this.prepared = prepared;
-    this.blocks = new Map();
+    this.blocksTo = new Array(this.whereKeys.length);
+    this.blocked = new Int8Array(this.whereKeys.length).fill(-1);
     return this;
   }
 
-  public of(client: SidecarCaller): string {
-    const { simulator } = this;
-    const { model } = simulator;
-    const where = this.whereOf(client);
-    // Whether the caller's own sidecar stops the request depends on its namespace and scope only.
-    let blocked = this.blocks.get(where);
-    if (!blocked) {
-      blocked = this.prepared.map(({ target }) => 'result' in simulator.sidecarOutbound(client, target, 'service'));
-      this.blocks.set(where, blocked);
+  public of(row: number, client: SidecarCaller): number | string {
+    const where = this.whereOfRow[row]!;
+    let blocked = this.blocked[where]!;
+    // Whether the caller's own sidecar stops the request depends on its namespace and scope only:
+    // asked of the first caller of each where.
+    let blocksTo = this.blocksTo[where];
+    if (!blocksTo) {
+      const { prepared } = this;
+      const flags: boolean[] = [];
+      blocked = 1;
+      for (let i = 0; i < prepared.length; i += 1) {
+        flags.push(this.simulator.sidecarBlocks(client, prepared[i]!.target, 'service'));
+        if (!flags[i]) blocked = 0;
+      }
+      blocksTo = flags;
+      this.blocksTo[where] = blocksTo;
+      this.blocked[where] = blocked;
     }
-    let signature = where;
-    if (blocked.every((b) => b)) return `${signature}${BLOCKED_EVERYWHERE}`;
+    if (blocked === 1) return where;
+    const { model } = this.simulator;
+    let signature = this.whereKeys[where]!;
     if (networkPolicies(model).length === 0) return signature;
     for (const [i, { target }] of this.prepared.entries()) {
-      if (blocked[i]) {
+      if (blocksTo[i]) {
         signature += '\u0000b';
         continue;
       }
@@ -164,25 +202,6 @@ class CallerSignatures {
       signature += `\u0000${egressKey}\u0000${ingressPeerView(model, target.workload, podPeer(client.workload))}`;
     }
     return signature;
-  }
-
-  /**
-   * Whether a signature says the caller's own sidecar blocks the request to every destination
-   * pod (or there is none): the cell then depends on no token.
-   */
-  public static blockedEverywhere(signature: string): boolean {
-    return signature.endsWith(BLOCKED_EVERYWHERE);
-  }
-
-  /** The caller's namespace and Sidecar scope, the same for every destination. */
-  private whereOf(client: SidecarCaller): string {
-    let where = this.wheres.get(client);
-    if (where === undefined) {
-      const scope = this.simulator.scopeOf(client.workload);
-      where = `${client.namespace}\u0000${this.id(scope.sidecar)}\u0000${scope.mode}\u0000${scope.modeFrom}`;
-      this.wheres.set(client, where);
-    }
-    return where;
   }
 
   private id(o: object | undefined): string {
@@ -256,6 +275,92 @@ export interface MatrixOptions {
   readonly everyCaller?: boolean;
 }
 
+/**
+ * One column of the access matrix: a destination port (or an external host's port) for one token
+ * variant, and every caller's verdict there. Callers a destination's policies cannot tell apart
+ * share one decision, so a column costs its groups, not its rows; a cell and its reason (which
+ * names the caller) are put together only when asked for.
+ */
+export interface MatrixColumn {
+  /** `namespace/service`, or for an external host (`external`) the host. */
+  readonly to: string;
+  /** Set for a MESH_EXTERNAL ServiceEntry host's column (rows: workloads only). */
+  readonly external?: true;
+  readonly port: number;
+  /** Set where the destination validates tokens. */
+  readonly token?: TokenVariant;
+  /**
+   * The callers, one per row: the workloads (`namespace/workload`, sorted), then for a Service's
+   * column `outside` and `ingress`. Columns with the same callers share this array.
+   */
+  readonly from: readonly string[];
+  /** The verdict of the caller in `row`. */
+  outcome(row: number): Outcome;
+  /** The cell of the caller in `row`, as `accessMatrix` lists it. */
+  cell(row: number): MatrixCell;
+}
+
+/** Callers of a column decided alike: their verdict, and each one's reason. */
+interface ColumnGroup {
+  readonly outcome: Outcome;
+  /** Set where the group is one caller decided on its own: its cell as it was decided. */
+  readonly cell?: MatrixCell;
+  reason(row: number): string;
+}
+
+class DecidedColumn implements MatrixColumn {
+  public readonly token?: TokenVariant;
+  public readonly external?: true;
+  private readonly groupOfRow: Int32Array;
+  private readonly groups: ColumnGroup[];
+
+  /**
+   * `decided`: each row's group number and the groups, when they are known (the columns of one
+   * destination share the numbering); else rows are `put` one by one.
+   */
+  public constructor(public readonly to: string, public readonly port: number, token: TokenVariant | undefined, public readonly from: readonly string[],
+    external = false, decided?: { readonly groupOfRow: Int32Array; readonly groups: ColumnGroup[] }) {
+    if (token) this.token = token;
+    if (external) this.external = true;
+    this.groupOfRow = decided?.groupOfRow ?? new Int32Array(from.length).fill(-1);
+    this.groups = decided?.groups ?? [];
+  }
+
+  /** Adds a group; its number is for `put`. */
+  public group(group: ColumnGroup): number {
+    this.groups.push(group);
+    return this.groups.length - 1;
+  }
+
+  public put(row: number, group: number): void {
+    this.groupOfRow[row] = group;
+  }
+
+  /** A caller decided on its own. */
+  public putCell(row: number, cell: MatrixCell): void {
+    this.put(row, this.group({ outcome: cell.outcome, cell, reason: () => cell.reason }));
+  }
+
+  public outcome(row: number): Outcome {
+    return this.groupOf(row).outcome;
+  }
+
+  public cell(row: number): MatrixCell {
+    const group = this.groupOf(row);
+    if (group.cell) return group.cell;
+    const { to, port, token } = this;
+    return token
+      ? { from: this.from[row]!, to, port, token, outcome: group.outcome, reason: group.reason(row) }
+      : { from: this.from[row]!, to, port, outcome: group.outcome, reason: group.reason(row) };
+  }
+
+  private groupOf(row: number): ColumnGroup {
+    const group = this.groups[this.groupOfRow[row]!];
+    if (!group) throw new Error(`matrix column ${this.to}:${this.port}: no verdict for ${this.from[row]}`);
+    return group;
+  }
+}
+
 export async function accessMatrix(simulator: AccessSimulator, options: MatrixOptions = {}): Promise<MatrixCell[]> {
   const cells: MatrixCell[] = [];
   // One by one: spreading a long list into push's arguments overflows the stack.
@@ -269,23 +374,49 @@ export async function accessMatrix(simulator: AccessSimulator, options: MatrixOp
  * Returns the number of cells.
  */
 export async function forEachMatrixCell(simulator: AccessSimulator, emit: (cell: MatrixCell) => void, options: MatrixOptions = {}): Promise<number> {
+  return forEachMatrixColumn(simulator, (column) => {
+    for (let row = 0; row < column.from.length; row += 1) emit(column.cell(row));
+  }, options);
+}
+
+/**
+ * The access matrix column by column (a destination port and token variant each), in
+ * `accessMatrix`'s order: its cells are the columns' rows, one column after the other. The cost
+ * follows the groups of callers the destinations' policies tell apart, not callers times
+ * destinations, until the cells are asked for. Returns the number of cells.
+ */
+export async function forEachMatrixColumn(simulator: AccessSimulator, emit: (column: MatrixColumn) => void, options: MatrixOptions = {}): Promise<number> {
   const { model } = simulator;
   let count = 0;
-  const put = (cell: MatrixCell): void => {
-    count += 1;
-    emit(cell);
+  const put = (column: MatrixColumn): void => {
+    count += column.from.length;
+    emit(column);
   };
   const services = [...model.services].sort((a, b) => `${a.namespace}/${a.name}`.localeCompare(`${b.namespace}/${b.name}`));
   const sources = model.workloads.map((w) => `${w.namespace}/${w.name}`).sort();
+  const rows = [...sources, 'outside', 'ingress'];
+  const OUTSIDE = sources.length;
+  const INGRESS = sources.length + 1;
   const clients = sources.map((source) => simulator.meshClient(source));
   // Without DestinationRules a mesh client's transport depends on the destination only, so
   // callers a destination's policies never name all get the same verdict (see `anonymous`).
   // NetworkPolicies, Sidecars, exportTo and REGISTRY_ONLY make the caller's pod and namespace matter too.
   const noDestinationRules = model.ofKind('DestinationRule').length === 0 && !simulator.callerScoped;
   const representatives = new Map<Workload, SidecarCaller>();
-  const signatures = new CallerSignatures(simulator, new Map());
-  const identities = clients.map((c) => (c.kind === 'mesh' ? `${c.namespace}/${c.serviceAccount}` : ''));
+  // The callers the sidecar shortcuts may stand for: sidecar pods (not gateways, not ambient).
+  const sidecarCallers = clients.map((c) => (c.kind === 'mesh' && !c.ambient && !c.gateway && c.workload !== undefined ? c as SidecarCaller : undefined));
+  const signatures = noDestinationRules ? undefined : new CallerSignatures(simulator, sidecarCallers);
   const peerIdentities = clients.map((c) => (c.kind === 'mesh' ? `/ns/${c.namespace}/sa/${c.serviceAccount}` : ''));
+  // Each caller's `ns/sa` as a number, so that "is it named" is an array lookup per cell.
+  const identityNumbers = new Map<string, number>();
+  const identityOfRow = Int32Array.from(clients, (c) => {
+    if (c.kind !== 'mesh') return -1;
+    const identity = `${c.namespace}/${c.serviceAccount}`;
+    let n = identityNumbers.get(identity);
+    if (n === undefined) identityNumbers.set(identity, n = identityNumbers.size);
+    return n;
+  });
+  const namedMark = new Uint8Array(identityNumbers.size);
 
   const jwtFor = async (target: Target, variant: TokenVariant | undefined, path: string): Promise<JwtVerdict | undefined> => {
     if (variant === 'valid') return target.http && target.jwtRules.length > 0 ? symbolicValidToken(target) : undefined;
@@ -341,7 +472,7 @@ export async function forEachMatrixCell(simulator: AccessSimulator, emit: (cell:
         ? { from, to, port: port.port, ...(variant ? { token: variant } : {}), outcome: worst.outcome, reason: worst.reason }
         : { from, to, port: port.port, ...(variant ? { token: variant } : {}), outcome: 'no-route', reason: `Service ${to} selects no workload` });
       const worse = (a: { outcome: Outcome; reason: string } | undefined, b: { outcome: Outcome; reason: string }) => (!a || RANK[b.outcome] > RANK[a.outcome] ? b : a);
-      // Kept synchronous where no target takes the ambient path: the matrix asks this per cell.
+      // Kept synchronous where no target takes the ambient path: the matrix asks this per group.
       const cell = (from: string, client: Client, variant: TokenVariant | undefined, tokenArrives = true): MatrixCell | Promise<MatrixCell> => {
         if (!prepared.some((p) => simulator.ambient.involves(client, p.target))) {
           let worst: { outcome: Outcome; reason: string } | undefined;
@@ -356,54 +487,91 @@ export async function forEachMatrixCell(simulator: AccessSimulator, emit: (cell:
           return finish(from, variant, worst);
         })();
       };
+      /** A group decided by its representative: each member's reason is the representative's, naming the member. */
+      const memberGroup = (decided: MatrixCell, representative: SidecarCaller): ColumnGroup => {
+        let template: ReasonTemplate | undefined;
+        return {
+          outcome: decided.outcome,
+          reason: (row) => reasonForMember(template ??= reasonTemplate(decided.reason, representative), sidecarCallers[row]!, peerIdentities[row]!),
+        };
+      };
 
       const named = ambientInvolved || options.everyCaller ? undefined : namedPrincipals(prepared);
-      // ANONYMOUS stands for sidecar callers; an ambient caller's transport is ztunnel's (HBONE or not).
-      const unnamed = (client: Client, index: number): client is SidecarCaller => named !== undefined && client.kind === 'mesh' && !client.ambient && !client.gateway
-        && client.workload !== undefined && !named.has(identities[index]!);
-      // Where the caller's pod and namespace matter, the callers these policies do not name are
-      // grouped by everything else the sidecar path reads of them (`callerSignature`): one
-      // representative per group is evaluated, once per token variant.
-      const groupOf = named !== undefined && !noDestinationRules
-        ? ((group) => clients.map((client, index) => (unnamed(client, index) ? group.of(client) : undefined)))(signatures.destination(prepared))
-        : undefined;
-      // A group whose caller's own sidecar blocks the request to every destination pod is decided
-      // before any token is read: once for all token variants.
-      const everyVariant = new Map<string, { cell: MatrixCell; template: ReasonTemplate }>();
-      for (const variant of variants) {
-        let anonymousCell: MatrixCell | undefined;
-        const groupCells = new Map<string, { cell: MatrixCell; template: ReasonTemplate }>();
-        for (const [index, source] of sources.entries()) {
-          const client = clients[index]!;
-          const group = groupOf?.[index];
-          if (group !== undefined) {
-            const member = client as SidecarCaller;
-            let decided = groupCells.get(group) ?? everyVariant.get(group);
-            if (!decided) {
-              const representative = representativeOf(member, representatives);
-              const c = cell(representative.label, representative, variant);
-              const decidedCell = c instanceof Promise ? await c : c;
-              decided = { cell: decidedCell, template: reasonTemplate(decidedCell.reason, representative) };
-              (CallerSignatures.blockedEverywhere(group) ? everyVariant : groupCells).set(group, decided);
-            }
-            const { cell: c, template } = decided;
-            const reason = reasonForMember(template, member, peerIdentities[index]!);
-            put(variant ? { from: source, to, port: port.port, token: variant, outcome: c.outcome, reason } : { from: source, to, port: port.port, outcome: c.outcome, reason });
-          } else if (named && !groupOf && unnamed(client, index)) {
-            anonymousCell ??= await cell('a caller these policies do not name', ANONYMOUS, variant);
-            put({ ...anonymousCell, from: source, reason: reasonFor(anonymousCell.reason, client) });
-          } else {
-            const c = cell(source, client, variant);
-            put(c instanceof Promise ? await c : c);
-          }
+      if (named) {
+        for (const identity of named) {
+          const n = identityNumbers.get(identity);
+          if (n !== undefined) namedMark[n] = 1;
         }
-        const outside = cell('outside', { kind: 'plain', label: 'outside' }, variant);
-        put(outside instanceof Promise ? await outside : outside);
-        put(await ingressCell(simulator, to, port.port, variant));
+      }
+      // ANONYMOUS stands for sidecar callers; an ambient caller's transport is ztunnel's (HBONE or not).
+      const unnamed = (row: number): boolean => named !== undefined && sidecarCallers[row] !== undefined && namedMark[identityOfRow[row]!] === 0;
+      // Where the caller's pod and namespace matter, the callers these policies do not name are
+      // grouped by everything else the sidecar path reads of them (`CallerSignatures`): one
+      // representative per group is evaluated, once per token variant.
+      // The destination's groups, the same for each token variant: per row, the number of the
+      // group that decides it, and per group what decides it (a representative, or the row itself).
+      const groupOfRow = new Int32Array(rows.length);
+      const plans: GroupPlan[] = [];
+      const grouped = named !== undefined && signatures !== undefined;
+      if (grouped) signatures.destination(prepared);
+      let blockedNumber = -1;
+      const signedNumber = new Map<string, number>();
+      let anonymousNumber = -1;
+      for (let row = 0; row < sources.length; row += 1) {
+        let number: number;
+        const key = grouped && unnamed(row) ? signatures.of(row, sidecarCallers[row]!) : undefined;
+        if (typeof key === 'number') {
+          // Callers blocked by their own sidecar everywhere: one group, whatever their where.
+          if (blockedNumber < 0) blockedNumber = plans.push({ blocked: true }) - 1;
+          number = blockedNumber;
+        } else if (key !== undefined) {
+          number = signedNumber.get(key) ?? -1;
+          if (number < 0) signedNumber.set(key, number = plans.push({ representativeOf: row }) - 1);
+        } else if (named && !grouped && unnamed(row)) {
+          if (anonymousNumber < 0) anonymousNumber = plans.push({ anonymous: true }) - 1;
+          number = anonymousNumber;
+        } else {
+          number = plans.push({ row }) - 1;
+        }
+        groupOfRow[row] = number;
+      }
+      groupOfRow[OUTSIDE] = plans.push({ outside: true }) - 1;
+      groupOfRow[INGRESS] = plans.push({ ingress: true }) - 1;
+      namedMark.fill(0);
+
+      // The callers whose own sidecar blocks the request to every destination pod are decided
+      // before any token is read, once for all token variants. Each one's reason is its own
+      // sidecar's (the first destination pod's, as `cell` picks among equally blocked pods), put
+      // into words only when asked for.
+      let blockedGroup: ColumnGroup | undefined;
+      const decide = async (plan: GroupPlan, variant: TokenVariant | undefined): Promise<ColumnGroup> => {
+        if ('blocked' in plan) {
+          blockedGroup ??= prepared.length === 0
+            ? { outcome: 'no-route', reason: () => `Service ${to} selects no workload` }
+            : { outcome: 'blocked', reason: (row) => (simulator.sidecarOutbound(sidecarCallers[row]!, prepared[0]!.target, 'service') as { result: HopResult }).result.reason };
+          return blockedGroup;
+        }
+        if ('representativeOf' in plan) {
+          const representative = representativeOf(sidecarCallers[plan.representativeOf]!, representatives);
+          return memberGroup(await cell(representative.label, representative, variant), representative);
+        }
+        if ('anonymous' in plan) {
+          const c = await cell('a caller these policies do not name', ANONYMOUS, variant);
+          return { outcome: c.outcome, reason: (row) => reasonFor(c.reason, clients[row] as Extract<Client, { kind: 'mesh' }>) };
+        }
+        const c = 'row' in plan ? await cell(sources[plan.row]!, clients[plan.row]!, variant)
+          : 'outside' in plan ? await cell('outside', { kind: 'plain', label: 'outside' }, variant)
+            : await ingressCell(simulator, to, port.port, variant);
+        return { outcome: c.outcome, cell: c, reason: () => c.reason };
+      };
+      for (const variant of variants) {
+        const groups: ColumnGroup[] = [];
+        for (const plan of plans) groups.push(await decide(plan, variant));
+        put(new DecidedColumn(to, port.port, variant, rows, false, { groupOfRow, groups }));
       }
     }
   }
-  for (const external of externalCells(simulator, sources)) put(external);
+  for (const column of externalColumns(simulator, sources)) put(column);
   return count;
 }
 
@@ -412,7 +580,7 @@ export async function forEachMatrixCell(simulator: AccessSimulator, emit: (cell:
  * scope and outbound traffic policy, then its NetworkPolicy egress)? Wildcard hosts are probed as
  * written. The outside client and the ingress gateway get no cell there.
  */
-function* externalCells(simulator: AccessSimulator, sources: readonly string[]): Generator<MatrixCell> {
+function* externalColumns(simulator: AccessSimulator, sources: readonly string[]): Generator<MatrixColumn> {
   const columns = new Map<string, { host: string; port: number }>();
   for (const se of simulator.model.ofKind('ServiceEntry')) {
     if (!isMeshExternal(se)) continue;
@@ -424,10 +592,12 @@ function* externalCells(simulator: AccessSimulator, sources: readonly string[]):
     }
   }
   for (const { host, port } of [...columns.values()].sort((a, b) => `${a.host}:${a.port}`.localeCompare(`${b.host}:${b.port}`))) {
-    for (const source of sources) {
+    const column = new DecidedColumn(host, port, undefined, sources, true);
+    for (const [row, source] of sources.entries()) {
       const verdict = simulator.checkExternal({ workload: source }, host, port);
-      yield { from: source, to: host, external: true, port, outcome: verdict.outcome, reason: verdict.reason };
+      column.putCell(row, { from: source, to: host, external: true, port, outcome: verdict.outcome, reason: verdict.reason });
     }
+    yield column;
   }
 }
 

@@ -1,5 +1,5 @@
 import type { ChainStep } from './chain.js';
-import type { MatrixCell } from './matrix.js';
+import type { MatrixCell, MatrixColumn } from './matrix.js';
 import type { Outcome } from './simulator.js';
 
 /** Views of the access matrix, its diff, and a token's journey, for terminals and pull requests. */
@@ -8,7 +8,7 @@ export type MatrixFormat = 'text' | 'markdown' | 'json';
 
 const SHORT: Record<Outcome, string> = { allow: 'allow', 'deny-401': '401', 'deny-403': '403', reset: 'reset', 'no-route': '-', blocked: 'blocked', dropped: 'dropped' };
 
-const column = (c: MatrixCell) => `${c.to}:${c.port}${c.token ? ` (${c.token} token)` : ''}`;
+const column = (c: Pick<MatrixCell, 'to' | 'port' | 'token'>) => `${c.to}:${c.port}${c.token ? ` (${c.token} token)` : ''}`;
 
 const LEGEND = 'allow: allowed; 401: token rejected; 403: denied by policy (or token audience); reset: mTLS mismatch or TCP closed by policy; -: not routable';
 const EGRESS_LEGEND = '; blocked: refused by the caller\'s own sidecar (host not in its Sidecar scope under REGISTRY_ONLY: 502, or TCP closed); dropped: dropped by a NetworkPolicy (the connection times out)';
@@ -32,9 +32,38 @@ export class MatrixWriter {
   private count = 0;
   private egress = false;
   private readonly columns = new Map<string, number>();
-  private readonly rows = new Map<string, Uint8Array>();
+  /** Per caller, by its number in the grid: its name, and one byte per column (the outcome's code). */
+  private readonly grid: string[] = [];
+  private readonly cells: Uint8Array[] = [];
+  private readonly rowNumbers = new Map<string, number>();
+  /** The grid rows of a column's callers, per callers array (columns share them). */
+  private readonly gridRows = new WeakMap<readonly string[], number[]>();
 
   public constructor(private readonly format: MatrixFormat, private readonly write: TextSink) {}
+
+  /**
+   * A whole column (`forEachMatrixColumn`): the same output as adding its cells one by one, but
+   * for text and markdown without putting any cell together (those views show outcomes only).
+   */
+  public addColumn(column: MatrixColumn): void {
+    const { from } = column;
+    if (this.format === 'json') {
+      for (let row = 0; row < from.length; row += 1) this.add(column.cell(row));
+      return;
+    }
+    const index = this.columnIndex(column);
+    let grid = this.gridRows.get(from);
+    if (!grid) {
+      grid = from.map((name) => this.rowOf(name));
+      this.gridRows.set(from, grid);
+    }
+    for (let row = 0; row < from.length; row += 1) {
+      const outcome = column.outcome(row);
+      if (outcome === 'blocked' || outcome === 'dropped') this.egress = true;
+      this.set(grid[row]!, index, CODE.get(outcome)!);
+    }
+    this.count += from.length;
+  }
 
   public add(cell: MatrixCell): void {
     if (this.format === 'json') {
@@ -44,22 +73,42 @@ export class MatrixWriter {
       return;
     }
     if (cell.outcome === 'blocked' || cell.outcome === 'dropped') this.egress = true;
+    this.set(this.rowOf(cell.from), this.columnIndex(cell), CODE.get(cell.outcome)!);
+    this.count += 1;
+  }
+
+  private columnIndex(cell: Pick<MatrixCell, 'to' | 'port' | 'token'>): number {
     const name = column(cell);
     let index = this.columns.get(name);
     if (index === undefined) {
       index = this.columns.size;
       this.columns.set(name, index);
     }
-    let row = this.rows.get(cell.from);
-    if (!row || row.length <= index) {
-      // Grown by doubling: one byte per column, the outcome's code (a later cell for the same place wins).
-      const grown = new Uint8Array(Math.max(16, (index + 1) * 2, row ? row.length * 2 : 0));
-      if (row) grown.set(row);
-      row = grown;
-      this.rows.set(cell.from, row);
+    return index;
+  }
+
+  /** The grid row of a caller, by its place in `rows` (created, in order of first appearance, when new). */
+  private rowOf(from: string): number {
+    let row = this.rowNumbers.get(from);
+    if (row === undefined) {
+      row = this.rowNumbers.size;
+      this.rowNumbers.set(from, row);
+      this.grid.push(from);
+      this.cells.push(new Uint8Array(16));
     }
-    row[index] = CODE.get(cell.outcome)!;
-    this.count += 1;
+    return row;
+  }
+
+  private set(row: number, index: number, code: number): void {
+    let cells = this.cells[row]!;
+    if (cells.length <= index) {
+      // Grown by doubling (a later cell for the same place wins).
+      const grown = new Uint8Array(Math.max(16, (index + 1) * 2, cells.length * 2));
+      grown.set(cells);
+      cells = grown;
+      this.cells[row] = cells;
+    }
+    cells[index] = code;
   }
 
   /** Writes what remains (the whole grid for text and markdown). */
@@ -76,7 +125,8 @@ export class MatrixWriter {
     };
     if (this.format === 'markdown') {
       this.write(`| from | ${columns.join(' | ')} |\n|---|${columns.map(() => '---').join('|')}|`);
-      for (const [from, row] of this.rows) {
+      for (const [number, from] of this.grid.entries()) {
+        const row = this.cells[number]!;
         const parts = [`\n| ${from} |`];
         for (let index = 0; index < columns.length; index += 1) {
           const v = value(row, index);
@@ -91,7 +141,8 @@ export class MatrixWriter {
     for (const [index, name] of columns.entries()) {
       this.write(`${index > 0 ? '\n' : ''}${name}\n  allowed: `);
       let any = false;
-      for (const [from, row] of this.rows) {
+      for (const [number, from] of this.grid.entries()) {
+        const row = this.cells[number]!;
         if (index < row.length && row[index] === ALLOW) {
           this.write(any ? `, ${from}` : from);
           any = true;
@@ -99,7 +150,8 @@ export class MatrixWriter {
       }
       this.write(`${any ? '' : 'nobody'}\n  refused: `);
       any = false;
-      for (const [from, row] of this.rows) {
+      for (const [number, from] of this.grid.entries()) {
+        const row = this.cells[number]!;
         const v = value(row, index);
         if (v !== 'allow' && v !== '') {
           this.write(`${any ? ', ' : ''}${from} (${v})`);

@@ -313,7 +313,7 @@ export class AccessSimulator {
   /** The Service and Service port a request names. */
   public target(to: string, portNumber: number): { service: ServiceInfo; port: ServicePortInfo } {
     const [namespace, name] = to.split('/');
-    const service = this.model.services.find((s) => s.namespace === namespace && s.name === name);
+    const service = namespace !== undefined && name !== undefined ? this.model.service(namespace, name) : undefined;
     if (!service || !name) {
       throw new AccessRequestError(`"${to}" is not a Service in the manifests; name it as namespace/service (known: ${this.model.services.map((s) => `${s.namespace}/${s.name}`).sort().join(', ') || 'none'}).`);
     }
@@ -665,26 +665,41 @@ export class AccessSimulator {
    */
   public sidecarOutbound(client: Client, target: Target, addressing: Addressing): { result: HopResult } | { passthrough?: string } {
     if (client.kind !== 'mesh' || !client.workload || client.gateway || client.ambient) return {};
+    if (!this.sidecarMisses(client, client.workload, target, addressing)) return {};
     const scope = this.scopeOf(client.workload);
-    let why: string | undefined;
     const service = target.service;
+    let why: string;
     if (addressing === 'workload' || !service || !target.servicePort) {
       why = `${client.label} dials the pod IP of ${target.where}, which is no host in its registry`;
+    } else if (!serviceExportedTo(service.object, client.namespace)) {
+      why = `Service ${service.namespace}/${service.name} is not exported to namespace ${client.namespace}`;
     } else {
-      const fqdn = `${service.name}.${service.namespace}.svc.cluster.local`;
-      const exported = serviceExportedTo(service.object, client.namespace);
-      if (!exported || !sidecarImports(scope.sidecar, service.namespace, fqdn, target.servicePort.port)) {
-        why = !exported
-          ? `Service ${service.namespace}/${service.name} is not exported to namespace ${client.namespace}`
-          : `Sidecar ${scope.sidecar!.namespace}/${scope.sidecar!.name} of ${client.label} does not import ${fqdn}`;
-      }
+      why = `Sidecar ${scope.sidecar!.namespace}/${scope.sidecar!.name} of ${client.label} does not import ${service.name}.${service.namespace}.svc.cluster.local`;
     }
-    if (why === undefined) return {};
     if (scope.mode === 'REGISTRY_ONLY') {
       return { result: { outcome: 'blocked', reason: `${target.where}: ${why}; outboundTrafficPolicy REGISTRY_ONLY (${scope.modeFrom}): blocked by the caller's sidecar (${target.http ? '502' : 'connection closed'})`, workload: target.where, appHeaders: {} } };
     }
     return { passthrough: `${why}; outboundTrafficPolicy ALLOW_ANY (${scope.modeFrom}) passes it through` };
   }
+
+  /**
+   * Whether the caller's own sidecar refuses the request (`sidecarOutbound` gives a `blocked`
+   * result), without putting its reason into words: the access matrix asks it of every caller's
+   * namespace and scope for every destination.
+   */
+  public sidecarBlocks(client: Client, target: Target, addressing: Addressing): boolean {
+    if (client.kind !== 'mesh' || !client.workload || client.gateway || client.ambient) return false;
+    return this.sidecarMisses(client, client.workload, target, addressing) && this.scopeOf(client.workload).mode === 'REGISTRY_ONLY';
+  }
+
+  /** Whether the host is missing from the caller's registry (Service exportTo, Sidecar egress hosts). */
+  private sidecarMisses(client: Extract<Client, { kind: 'mesh' }>, workload: Workload, target: Target, addressing: Addressing): boolean {
+    const service = target.service;
+    if (addressing === 'workload' || !service || !target.servicePort) return true;
+    return !serviceExportedTo(service.object, client.namespace)
+      || !sidecarImports(this.scopeOf(workload).sidecar, service.namespace, `${service.name}.${service.namespace}.svc.cluster.local`, target.servicePort.port);
+  }
+
 
   /** Step 5, the JWT stage, which depends on the token and the target only (never on the client). */
   public async jwtStage(target: Target, request: HttpRequest, assumeValidToken = false): Promise<JwtVerdict | undefined> {

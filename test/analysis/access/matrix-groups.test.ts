@@ -4,7 +4,7 @@ import { Callers, Mesh, MeshWorkload, MtlsMode, ServicePort, ZeroTrustNamespace 
 import { ENVIRONMENTS } from '../../../infra/environment.js';
 import { synthesizeEnvironment } from '../../infra/reference.js';
 import type { Manifest } from '../../../manifests/index.js';
-import { accessMatrix, forEachMatrixCell, MatrixCell } from '../../../analysis/access/matrix.js';
+import { accessMatrix, forEachMatrixCell, forEachMatrixColumn, MatrixCell } from '../../../analysis/access/matrix.js';
 import { formatMatrix, MatrixWriter } from '../../../analysis/access/report.js';
 import { AccessSimulator, OutboundTrafficPolicyMode } from '../../../analysis/access/simulator.js';
 import { MeshModel } from '../../../analysis/model.js';
@@ -131,6 +131,36 @@ describe('the matrix written as it is computed', () => {
       // Never the whole view at once: JSON a piece per cell, the grids at least a piece per caller.
       if (format === 'json') expect(pieces.length).toBe(cells.length + 1);
       else expect(pieces.length).toBeGreaterThanOrEqual(new Set(cells.map((c) => c.from)).size);
+      // Column by column (as the CLI writes it): the same bytes.
+      const byColumn: string[] = [];
+      const columnWriter = new MatrixWriter(format, (chunk) => byColumn.push(chunk));
+      expect(await forEachMatrixColumn(simulatorOf(synthesizeEnvironment(ENVIRONMENTS.dev!).manifests), (column) => columnWriter.addColumn(column))).toBe(cells.length);
+      columnWriter.end();
+      expect(byColumn.join('')).toBe(formatMatrix(cells, format));
     }
+  });
+
+  test('the benchmark mesh column by column: the cells of each column, in order, and the outcomes they report', async () => {
+    const simulator = simulatorOf(defineSyntheticMesh(new App(), 30).toJson() as Manifest[]);
+    const cells = await accessMatrix(simulator);
+    const fromColumns: MatrixCell[] = [];
+    let blockedGroups = 0;
+    await forEachMatrixColumn(simulator, (column) => {
+      column.from.forEach((from, row) => {
+        const cell = column.cell(row);
+        expect(cell.from).toBe(from);
+        expect(column.outcome(row)).toBe(cell.outcome);
+        fromColumns.push(cell);
+      });
+      if (column.to === 'team-0002/svc-00025' && column.token === 'valid') {
+        // Callers of the two other namespaces are blocked by their own Sidecar, each naming itself.
+        const blocked = column.from.filter((_, row) => column.outcome(row) === 'blocked');
+        expect(blocked.length).toBe(20);
+        for (const from of blocked) expect(column.cell(column.from.indexOf(from)).reason).toContain(` of ${from} does not import svc-00025.team-0002`);
+        blockedGroups += 1;
+      }
+    });
+    expect(blockedGroups).toBe(1);
+    expect(fromColumns).toEqual(cells);
   });
 });
