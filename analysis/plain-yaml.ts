@@ -118,14 +118,22 @@ function leavesKeyEmpty(c: number): boolean {
 function startsNull(text: string, i: number): boolean {
   const c = text.charCodeAt(i);
   let end = i + 1;
-  if (c === 0x6e || c === 0x4e) {
-    const word = text.substring(i, i + 4);
-    if (word !== 'null' && word !== 'Null' && word !== 'NULL') return false;
-    end = i + 4;
-  } else if (c !== 0x7e) return false;
+  if (isNullWord(text, i)) end = i + 4;
+  else if (c !== 0x7e) return false;
   if (end >= text.length) return true;
   const next = text.charCodeAt(end);
   return next === SPACE || next === LF || next === CR || next === 0x2c || next === 0x5d || next === 0x7d || next === 0x23 || next === COLON;
+}
+
+/** Whether `null`, `Null` or `NULL` is at `i` (compared by character: no substring per `n`). */
+function isNullWord(text: string, i: number): boolean {
+  const c = text.charCodeAt(i);
+  if (c !== 0x6e && c !== 0x4e) return false;
+  const u = text.charCodeAt(i + 1);
+  const l1 = text.charCodeAt(i + 2);
+  const l2 = text.charCodeAt(i + 3);
+  if (u === 0x75 && l1 === 0x6c && l2 === 0x6c) return true; // null, Null
+  return c === 0x4e && u === 0x55 && l1 === 0x4c && l2 === 0x4c; // NULL
 }
 
 /**
@@ -222,6 +230,9 @@ export function isPlainSubset(text: string): boolean {
       // indented than the collection's parent.
       if (c === 0x5d || c === 0x7d) return false;
     }
+    // Letters and digits (most of a manifest) start none of the constructs below, except the
+    // `n`/`N` of a null.
+    if (((c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || (c >= 0x30 && c <= 0x39)) && c !== 0x6e && c !== 0x4e) continue;
     if (isIndicator(c) && isTokenBoundary(prev)) return false;
     if (c === 0x2d && isTokenBoundary(prev) && !dashHasValue(text, i, i - lineStart)) return false;
     // A `#` right after a flow indicator, a `:` or a quoted scalar: `yaml` requires a space before a
@@ -244,7 +255,7 @@ export function isPlainSubset(text: string): boolean {
       // Empty keys and null keys: `yaml` makes them `""`, js-yaml `"null"`. A flow collection
       // as a key: `yaml` stringifies it with a warning, js-yaml as `[object Object]` or joined.
       if (leavesKeyEmpty(before) || before === 0x7e || before === 0x5d || before === 0x7d) return false;
-      if (j - 3 >= lineStart && /^(?:null|Null|NULL)$/.test(text.substring(j - 3, j + 1))) return false;
+      if (j - 3 >= lineStart && isNullWord(text, j - 3)) return false;
     }
   }
   // The last line, when it has no line break, ends the same way.
