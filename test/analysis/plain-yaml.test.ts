@@ -109,12 +109,12 @@ const scalar: fc.Arbitrary<Scalar> = fc.oneof(
   fc.tuple(fc.constantFrom('|', '|-', '|+', '>', '>-', '>+', '|2', '>1-', '| # c'), fc.array(fc.constantFrom(...LINES), { minLength: 0, maxLength: 5 }), fc.constantFrom('', '\n', '\n\n'))
     .map(([head, lines, tail]): Scalar => (indent, inFlow) => (inFlow ? '"in flow"' : `${head}\n${lines.map((l) => (l === '' ? '' : ' '.repeat(indent + 2) + l)).join('\n')}${tail}`)),
 );
-const key = fc.oneof(fc.constantFrom(...KEYS), fc.constantFrom(...KEYS).map(doubleQuoted), fc.constantFrom(...KEYS).map(singleQuoted), fc.constantFrom('[a]', '{a: 1}', '? a', '&k a', '*k', '!t a'));
+const key = fc.oneof(fc.constantFrom(...KEYS), fc.constantFrom(...KEYS).map((k) => `${k} `), fc.constantFrom(...KEYS).map(doubleQuoted), fc.constantFrom(...KEYS).map(singleQuoted), fc.constantFrom('[a]', '{a: 1}', '? a', '&k a', '*k', '!t a'));
 
 type Node = { render: (indent: number, inFlow: boolean) => string; block: boolean };
 const { node } = fc.letrec<{ node: Node; map: Node; seq: Node; flowMap: Node; flowSeq: Node }>((tie) => ({
   node: fc.oneof({ depthSize: 'small', withCrossShrink: true }, scalar.map((s): Node => ({ render: s, block: false })), tie('map'), tie('seq'), tie('flowMap'), tie('flowSeq')),
-  map: fc.array(fc.tuple(key, tie('node'), fc.constantFrom('', ' # c', ' ', '  #c:')), { minLength: 1, maxLength: 4 }).map((pairs): Node => ({
+  map: fc.array(fc.tuple(key, tie('node'), fc.constantFrom('', ' # c', ' ', '  #c:', '\n# between', '\n      # deeper', '\n\n')), { minLength: 1, maxLength: 4 }).map((pairs): Node => ({
     block: true,
     render: (indent, inFlow) => (inFlow ? `{${pairs.map(([k, v]) => `${k}: ${v.render(indent, true)}`).join(', ')}}`
       : pairs.map(([k, v, c], i) => `${i === 0 ? '' : ' '.repeat(indent)}${k}:${v.block ? `${c}\n${' '.repeat(indent + 2)}${v.render(indent + 2, false)}` : ` ${v.render(indent, false)}${c}`}`).join('\n')),
