@@ -209,7 +209,8 @@ export function isPlainSubset(text: string): boolean {
       if (indenting && i > lineStart) return false;
       continue;
     }
-    // Tabs (indentation and separation rules differ), other control characters, DEL and C1
+    // Tabs (a precaution: the two libraries' rules for tabs in indentation and separation are
+    // not the same, and manifests have none outside strings), other control characters, DEL and C1
     // (NEL is a line break in YAML 1.1), the Unicode line and paragraph separators, and byte
     // order marks (even a leading one: `yaml` rejects `- a` after it, js-yaml does not).
     if (c < SPACE || (c >= 0x7f && c <= 0x9f) || c === 0x2028 || c === 0x2029 || c === 0xfeff) return false;
@@ -227,7 +228,8 @@ export function isPlainSubset(text: string): boolean {
       if (c === SPACE) continue;
       indenting = false;
       // A flow collection's end at the start of a line: `yaml` warns when it is not more
-      // indented than the collection's parent.
+      // indented than the collection's parent (a precaution: the texts tried so far did not
+      // trigger that warning, but without context the parent's indentation is unknown).
       if (c === 0x5d || c === 0x7d) return false;
     }
     // Letters and digits (most of a manifest) start none of the constructs below, except the
