@@ -9,7 +9,7 @@ export * from './load.js';
 export * from './model.js';
 // The access simulator: Istio's decision for one request, the matrix, the diff and the chain.
 export * from './access/simulator.js';
-export { accessMatrix, forEachMatrixCell, type MatrixCell, type MatrixOptions } from './access/matrix.js';
+export { accessMatrix, forEachMatrixCell, forEachMatrixColumn, type MatrixCell, type MatrixColumn, type MatrixOptions } from './access/matrix.js';
 export { tokenJourney, type ChainRequest, type ChainStep } from './access/chain.js';
 export * from './access/report.js';
 export type { JwtClaims, JwtVerdict, JwksResolver, TokenLocation } from './access/jwt.js';

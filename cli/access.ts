@@ -190,12 +190,18 @@ async function matrix(args: readonly string[]): Promise<number> {
   const format = formatOf(values.format, 'text');
   const simulator = simulatorFor([...(values.manifests ?? []), ...positionals], values);
   // Streamed: each column's cells are written (JSON) or recorded in a compact grid (text,
-  // markdown) as it is decided, and the output leaves in blocks of about 64 KB, never as one string.
+  // markdown) as it is decided, and the output leaves in blocks of about 64 KB, never as one
+  // string; when stdout is a pipe that is full, the next block waits for it to drain (without
+  // waiting, the queued blocks of a large matrix grow past memory and the pipe write fails).
   const out = new StdoutBlocks();
   const writer = new MatrixWriter(format, (chunk) => out.write(chunk));
-  await forEachMatrixColumn(simulator, (column) => writer.addColumn(column));
-  writer.end();
+  await forEachMatrixColumn(simulator, (column) => {
+    writer.addColumn(column);
+    return out.drained();
+  });
+  await writer.finish();
   out.flush();
+  await out.drained();
   return 0;
 }
 
@@ -203,18 +209,38 @@ async function matrix(args: readonly string[]): Promise<number> {
 class StdoutBlocks {
   private pieces: string[] = [];
   private size = 0;
+  private full?: Promise<void>;
 
-  public write(chunk: string): void {
+  /** Adds a piece; when a block leaves and stdout is full, returns a promise that it has drained. */
+  public write(chunk: string): Promise<void> | undefined {
     this.pieces.push(chunk);
     this.size += chunk.length;
     if (this.size >= 65536) this.flush();
+    return this.full;
   }
 
   public flush(): void {
     if (this.pieces.length === 0) return;
-    process.stdout.write(terminalSafe(this.pieces.join('')));
+    const accepted = process.stdout.write(terminalSafe(this.pieces.join('')));
     this.pieces = [];
     this.size = 0;
+    if (!accepted && !this.full) {
+      this.full = new Promise<void>((resolve) => {
+        const done = (): void => {
+          process.stdout.off('drain', done);
+          process.stdout.off('close', done);
+          this.full = undefined;
+          resolve();
+        };
+        process.stdout.on('drain', done);
+        process.stdout.on('close', done);
+      });
+    }
+  }
+
+  /** Resolves once stdout has taken what was written (at once when it is not full). */
+  public async drained(): Promise<void> {
+    await this.full;
   }
 }
 

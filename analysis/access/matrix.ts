@@ -385,12 +385,13 @@ export async function forEachMatrixCell(simulator: AccessSimulator, emit: (cell:
  * follows the groups of callers the destinations' policies tell apart, not callers times
  * destinations, until the cells are asked for. Returns the number of cells.
  */
-export async function forEachMatrixColumn(simulator: AccessSimulator, emit: (column: MatrixColumn) => void, options: MatrixOptions = {}): Promise<number> {
+export async function forEachMatrixColumn(simulator: AccessSimulator, emit: (column: MatrixColumn) => void | Promise<void>, options: MatrixOptions = {}): Promise<number> {
   const { model } = simulator;
   let count = 0;
-  const put = (column: MatrixColumn): void => {
+  // `emit` may ask to wait (a full pipe): the next column is decided once it is ready.
+  const put = async (column: MatrixColumn): Promise<void> => {
     count += column.from.length;
-    emit(column);
+    await emit(column);
   };
   const services = [...model.services].sort((a, b) => `${a.namespace}/${a.name}`.localeCompare(`${b.namespace}/${b.name}`));
   const sources = model.workloads.map((w) => `${w.namespace}/${w.name}`).sort();
@@ -567,11 +568,11 @@ export async function forEachMatrixColumn(simulator: AccessSimulator, emit: (col
       for (const variant of variants) {
         const groups: ColumnGroup[] = [];
         for (const plan of plans) groups.push(await decide(plan, variant));
-        put(new DecidedColumn(to, port.port, variant, rows, false, { groupOfRow, groups }));
+        await put(new DecidedColumn(to, port.port, variant, rows, false, { groupOfRow, groups }));
       }
     }
   }
-  for (const column of externalColumns(simulator, sources)) put(column);
+  for (const column of externalColumns(simulator, sources)) await put(column);
   return count;
 }
 

@@ -13,8 +13,11 @@ const column = (c: Pick<MatrixCell, 'to' | 'port' | 'token'>) => `${c.to}:${c.po
 const LEGEND = 'allow: allowed; 401: token rejected; 403: denied by policy (or token audience); reset: mTLS mismatch or TCP closed by policy; -: not routable';
 const EGRESS_LEGEND = '; blocked: refused by the caller\'s own sidecar (host not in its Sidecar scope under REGISTRY_ONLY: 502, or TCP closed); dropped: dropped by a NetworkPolicy (the connection times out)';
 
-/** Receives consecutive pieces of a view, in order; their concatenation is the view. */
-export type TextSink = (chunk: string) => void;
+/**
+ * Receives consecutive pieces of a view, in order; their concatenation is the view. A sink that
+ * cannot take more for now returns a promise that it can, which `MatrixWriter.finish` awaits.
+ */
+export type TextSink = (chunk: string) => void | Promise<void>;
 
 /** Outcomes by code in the compact grid (0: no cell there). */
 const OUTCOMES: readonly Outcome[] = ['allow', 'deny-401', 'deny-403', 'reset', 'no-route', 'blocked', 'dropped'];
@@ -113,8 +116,21 @@ export class MatrixWriter {
 
   /** Writes what remains (the whole grid for text and markdown). */
   public end(): void {
+    for (const piece of this.rest()) void this.write(piece);
+  }
+
+  /** As `end`, waiting for the sink whenever it asks to (a full pipe). */
+  public async finish(): Promise<void> {
+    for (const piece of this.rest()) {
+      const full = this.write(piece);
+      if (full) await full;
+    }
+  }
+
+  /** The pieces `end` writes. */
+  private *rest(): Generator<string> {
     if (this.format === 'json') {
-      this.write(this.count === 0 ? '[]\n' : '\n]\n');
+      yield this.count === 0 ? '[]\n' : '\n]\n';
       return;
     }
     const legend = this.egress ? `${LEGEND}${EGRESS_LEGEND}` : LEGEND;
@@ -124,7 +140,7 @@ export class MatrixWriter {
       return code === 0 ? '' : SHORT[OUTCOMES[code - 1]!];
     };
     if (this.format === 'markdown') {
-      this.write(`| from | ${columns.join(' | ')} |\n|---|${columns.map(() => '---').join('|')}|`);
+      yield `| from | ${columns.join(' | ')} |\n|---|${columns.map(() => '---').join('|')}|`;
       for (const [number, from] of this.grid.entries()) {
         const row = this.cells[number]!;
         const parts = [`\n| ${from} |`];
@@ -132,42 +148,42 @@ export class MatrixWriter {
           const v = value(row, index);
           parts.push(` ${v === 'allow' ? '**allow**' : v} |`);
         }
-        this.write(parts.join(''));
+        yield parts.join('');
       }
-      this.write(`\n\n${legend}\n`);
+      yield `\n\n${legend}\n`;
       return;
     }
     // Text: one block per destination column, listing who gets through and who does not.
     for (const [index, name] of columns.entries()) {
-      this.write(`${index > 0 ? '\n' : ''}${name}\n  allowed: `);
+      yield `${index > 0 ? '\n' : ''}${name}\n  allowed: `;
       let any = false;
       for (const [number, from] of this.grid.entries()) {
         const row = this.cells[number]!;
         if (index < row.length && row[index] === ALLOW) {
-          this.write(any ? `, ${from}` : from);
+          yield any ? `, ${from}` : from;
           any = true;
         }
       }
-      this.write(`${any ? '' : 'nobody'}\n  refused: `);
+      yield `${any ? '' : 'nobody'}\n  refused: `;
       any = false;
       for (const [number, from] of this.grid.entries()) {
         const row = this.cells[number]!;
         const v = value(row, index);
         if (v !== 'allow' && v !== '') {
-          this.write(`${any ? ', ' : ''}${from} (${v})`);
+          yield `${any ? ', ' : ''}${from} (${v})`;
           any = true;
         }
       }
-      if (!any) this.write('nobody');
+      if (!any) yield 'nobody';
     }
-    this.write(`\n\n${legend}\n`);
+    yield `\n\n${legend}\n`;
   }
 }
 
 /** The matrix as one string; for large matrices write it with `MatrixWriter` instead. */
 export function formatMatrix(cells: Iterable<MatrixCell>, format: MatrixFormat): string {
   const parts: string[] = [];
-  const writer = new MatrixWriter(format, (chunk) => parts.push(chunk));
+  const writer = new MatrixWriter(format, (chunk) => { parts.push(chunk); });
   for (const cell of cells) writer.add(cell);
   writer.end();
   return parts.join('');

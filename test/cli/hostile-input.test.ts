@@ -2,11 +2,14 @@
 // the input (so a CI gate can tell it from findings), never a stack trace; unusable input is exit
 // 2 with a line that says what to change; nothing blocks; manifest text cannot drive the terminal.
 import { jest } from '@jest/globals';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { App } from 'cdk8s';
 import { main } from '../../cli/main.js';
+import { defineSyntheticMesh } from '../../bench/synthetic-mesh.js';
+import { Manifest, renderFiles, replaceDirectory } from '../../manifests/index.js';
 import { runMain, ZT_MESH_BIN } from '../helpers/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'zt-cli-hostile-'));
@@ -145,4 +148,49 @@ test('ANSI escapes in object names reach the terminal only as visible escapes, i
   // JSON stays JSON, with the name intact.
   const json = JSON.parse((await runMain('analyze', evil, '--format', 'json')).stdout) as { name: string }[];
   expect(json[0]!.name).toBe('x\u001b[2J\u001b[31mred\r');
+});
+
+describe('a large matrix on a pipe', () => {
+  // Thirty synthetic workloads: about 2 MB of JSON, far more than a pipe holds.
+  const big = join(dir, 'big');
+  beforeAll(() => {
+    const mesh30 = defineSyntheticMesh(new App(), 30);
+    replaceDirectory(big, 'mesh', renderFiles(mesh30.toJson() as Manifest[], { rootNamespace: mesh30.rootNamespace, header: 'test' }));
+  });
+
+  test('waits for a full stdout to drain before it writes more, and the output is whole', async () => {
+    const expected = (await runMain('access', 'matrix', join(big, 'mesh'), '--format', 'json')).stdout;
+    let written = '';
+    let writes = 0;
+    // A stdout that takes each block but says it is full, as a pipe whose reader is slow does.
+    const out = jest.spyOn(process.stdout, 'write').mockImplementation((chunk) => { written += String(chunk); writes += 1; return false; });
+    try {
+      let done = false;
+      const status = main(['access', 'matrix', join(big, 'mesh'), '--format', 'json']).then((s) => { done = true; return s; });
+      let drains = 0;
+      while (!done) {
+        const before = writes;
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        // Nothing more was written while the pipe was full: one block at most since the last drain.
+        expect(writes - before).toBeLessThanOrEqual(1);
+        process.stdout.emit('drain');
+        drains += 1;
+      }
+      expect(await status).toBe(0);
+      expect(drains).toBeGreaterThan(10);
+      expect(written).toBe(expected);
+    } finally {
+      out.mockRestore();
+    }
+  });
+
+  test('a reader that stops early (| head) ends the command quietly: exit 0, nothing on stderr (the installed command)', async () => {
+    const child = spawn(process.execPath, [ZT_MESH_BIN, 'access', 'matrix', join(big, 'mesh'), '--format', 'json']);
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
+    // Read the first piece, then close the pipe.
+    await new Promise<void>((resolve) => child.stdout.once('data', () => { child.stdout.destroy(); resolve(); }));
+    const status = await new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    expect({ status, stderr }).toEqual({ status: 0, stderr: '' });
+  });
 });

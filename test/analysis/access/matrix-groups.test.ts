@@ -123,7 +123,7 @@ describe('the matrix written as it is computed', () => {
     expect(formatMatrix([], 'json')).toBe(`${JSON.stringify([], null, 2)}\n`);
     for (const format of ['json', 'text', 'markdown'] as const) {
       const pieces: string[] = [];
-      const writer = new MatrixWriter(format, (chunk) => pieces.push(chunk));
+      const writer = new MatrixWriter(format, (chunk) => { pieces.push(chunk); });
       const count = await forEachMatrixCell(simulatorOf(synthesizeEnvironment(ENVIRONMENTS.dev!).manifests), (cell) => writer.add(cell));
       writer.end();
       expect(count).toBe(cells.length);
@@ -133,7 +133,7 @@ describe('the matrix written as it is computed', () => {
       else expect(pieces.length).toBeGreaterThanOrEqual(new Set(cells.map((c) => c.from)).size);
       // Column by column (as the CLI writes it): the same bytes.
       const byColumn: string[] = [];
-      const columnWriter = new MatrixWriter(format, (chunk) => byColumn.push(chunk));
+      const columnWriter = new MatrixWriter(format, (chunk) => { byColumn.push(chunk); });
       expect(await forEachMatrixColumn(simulatorOf(synthesizeEnvironment(ENVIRONMENTS.dev!).manifests), (column) => columnWriter.addColumn(column))).toBe(cells.length);
       columnWriter.end();
       expect(byColumn.join('')).toBe(formatMatrix(cells, format));
