@@ -157,6 +157,11 @@ class CallerSignatures {
     });
   }
 
+  /** The where (namespace and scope, as a number) of the sidecar caller in `row`. */
+  public whereOf(row: number): number {
+    return this.whereOfRow[row]!;
+  }
+
   /** The destination pods the next signatures are for. */
   public destination(prepared: readonly PreparedTarget[]): this {
     this.prepared = prepared;
@@ -545,11 +550,29 @@ export async function forEachMatrixColumn(simulator: AccessSimulator, emit: (col
       // sidecar's (the first destination pod's, as `cell` picks among equally blocked pods), put
       // into words only when asked for.
       let blockedGroup: ColumnGroup | undefined;
+      /**
+       * A blocked caller's reason: its sidecar's answer for the first destination pod, asked once
+       * per where of a representative and written out for each member from that template.
+       */
+      const blockedReason = (groups: CallerSignatures, first: Target): ((row: number) => string) => {
+        const templates: (ReasonTemplate | undefined)[] = [];
+        return (row) => {
+          const member = sidecarCallers[row]!;
+          const where = groups.whereOf(row);
+          let template = templates[where];
+          if (!template) {
+            const representative = representativeOf(member, representatives);
+            template = reasonTemplate((simulator.sidecarOutbound(representative, first, 'service') as { result: HopResult }).result.reason, representative);
+            templates[where] = template;
+          }
+          return reasonForMember(template, member, peerIdentities[row]!);
+        };
+      };
       const decide = async (plan: GroupPlan, variant: TokenVariant | undefined): Promise<ColumnGroup> => {
         if ('blocked' in plan) {
           blockedGroup ??= prepared.length === 0
             ? { outcome: 'no-route', reason: () => `Service ${to} selects no workload` }
-            : { outcome: 'blocked', reason: (row) => (simulator.sidecarOutbound(sidecarCallers[row]!, prepared[0]!.target, 'service') as { result: HopResult }).result.reason };
+            : { outcome: 'blocked', reason: blockedReason(signatures!, prepared[0]!.target) };
           return blockedGroup;
         }
         if ('representativeOf' in plan) {

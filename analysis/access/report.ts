@@ -22,7 +22,6 @@ export type TextSink = (chunk: string) => void | Promise<void>;
 /** Outcomes by code in the compact grid (0: no cell there). */
 const OUTCOMES: readonly Outcome[] = ['allow', 'deny-401', 'deny-403', 'reset', 'no-route', 'blocked', 'dropped'];
 const CODE = new Map(OUTCOMES.map((o, i) => [o, i + 1]));
-const ALLOW = CODE.get('allow')!;
 
 /**
  * Writes the access matrix as cells arrive, so no view of millions of cells is ever one string
@@ -153,28 +152,18 @@ export class MatrixWriter {
       yield `\n\n${legend}\n`;
       return;
     }
-    // Text: one block per destination column, listing who gets through and who does not.
+    // Text: one block per destination column, listing who gets through and who does not (one
+    // piece per column: a piece per name made the pieces, not the text, the cost).
     for (const [index, name] of columns.entries()) {
-      yield `${index > 0 ? '\n' : ''}${name}\n  allowed: `;
-      let any = false;
-      for (const [number, from] of this.grid.entries()) {
-        const row = this.cells[number]!;
-        if (index < row.length && row[index] === ALLOW) {
-          yield any ? `, ${from}` : from;
-          any = true;
-        }
-      }
-      yield `${any ? '' : 'nobody'}\n  refused: `;
-      any = false;
+      const allowed: string[] = [];
+      const refused: string[] = [];
       for (const [number, from] of this.grid.entries()) {
         const row = this.cells[number]!;
         const v = value(row, index);
-        if (v !== 'allow' && v !== '') {
-          yield `${any ? ', ' : ''}${from} (${v})`;
-          any = true;
-        }
+        if (v === 'allow') allowed.push(from);
+        else if (v !== '') refused.push(`${from} (${v})`);
       }
-      if (!any) yield 'nobody';
+      yield `${index > 0 ? '\n' : ''}${name}\n  allowed: ${allowed.length > 0 ? allowed.join(', ') : 'nobody'}\n  refused: ${refused.length > 0 ? refused.join(', ') : 'nobody'}`;
     }
     yield `\n\n${legend}\n`;
   }
