@@ -1,12 +1,13 @@
 import { podPeer } from '../network-policy.js';
 import { actionOf, rulesOf } from '../policy.js';
 import { rec, recs, str, strs } from '../values.js';
-import type { MeshObject, Workload } from '../model.js';
+import type { MeshModel, MeshObject, Workload } from '../model.js';
 import { gatewayPods } from '../model.js';
 import {
   attachParent, BackendRef, backendProblem, backendRefsOf, deployedGateway, GATEWAY_API_GROUP, hostnameMatches, httpRoutes,
   ingressGateways, Listener, listenersOf, listenerTlsProblem, parentRefsOf,
 } from '../gateway-api.js';
+import { re2FullMatch } from './ingress-route.js';
 import { jwtRulesOf } from './jwt.js';
 import type { AccessRequest, AccessSimulator, Client, HopResult, HttpRequest, PreparedPolicy, Target } from './simulator.js';
 import { AccessRequestError } from './simulator.js';
@@ -99,12 +100,13 @@ function matchHolds(match: Record<string, unknown>, request: HttpRequest, header
   return true;
 }
 
+/**
+ * A RegularExpression match, as Istio programs Envoy for it: RE2 (a full match), in time linear in
+ * the value; a pattern RE2 refuses matches nothing. A JavaScript RegExp backtracks on patterns
+ * such as `(a+)+b` (issue "Analysis at scale and under hostile input").
+ */
 function safeFullMatch(pattern: string, value: string): boolean {
-  try {
-    return new RegExp(`^(?:${pattern})$`).test(value);
-  } catch {
-    return false;
-  }
+  return re2FullMatch(pattern, value, false);
 }
 
 /**
@@ -340,4 +342,25 @@ export function gatewayApiPathsTo(sim: AccessSimulator, service: { namespace: st
     }
   }
   return [...found.values()];
+}
+
+/**
+ * How HTTPRoutes test a request's method and path, one test per rule match (see
+ * `ingressRouteTests`): for the access matrix's probes.
+ */
+export function gatewayApiRouteTests(model: MeshModel): { readonly methods: ((method: string) => boolean)[]; readonly paths: ((path: string) => boolean)[] } {
+  const methods: ((method: string) => boolean)[] = [];
+  const paths: ((path: string) => boolean)[] = [];
+  const empty: HttpRequest = { method: '', path: '/', host: '', headers: {} };
+  for (const route of model.ofKind('HTTPRoute')) {
+    for (const rule of recs(route.spec.rules)) {
+      for (const match of recs(rule.matches)) {
+        methods.push((method) => str(match.method) === undefined || str(match.method) === method);
+        // The path half of the match alone (headers unknown, so they hold): query parameters
+        // are read from the path, so a probe path with a query is tested with it.
+        paths.push((path) => matchHolds({ path: match.path, queryParams: match.queryParams }, { ...empty, path }, false));
+      }
+    }
+  }
+  return { methods, paths };
 }

@@ -60,7 +60,7 @@ function stringMatch(match: Record<string, unknown> | undefined, value: string |
  * rejects such a VirtualService (istio:pkg/config/validation/validation.go
  * validateStringMatchRegexp), so it routes nothing.
  */
-function re2FullMatch(pattern: string, value: string, ignoreCase: boolean): boolean {
+export function re2FullMatch(pattern: string, value: string, ignoreCase: boolean): boolean {
   const key = `${ignoreCase ? 'i' : '-'}${pattern}`;
   let compiled = RE2_CACHE.get(key);
   if (compiled === undefined) {
@@ -203,4 +203,23 @@ export function ingressPathsTo(model: MeshModel, gatewayLabels: Readonly<Record<
     }
   }
   return found.size > 0 ? [...found.values()] : [{ method: 'GET', path: '/' }];
+}
+
+/**
+ * How the ingress gateway's VirtualService routes test a request's method and path, one test per
+ * route match entry: two methods (paths) every test answers alike are routed alike, whatever the
+ * other half of the request (`matchRequest` ANDs its fields). For the access matrix's probes.
+ */
+export function ingressRouteTests(model: MeshModel): { readonly methods: ((method: string) => boolean)[]; readonly paths: ((path: string) => boolean)[] } {
+  const methods: ((method: string) => boolean)[] = [];
+  const paths: ((path: string) => boolean)[] = [];
+  for (const vs of model.ofKind('VirtualService')) {
+    for (const route of recs(vs.spec.http)) {
+      for (const m of recs(route.match)) {
+        methods.push((method) => stringMatch(rec(m.method), method));
+        paths.push((path) => stringMatch(rec(m.uri), path.split('?')[0]!, m.ignoreUriCase === true));
+      }
+    }
+  }
+  return { methods, paths };
 }

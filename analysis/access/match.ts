@@ -151,7 +151,7 @@ export function matchRequestPrincipal(pattern: string, facts: RequestFacts): boo
 }
 
 /** A path value: Envoy URI templates (`{*}` one segment, `{**}` the rest) or string matching. */
-function matchPath(pattern: string, path: string): boolean {
+export function matchPath(pattern: string, path: string): boolean {
   if (pattern.includes('{*}') || pattern.includes('{**}')) return templateMatches(pattern, path);
   return matchString(pattern, path, true);
 }

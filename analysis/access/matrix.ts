@@ -1,10 +1,12 @@
 import { int, recs, strs } from '../values.js';
 import { isMeshExternal } from '../egress.js';
-import type { Workload } from '../model.js';
+import type { MeshModel, Workload } from '../model.js';
+import { rulesOf } from '../policy.js';
 import { explainAllows, ingressPeerView, networkPolicies, podPeer, portOn, PortProtocol } from '../network-policy.js';
 import type { JwtVerdict } from './jwt.js';
-import { ingressPathsTo, routeThroughIngress } from './ingress-route.js';
-import { gatewayApiPathsTo } from './gateway-api-route.js';
+import { ingressPathsTo, ingressRouteTests, routeThroughIngress } from './ingress-route.js';
+import { gatewayApiPathsTo, gatewayApiRouteTests } from './gateway-api-route.js';
+import { matchPath, matchString } from './match.js';
 import { AccessSimulator, Client, HopResult, HttpRequest, Outcome, symbolicValidToken, Target } from './simulator.js';
 
 /**
@@ -37,19 +39,99 @@ export interface MatrixCell {
 
 const INVALID_TOKEN = 'invalid.token';
 
-/** Methods and paths the target's policies name, to probe with (plus GET /). */
-function probes(target: Target, waypoint?: Target): { method: string; path: string }[] {
+/**
+ * Beyond this many probes, one probe per class of requests the policies cannot tell apart is
+ * enough (`probes`). Below it the list is kept whole, as it always was.
+ */
+const FEW_PROBES = 64;
+
+/**
+ * Methods and paths the target's policies name, to probe with (plus GET /), in this order:
+ * methods as first named, each with every path as first named. `labelled`: whether the cell's
+ * reason names the probe (more than one).
+ *
+ * A policy naming many methods and many paths (2,000 × 2,000) would make millions of probes per
+ * caller. An operation's `methods`/`notMethods`/`paths`/`notPaths` are all a request's method and
+ * path are tested against (no `when` key reads them; api: security/v1beta1
+ * authorization_policy.proto), so two methods that every such field matches alike are decided
+ * alike with any path, and two paths alike with any method. Past FEW_PROBES only the first and
+ * the last of each class are kept (`firstAndLastOfEachClass`): every probe skipped has the
+ * outcome of a kept one and is neither the first nor the last with it, so no cell changes,
+ * reason included. `moreTests` adds what else reads the method and path (the ingress gateway's
+ * routes and policies).
+ */
+function probes(target: Target, waypoint?: Target, moreTests?: () => ProbeTests, every = false): { readonly list: readonly { method: string; path: string }[]; readonly labelled: boolean } {
   const methods = new Set(['GET']);
   const paths = new Set(['/']);
+  const operations: Record<string, unknown>[] = [];
   for (const policy of [...target.allow, ...target.deny, ...(waypoint ? [...waypoint.allow, ...waypoint.deny] : [])]) {
     for (const rule of policy.rules) {
       for (const operation of rule.operations) {
+        operations.push(operation);
         for (const m of strs(operation.methods)) if (!m.includes('*')) methods.add(m);
         for (const p of strs(operation.paths)) paths.add(p.replace(/\{\*\*?\}/g, 'x').replace(/^\*/, '/x').replace(/\*$/, 'x'));
       }
     }
   }
-  return [...methods].flatMap((method) => [...paths].map((path) => ({ method, path })));
+  const labelled = methods.size * paths.size > 1;
+  if (every || methods.size * paths.size <= FEW_PROBES) return { list: [...methods].flatMap((method) => [...paths].map((path) => ({ method, path }))), labelled };
+  const tests = operationTests(operations);
+  const more = moreTests?.();
+  const keptMethods = firstAndLastOfEachClass([...methods], [...tests.methods, ...(more?.methods ?? [])]);
+  const keptPaths = firstAndLastOfEachClass([...paths], [...tests.paths, ...(more?.paths ?? [])]);
+  return { list: keptMethods.flatMap((method) => keptPaths.map((path) => ({ method, path }))), labelled };
+}
+
+/** Tests of a request's method and path, each answering for one field of a policy or route. */
+interface ProbeTests {
+  readonly methods: readonly ((method: string) => boolean)[];
+  readonly paths: readonly ((path: string) => boolean)[];
+}
+
+/** Per AuthorizationPolicy operation: does any of its `methods`, `notMethods`, `paths`, `notPaths` match? */
+function operationTests(operations: readonly Record<string, unknown>[]): ProbeTests {
+  const methods: ((method: string) => boolean)[] = [];
+  const paths: ((path: string) => boolean)[] = [];
+  for (const o of operations) {
+    for (const field of [strs(o.methods), strs(o.notMethods)]) methods.push((method) => field.some((pattern) => matchString(pattern, method, false)));
+    // The matcher sees the path without its query string (RequestFacts.path).
+    for (const field of [strs(o.paths), strs(o.notPaths)]) paths.push((path) => field.some((pattern) => matchPath(pattern, path.split('?')[0]!)));
+  }
+  return { methods, paths };
+}
+
+/**
+ * The first and the last of `values` for each pattern of answers to `tests`, in order. A value
+ * with a query string (`/a?b=c`) is a class of its own query: routes may test query parameters.
+ * First and last, because a matrix cell keeps the first probe with its best outcome, and the
+ * ingress gateway's cell the first allowed probe or else the last with its best outcome.
+ */
+function firstAndLastOfEachClass(values: readonly string[], tests: readonly ((value: string) => boolean)[]): string[] {
+  const keys = values.map((value) => {
+    const query = value.indexOf('?');
+    let answers = query < 0 ? '' : value.slice(query);
+    for (const test of tests) answers += test(value) ? '1' : '0';
+    return answers;
+  });
+  const first = new Map<string, number>();
+  const last = new Map<string, number>();
+  keys.forEach((key, i) => {
+    if (!first.has(key)) first.set(key, i);
+    last.set(key, i);
+  });
+  return values.filter((_, i) => first.get(keys[i]!) === i || last.get(keys[i]!) === i);
+}
+
+/**
+ * What the ingress gateway's path tests of a request's method and path, beyond the destination's
+ * policies: its routes (VirtualService and HTTPRoute matches) and the gateway's own policies (every
+ * AuthorizationPolicy's operations, a superset: finer classes are as exact).
+ */
+function ingressTests(model: MeshModel): ProbeTests {
+  const routes = ingressRouteTests(model);
+  const gatewayApi = gatewayApiRouteTests(model);
+  const policies = operationTests(model.ofKind('AuthorizationPolicy').flatMap((ap) => rulesOf(ap).flatMap((rule) => rule.operations)));
+  return { methods: [...routes.methods, ...gatewayApi.methods, ...policies.methods], paths: [...routes.paths, ...gatewayApi.paths, ...policies.paths] };
 }
 
 interface PreparedTarget {
@@ -57,6 +139,8 @@ interface PreparedTarget {
   /** The Service's waypoint stage, for ambient callers (analysis/access/ambient.ts). */
   readonly waypoint?: Target;
   readonly probes: readonly { method: string; path: string }[];
+  /** Whether a cell's reason names its probe (the target has more than one). */
+  readonly labelled: boolean;
   /** The JWT stage per token variant (it never depends on the client). */
   readonly jwt: ReadonlyMap<TokenVariant | undefined, JwtVerdict | undefined>;
 }
@@ -273,8 +357,10 @@ const RANK: Record<Outcome, number> = { allow: 0, 'deny-403': 1, 'deny-401': 2, 
 /** How the matrix is computed (never what it says). */
 export interface MatrixOptions {
   /**
-   * Evaluate every caller against every destination, instead of one representative for the
-   * callers the policies cannot tell apart. The answers are the same, only slower: for checking.
+   * Evaluate every caller against every destination with every probe, instead of one
+   * representative for the callers the policies cannot tell apart and (where a destination's
+   * policies name many methods and paths) for the requests they cannot tell apart. The answers
+   * are the same, only slower: for checking.
    * @default false
    */
   readonly everyCaller?: boolean;
@@ -442,14 +528,15 @@ export async function forEachMatrixColumn(simulator: AccessSimulator, emit: (col
         const jwt = new Map<TokenVariant | undefined, JwtVerdict | undefined>();
         for (const variant of variants) jwt.set(variant, await jwtFor(target, variant, '/'));
         const waypoint = waypoints[i];
-        prepared.push({ target, ...(waypoint ? { waypoint } : {}), probes: probes(target, waypoint), jwt });
+        const { list, labelled } = probes(target, waypoint, undefined, options.everyCaller);
+        prepared.push({ target, ...(waypoint ? { waypoint } : {}), probes: list, labelled, jwt });
       }
       // The ambient path depends on the caller's data plane and the waypoint: no shortcut there.
       const ambientInvolved = targets.some((t, i) => t.workload.ambient || waypoints[i] !== undefined);
       const host = `${service.name}.${service.namespace}.svc.cluster.local:${port.port}`;
 
       /** The sidecar path's cell, synchronous (the JWT stage was decided per target above). */
-      const sidecarBest = (client: Client, { target, probes: tries, jwt }: PreparedTarget, variant: TokenVariant | undefined, tokenArrives: boolean) => {
+      const sidecarBest = (client: Client, { target, probes: tries, labelled, jwt }: PreparedTarget, variant: TokenVariant | undefined, tokenArrives: boolean) => {
         const transport = simulator.transport(client, target);
         if ('result' in transport) return transport.result;
         let best: { outcome: Outcome; reason: string } = { outcome: 'no-route', reason: '' };
@@ -457,19 +544,19 @@ export async function forEachMatrixColumn(simulator: AccessSimulator, emit: (col
         for (const { method, path } of tries) {
           const request: HttpRequest = { method, path, host, headers: {} };
           const result = simulator.authorize(target, transport.peer, transport.text, request, verdict);
-          if (RANK[result.outcome] < RANK[best.outcome] || best.reason === '') best = { outcome: result.outcome, reason: tries.length > 1 && target.http ? `${method} ${path}: ${result.reason}` : result.reason };
+          if (RANK[result.outcome] < RANK[best.outcome] || best.reason === '') best = { outcome: result.outcome, reason: labelled && target.http ? `${method} ${path}: ${result.reason}` : result.reason };
           if (result.outcome === 'allow') break;
         }
         return best;
       };
       /** The ambient path's cell (analysis/access/ambient.ts): the waypoint's JWT stage runs per request. */
-      const ambientBest = async (client: Client, { target, probes: tries }: PreparedTarget, variant: TokenVariant | undefined, tokenArrives: boolean) => {
+      const ambientBest = async (client: Client, { target, probes: tries, labelled }: PreparedTarget, variant: TokenVariant | undefined, tokenArrives: boolean) => {
         let best: { outcome: Outcome; reason: string } = { outcome: 'no-route', reason: '' };
         const sent = tokenArrives ? variant : 'none';
         const headers: Record<string, string> = sent === 'invalid' ? { authorization: `Bearer ${INVALID_TOKEN}` } : {};
         for (const { method, path } of tries) {
           const result = await simulator.ambient.hop(client, target, { method, path, host, headers }, { addressing: 'service', assumeValidToken: sent === 'valid' });
-          if (RANK[result.outcome] < RANK[best.outcome] || best.reason === '') best = { outcome: result.outcome, reason: tries.length > 1 && target.http ? `${method} ${path}: ${result.reason}` : result.reason };
+          if (RANK[result.outcome] < RANK[best.outcome] || best.reason === '') best = { outcome: result.outcome, reason: labelled && target.http ? `${method} ${path}: ${result.reason}` : result.reason };
           if (result.outcome === 'allow') break;
         }
         return best;
@@ -585,7 +672,7 @@ export async function forEachMatrixColumn(simulator: AccessSimulator, emit: (col
         }
         const c = 'row' in plan ? await cell(sources[plan.row]!, clients[plan.row]!, variant)
           : 'outside' in plan ? await cell('outside', { kind: 'plain', label: 'outside' }, variant)
-            : await ingressCell(simulator, to, port.port, variant);
+            : await ingressCell(simulator, to, port.port, variant, options.everyCaller);
         return { outcome: c.outcome, cell: c, reason: () => c.reason };
       };
       for (const variant of variants) {
@@ -626,7 +713,7 @@ function* externalColumns(simulator: AccessSimulator, sources: readonly string[]
 }
 
 /** The ingress gateway's cell: routed at all, the gateway's own policies, then the service hop. */
-async function ingressCell(simulator: AccessSimulator, to: string, portNumber: number, variant: TokenVariant | undefined): Promise<MatrixCell> {
+async function ingressCell(simulator: AccessSimulator, to: string, portNumber: number, variant: TokenVariant | undefined, everyProbe = false): Promise<MatrixCell> {
   const { service, port } = simulator.target(to, portNumber);
   const base = { from: 'ingress', to, port: portNumber, ...(variant ? { token: variant } : {}) };
   let last: { outcome: Outcome; reason: string } = { outcome: 'no-route', reason: routeThroughIngress(simulator.model, simulator.ingressGateway.labels, service, port, 'GET', '/').reason };
@@ -650,7 +737,9 @@ async function ingressCell(simulator: AccessSimulator, to: string, portNumber: n
     if (await attempt(method, path)) return { ...base, ...last };
   }
   if (last.outcome === 'no-route') return { ...base, ...last };
-  for (const { method, path } of simulator.targetsOf(service, port).flatMap((t) => probes(t, simulator.ambient.serviceWaypointStage(t)))) {
+  let tests: ProbeTests | undefined;
+  const moreTests = () => (tests ??= ingressTests(simulator.model));
+  for (const { method, path } of simulator.targetsOf(service, port).flatMap((t) => probes(t, simulator.ambient.serviceWaypointStage(t), moreTests, everyProbe).list)) {
     if (tried.has(`${method} ${path}`)) continue;
     tried.add(`${method} ${path}`);
     if (await attempt(method, path)) return { ...base, ...last };

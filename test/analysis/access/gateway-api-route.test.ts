@@ -163,3 +163,20 @@ describe('policies at the gateway and the identity the backend sees', () => {
     expect(Object.fromEntries(ingress.map((c) => [c.to, c.outcome]))).toEqual({ 'edge/admin': 'no-route', 'edge/api': 'allow', 'edge/web': 'no-route', 'shop/cart': 'no-route' });
   });
 });
+
+describe('a RegularExpression path from an HTTPRoute', () => {
+  test('is matched with RE2 in linear time: `(a+)+b` against a long path of a\'s is decided at once', async () => {
+    const sim = simulator([gateway(), openGateway, route('edge', 'main', {
+      rules: [
+        { matches: [{ path: { type: 'RegularExpression', value: '/(a+)+b' } }], backendRefs: [backend('api')] },
+        { matches: [{ path: { type: 'RegularExpression', value: '/items/[0-9]+' } }], backendRefs: [backend('web')] },
+      ],
+    })]);
+    // A backtracking RegExp takes exponential time on this path (it never returns).
+    expect((await sim.check(request(`/${'a'.repeat(40)}`))).outcome).toBe('no-route');
+    expect((await sim.check(request('/aaab'))).reason).toContain('edge/api');
+    // A full match, as Envoy's safe_regex: a prefix of the path is not enough.
+    expect((await sim.check(request('/items/42'))).reason).toContain('edge/web');
+    expect((await sim.check(request('/items/42/x'))).outcome).toBe('no-route');
+  });
+});

@@ -145,3 +145,58 @@ describe('a Service defined twice (with different ports)', () => {
     );
   });
 });
+
+describe('a policy naming thousands of methods and paths', () => {
+  const many = (n: number, make: (i: number) => string) => Array.from({ length: n }, (_, i) => make(i));
+
+  test('2,000 methods × 2,000 paths: the matrix decides it (one probe per class of requests), with the grant\'s answer', async () => {
+    const grant = allow({ from: [{ source: { principals: ['cluster.local/ns/foo/sa/sleep'] } }], to: [{ operation: { methods: many(2000, (i) => `M${i}`), paths: many(2000, (i) => `/p${i}/*`) } }] });
+    const cells = await accessMatrix(simulate([...base, grant]));
+    const toHttpbin = (from: string) => cells.find((c) => c.to === 'foo/httpbin' && c.from === from)!;
+    expect(toHttpbin('foo/sleep')).toMatchObject({ outcome: 'allow', reason: expect.stringMatching(/^M0 \/p0\/x: /) });
+    expect(toHttpbin(`${LONG_NS}/client`).outcome).toBe('deny-403');
+  });
+
+  /**
+   * Everything that reads a request's method and path: ALLOW and DENY operations, and the ingress
+   * gateway's routes. `ingressGranted`: whether the ALLOW admits the gateway's identity.
+   */
+  function manifests(ingressGranted: boolean): Manifest[] {
+    const methods = many(12, (i) => `M${i}`);
+    const paths = many(12, (i) => `/p${i}/*`);
+    const principals = ['cluster.local/ns/foo/sa/sleep', ...(ingressGranted ? ['cluster.local/ns/istio-system/sa/istio-ingressgateway'] : [])];
+    return [
+      ...base,
+      allow({ from: [{ source: { principals } }], to: [{ operation: { methods, paths } }] }),
+      // One method and two paths denied, and all but two methods on one path: the classes must
+      // keep them apart from their neighbours.
+      obj('AuthorizationPolicy', 'foo', 'deny-some', { ...onHttpbin, action: 'DENY', rules: [{ to: [{ operation: { methods: ['M3'], paths: ['/p3/*', '/p7/*'] } }] }] }),
+      obj('AuthorizationPolicy', 'foo', 'deny-not', { ...onHttpbin, action: 'DENY', rules: [{ to: [{ operation: { notMethods: methods.slice(0, 10), paths: ['/p11/*'] } }] }] }),
+      obj('Gateway', 'istio-system', 'public', { selector: { istio: 'ingressgateway' }, servers: [{ port: { number: 80, name: 'http', protocol: 'HTTP' }, hosts: ['*'] }] }),
+      // The gateway routes only some paths: M3 on /p3/ (which DENY refuses), and any method on
+      // /p1/, /p5/ and /p11/ by a regex (so no routed path is probed first). /p1/ and /p5/ are
+      // alike to the policies, and neither is the first or last of them: only the route tells them apart.
+      obj('VirtualService', 'foo', 'httpbin', {
+        hosts: ['*'], gateways: ['istio-system/public'],
+        http: [{ match: [{ uri: { prefix: '/p3/' }, method: { exact: 'M3' } }, { uri: { regex: '/p(1|5|11)/.*' } }], route: [{ destination: { host: 'httpbin.foo.svc.cluster.local', port: { number: 8000 } } }] }],
+      }),
+    ];
+  }
+
+  test.each([true, false])('the classes give every cell, reason included, that probing every method with every path gives (ingress granted: %s)', async (ingressGranted) => {
+    const grouped = await accessMatrix(simulate(manifests(ingressGranted)));
+    const exhaustive = await accessMatrix(simulate(manifests(ingressGranted)), { everyCaller: true });
+    expect(grouped.length).toBe(exhaustive.length);
+    for (const [i, cell] of exhaustive.entries()) expect(grouped[i]).toEqual(cell);
+    const toHttpbin = (from: string) => grouped.find((c) => c.to === 'foo/httpbin' && c.from === from)!;
+    expect(toHttpbin('foo/sleep').outcome).toBe('allow');
+    if (ingressGranted) {
+      // Where the routes lead and the grant and no DENY hold: the first such probe is M0 on /p1/
+      // (GET is not granted).
+      expect(toHttpbin('ingress')).toMatchObject({ outcome: 'allow', reason: expect.stringContaining('M0 /p1/x') });
+    } else {
+      // Refused everywhere it is routed; the cell reports the last such probe, M11 on /p11/.
+      expect(toHttpbin('ingress')).toMatchObject({ outcome: 'deny-403', reason: expect.stringContaining('route M11 /p11/x') });
+    }
+  });
+});
