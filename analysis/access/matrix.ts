@@ -598,11 +598,11 @@ export async function forEachMatrixColumn(simulator: AccessSimulator, emit: (col
       }
       // ANONYMOUS stands for sidecar callers; an ambient caller's transport is ztunnel's (HBONE or not).
       const unnamed = (row: number): boolean => named !== undefined && sidecarCallers[row] !== undefined && namedMark[identityOfRow[row]!] === 0;
-      // Where the caller's pod and namespace matter, the callers these policies do not name are
-      // grouped by everything else the sidecar path reads of them (`CallerSignatures`): one
-      // representative per group is evaluated, once per token variant.
       // The destination's groups, the same for each token variant: per row, the number of the
-      // group that decides it, and per group what decides it (a representative, or the row itself).
+      // group that decides it, and per group what decides it (a representative, or the row
+      // itself). Where the caller's pod and namespace matter, the callers these policies do not
+      // name are grouped by everything else the sidecar path reads of them (`CallerSignatures`);
+      // else by the policies alone (`ANONYMOUS`).
       const groupOfRow = new Int32Array(rows.length);
       const plans: GroupPlan[] = [];
       const grouped = named !== undefined && signatures !== undefined;
