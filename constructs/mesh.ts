@@ -372,6 +372,11 @@ export class Mesh extends Chart {
     return this.namespaceConstructs.get(name);
   }
 
+  /** The namespaces of this mesh defined so far whose pods run sidecars, by name. @internal */
+  public sidecarNamespaceNames(): string[] {
+    return [...this.namespaceConstructs.values()].filter((n) => !n.dataplane.isAmbient).map((n) => n.name);
+  }
+
   /** Records a namespace construct once it exists, so grants can reach it by name. @internal */
   public trackNamespace(namespace: ZeroTrustNamespace): void {
     this.namespaceConstructs.set(namespace.name, namespace);

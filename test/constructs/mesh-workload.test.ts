@@ -745,6 +745,23 @@ describe('MeshWorkload in ambient mode: each grant at the enforcement point that
     expectConfigError(() => api.allowFrom(legacyNs, { ports: [8000] }), 'MeshWorkload "shop/api"', 'allowFrom(caller)', /any workload in namespace legacy runs sidecars/);
   });
 
+  test('refuses an L7 grant to any authenticated workload while the mesh has sidecar namespaces; L4 is fine', () => {
+    const { mesh, api } = ambientShop();
+    new ZeroTrustNamespace(mesh, 'legacy', { dataplane: Dataplane.SIDECAR });
+    expectConfigError(() => api.allowFrom(Callers.anyAuthenticatedWorkload(), { methods: ['GET'] }), 'MeshWorkload "shop/api"', 'allowFrom(caller)',
+      /any authenticated mesh workload includes the sidecar pods of namespace "legacy", and sidecars send requests straight to the pods.*51445.*Fix: .*grant the ambient namespaces by name, or keep this workload's grants L4/);
+    // At L4 ztunnel enforces the grant and sees every caller's identity, sidecar pods' too.
+    api.allowFrom(Callers.anyAuthenticatedWorkload(), { ports: [8000] });
+    mesh.synthesize();
+  });
+
+  test('an L7 grant to any authenticated workload in an all-ambient mesh binds the waypoint', () => {
+    const { mesh, api, ns } = ambientShop();
+    api.allowFrom(Callers.anyAuthenticatedWorkload(), { methods: ['GET'] });
+    mesh.synthesize();
+    expect(ns.waypoint).toBeDefined();
+  });
+
   test('a sidecar caller of an L4-only ambient workload is fine: ztunnel sees its identity over HBONE', () => {
     const { mesh, db } = ambientShop();
     const legacy = workload(new ZeroTrustNamespace(mesh, 'legacy', { dataplane: Dataplane.SIDECAR }), 'client');
