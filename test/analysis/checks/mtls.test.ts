@@ -260,6 +260,16 @@ describe('ZT252: DestinationRule tls DISABLE toward a STRICT workload', () => {
     expect(messages(join(BASE, host, pa('api', `${ON_API}mtls: {mode: STRICT}, portLevelMtls: {"8080": {mode: PERMISSIVE}}}`)), 'ZT252')).toEqual([]);
   });
 
+  test('a workload with a STRICT and a PERMISSIVE port is reported: plaintext to the STRICT one is reset', () => {
+    const twoPorts = 'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: pay, namespace: shop}\nspec: {selector: {matchLabels: {app: pay}}, template: {metadata: {labels: {app: pay}}, spec: {containers: [{name: app, image: "example/pay:1", ports: [{containerPort: 8080, name: http}, {containerPort: 9090, name: http-metrics}]}]}}}\n'
+      + '---\napiVersion: v1\nkind: Service\nmetadata: {name: pay, namespace: shop}\nspec: {selector: {app: pay}, ports: [{name: http, port: 80, targetPort: 8080}, {name: http-metrics, port: 9090}]}\n';
+    const metricsPermissive = pa('pay', '{selector: {matchLabels: {app: pay}}, portLevelMtls: {"9090": {mode: PERMISSIVE}}}');
+    expect(messages(join(BASE, twoPorts, metricsPermissive, dr('pay', `{host: pay, trafficPolicy: {tls: ${disable}}}`)), 'ZT252')).toEqual([expect.stringContaining('to "pay", but shop/pay accepts only mTLS')]);
+    // With both ports PERMISSIVE, plaintext is accepted everywhere: nothing to report.
+    const bothPermissive = pa('pay', '{selector: {matchLabels: {app: pay}}, portLevelMtls: {"8080": {mode: PERMISSIVE}, "9090": {mode: PERMISSIVE}}}');
+    expect(messages(join(BASE, twoPorts, bothPermissive, dr('pay', `{host: pay, trafficPolicy: {tls: ${disable}}}`)), 'ZT252')).toEqual([]);
+  });
+
   test('a workload that receives on no port: its workload-wide mode decides', () => {
     const worker = 'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: worker, namespace: shop}\nspec: {selector: {matchLabels: {app: worker}}, template: {metadata: {labels: {app: worker}}, spec: {containers: [{name: app, image: "example/worker:1"}]}}}\n'
       + '---\napiVersion: v1\nkind: Service\nmetadata: {name: worker, namespace: shop}\nspec: {selector: {app: worker}, ports: []}\n';
@@ -331,6 +341,10 @@ describe('ZT254: a DestinationRule host that matches no Service or ServiceEntry'
     ];
     expect(messages(join(BASE, gatewayDr, ...route), 'ZT254')).toEqual([]);
     expect(messages(join(BASE, gatewayDr), 'ZT254')).toEqual([expect.stringContaining('host "istio-egressgateway.istio-system.svc.cluster.local" is no Service')]);
+    // A short host names the gateway's Service in the DestinationRule's own namespace.
+    const shortDr = dr('egress', '{host: istio-egressgateway, exportTo: [".", shop], subsets: [{name: stripe}]}', 'istio-system');
+    expect(messages(join(BASE, shortDr, ...route), 'ZT254')).toEqual([]);
+    expect(messages(join(BASE, shortDr), 'ZT254')).toEqual([expect.stringContaining('host "istio-egressgateway" is no Service')]);
   });
 });
 
@@ -372,6 +386,13 @@ describe('ZT255 and ZT256: a subset that selects no pods', () => {
       .toEqual([expect.stringContaining('subset "v1" (labels {"app":"api","topology.istio.io/cluster":""}) matches none')]);
     expect(messages(join(BASE, subsetV1('{app: apii, kubernetes.io/hostname: node-1}'), routeV1('a')), 'ZT255'))
       .toEqual([expect.stringContaining('subset "v1" (labels {"app":"apii"}) matches none')]);
+  });
+
+  test('a short host is the Service in the DestinationRule\'s own namespace', () => {
+    const shortHost = dr('api', '{host: api, subsets: [{name: v1, labels: {version: v1}}]}');
+    expect(messages(join(BASE, shortHost, routeV1('a')), 'ZT255')).toEqual([expect.stringContaining('subset "v1" (labels {"version":"v1"}) matches none of the pods behind shop/api, and VirtualService shop/a routes')]);
+    // The same short name from another namespace names another Service (none here).
+    expect(analyzeYaml(join(BASE, ns('ops'), dr('api', '{host: api, subsets: [{name: v1, labels: {version: v1}}]}', 'ops'))).filter((f) => f.code === 'ZT255' || f.code === 'ZT256')).toEqual([]);
   });
 
   test('not for a host with no Service, a Service with no pods, or no host', () => {
