@@ -382,6 +382,11 @@ describe('ZT255 and ZT256: a subset that selects no pods', () => {
 
   test('endpoint locality labels are not checked against the pods, unless empty (then never matching)', () => {
     expect(messages(join(BASE, subsetV1('{topology.kubernetes.io/zone: eu-1a, topology.istio.io/network: n1}'), routeV1('a')), 'ZT255')).toEqual([]);
+    // Each key Istio adds to endpoints (istio:pkg/kube/labels AugmentLabels) is skipped alike.
+    for (const key of ['topology.kubernetes.io/region', 'topology.kubernetes.io/zone', 'topology.istio.io/subzone', 'topology.istio.io/cluster', 'topology.istio.io/network', 'kubernetes.io/hostname']) {
+      expect([key, messages(join(BASE, subsetV1(`{app: api, ${key}: x1}`), routeV1('a')), 'ZT255')]).toEqual([key, []]);
+      expect([key, messages(join(BASE, subsetV1(`{app: api, ${key}: ""}`), routeV1('a')), 'ZT255')]).toEqual([key, [expect.stringContaining(`"${key}":""}) matches none`)]]);
+    }
     expect(messages(join(BASE, subsetV1('{app: api, topology.istio.io/cluster: ""}'), routeV1('a')), 'ZT255'))
       .toEqual([expect.stringContaining('subset "v1" (labels {"app":"api","topology.istio.io/cluster":""}) matches none')]);
     expect(messages(join(BASE, subsetV1('{app: apii, kubernetes.io/hostname: node-1}'), routeV1('a')), 'ZT255'))
