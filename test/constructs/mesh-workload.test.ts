@@ -902,6 +902,23 @@ describe('MeshWorkload grants and denials: who ends up admitted or refused', () 
     expectConfigError(() => api.allowFrom(client), 'MeshWorkload "shop/api"', 'allowFrom(caller)', /inbound mTLS is DISABLE \(namespace "shop"\)/);
   });
 
+  test('ambient: an L7 denial with no waypoint to enforce it is refused (at ztunnel it would never fire)', () => {
+    const ns = newNamespace({ dataplane: Dataplane.AMBIENT }, { automaticWaypoint: false });
+    const api = workload(ns, 'api', { ports: [ServicePort.http(8000, { targetPort: 8080 })] });
+    expectConfigError(() => api.denyFrom(workload(ns, 'client'), { methods: ['DELETE'] }), 'MeshWorkload "shop/api"', 'denyFrom',
+      /the denial of workload shop\/client names methods or paths, which in ambient mode only a waypoint enforces/);
+    expect(api.denials).toEqual([]);
+  });
+
+  test('HTTP conditions on TCP ports are refused, naming every TCP port', () => {
+    const ns = newNamespace();
+    const db = workload(ns, 'db', { ports: [ServicePort.tcp(5432, { suffix: 'pg' }), ServicePort.tcp(6432, { suffix: 'bouncer' }), ServicePort.http(9187, { suffix: 'metrics' })] });
+    const client = workload(ns, 'client');
+    expectConfigError(() => db.allowFrom(client, { ports: [5432, 6432], methods: ['GET'] }), 'MeshWorkload "shop/db"', 'allowFrom', /only TCP ports \(5432, 6432\)/);
+    expectConfigError(() => db.denyFrom(client, { ports: [5432, 6432], paths: ['/x'] }), 'MeshWorkload "shop/db"', 'denyFrom',
+      /covers only TCP ports \(5432, 6432\).*Fix: deny on TCP by identity and port only, or name the HTTP ports/);
+  });
+
   test('denyFrom by identity on plaintext ports names each of them', () => {
     const ns = newNamespace({ acknowledgements: { nonStrictMtls: 'migration' } }, { mtls: MtlsMode.PERMISSIVE });
     const api = workload(ns, 'api', { ports: [ServicePort.http(8080), ServicePort.tcp(9000)] });
