@@ -41,6 +41,18 @@ describe('ZT202: injected workloads with no PeerAuthentication at mesh or namesp
     expect(messages(join(NO_MESH_PA, pa('api', `${ON_API}portLevelMtls: {"8080": {mode: STRICT}}}`)), 'ZT202')).toEqual([expect.stringContaining('its workloads (api, web and db) run')]);
   });
 
+  test('a namespace whose every injected workload has its own mode is not reported', () => {
+    const own = (name: string) => pa(name, `{selector: {matchLabels: {app: ${name}}}, mtls: {mode: STRICT}}`);
+    expect(found(join(NO_MESH_PA, own('api'), own('web'), own('db')), 'ZT202')).toEqual([]);
+    expect(messages(join(NO_MESH_PA, own('api'), own('web')), 'ZT202')).toEqual([expect.stringContaining('its workloads (db) run')]);
+  });
+
+  test('acknowledged on the Namespace with the non-strict-mtls annotation: a warning', () => {
+    const annotated = (key: string) => NO_MESH_PA.replace(ns('shop'), `apiVersion: v1\nkind: Namespace\nmetadata: {name: shop, labels: {istio-injection: enabled}, annotations: {${key}: "legacy callers, OPS-7"}}\n`);
+    expect(found(annotated('zero-trust-mesh.io/acknowledged-non-strict-mtls'), 'ZT202').map((f) => [f.severity, f.message.endsWith('Acknowledged: "legacy callers, OPS-7".')])).toEqual([['warning', true]]);
+    expect(found(annotated('zero-trust-mesh.io/acknowledged-open-to-anyone'), 'ZT202').map((f) => f.severity)).toEqual(['error']);
+  });
+
   test('pods without a sidecar are not listed, and a namespace of only such pods is not reported', () => {
     const plainDb = PLAIN_DB.replace('name: default, namespace: istio-system}', 'name: default, namespace: elsewhere}');
     expect(messages(plainDb, 'ZT202')).toEqual([expect.stringContaining('its workloads (api and web) run')]);
