@@ -807,3 +807,138 @@ describe('MeshWorkload mTLS in ambient mode', () => {
     expectConfigError(() => workload(ns, 'b', { ports: [ServicePort.http(8080)], portMtls: { 8080: MtlsMode.DISABLE } }), 'MeshWorkload "shop/b"', 'portMtls.8080', /no effect on ambient pods/);
   });
 });
+
+// Who a grant or denial admits or refuses, in the cases a mutation run of allowFrom/denyFrom found
+// untested (issue 21): each test fails if the rendering lets in, or fails to refuse, someone else.
+describe('MeshWorkload grants and denials: who ends up admitted or refused', () => {
+  const OIDC = JwtIssuer.oidc({ issuer: 'https://login.example.com', jwksUri: 'https://login.example.com/jwks', audiences: ['shop'] });
+  /** `shop` with `mysql` (TCP 3306, HTTP metrics 9104 → 19104) and a `client`. */
+  function mixed(meshProps: Parameters<typeof newNamespace>[0] = {}, nsProps: Parameters<typeof newNamespace>[1] = {}) {
+    const ns = newNamespace(meshProps, nsProps);
+    const mysql = workload(ns, 'mysql', { ports: [ServicePort.tcp(3306, { suffix: 'mysql' }), ServicePort.http(9104, { targetPort: 19104, suffix: 'metrics' })] });
+    return { ns, mesh: ns.mesh, mysql, client: workload(ns, 'client') };
+  }
+
+  test('endUser "either" opens the network to any token holder, on the granted container port only', () => {
+    const ns = newNamespace();
+    const api = new JwtProtectedService(ns, 'api', { image: 'api:1', ports: [ServicePort.http(8000, { targetPort: 8080 }), ServicePort.tcp(9000, { suffix: 'raw' })], issuers: [OIDC] });
+    const web = workload(ns, 'web');
+    api.allowFrom(web, { endUser: 'either', ports: [8000] });
+    // The policy admits a valid token from anyone (its second rule), so the NetworkPolicy must
+    // not drop such callers before Istio sees them; port 9000 stays closed to them.
+    const ingress = find(synth(ns.mesh), 'NetworkPolicy', 'api', 'shop').spec.ingress;
+    const tcp = (...ports: number[]) => ports.map((port) => ({ protocol: 'TCP', port }));
+    expect(ingress).toContainEqual({ ports: tcp(8080, 15008) });
+    expect(ingress.filter((rule: { from?: unknown }) => rule.from === undefined)).toEqual([{ ports: tcp(8080, 15008) }]);
+  });
+
+  test('a named grant after an acknowledged open one keeps the acknowledgement on the policy', () => {
+    const { api, client, mesh } = shop({ stage: 'prod', acknowledgements: { openToAnyone: 'public health endpoint' } });
+    api.allowFrom(Callers.anyone(), { paths: ['/healthz'] });
+    api.allowFrom(client);
+    // Without it the analyzer would report the open rule as an unacknowledged error.
+    expect(find(synth(mesh), 'AuthorizationPolicy', 'api').metadata.annotations![OPEN_ACK]).toBe('public health endpoint');
+    mesh.synthesize();
+  });
+
+  test('denyFrom by identity alone covers every port, TCP ones too', () => {
+    const { mesh, mysql, client } = mixed();
+    const denial = mysql.denyFrom(client, { reason: 'compromised' });
+    // No `to`: the client is refused on 3306 as well as on the metrics port.
+    expect(find(synth(mesh), 'AuthorizationPolicy', 'mysql-deny').spec.rules).toEqual([
+      { from: [{ source: { principals: ['cluster.local/ns/shop/sa/client'] } }] },
+    ]);
+    expect(denial).toMatchObject({ callee: 'shop/mysql', targetPorts: [] });
+  });
+
+  test('denyFrom with paths and no ports is scoped to the HTTP ports; ports named are all kept', () => {
+    const { mesh, mysql, client } = mixed();
+    mysql.denyFrom(client, { paths: ['/debug/*'] });
+    mysql.denyFrom(Callers.anyone(), { ports: [3306, 9104], paths: ['/admin/*'] });
+    // A port named explicitly is never dropped from a denial: on TCP Istio drops the HTTP
+    // conditions and the rule denies the whole port, which is what the caller asked to close.
+    expect(find(synth(mesh), 'AuthorizationPolicy', 'mysql-deny').spec.rules).toEqual([
+      { from: [{ source: { principals: ['cluster.local/ns/shop/sa/client'] } }], to: [{ operation: { ports: ['19104'], paths: ['/debug/*'] } }] },
+      { to: [{ operation: { ports: ['3306', '19104'], paths: ['/admin/*'] } }] },
+    ]);
+  });
+
+  test('denyFrom on a workload with no ports is refused', () => {
+    const { api, client } = shop();
+    expectConfigError(() => client.denyFrom(api), 'MeshWorkload "shop/client"', 'denyFrom', /nothing reaches it to deny.*Fix: declare its ports, or drop the denial/);
+    expect(client.denials).toEqual([]);
+  });
+
+  test('a denial whose method or path could never match is refused: it would let everything through', () => {
+    const { api, client } = shop();
+    // Istio compares methods exactly and paths from the leading "/": such a DENY never fires.
+    expectConfigError(() => api.denyFrom(client, { methods: ['DELETE', 'PATCh'] }), 'MeshWorkload "shop/api"', 'denyFrom.methods[1]', /"PATCh" is not an upper-case HTTP method.*Fix: write "PATCH"/);
+    expectConfigError(() => api.denyFrom(client, { methods: ['pATCH'] }), 'MeshWorkload "shop/api"', 'denyFrom.methods[0]', /"pATCH" is not an upper-case HTTP method/);
+    expectConfigError(() => api.denyFrom(client, { paths: ['admin/*'] }), 'MeshWorkload "shop/api"', 'denyFrom.paths[0]', /"admin\/\*" is not a path pattern.*Fix: write "\/admin\/\*"/);
+    expectConfigError(() => api.denyFrom(client, { ports: [8080] }), 'MeshWorkload "shop/api"', 'denyFrom.ports[0]', /8080 is not a port of this workload's Service/);
+    expectConfigError(() => api.allowFrom(client, { methods: ['GEt'] }), 'MeshWorkload "shop/api"', 'allowFrom.methods[0]', /Fix: write "GET"/);
+    expect(api.denials).toEqual([]);
+  });
+
+  test('an endUser value outside the three is refused, not rendered (JavaScript callers)', () => {
+    const ns = newNamespace();
+    const api = new JwtProtectedService(ns, 'api', { image: 'api:1', ports: [ServicePort.http(8080)], issuers: [OIDC] });
+    expectConfigError(() => api.allowFrom(workload(ns, 'web'), { endUser: 'optional' as 'none' }), 'JwtProtectedService "shop/api"', 'allowFrom.endUser',
+      /"optional" is not an end-user requirement.*Fix: use "required", "either" or "none"/);
+    expect(api.grants).toEqual([]);
+  });
+
+  test('ambient: a denial on a named port is matched at the waypoint by the Service port', () => {
+    const ns = newNamespace({ dataplane: Dataplane.AMBIENT });
+    const api = workload(ns, 'api', { ports: [ServicePort.http(8000, { targetPort: 8080 })] });
+    const client = workload(ns, 'client');
+    api.allowFrom(client);
+    api.denyFrom(client, { ports: [8000], methods: ['DELETE'] });
+    // The waypoint sees port 8000; a rule on 8080 would never fire there and the DELETE would pass.
+    expect(find(synth(ns.mesh), 'AuthorizationPolicy', 'api-deny', 'shop').spec).toEqual({
+      targetRefs: [{ group: '', kind: 'Service', name: 'api' }],
+      action: 'DENY',
+      rules: [{ from: [{ source: { principals: ['cluster.local/ns/shop/sa/client'] } }], to: [{ operation: { ports: ['8000'], methods: ['DELETE'] } }] }],
+    });
+    ns.mesh.synthesize();
+  });
+
+  test('a grant by identity to every port is accepted when only some ports are DISABLE', () => {
+    const ns = newNamespace({ acknowledgements: { nonStrictMtls: 'legacy scraper' } });
+    const api = workload(ns, 'api', { ports: [ServicePort.http(8000, { targetPort: 8080 }), ServicePort.http(9090, { targetPort: 19090, suffix: 'metrics' })], portMtls: { 9090: MtlsMode.DISABLE } });
+    api.allowFrom(workload(ns, 'client'));
+    // On 8000 mTLS carries the client's identity, so the rule can match there.
+    expect(find(synth(ns.mesh), 'AuthorizationPolicy', 'api').spec.rules).toEqual([{ from: [{ source: { principals: ['cluster.local/ns/shop/sa/client'] } }] }]);
+    // With every granted port DISABLE the grant is refused, naming the ports.
+    const all = workload(ns, 'all', { ports: [ServicePort.http(8000), ServicePort.http(9090, { suffix: 'metrics' })], portMtls: { 8000: MtlsMode.DISABLE, 9090: MtlsMode.DISABLE } });
+    expectConfigError(() => all.allowFrom(workload(ns, 'other')), 'MeshWorkload "shop/all"', 'allowFrom(caller)', /inbound mTLS is DISABLE on port\(s\) 8000, 9090,/);
+  });
+
+  test('a grant by identity in a DISABLE namespace names the namespace as the cause', () => {
+    const { api, client } = shop({}, { mtls: MtlsMode.DISABLE });
+    expectConfigError(() => api.allowFrom(client), 'MeshWorkload "shop/api"', 'allowFrom(caller)', /inbound mTLS is DISABLE \(namespace "shop"\)/);
+  });
+
+  test('ambient: an L7 denial with no waypoint to enforce it is refused (at ztunnel it would never fire)', () => {
+    const ns = newNamespace({ dataplane: Dataplane.AMBIENT }, { automaticWaypoint: false });
+    const api = workload(ns, 'api', { ports: [ServicePort.http(8000, { targetPort: 8080 })] });
+    expectConfigError(() => api.denyFrom(workload(ns, 'client'), { methods: ['DELETE'] }), 'MeshWorkload "shop/api"', 'denyFrom',
+      /the denial of workload shop\/client names methods or paths, which in ambient mode only a waypoint enforces/);
+    expect(api.denials).toEqual([]);
+  });
+
+  test('HTTP conditions on TCP ports are refused, naming every TCP port', () => {
+    const ns = newNamespace();
+    const db = workload(ns, 'db', { ports: [ServicePort.tcp(5432, { suffix: 'pg' }), ServicePort.tcp(6432, { suffix: 'bouncer' }), ServicePort.http(9187, { suffix: 'metrics' })] });
+    const client = workload(ns, 'client');
+    expectConfigError(() => db.allowFrom(client, { ports: [5432, 6432], methods: ['GET'] }), 'MeshWorkload "shop/db"', 'allowFrom', /only TCP ports \(5432, 6432\)/);
+    expectConfigError(() => db.denyFrom(client, { ports: [5432, 6432], paths: ['/x'] }), 'MeshWorkload "shop/db"', 'denyFrom',
+      /covers only TCP ports \(5432, 6432\).*Fix: deny on TCP by identity and port only, or name the HTTP ports/);
+  });
+
+  test('denyFrom by identity on plaintext ports names each of them', () => {
+    const ns = newNamespace({ acknowledgements: { nonStrictMtls: 'migration' } }, { mtls: MtlsMode.PERMISSIVE });
+    const api = workload(ns, 'api', { ports: [ServicePort.http(8080), ServicePort.tcp(9000)] });
+    expectConfigError(() => api.denyFrom(workload(ns, 'web')), 'MeshWorkload "shop/api"', 'denyFrom(caller)', /port\(s\) 8080, 9000 accept plaintext \(mTLS PERMISSIVE\)/);
+  });
+});

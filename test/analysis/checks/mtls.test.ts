@@ -41,6 +41,18 @@ describe('ZT202: injected workloads with no PeerAuthentication at mesh or namesp
     expect(messages(join(NO_MESH_PA, pa('api', `${ON_API}portLevelMtls: {"8080": {mode: STRICT}}}`)), 'ZT202')).toEqual([expect.stringContaining('its workloads (api, web and db) run')]);
   });
 
+  test('a namespace whose every injected workload has its own mode is not reported', () => {
+    const own = (name: string) => pa(name, `{selector: {matchLabels: {app: ${name}}}, mtls: {mode: STRICT}}`);
+    expect(found(join(NO_MESH_PA, own('api'), own('web'), own('db')), 'ZT202')).toEqual([]);
+    expect(messages(join(NO_MESH_PA, own('api'), own('web')), 'ZT202')).toEqual([expect.stringContaining('its workloads (db) run')]);
+  });
+
+  test('acknowledged on the Namespace with the non-strict-mtls annotation: a warning', () => {
+    const annotated = (key: string) => NO_MESH_PA.replace(ns('shop'), `apiVersion: v1\nkind: Namespace\nmetadata: {name: shop, labels: {istio-injection: enabled}, annotations: {${key}: "legacy callers, OPS-7"}}\n`);
+    expect(found(annotated('zero-trust-mesh.io/acknowledged-non-strict-mtls'), 'ZT202').map((f) => [f.severity, f.message.endsWith('Acknowledged: "legacy callers, OPS-7".')])).toEqual([['warning', true]]);
+    expect(found(annotated('zero-trust-mesh.io/acknowledged-open-to-anyone'), 'ZT202').map((f) => f.severity)).toEqual(['error']);
+  });
+
   test('pods without a sidecar are not listed, and a namespace of only such pods is not reported', () => {
     const plainDb = PLAIN_DB.replace('name: default, namespace: istio-system}', 'name: default, namespace: elsewhere}');
     expect(messages(plainDb, 'ZT202')).toEqual([expect.stringContaining('its workloads (api and web) run')]);
@@ -260,6 +272,16 @@ describe('ZT252: DestinationRule tls DISABLE toward a STRICT workload', () => {
     expect(messages(join(BASE, host, pa('api', `${ON_API}mtls: {mode: STRICT}, portLevelMtls: {"8080": {mode: PERMISSIVE}}}`)), 'ZT252')).toEqual([]);
   });
 
+  test('a workload with a STRICT and a PERMISSIVE port is reported: plaintext to the STRICT one is reset', () => {
+    const twoPorts = 'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: pay, namespace: shop}\nspec: {selector: {matchLabels: {app: pay}}, template: {metadata: {labels: {app: pay}}, spec: {containers: [{name: app, image: "example/pay:1", ports: [{containerPort: 8080, name: http}, {containerPort: 9090, name: http-metrics}]}]}}}\n'
+      + '---\napiVersion: v1\nkind: Service\nmetadata: {name: pay, namespace: shop}\nspec: {selector: {app: pay}, ports: [{name: http, port: 80, targetPort: 8080}, {name: http-metrics, port: 9090}]}\n';
+    const metricsPermissive = pa('pay', '{selector: {matchLabels: {app: pay}}, portLevelMtls: {"9090": {mode: PERMISSIVE}}}');
+    expect(messages(join(BASE, twoPorts, metricsPermissive, dr('pay', `{host: pay, trafficPolicy: {tls: ${disable}}}`)), 'ZT252')).toEqual([expect.stringContaining('to "pay", but shop/pay accepts only mTLS')]);
+    // With both ports PERMISSIVE, plaintext is accepted everywhere: nothing to report.
+    const bothPermissive = pa('pay', '{selector: {matchLabels: {app: pay}}, portLevelMtls: {"8080": {mode: PERMISSIVE}, "9090": {mode: PERMISSIVE}}}');
+    expect(messages(join(BASE, twoPorts, bothPermissive, dr('pay', `{host: pay, trafficPolicy: {tls: ${disable}}}`)), 'ZT252')).toEqual([]);
+  });
+
   test('a workload that receives on no port: its workload-wide mode decides', () => {
     const worker = 'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: worker, namespace: shop}\nspec: {selector: {matchLabels: {app: worker}}, template: {metadata: {labels: {app: worker}}, spec: {containers: [{name: app, image: "example/worker:1"}]}}}\n'
       + '---\napiVersion: v1\nkind: Service\nmetadata: {name: worker, namespace: shop}\nspec: {selector: {app: worker}, ports: []}\n';
@@ -331,6 +353,10 @@ describe('ZT254: a DestinationRule host that matches no Service or ServiceEntry'
     ];
     expect(messages(join(BASE, gatewayDr, ...route), 'ZT254')).toEqual([]);
     expect(messages(join(BASE, gatewayDr), 'ZT254')).toEqual([expect.stringContaining('host "istio-egressgateway.istio-system.svc.cluster.local" is no Service')]);
+    // A short host names the gateway's Service in the DestinationRule's own namespace.
+    const shortDr = dr('egress', '{host: istio-egressgateway, exportTo: [".", shop], subsets: [{name: stripe}]}', 'istio-system');
+    expect(messages(join(BASE, shortDr, ...route), 'ZT254')).toEqual([]);
+    expect(messages(join(BASE, shortDr), 'ZT254')).toEqual([expect.stringContaining('host "istio-egressgateway" is no Service')]);
   });
 });
 
@@ -368,10 +394,22 @@ describe('ZT255 and ZT256: a subset that selects no pods', () => {
 
   test('endpoint locality labels are not checked against the pods, unless empty (then never matching)', () => {
     expect(messages(join(BASE, subsetV1('{topology.kubernetes.io/zone: eu-1a, topology.istio.io/network: n1}'), routeV1('a')), 'ZT255')).toEqual([]);
+    // Each key Istio adds to endpoints (istio:pkg/kube/labels AugmentLabels) is skipped alike.
+    for (const key of ['topology.kubernetes.io/region', 'topology.kubernetes.io/zone', 'topology.istio.io/subzone', 'topology.istio.io/cluster', 'topology.istio.io/network', 'kubernetes.io/hostname']) {
+      expect([key, messages(join(BASE, subsetV1(`{app: api, ${key}: x1}`), routeV1('a')), 'ZT255')]).toEqual([key, []]);
+      expect([key, messages(join(BASE, subsetV1(`{app: api, ${key}: ""}`), routeV1('a')), 'ZT255')]).toEqual([key, [expect.stringContaining(`"${key}":""}) matches none`)]]);
+    }
     expect(messages(join(BASE, subsetV1('{app: api, topology.istio.io/cluster: ""}'), routeV1('a')), 'ZT255'))
       .toEqual([expect.stringContaining('subset "v1" (labels {"app":"api","topology.istio.io/cluster":""}) matches none')]);
     expect(messages(join(BASE, subsetV1('{app: apii, kubernetes.io/hostname: node-1}'), routeV1('a')), 'ZT255'))
       .toEqual([expect.stringContaining('subset "v1" (labels {"app":"apii"}) matches none')]);
+  });
+
+  test('a short host is the Service in the DestinationRule\'s own namespace', () => {
+    const shortHost = dr('api', '{host: api, subsets: [{name: v1, labels: {version: v1}}]}');
+    expect(messages(join(BASE, shortHost, routeV1('a')), 'ZT255')).toEqual([expect.stringContaining('subset "v1" (labels {"version":"v1"}) matches none of the pods behind shop/api, and VirtualService shop/a routes')]);
+    // The same short name from another namespace names another Service (none here).
+    expect(analyzeYaml(join(BASE, ns('ops'), dr('api', '{host: api, subsets: [{name: v1, labels: {version: v1}}]}', 'ops'))).filter((f) => f.code === 'ZT255' || f.code === 'ZT256')).toEqual([]);
   });
 
   test('not for a host with no Service, a Service with no pods, or no host', () => {
