@@ -22,8 +22,14 @@ const WEB_WITH_TOKEN = `{from: [{source: {principals: [${WEB}], requestPrincipal
 /** BASE with its db pods outside the mesh (no sidecar). */
 const PLAIN_DB = BASE.replace(app('shop', 'db', { port: 3306, portName: 'tcp-mysql' }), app('shop', 'db', { port: 3306, portName: 'tcp-mysql', podLabels: 'sidecar.istio.io/inject: "false"' }));
 
+/** The analyzer's findings; a check that throws (ZT009, "check failed") fails the test instead of staying silent. */
+function analyzed(yaml: string) {
+  const findings = analyzeYaml(yaml);
+  expect(findings.filter((f) => f.code === 'ZT009').map((f) => f.message)).toEqual([]);
+  return findings;
+}
 /** The findings of one code, as what a reader of the report sees. */
-const found = (yaml: string, code: string) => analyzeYaml(yaml).filter((f) => f.code === code)
+const found = (yaml: string, code: string) => analyzed(yaml).filter((f) => f.code === code)
   .map((f) => ({ severity: f.severity, object: `${f.kind} ${f.namespace}/${f.name}`, message: f.message, fix: f.fix }));
 const messages = (yaml: string, code: string) => found(yaml, code).map((f) => f.message);
 /** The messages of `code` on BASE plus the given documents. */
@@ -282,6 +288,8 @@ describe('ZT308: a request principal of an issuer the workload does not accept',
   test('silent for an accepted issuer, a wildcard or empty issuer, a value without "/", or a workload without issuers', () => {
     for (const p of [`${IDP}/alice`, `${IDP}/*`, '*', '*/alice', 'https://*.example.com/alice', '/alice', 'alice']) expect([p, on('ZT308', RA_API, grant(p))]).toEqual([p, []]);
     expect(on('ZT308', grant('https://other.example.com/alice'))).toEqual([]);
+    // A rule with only jwksUri names no issuer to compare with.
+    expect(on('ZT308', raApi(`[{jwksUri: "${IDP}/keys"}]`), grant('https://other.example.com/alice'))).toEqual([]);
   });
 
   test('each workload the policy selects is judged by its own issuers; pods without a sidecar are skipped', () => {
@@ -310,11 +318,14 @@ describe('ZT309: the caller\'s proxy removes the token the callee requires', () 
     expect(found(join(BASE, RA_WEB(rules), NEEDS(WEB, '"*"')), 'ZT309').map((f) => f.fix))
       .toEqual([`set forwardOriginalToken: true on the jwtRules for "${IDP}" and "https://other.example.com", and have the app pass the Authorization header on.`]);
     expect(on('ZT309', RA_WEB(`[{issuer: "${IDP}", forwardOriginalToken: true}]`), NEEDS(WEB))).toEqual([]);
+    // A rule with only jwksUri has no issuer to name: it is quoted empty.
+    expect(found(join(BASE, RA_WEB(`[{jwksUri: "${IDP}/keys"}]`), NEEDS(WEB, '"*"')), 'ZT309').map((f) => f.fix))
+      .toEqual(['set forwardOriginalToken: true on the jwtRules for "", and have the app pass the Authorization header on.']);
   });
 
   test('silent when the caller validates another issuer, when no principal names a workload, or for a DENY', () => {
     expect(on('ZT309', RA_WEB('[{issuer: "https://other.example.com"}]'), NEEDS(WEB))).toEqual([]);
-    for (const p of ['"cluster.local/ns/shop/sa/*"', '"*"', '"cluster.local/ns/shop/sa/web/x"']) expect([p, on('ZT309', RA_WEB(`[{issuer: "${IDP}"}]`), NEEDS(p))]).toEqual([p, []]);
+    for (const p of ['"cluster.local/ns/shop/sa/*"', '"*"', '"cluster.local/ns/shop/sa/web/x"', '"spiffe://cluster.local/ns/shop/sa/web"']) expect([p, on('ZT309', RA_WEB(`[{issuer: "${IDP}"}]`), NEEDS(p))]).toEqual([p, []]);
     expect(on('ZT309', RA_WEB(`[{issuer: "${IDP}"}]`), NEEDS(WEB).replace(ON_API, `${ON_API}action: DENY, `))).toEqual([]);
     expect(on('ZT309', RA_WEB(`[{issuer: "${IDP}"}]`), onApi(`[{from: [{source: {principals: [${WEB}]}}]}]`))).toEqual([]);
   });
