@@ -70,6 +70,9 @@ describe('ZT301: a RequestAuthentication that no policy turns into a requirement
     expect(on('ZT301', RA_API, grant, deny('[{from: [{source: {requestPrincipals: ["*"]}}]}]'))).toEqual([open('shop/api')]);
     expect(on('ZT301', RA_API, grant, deny(`[{when: [{key: "request.auth.claims[iss]", values: ["${IDP}"]}]}]`))).toEqual([open('shop/api')]);
     expect(on('ZT301', RA_API, grant, deny('[{when: [{key: source.ip, notValues: ["10.0.0.1"]}]}]'))).toEqual([open('shop/api')]);
+    // One such rule among others, or one such condition among others, is enough.
+    expect(on('ZT301', RA_API, grant, deny('[{to: [{operation: {paths: ["/admin"]}}]}, {from: [{source: {notRequestPrincipals: ["*"]}}]}]'))).toEqual([]);
+    expect(on('ZT301', RA_API, grant, deny(`[{when: [{key: "request.auth.claims[aud]", values: [shop]}, {key: "request.auth.claims[iss]", notValues: ["${IDP}"]}]}]`))).toEqual([]);
   });
 
   test('only ALLOW and DENY policies count: a CUSTOM or AUDIT rule with requestPrincipals requires nothing', () => {
@@ -81,6 +84,8 @@ describe('ZT301: a RequestAuthentication that no policy turns into a requirement
 
   test('a workload that only allow-nothing policies govern admits nothing; one ALLOW with a rule opens it', () => {
     expect(on('ZT301', RA_API, onApi('[]', 'empty'))).toEqual([]);
+    // A DENY with rules opens nothing: only ALLOW policies decide whether anything gets in.
+    expect(on('ZT301', RA_API, onApi('[{to: [{operation: {paths: ["/admin"]}}]}]', 'deny').replace(ON_API, `${ON_API}action: DENY, `))).toEqual([]);
     expect(on('ZT301', RA_API, onApi('[]', 'empty'), onApi(`[{from: [{source: {principals: [${WEB}]}}]}]`))).toEqual([open('shop/api')]);
   });
 });
@@ -325,6 +330,8 @@ describe('ZT309: the caller\'s proxy removes the token the callee requires', () 
 
   test('silent when the caller validates another issuer, when no principal names a workload, or for a DENY', () => {
     expect(on('ZT309', RA_WEB('[{issuer: "https://other.example.com"}]'), NEEDS(WEB))).toEqual([]);
+    // Any one of the required issuers is enough for the caller's rule to strip the token.
+    expect(on('ZT309', RA_WEB('[{issuer: "https://other.example.com"}]'), NEEDS(WEB, `"${IDP}/*", "https://other.example.com/*"`))).toHaveLength(1);
     for (const p of ['"cluster.local/ns/shop/sa/*"', '"*"', '"cluster.local/ns/shop/sa/web/x"', '"spiffe://cluster.local/ns/shop/sa/web"']) expect([p, on('ZT309', RA_WEB(`[{issuer: "${IDP}"}]`), NEEDS(p))]).toEqual([p, []]);
     expect(on('ZT309', RA_WEB(`[{issuer: "${IDP}"}]`), NEEDS(WEB).replace(ON_API, `${ON_API}action: DENY, `))).toEqual([]);
     expect(on('ZT309', RA_WEB(`[{issuer: "${IDP}"}]`), onApi(`[{from: [{source: {principals: [${WEB}]}}]}]`))).toEqual([]);
