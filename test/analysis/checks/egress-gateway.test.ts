@@ -1,6 +1,7 @@
 // ZT757–ZT758: an egress gateway tells callers apart only over Istio mTLS it terminates.
 import { App } from 'cdk8s';
 import { analyze } from '../../../analysis/analyze.js';
+import { EGRESS_GATEWAY_CHECKS } from '../../../analysis/checks/egress-gateway.js';
 import { EgressGateway, ExternalHost, Mesh, MeshWorkload, MtlsMode, ServicePort, ZeroTrustNamespace } from '../../../constructs/index.js';
 import type { Manifest } from '../../../manifests/index.js';
 import { analyzeYaml, BASE, istio, join, ns } from '../fixtures.js';
@@ -56,6 +57,13 @@ test('ZT758: an ISTIO_MUTUAL egress server without the callers\' DestinationRule
 // The same checks finding by finding on hand-written manifests beside BASE: which policy or route
 // each reports, at which severity, and the branches a mutation run found untested (issue 21).
 describe('on manifests', () => {
+  test('each egress gateway check has a title (named when it fails, ZT009) and the network area', () => {
+    for (const c of EGRESS_GATEWAY_CHECKS) {
+      expect([c.code, c.area]).toEqual([c.code, 'network']);
+      expect(c.title.length).toBeGreaterThan(15);
+    }
+  });
+
   const WEB = '"cluster.local/ns/shop/sa/web"';
   /** api.stripe.com (and `more` hosts) routed from shop's sidecars through the egress gateway, whose server has `serverTls`. */
   const route = (serverTls: string, o: { hosts?: string[]; exportTo?: string; subset?: boolean; portLevel?: string } = {}) => {
@@ -98,6 +106,9 @@ describe('on manifests', () => {
         expect([field, messages('ZT757', ...route('PASSTHROUGH'), egressPolicy(`rules: [{from: [{source: {${field}: [shop]}}]}]`))]).toEqual([field, [expect.stringContaining('rules[0] name callers')]]);
       }
       expect(messages('ZT757', ...route('PASSTHROUGH'), egressPolicy('rules: [{from: [{source: {ipBlocks: ["10.0.0.0/8"], requestPrincipals: ["*"]}}]}, {from: [{source: {principals: []}}]}]'))).toEqual([]);
+      // One identity field in one of a rule's sources is enough.
+      expect(messages('ZT757', ...route('PASSTHROUGH'), egressPolicy('rules: [{from: [{source: {ipBlocks: ["10.0.0.0/8"]}}, {source: {ipBlocks: ["10.1.0.0/16"], namespaces: [shop]}}]}]')))
+        .toEqual([expect.stringContaining('rules[0] name callers')]);
     });
 
     test('silent for ISTIO_MUTUAL (in any case), for a CUSTOM or AUDIT policy, and without a server for the port', () => {
@@ -129,7 +140,7 @@ describe('on manifests', () => {
     });
 
     test('the callers are the namespaces the VirtualService is exported to by name, and its own when exported there', () => {
-      expect(messages('ZT758', ns('pay'), ...route('ISTIO_MUTUAL', { exportTo: '[pay, ".", shop]' }))).toEqual([expect.stringContaining('but sidecars in istio-system, pay and shop have no')]);
+      expect(messages('ZT758', ns('pay'), ...route('ISTIO_MUTUAL', { exportTo: '[shop, ".", pay]' }))).toEqual([expect.stringContaining('but sidecars in istio-system, pay and shop have no')]);
       // The DestinationRule is exported to shop, not to pay: only pay's sidecars send plaintext.
       const mutual = '{port: {number: 443}, tls: {mode: ISTIO_MUTUAL, sni: api.stripe.com}}';
       expect(messages('ZT758', ns('pay'), ...route('ISTIO_MUTUAL', { exportTo: '[".", shop, pay]', portLevel: mutual }))).toEqual([expect.stringContaining('but sidecars in pay have no')]);
