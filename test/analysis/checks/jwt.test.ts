@@ -79,6 +79,8 @@ describe('ZT301: a RequestAuthentication that no policy turns into a requirement
     const grant = onApi(`[{from: [{source: {principals: [${WEB}]}}]}]`);
     const withAction = (action: string) => onApi(`[{from: [{source: {requestPrincipals: ["${IDP}/*"]}}]}]`, 'other').replace(ON_API, `${ON_API}action: ${action}, `);
     expect(on('ZT301', RA_API, grant, withAction('AUDIT'))).toEqual([open('shop/api')]);
+    // An AUDIT of tokenless requests only logs them.
+    expect(on('ZT301', RA_API, grant, onApi('[{from: [{source: {notRequestPrincipals: ["*"]}}]}]', 'audit').replace(ON_API, `${ON_API}action: AUDIT, `))).toEqual([open('shop/api')]);
     expect(on('ZT301', RA_API, grant, withAction('ALLOW'))).toEqual([]);
   });
 
@@ -281,6 +283,13 @@ describe('ZT308: a request principal of an issuer the workload does not accept',
     expect(found(join(BASE, raApi(`[{issuer: "${IDP}/"}]`), grant(`${IDP}/alice`)), 'ZT308').map((f) => [f.message, f.fix])).toEqual([[
       `AuthorizationPolicy shop/x rules[0]: request principal "${IDP}/alice" means issuer "${IDP}" (split at the last "/"), but shop/api accepts only "${IDP}/"; they differ by a trailing slash, so it never matches.`,
       `write "${IDP}//alice" (issuer, "/", subject).`,
+    ]]);
+  });
+
+  test('the other way round: a principal whose issuer has the trailing slash the accepted one lacks', () => {
+    expect(found(join(BASE, RA_API, grant(`${IDP}//alice`)), 'ZT308').map((f) => [f.message, f.fix])).toEqual([[
+      `AuthorizationPolicy shop/x rules[0]: request principal "${IDP}//alice" means issuer "${IDP}/" (split at the last "/"), but shop/api accepts only "${IDP}"; they differ by a trailing slash, so it never matches.`,
+      `write "${IDP}/alice" (issuer, "/", subject).`,
     ]]);
   });
 
