@@ -4,7 +4,7 @@
 // doGetSidecarScope); istio:pilot/pkg/model/sidecar.go; api:mesh/v1alpha1/config.proto
 // (outboundTrafficPolicy, default ALLOW_ANY).
 import type { MeshModel, MeshObject, OutboundTrafficPolicy, ServiceInfo, Workload } from './model.js';
-import { exportedTo, hostMatches } from './model.js';
+import { exportedTo, hostMatches, lowerCaseHostMatches } from './model.js';
 import { int, isSubset, labelMap, rec, recs, str, strs } from './values.js';
 
 const byName = (a: MeshObject, b: MeshObject) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
@@ -46,27 +46,49 @@ export function sidecarFor(model: MeshModel, w: Workload): MeshObject | undefine
 }
 
 const SIDECARS = new WeakMap<MeshModel, { byNamespace: Map<string, MeshObject[]>; chosen: WeakMap<Workload, MeshObject | undefined> }>();
-/** A Sidecar egress host split once: its namespace part (undefined when it has none) and DNS name. */
+/**
+ * A Sidecar egress host split once: its namespace part (undefined when it has none) and DNS name,
+ * in lower case (host names match without regard to case).
+ */
 interface EgressHost {
   readonly ns: string | undefined;
   readonly name: string;
 }
 
-const LISTENERS = new WeakMap<MeshObject, { port: number | undefined; hosts: EgressHost[] }[]>();
+/**
+ * A Sidecar's egress listeners, and the namespaces their hosts can import from at all: named
+ * ones, the Sidecar's own (`.`), or any (`*`). A host of another namespace is then refused
+ * without looking at names (the access matrix asks every Sidecar about every destination).
+ */
+interface EgressListeners {
+  readonly listeners: readonly { readonly port: number | undefined; readonly hosts: readonly EgressHost[] }[];
+  readonly namespaces: ReadonlySet<string>;
+  readonly ownNamespace: boolean;
+  readonly anyNamespace: boolean;
+}
+
+const LISTENERS = new WeakMap<MeshObject, EgressListeners>();
 
 function egressHost(entry: string): EgressHost {
   const slash = entry.indexOf('/');
-  return slash < 0 ? { ns: undefined, name: entry } : { ns: entry.slice(0, slash), name: entry.slice(slash + 1) };
+  return slash < 0 ? { ns: undefined, name: entry.toLowerCase() } : { ns: entry.slice(0, slash), name: entry.slice(slash + 1).toLowerCase() };
 }
 
-/** A Sidecar's egress listeners, read once (the access matrix asks them for every destination). */
-function listenersOf(sidecar: MeshObject): { port: number | undefined; hosts: EgressHost[] }[] {
-  let listeners = LISTENERS.get(sidecar);
-  if (!listeners) {
-    listeners = recs(sidecar.spec.egress).map((l) => ({ port: int(rec(l.port)?.number), hosts: strs(l.hosts).map(egressHost) }));
-    LISTENERS.set(sidecar, listeners);
+/** A Sidecar's egress listeners, read once. */
+function listenersOf(sidecar: MeshObject): EgressListeners {
+  let read = LISTENERS.get(sidecar);
+  if (!read) {
+    const listeners = recs(sidecar.spec.egress).map((l) => ({ port: int(rec(l.port)?.number), hosts: strs(l.hosts).map(egressHost) }));
+    const parts = listeners.flatMap((l) => l.hosts.map((h) => h.ns));
+    read = {
+      listeners,
+      namespaces: new Set(parts.filter((ns): ns is string => ns !== undefined && ns !== '.' && ns !== '*' && ns !== '~')),
+      ownNamespace: parts.includes('.'),
+      anyNamespace: parts.includes('*'),
+    };
+    LISTENERS.set(sidecar, read);
   }
-  return listeners;
+  return read;
 }
 
 /** A Sidecar's own `outboundTrafficPolicy.mode`, when it sets a known one. */
@@ -110,14 +132,15 @@ export function egressHosts(o: MeshObject): string[] {
  * ServiceEntry's `*.example.com`, is imported by the entries that overlap it).
  */
 export function importsHost(entry: string, sidecarNamespace: string, hostNamespace: string, fqdn: string): boolean {
-  return imported(egressHost(entry), sidecarNamespace, hostNamespace, fqdn);
+  return imported(egressHost(entry), sidecarNamespace, hostNamespace, fqdn.toLowerCase());
 }
 
-function imported({ ns, name }: EgressHost, sidecarNamespace: string, hostNamespace: string, fqdn: string): boolean {
+/** `lowerFqdn` in lower case, as the egress host's name is. */
+function imported({ ns, name }: EgressHost, sidecarNamespace: string, hostNamespace: string, lowerFqdn: string): boolean {
   if (ns === undefined) return false; // the webhook requires the namespace part
   if (ns === '~') return false;
   if (ns !== '*' && (ns === '.' ? sidecarNamespace : ns) !== hostNamespace) return false;
-  return name === '*' || hostMatches(name, fqdn);
+  return name === '*' || lowerCaseHostMatches(name, lowerFqdn);
 }
 
 /**
@@ -129,12 +152,14 @@ function imported({ ns, name }: EgressHost, sidecarNamespace: string, hostNamesp
  */
 export function sidecarImports(sidecar: MeshObject | undefined, hostNamespace: string, fqdn: string, port?: number): boolean {
   if (!sidecar) return true;
-  const listeners = listenersOf(sidecar);
+  const { listeners, namespaces, ownNamespace, anyNamespace } = listenersOf(sidecar);
   const own = sidecar.namespace ?? 'default';
   if (listeners.length === 0) return importsHost('*/*', own, hostNamespace, fqdn);
+  if (!anyNamespace && !namespaces.has(hostNamespace) && !(ownNamespace && own === hostNamespace)) return false;
+  const lowerFqdn = fqdn.toLowerCase();
   return listeners.some((listener) => {
     if (port !== undefined && listener.port !== undefined && listener.port !== port) return false;
-    return listener.hosts.some((h) => imported(h, own, hostNamespace, fqdn));
+    return listener.hosts.some((h) => imported(h, own, hostNamespace, lowerFqdn));
   });
 }
 

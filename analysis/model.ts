@@ -616,8 +616,11 @@ export function exportedTogether(a: readonly string[], aOwner: string, b: readon
 
 /** Host matching with one leading `*` wildcard, as in ServiceEntry and Gateway hosts. */
 export function hostMatches(pattern: string, host: string): boolean {
-  const p = pattern.toLowerCase();
-  const h = host.toLowerCase();
+  return lowerCaseHostMatches(pattern.toLowerCase(), host.toLowerCase());
+}
+
+/** `hostMatches` for a pattern and host already in lower case (asked in bulk by the access matrix). */
+export function lowerCaseHostMatches(p: string, h: string): boolean {
   if (p === '*' || h === '*') return true;
   if (p.startsWith('*')) return h.endsWith(p.slice(1)) || (h.startsWith('*') && h.slice(1).endsWith(p.slice(1)));
   if (h.startsWith('*')) return p.endsWith(h.slice(1));

@@ -1,5 +1,5 @@
 import { int, recs, strs } from '../values.js';
-import { isMeshExternal } from '../egress.js';
+import { isMeshExternal, serviceHost } from '../egress.js';
 import type { MeshModel, Workload } from '../model.js';
 import { rulesOf } from '../policy.js';
 import { explainAllows, ingressPeerView, networkPolicies, podPeer, portOn, PortProtocol } from '../network-policy.js';
@@ -7,7 +7,7 @@ import type { JwtVerdict } from './jwt.js';
 import { ingressPathsTo, ingressRouteTests, routeThroughIngress } from './ingress-route.js';
 import { gatewayApiPathsTo, gatewayApiRouteTests } from './gateway-api-route.js';
 import { matchPath, matchString } from './match.js';
-import { AccessSimulator, Client, HopResult, HttpRequest, Outcome, symbolicValidToken, Target } from './simulator.js';
+import { AccessSimulator, Client, HopResult, HttpRequest, Outcome, SidecarScope, symbolicValidToken, Target } from './simulator.js';
 
 /**
  * Who can reach whom: every workload, an outside plaintext client and the ingress gateway,
@@ -193,6 +193,9 @@ function reasonFor(reason: string, client: Extract<Client, { kind: 'mesh' }>): s
 type GroupPlan = { readonly blocked: true } | { readonly representativeOf: number } | { readonly anonymous: true } | { readonly row: number }
   | { readonly outside: true } | { readonly ingress: true };
 
+/** The group of callers blocked by their own sidecar, first in every grouped destination. */
+const BLOCKED_GROUP = 0;
+
 /** A sidecar caller with its pod. */
 type SidecarCaller = Extract<Client, { kind: 'mesh' }> & { readonly workload: Workload };
 
@@ -217,6 +220,10 @@ class CallerSignatures {
   /** Per row: the caller's where as a number (-1: not a sidecar caller), the same for every destination. */
   private readonly whereOfRow: Int32Array;
   private readonly whereKeys: string[] = [];
+  /** Per where: its callers' namespace and Sidecar scope. */
+  private readonly whereScopes: { readonly namespace: string; readonly scope: SidecarScope }[] = [];
+  /** Per destination pod of the current destination: its Service's host name. */
+  private hosts: string[] = [];
   /** Per where, for the current destination: whether its sidecar blocks the request, per destination pod. */
   private blocksTo: (readonly boolean[] | undefined)[] = [];
   /** Per where, for the current destination: 1 when its sidecar blocks every destination pod, 0 when not, -1 not known yet. */
@@ -236,6 +243,7 @@ class CallerSignatures {
         where = numbers.size;
         numbers.set(key, where);
         this.whereKeys.push(key);
+        this.whereScopes.push({ namespace: client.namespace, scope });
       }
       this.whereOfRow[row] = where;
     });
@@ -249,30 +257,46 @@ class CallerSignatures {
   /** The destination pods the next signatures are for. */
   public destination(prepared: readonly PreparedTarget[]): this {
     this.prepared = prepared;
+    this.hosts = prepared.map(({ target }) => (target.service ? serviceHost(target.service) : ''));
     this.blocksTo = new Array(this.whereKeys.length);
     this.blocked = new Int8Array(this.whereKeys.length).fill(-1);
     return this;
   }
 
-  public of(row: number, client: SidecarCaller): number | string {
-    const where = this.whereOfRow[row]!;
-    let blocked = this.blocked[where]!;
-    // Whether the caller's own sidecar stops the request depends on its namespace and scope only:
-    // asked of the first caller of each where.
-    let blocksTo = this.blocksTo[where];
-    if (!blocksTo) {
+  /** The number of wheres (namespace and scope pairs) among the callers. */
+  public get whereCount(): number {
+    return this.whereKeys.length;
+  }
+
+  /**
+   * Whether the sidecars of `where` block the request to every destination pod (or there is
+   * none): it depends on the namespace and scope only, so it is asked once per where.
+   */
+  public blockedEverywhere(where: number): boolean {
+    if (this.blocked[where]! < 0) {
       const { prepared } = this;
+      const { namespace, scope } = this.whereScopes[where]!;
       const flags: boolean[] = [];
-      blocked = 1;
+      let blocked = 1;
       for (let i = 0; i < prepared.length; i += 1) {
-        flags.push(this.simulator.sidecarBlocks(client, prepared[i]!.target, 'service'));
+        // As `sidecarBlocks(client, target, 'service')` for a sidecar pod of this where.
+        flags.push(this.simulator.scopeBlocks(scope, namespace, prepared[i]!.target, this.hosts[i]!));
         if (!flags[i]) blocked = 0;
       }
-      blocksTo = flags;
-      this.blocksTo[where] = blocksTo;
+      this.blocksTo[where] = flags;
       this.blocked[where] = blocked;
     }
-    if (blocked === 1) return where;
+    return this.blocked[where] === 1;
+  }
+
+  /**
+   * The caller's signature: its where's number when its own sidecar blocks the request to every
+   * destination pod (or there is none), else a string of everything the sidecar path reads.
+   */
+  public of(row: number, client: SidecarCaller): number | string {
+    const where = this.whereOfRow[row]!;
+    if (this.blockedEverywhere(where)) return where;
+    const blocksTo = this.blocksTo[where]!;
     const { model } = this.simulator;
     let signature = this.whereKeys[where]!;
     if (networkPolicies(model).length === 0) return signature;
@@ -509,6 +533,20 @@ export async function forEachMatrixColumn(simulator: AccessSimulator, emit: (col
     return n;
   });
   const namedMark = new Uint8Array(identityNumbers.size);
+  // The grouped path's indexes: sidecar callers by where, the other callers, callers by identity.
+  const rowsOfWhere: number[][] = [];
+  const otherRows: number[] = [];
+  const rowsOfIdentity = new Map<string, number[]>();
+  clients.forEach((c, row) => {
+    if (sidecarCallers[row] && signatures) (rowsOfWhere[signatures.whereOf(row)] ??= []).push(row);
+    else otherRows.push(row);
+    if (c.kind === 'mesh') {
+      const identity = `${c.namespace}/${c.serviceAccount}`;
+      let list = rowsOfIdentity.get(identity);
+      if (!list) rowsOfIdentity.set(identity, list = []);
+      list.push(row);
+    }
+  });
 
   const jwtFor = async (target: Target, variant: TokenVariant | undefined, path: string): Promise<JwtVerdict | undefined> => {
     if (variant === 'valid') return target.http && target.jwtRules.length > 0 ? symbolicValidToken(target) : undefined;
@@ -607,26 +645,34 @@ export async function forEachMatrixColumn(simulator: AccessSimulator, emit: (col
       const plans: GroupPlan[] = [];
       const grouped = named !== undefined && signatures !== undefined;
       if (grouped) signatures.destination(prepared);
-      let blockedNumber = -1;
       const signedNumber = new Map<string, number>();
       let anonymousNumber = -1;
-      for (let row = 0; row < sources.length; row += 1) {
-        let number: number;
-        const key = grouped && unnamed(row) ? signatures.of(row, sidecarCallers[row]!) : undefined;
-        if (typeof key === 'number') {
-          // Callers blocked by their own sidecar everywhere: one group, whatever their where.
-          if (blockedNumber < 0) blockedNumber = plans.push({ blocked: true }) - 1;
-          number = blockedNumber;
-        } else if (key !== undefined) {
-          number = signedNumber.get(key) ?? -1;
-          if (number < 0) signedNumber.set(key, number = plans.push({ representativeOf: row }) - 1);
-        } else if (named && !grouped && unnamed(row)) {
-          if (anonymousNumber < 0) anonymousNumber = plans.push({ anonymous: true }) - 1;
-          number = anonymousNumber;
-        } else {
-          number = plans.push({ row }) - 1;
+      const groupRow = (row: number): number => {
+        if (!unnamed(row)) return plans.push({ row }) - 1;
+        const key = grouped ? signatures.of(row, sidecarCallers[row]!) : undefined;
+        if (typeof key === 'number') return BLOCKED_GROUP;
+        if (key !== undefined) {
+          let number = signedNumber.get(key);
+          if (number === undefined) signedNumber.set(key, number = plans.push({ representativeOf: row }) - 1);
+          return number;
         }
-        groupOfRow[row] = number;
+        if (anonymousNumber < 0) anonymousNumber = plans.push({ anonymous: true }) - 1;
+        return anonymousNumber;
+      };
+      if (grouped) {
+        // Most callers' own sidecars block the request (a Sidecar per namespace importing a few
+        // hosts): every sidecar caller starts in the blocked group (number 0, as the array is
+        // zeroed), and only the callers of the wheres that are not blocked everywhere, the named
+        // ones and the callers on other data planes are decided one by one, in row order.
+        plans.push({ blocked: true });
+        const one = new Set<number>(otherRows);
+        for (const identity of named) for (const row of rowsOfIdentity.get(identity) ?? []) one.add(row);
+        for (let where = 0; where < signatures.whereCount; where += 1) {
+          if (!signatures.blockedEverywhere(where)) for (const row of rowsOfWhere[where]!) one.add(row);
+        }
+        for (const row of [...one].sort((a, b) => a - b)) groupOfRow[row] = groupRow(row);
+      } else {
+        for (let row = 0; row < sources.length; row += 1) groupOfRow[row] = groupRow(row);
       }
       groupOfRow[OUTSIDE] = plans.push({ outside: true }) - 1;
       groupOfRow[INGRESS] = plans.push({ ingress: true }) - 1;

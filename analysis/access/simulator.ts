@@ -6,7 +6,7 @@ import { JwtClaims, JwtRule, JwtValidator, JwtVerdict, jwtRulesOf, JwksResolver 
 import { claimPath, MatchContext, RequestFacts, ruleMatches } from './match.js';
 import { routeThroughIngress } from './ingress-route.js';
 import { gatewayApiIngressTo, gatewayApiRequest, GatewayApiFeatures, gatewayNamed } from './gateway-api-route.js';
-import { isMeshExternal, outboundPolicy, serviceEntriesFor, serviceExportedTo, sidecarImports } from '../egress.js';
+import { isMeshExternal, outboundPolicy, serviceEntriesFor, serviceExportedTo, serviceHost, sidecarImports } from '../egress.js';
 import { destinationRuleTls, egressGatewayPods, EgressGatewayRoute, meshRouteToEgressGateway, serverIsHttp, serverTlsMode } from '../egress-gateway.js';
 import type { OutboundTrafficPolicy, MeshObject } from '../model.js';
 import { gatewayPods } from '../model.js';
@@ -414,13 +414,13 @@ export class AccessSimulator {
     request: Pick<AccessRequest, 'method' | 'path' | 'headers'>, scopeNote: string): Verdict {
     const where = `${host}:${port}`;
     const gatewayName = `${route.gateway.namespace}/${route.gateway.name}`;
-    const serviceHost = `${route.serviceName}.${route.serviceNamespace}.svc.cluster.local`;
+    const gatewayHost = `${route.serviceName}.${route.serviceNamespace}.svc.cluster.local`;
     const service = this.model.services.find((s) => s.name === route.serviceName && s.namespace === route.serviceNamespace);
     const servicePort = service?.ports.find((p) => p.port === route.port);
     // The gateway's pods are rarely in the manifests (Helm installs them): the Service's target
     // port when the Service is there, else the Service port (Istio's Helm gateway chart listens on it).
     const wirePort = servicePort?.targetPort !== undefined && typeof servicePort.targetPort === 'number' ? servicePort.targetPort : route.port;
-    const routed = `${scopeNote}; VirtualService ${route.virtualService.namespace}/${route.virtualService.name} ${route.where} sends it to the egress gateway ${serviceHost}:${route.port}${route.subset ? ` (subset ${route.subset})` : ''}`;
+    const routed = `${scopeNote}; VirtualService ${route.virtualService.namespace}/${route.virtualService.name} ${route.where} sends it to the egress gateway ${gatewayHost}:${route.port}${route.subset ? ` (subset ${route.subset})` : ''}`;
     const gatewayPods = egressGatewayPods(route);
     const net = this.decideNetwork(this.podEndpoint(workload, label), this.podEndpoint(gatewayPods, `egress gateway ${gatewayName}`), wirePort, 'TCP');
     if (!net.allowed) return { outcome: 'dropped', reason: `${where}: ${routed}; ${net.reason}` };
@@ -428,7 +428,7 @@ export class AccessSimulator {
     if (!route.server) {
       return { outcome: 'no-route', reason: `${where}: ${routed}${wire}; Gateway ${gatewayName} has no server for ${host} on port ${route.port}, so the gateway has no route for it (404 for HTTP, connection closed for TLS)` };
     }
-    const tls = destinationRuleTls(this.model, workload.namespace, serviceHost, route.serviceNamespace, route.port, route.subset);
+    const tls = destinationRuleTls(this.model, workload.namespace, gatewayHost, route.serviceNamespace, route.port, route.subset);
     const clientMtls = tls?.mode === 'ISTIO_MUTUAL';
     const sent = tls ? `DestinationRule ${tls.source} sets tls.mode ${tls.mode}` : 'no DestinationRule: auto mTLS sends plaintext to gateway pods (they carry no security.istio.io/tlsMode label)';
     const serverMode = serverTlsMode(route.server);
@@ -684,12 +684,25 @@ export class AccessSimulator {
 
   /**
    * Whether the caller's own sidecar refuses the request (`sidecarOutbound` gives a `blocked`
-   * result), without putting its reason into words: the access matrix asks it of every caller's
-   * namespace and scope for every destination.
+   * result), without putting its reason into words.
    */
   public sidecarBlocks(client: Client, target: Target, addressing: Addressing): boolean {
     if (client.kind !== 'mesh' || !client.workload || client.gateway || client.ambient) return false;
-    return this.sidecarMisses(client, client.workload, target, addressing) && this.scopeOf(client.workload).mode === 'REGISTRY_ONLY';
+    const scope = this.scopeOf(client.workload);
+    if (addressing === 'workload') return scope.mode === 'REGISTRY_ONLY';
+    return this.scopeBlocks(scope, client.namespace, target, target.service ? serviceHost(target.service) : '');
+  }
+
+  /**
+   * `sidecarBlocks` for a sidecar caller in `namespace` whose pod has `scope`, to the target by its
+   * Service name `fqdn` (`<name>.<ns>.svc.cluster.local`): the access matrix asks it of every
+   * caller's namespace and scope for every destination, so nothing here is worked out twice.
+   */
+  public scopeBlocks(scope: SidecarScope, namespace: string, target: Target, fqdn: string): boolean {
+    if (scope.mode !== 'REGISTRY_ONLY') return false;
+    const service = target.service;
+    if (!service || !target.servicePort) return true;
+    return !serviceExportedTo(service.object, namespace) || !sidecarImports(scope.sidecar, service.namespace, fqdn, target.servicePort.port);
   }
 
   /** Whether the host is missing from the caller's registry (Service exportTo, Sidecar egress hosts). */
@@ -697,8 +710,9 @@ export class AccessSimulator {
     const service = target.service;
     if (addressing === 'workload' || !service || !target.servicePort) return true;
     return !serviceExportedTo(service.object, client.namespace)
-      || !sidecarImports(this.scopeOf(workload).sidecar, service.namespace, `${service.name}.${service.namespace}.svc.cluster.local`, target.servicePort.port);
+      || !sidecarImports(this.scopeOf(workload).sidecar, service.namespace, serviceHost(service), target.servicePort.port);
   }
+
 
 
   /** Step 5, the JWT stage, which depends on the token and the target only (never on the client). */
