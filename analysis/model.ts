@@ -159,6 +159,11 @@ export class MeshModel {
   private workloadsByNamespace?: Map<string, Workload[]>;
   private servicesByNamespace?: Map<string, ServiceInfo[]>;
   private servicesByName?: Map<string, ServiceInfo>;
+  /** Answers per policy and per workload, kept because the checks ask them again and again. */
+  private readonly selectedCache = new WeakMap<MeshObject, Workload[]>();
+  private readonly policiesCache = new WeakMap<Workload, MeshObject[]>();
+  private readonly requestAuthenticationsCache = new WeakMap<Workload, MeshObject[]>();
+  private readonly servicesCache = new WeakMap<Workload, ServiceInfo[]>();
   private readonly byKindAndNamespace = new Map<string, Map<string, MeshObject[]>>();
   /** Each object's place in the input, to merge per-namespace lists back into input order. */
   private readonly positions = new Map<MeshObject, number>();
@@ -370,7 +375,8 @@ export class MeshModel {
       this.servicesByNamespace = new Map();
       for (const s of this.services) addTo(this.servicesByNamespace, s.namespace, s);
     }
-    return (this.servicesByNamespace.get(w.namespace) ?? []).filter((s) => s.selector && isSubset(s.selector, w.podLabels));
+    const byNamespace = this.servicesByNamespace;
+    return [...this.perWorkload(this.servicesCache, w, () => (byNamespace.get(w.namespace) ?? []).filter((s) => s.selector && isSubset(s.selector, w.podLabels)))];
   }
 
   /** Workloads a Service sends traffic to. */
@@ -447,10 +453,16 @@ export class MeshModel {
    * in the root namespace; none for targetRefs, which sidecars ignore (istio:pilot/pkg/model/policyattachment.go).
    */
   public selectedWorkloads(o: MeshObject): Workload[] {
-    const sel = this.selection(o);
-    if (sel.mode === 'targetRefs') return [];
-    const candidates = o.namespace === this.rootNamespace ? this.workloads : this.workloadsIn(o.namespace ?? 'default');
-    return sel.mode === 'all' ? [...candidates] : candidates.filter((w) => isSubset(sel.labels, w.podLabels));
+    // Asked by several checks for every policy (a root-namespace policy scans every workload):
+    // worked out once per policy, a copy handed out.
+    let selected = this.selectedCache.get(o);
+    if (!selected) {
+      const sel = this.selection(o);
+      const candidates = o.namespace === this.rootNamespace ? this.workloads : this.workloadsIn(o.namespace ?? 'default');
+      selected = sel.mode === 'targetRefs' ? [] : sel.mode === 'all' ? [...candidates] : candidates.filter((w) => isSubset(sel.labels, w.podLabels));
+      this.selectedCache.set(o, selected);
+    }
+    return [...selected];
   }
 
   /** True when a policy applies to the workload (same rules as `selectedWorkloads`). */
@@ -468,12 +480,22 @@ export class MeshModel {
 
   /** The enforced AuthorizationPolicies of a workload (dry-run ones left out). */
   public authorizationPoliciesFor(w: Workload): MeshObject[] {
-    return this.ofKindAround('AuthorizationPolicy', w).filter((p) => this.applies(p, w) && !this.isDryRun(p));
+    return [...this.perWorkload(this.policiesCache, w, () => this.ofKindAround('AuthorizationPolicy', w).filter((p) => this.applies(p, w) && !this.isDryRun(p)))];
   }
 
   /** The RequestAuthentications of a workload; all of them merge (istio:pilot/pkg/security/authn/policy_applier.go). */
   public requestAuthenticationsFor(w: Workload): MeshObject[] {
-    return this.ofKindAround('RequestAuthentication', w).filter((r) => this.applies(r, w));
+    return [...this.perWorkload(this.requestAuthenticationsCache, w, () => this.ofKindAround('RequestAuthentication', w).filter((r) => this.applies(r, w)))];
+  }
+
+  /** A workload's answer, worked out once: every check asks for its workloads' policies again. */
+  private perWorkload<T>(cache: WeakMap<Workload, T>, w: Workload, work: () => T): T {
+    let answer = cache.get(w);
+    if (answer === undefined) {
+      answer = work();
+      cache.set(w, answer);
+    }
+    return answer;
   }
 
   // ---- mTLS ----------------------------------------------------------------------------------

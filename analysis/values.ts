@@ -63,7 +63,13 @@ export function labelMap(value: unknown): Record<string, string> | undefined {
 
 /** True when every label of `selector` is on `labels` with the same value. */
 export function isSubset(selector: Readonly<Record<string, string>>, labels: Readonly<Record<string, string>>): boolean {
-  return Object.entries(selector).every(([k, v]) => own(labels, k) === v);
+  // A loop rather than Object.entries(...).every: selection asks this for every workload and
+  // policy of a namespace, and the arrays made per call were most of analysis's time at 100k objects.
+  for (const k in selector) {
+    if (!Object.hasOwn(selector, k)) continue;
+    if (!Object.hasOwn(labels, k) || labels[k] !== selector[k]) return false;
+  }
+  return true;
 }
 
 /**
