@@ -4,21 +4,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { App } from 'cdk8s';
-import { forEachMatrixColumn } from '../analysis/access/matrix.js';
-import { AccessSimulator } from '../analysis/access/simulator.js';
-import { analyzeObjects } from '../analysis/analyze.js';
-import { loadPaths } from '../analysis/load.js';
-import { MeshModel } from '../analysis/model.js';
 import { Manifest, renderFiles, replaceDirectory } from '../manifests/index.js';
 import { defineSyntheticMesh } from './synthetic-mesh.js';
 
 /**
  * The issue-20 sizes, each in a process of its own so that its peak memory is its own: the
  * synthetic mesh is written to files first (by the calling process), then a child reads them as
- * `zt-mesh analyze` and `zt-mesh access matrix` do, and reports the time of each step and its
- * resident set high-water mark. Run by `bench/run.ts --large`, or alone:
+ * `zt-mesh analyze` and `zt-mesh access matrix` do, on the compiled package (`lib/`, so build
+ * first), and reports the time of each step and its resident set high-water mark. Run by
+ * `bench/run.ts --large` (`npm run bench -- --large` builds first), or alone:
  *
- *     node --expose-gc --import tsx bench/large.ts --phase matrix --workloads 3000
+ *     npm run build && node --expose-gc --import tsx bench/large.ts --phase matrix --workloads 3000
  */
 
 export interface LargeResult {
@@ -41,36 +37,19 @@ export function measureLarge(phase: 'analyze' | 'matrix', workloads: number, hea
   try {
     const mesh = defineSyntheticMesh(new App(), workloads);
     replaceDirectory(root, 'mesh', renderFiles(mesh.toJson() as Manifest[], { rootNamespace: mesh.rootNamespace, header: 'benchmark' }));
-    const out = execFileSync(process.execPath, [`--max-old-space-size=${heapMb}`, '--expose-gc', '--import', 'tsx', new URL(import.meta.url).pathname,
-      '--child', phase, '--dir', join(root, 'mesh'), '--workloads', String(workloads)], { encoding: 'utf8', maxBuffer: 1 << 20 });
+    // The child runs the compiled package, as the installed `zt-mesh` does (bench/large-child.mjs).
+    const out = execFileSync(process.execPath, [`--max-old-space-size=${heapMb}`, '--expose-gc', new URL('large-child.mjs', import.meta.url).pathname,
+      '--phase', phase, '--dir', join(root, 'mesh'), '--workloads', String(workloads)], { encoding: 'utf8', maxBuffer: 1 << 20 });
     return JSON.parse(out.trim().split('\n').pop()!) as LargeResult;
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
 }
 
-async function child(phase: 'analyze' | 'matrix', dir: string, workloads: number): Promise<LargeResult> {
-  let start = performance.now();
-  const loaded = loadPaths([dir]);
-  const loadSeconds = (performance.now() - start) / 1000;
-  (globalThis as { gc?: () => void }).gc?.();
-  start = performance.now();
-  let extra: { cells: number } | { findings: number };
-  if (phase === 'analyze') {
-    extra = { findings: analyzeObjects(loaded.objects).length };
-  } else {
-    extra = { cells: await forEachMatrixColumn(new AccessSimulator(new MeshModel(loaded.objects)), () => {}) };
-  }
-  const seconds = (performance.now() - start) / 1000;
-  return { phase, workloads, objects: loaded.objects.length, loadSeconds, seconds, ...extra, peakMb: Math.round(process.resourceUsage().maxRSS / 1024) };
-}
-
 if (process.argv[1] === new URL(import.meta.url).pathname) {
-  const { values } = parseArgs({ options: { child: { type: 'string' }, dir: { type: 'string' }, phase: { type: 'string' }, workloads: { type: 'string' } } });
+  const { values } = parseArgs({ options: { phase: { type: 'string' }, workloads: { type: 'string' } } });
   const workloads = Number(values.workloads);
-  if (values.child === 'analyze' || values.child === 'matrix') {
-    process.stdout.write(`${JSON.stringify(await child(values.child, values.dir!, workloads))}\n`);
-  } else if (values.phase === 'analyze' || values.phase === 'matrix') {
+  if (values.phase === 'analyze' || values.phase === 'matrix') {
     process.stdout.write(`${JSON.stringify(measureLarge(values.phase, workloads))}\n`);
   } else {
     process.stderr.write('usage: bench/large.ts --phase analyze|matrix --workloads <n>\n');

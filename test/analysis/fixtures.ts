@@ -1,5 +1,6 @@
 // Small manifests for analyzer tests, written as YAML so that a case reads like the manifest
 // a user would write. `BASE` is a clean mesh; cases add to it or change it.
+import { expect } from '@jest/globals';
 import { analyzeObjects, type AnalyzeOptions, type Finding, parseManifests } from '../../analysis/index.js';
 
 export interface AppOptions {
@@ -71,3 +72,14 @@ export function analyzeYaml(yaml: string, options: AnalyzeOptions = {}): Finding
 }
 
 export const codesOf = (findings: readonly Finding[]) => [...new Set(findings.map((f) => f.code))].sort();
+
+/** The analyzer's findings; a check that throws (ZT009, "check failed") fails the test instead of staying silent. */
+export function analyzedStrictly(yaml: string): Finding[] {
+  const findings = analyzeYaml(yaml);
+  expect(findings.filter((f) => f.code === 'ZT009').map((f) => f.message)).toEqual([]);
+  return findings;
+}
+
+/** The findings of one code, as what a reader of the report sees. */
+export const foundIn = (yaml: string, code: string) => analyzedStrictly(yaml).filter((f) => f.code === code)
+  .map((f) => ({ severity: f.severity, object: `${f.kind} ${f.namespace}/${f.name}`, message: f.message, fix: f.fix }));

@@ -3,7 +3,7 @@
 // BASE. The table in test/analysis/checks.test.ts shows that each fires and a near-identical
 // manifest is clean; these pin the branches a mutation run found untested (issue 21).
 import { GATEWAY_API_CHECKS } from '../../../analysis/checks/gateway-api.js';
-import { analyzeYaml, app, BASE, istio, join, ns } from '../fixtures.js';
+import { analyzedStrictly as analyzed, app, BASE, foundIn as found, istio, join, ns } from '../fixtures.js';
 
 const GROUP = 'gateway.networking.k8s.io';
 /** A Gateway API Gateway of class istio in shop (or `namespace`), with the given listeners. */
@@ -16,15 +16,6 @@ const ap = (name: string, spec: string) => istio('AuthorizationPolicy', 'shop', 
 /** A route from the edge Gateway to api:80 with the given parentRefs. */
 const toApi = (parentRefs: string, extra = '') => route(`{parentRefs: ${parentRefs}, ${extra}rules: [{backendRefs: [{name: api, port: 80}]}]}`);
 
-/** The analyzer's findings; a check that throws (ZT009, "check failed") fails the test instead of staying silent. */
-function analyzed(yaml: string) {
-  const findings = analyzeYaml(yaml);
-  expect(findings.filter((f) => f.code === 'ZT009').map((f) => f.message)).toEqual([]);
-  return findings;
-}
-/** The findings of one code, as what a reader of the report sees. */
-const found = (yaml: string, code: string) => analyzed(yaml).filter((f) => f.code === code)
-  .map((f) => ({ severity: f.severity, object: `${f.kind} ${f.namespace}/${f.name}`, message: f.message, fix: f.fix }));
 const messages = (yaml: string, code: string) => found(yaml, code).map((f) => f.message);
 /** The messages of `code` on BASE plus the given documents. */
 const on = (code: string, ...docs: string[]) => messages(join(BASE, ...docs), code);

@@ -3,7 +3,7 @@
 // BASE. The table in test/analysis/checks.test.ts shows that each fires and a near-identical
 // manifest is clean; these pin the branches a mutation run found untested (issue 21).
 import { JWT_CHECKS } from '../../../analysis/checks/jwt.js';
-import { analyzeYaml, app, BASE, istio, join } from '../fixtures.js';
+import { app, BASE, foundIn as found, istio, join } from '../fixtures.js';
 
 const ap = (name: string, spec: string, annotations?: string) => istio('AuthorizationPolicy', 'shop', name, spec, annotations);
 const ra = (name: string, spec: string, annotations?: string) => istio('RequestAuthentication', 'shop', name, spec, annotations);
@@ -22,15 +22,6 @@ const WEB_WITH_TOKEN = `{from: [{source: {principals: [${WEB}], requestPrincipal
 /** BASE with its db pods outside the mesh (no sidecar). */
 const PLAIN_DB = BASE.replace(app('shop', 'db', { port: 3306, portName: 'tcp-mysql' }), app('shop', 'db', { port: 3306, portName: 'tcp-mysql', podLabels: 'sidecar.istio.io/inject: "false"' }));
 
-/** The analyzer's findings; a check that throws (ZT009, "check failed") fails the test instead of staying silent. */
-function analyzed(yaml: string) {
-  const findings = analyzeYaml(yaml);
-  expect(findings.filter((f) => f.code === 'ZT009').map((f) => f.message)).toEqual([]);
-  return findings;
-}
-/** The findings of one code, as what a reader of the report sees. */
-const found = (yaml: string, code: string) => analyzed(yaml).filter((f) => f.code === code)
-  .map((f) => ({ severity: f.severity, object: `${f.kind} ${f.namespace}/${f.name}`, message: f.message, fix: f.fix }));
 const messages = (yaml: string, code: string) => found(yaml, code).map((f) => f.message);
 /** The messages of `code` on BASE plus the given documents. */
 const on = (code: string, ...docs: string[]) => messages(join(BASE, ...docs), code);
