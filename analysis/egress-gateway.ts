@@ -150,6 +150,12 @@ export function egressGatewayPods(route: EgressGatewayRoute): Workload {
  * also binds a Gateway, per non-wildcard host and per port (the ports its matches name and those
  * of the host's ServiceEntries), the route its own namespace's sidecars would take.
  */
+/** The namespaces to look at a VirtualService from: its own, then those `exportTo` names. */
+function viewpoints(vs: MeshObject): string[] {
+  const own = vs.namespace ?? 'default';
+  return [own, ...strs(vs.spec.exportTo).filter((n) => n !== '.' && n !== '*' && n !== '~' && n !== own)];
+}
+
 export function egressGatewayRoutes(model: MeshModel): readonly { readonly host: string; readonly route: EgressGatewayRoute }[] {
   // Read by ZT254, ZT757 and ZT758 on the same model: found once.
   const known = ROUTES.get(model);
@@ -163,8 +169,15 @@ export function egressGatewayRoutes(model: MeshModel): readonly { readonly host:
       const entryPorts = model.ofKind('ServiceEntry').filter((se) => strs(se.spec.hosts).some((h) => hostMatches(h, host))).flatMap((se) => recs(se.spec.ports).map((p) => int(p.number)));
       const ports = [...new Set([...matchPorts, ...entryPorts].filter((p): p is number => p !== undefined))].sort((a, b) => a - b);
       for (const port of ports) {
-        const route = meshRouteToEgressGateway(model, host, port, vs.namespace ?? 'default');
-        if (route && route.virtualService === vs) out.push({ host, route });
+        // Seen from the namespaces the route is exported to: its own, unless `exportTo` leaves it
+        // out (a route exported only to other namespaces is invisible from its own).
+        for (const from of viewpoints(vs)) {
+          const route = meshRouteToEgressGateway(model, host, port, from);
+          if (route && route.virtualService === vs) {
+            out.push({ host, route });
+            break;
+          }
+        }
       }
     }
   }

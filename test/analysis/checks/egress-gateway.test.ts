@@ -156,3 +156,18 @@ describe('on manifests', () => {
     });
   });
 });
+
+test('ZT757: a route exported only to the callers\' namespaces (not its own) is still read', () => {
+  const manifests = passthrough(egressMesh()).map((m) => (m.kind === 'VirtualService' ? { ...m, spec: { ...m.spec, exportTo: ['shop'] } } : m));
+  const [finding, ...rest] = findings(manifests, 'ZT757');
+  expect(rest).toEqual([]);
+  expect(finding).toMatchObject({ kind: 'AuthorizationPolicy', namespace: 'istio-system', name: 'egress-api-stripe-com-443', severity: 'error' });
+});
+
+test('ZT758: a route exported only to shop names shop\'s sidecars, not its own namespace\'s', () => {
+  const manifests = egressMesh().filter((m) => m.kind !== 'DestinationRule')
+    .map((m) => (m.kind === 'VirtualService' ? { ...m, spec: { ...m.spec, exportTo: ['shop'] } } : m));
+  const [finding, ...rest] = findings(manifests, 'ZT758');
+  expect(rest).toEqual([]);
+  expect(finding!.message).toContain('but sidecars in shop have no DestinationRule ISTIO_MUTUAL');
+});
