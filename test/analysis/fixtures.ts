@@ -82,4 +82,4 @@ export function analyzedStrictly(yaml: string): Finding[] {
 
 /** The findings of one code, as what a reader of the report sees. */
 export const foundIn = (yaml: string, code: string) => analyzedStrictly(yaml).filter((f) => f.code === code)
-  .map((f) => ({ severity: f.severity, object: `${f.kind} ${f.namespace}/${f.name}`, message: f.message, fix: f.fix }));
+  .map((f) => ({ severity: f.severity, object: `${f.kind} ${f.namespace === null ? '' : `${f.namespace}/`}${f.name}`, message: f.message, fix: f.fix }));
