@@ -145,17 +145,18 @@ export function egressGatewayPods(route: EgressGatewayRoute): Workload {
   return gatewayPods(route.serviceNamespace, route.serviceName, route.serviceName, route.labels);
 }
 
-/**
- * Every route into an egress gateway the manifests declare: per mesh-bound VirtualService that
- * also binds a Gateway, per non-wildcard host and per port (the ports its matches name and those
- * of the host's ServiceEntries), the route its own namespace's sidecars would take.
- */
 /** The namespaces to look at a VirtualService from: its own, then those `exportTo` names. */
 function viewpoints(vs: MeshObject): string[] {
   const own = vs.namespace ?? 'default';
   return [own, ...strs(vs.spec.exportTo).filter((n) => n !== '.' && n !== '*' && n !== '~' && n !== own)];
 }
 
+/**
+ * Every route into an egress gateway the manifests declare: per mesh-bound VirtualService that
+ * also binds a Gateway, per non-wildcard host and per port (the ports its matches name and those
+ * of the host's ServiceEntries), the route the sidecars of a namespace it is exported to would
+ * take (its own namespace's first).
+ */
 export function egressGatewayRoutes(model: MeshModel): readonly { readonly host: string; readonly route: EgressGatewayRoute }[] {
   // Read by ZT254, ZT757 and ZT758 on the same model: found once.
   const known = ROUTES.get(model);

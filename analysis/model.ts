@@ -376,7 +376,7 @@ export class MeshModel {
       for (const s of this.services) addTo(this.servicesByNamespace, s.namespace, s);
     }
     const byNamespace = this.servicesByNamespace;
-    return [...this.perWorkload(this.servicesCache, w, () => (byNamespace.get(w.namespace) ?? []).filter((s) => s.selector && isSubset(s.selector, w.podLabels)))];
+    return [...remembered(this.servicesCache, w, () => (byNamespace.get(w.namespace) ?? []).filter((s) => s.selector && isSubset(s.selector, w.podLabels)))];
   }
 
   /** Workloads a Service sends traffic to. */
@@ -455,14 +455,11 @@ export class MeshModel {
   public selectedWorkloads(o: MeshObject): Workload[] {
     // Asked by several checks for every policy (a root-namespace policy scans every workload):
     // worked out once per policy, a copy handed out.
-    let selected = this.selectedCache.get(o);
-    if (!selected) {
+    return [...remembered(this.selectedCache, o, () => {
       const sel = this.selection(o);
       const candidates = o.namespace === this.rootNamespace ? this.workloads : this.workloadsIn(o.namespace ?? 'default');
-      selected = sel.mode === 'targetRefs' ? [] : sel.mode === 'all' ? [...candidates] : candidates.filter((w) => isSubset(sel.labels, w.podLabels));
-      this.selectedCache.set(o, selected);
-    }
-    return [...selected];
+      return sel.mode === 'targetRefs' ? [] : sel.mode === 'all' ? [...candidates] : candidates.filter((w) => isSubset(sel.labels, w.podLabels));
+    })];
   }
 
   /** True when a policy applies to the workload (same rules as `selectedWorkloads`). */
@@ -480,23 +477,14 @@ export class MeshModel {
 
   /** The enforced AuthorizationPolicies of a workload (dry-run ones left out). */
   public authorizationPoliciesFor(w: Workload): MeshObject[] {
-    return [...this.perWorkload(this.policiesCache, w, () => this.ofKindAround('AuthorizationPolicy', w).filter((p) => this.applies(p, w) && !this.isDryRun(p)))];
+    return [...remembered(this.policiesCache, w, () => this.ofKindAround('AuthorizationPolicy', w).filter((p) => this.applies(p, w) && !this.isDryRun(p)))];
   }
 
   /** The RequestAuthentications of a workload; all of them merge (istio:pilot/pkg/security/authn/policy_applier.go). */
   public requestAuthenticationsFor(w: Workload): MeshObject[] {
-    return [...this.perWorkload(this.requestAuthenticationsCache, w, () => this.ofKindAround('RequestAuthentication', w).filter((r) => this.applies(r, w)))];
+    return [...remembered(this.requestAuthenticationsCache, w, () => this.ofKindAround('RequestAuthentication', w).filter((r) => this.applies(r, w)))];
   }
 
-  /** A workload's answer, worked out once: every check asks for its workloads' policies again. */
-  private perWorkload<T>(cache: WeakMap<Workload, T>, w: Workload, work: () => T): T {
-    let answer = cache.get(w);
-    if (answer === undefined) {
-      answer = work();
-      cache.set(w, answer);
-    }
-    return answer;
-  }
 
   // ---- mTLS ----------------------------------------------------------------------------------
 
@@ -634,6 +622,16 @@ export function exportedTogether(a: readonly string[], aOwner: string, b: readon
   if (everywhere(a) && everywhere(b)) return true;
   const named = [...a, ...b].filter((e) => e !== '*' && e !== '.' && e !== '~');
   return [aOwner, bOwner, ...named].some((ns) => exportedTo(a, aOwner, ns) && exportedTo(b, bOwner, ns));
+}
+
+/** `cache`'s answer for `key`, worked out by `work` the first time: the checks ask the same again and again. */
+function remembered<K extends object, T>(cache: WeakMap<K, T>, key: K, work: () => T): T {
+  let answer = cache.get(key);
+  if (answer === undefined) {
+    answer = work();
+    cache.set(key, answer);
+  }
+  return answer;
 }
 
 /** Host matching with one leading `*` wildcard, as in ServiceEntry and Gateway hosts. */

@@ -423,37 +423,20 @@ interface ColumnGroup {
   reason(row: number): string;
 }
 
+/** A caller decided on its own: its cell as it was decided. */
+function cellGroup(cell: MatrixCell): ColumnGroup {
+  return { outcome: cell.outcome, cell, reason: () => cell.reason };
+}
+
 class DecidedColumn implements MatrixColumn {
   public readonly token?: TokenVariant;
   public readonly external?: true;
-  private readonly groupOfRow: Int32Array;
-  private readonly groups: ColumnGroup[];
 
-  /**
-   * `decided`: each row's group number and the groups, when they are known (the columns of one
-   * destination share the numbering); else rows are `put` one by one.
-   */
+  /** `groupOfRow`: per row, the number of its group in `groups` (the columns of one destination share it). */
   public constructor(public readonly to: string, public readonly port: number, token: TokenVariant | undefined, public readonly from: readonly string[],
-    external = false, decided?: { readonly groupOfRow: Int32Array; readonly groups: ColumnGroup[] }) {
+    private readonly groupOfRow: Int32Array, private readonly groups: readonly ColumnGroup[], external = false) {
     if (token) this.token = token;
     if (external) this.external = true;
-    this.groupOfRow = decided?.groupOfRow ?? new Int32Array(from.length).fill(-1);
-    this.groups = decided?.groups ?? [];
-  }
-
-  /** Adds a group; its number is for `put`. */
-  public group(group: ColumnGroup): number {
-    this.groups.push(group);
-    return this.groups.length - 1;
-  }
-
-  public put(row: number, group: number): void {
-    this.groupOfRow[row] = group;
-  }
-
-  /** A caller decided on its own. */
-  public putCell(row: number, cell: MatrixCell): void {
-    this.put(row, this.group({ outcome: cell.outcome, cell, reason: () => cell.reason }));
   }
 
   public outcome(row: number): Outcome {
@@ -523,29 +506,25 @@ export async function forEachMatrixColumn(simulator: AccessSimulator, emit: (col
   const sidecarCallers = clients.map((c) => (c.kind === 'mesh' && !c.ambient && !c.gateway && c.workload !== undefined ? c as SidecarCaller : undefined));
   const signatures = noDestinationRules ? undefined : new CallerSignatures(simulator, sidecarCallers);
   const peerIdentities = clients.map((c) => (c.kind === 'mesh' ? `/ns/${c.namespace}/sa/${c.serviceAccount}` : ''));
-  // Each caller's `ns/sa` as a number, so that "is it named" is an array lookup per cell.
+  // Each caller's `ns/sa` as a number, so that "is it named" is an array lookup per cell, and
+  // the callers of each identity (the named ones are decided one by one).
   const identityNumbers = new Map<string, number>();
-  const identityOfRow = Int32Array.from(clients, (c) => {
+  const rowsOfIdentity: number[][] = [];
+  const identityOfRow = Int32Array.from(clients, (c, row) => {
     if (c.kind !== 'mesh') return -1;
     const identity = `${c.namespace}/${c.serviceAccount}`;
     let n = identityNumbers.get(identity);
     if (n === undefined) identityNumbers.set(identity, n = identityNumbers.size);
+    (rowsOfIdentity[n] ??= []).push(row);
     return n;
   });
   const namedMark = new Uint8Array(identityNumbers.size);
-  // The grouped path's indexes: sidecar callers by where, the other callers, callers by identity.
+  // The grouped path's indexes: sidecar callers by where, and the other callers.
   const rowsOfWhere: number[][] = [];
   const otherRows: number[] = [];
-  const rowsOfIdentity = new Map<string, number[]>();
-  clients.forEach((c, row) => {
-    if (sidecarCallers[row] && signatures) (rowsOfWhere[signatures.whereOf(row)] ??= []).push(row);
+  sidecarCallers.forEach((caller, row) => {
+    if (caller && signatures) (rowsOfWhere[signatures.whereOf(row)] ??= []).push(row);
     else otherRows.push(row);
-    if (c.kind === 'mesh') {
-      const identity = `${c.namespace}/${c.serviceAccount}`;
-      let list = rowsOfIdentity.get(identity);
-      if (!list) rowsOfIdentity.set(identity, list = []);
-      list.push(row);
-    }
   });
 
   const jwtFor = async (target: Target, variant: TokenVariant | undefined, path: string): Promise<JwtVerdict | undefined> => {
@@ -628,12 +607,9 @@ export async function forEachMatrixColumn(simulator: AccessSimulator, emit: (col
       };
 
       const named = ambientInvolved || options.everyCaller ? undefined : namedPrincipals(prepared);
-      if (named) {
-        for (const identity of named) {
-          const n = identityNumbers.get(identity);
-          if (n !== undefined) namedMark[n] = 1;
-        }
-      }
+      // The identities named here (as numbers; an identity no caller has names nobody).
+      const namedNumbers = [...named ?? []].flatMap((identity) => identityNumbers.get(identity) ?? []);
+      for (const n of namedNumbers) namedMark[n] = 1;
       // ANONYMOUS stands for sidecar callers; an ambient caller's transport is ztunnel's (HBONE or not).
       const unnamed = (row: number): boolean => named !== undefined && sidecarCallers[row] !== undefined && namedMark[identityOfRow[row]!] === 0;
       // The destination's groups, the same for each token variant: per row, the number of the
@@ -666,7 +642,7 @@ export async function forEachMatrixColumn(simulator: AccessSimulator, emit: (col
         // ones and the callers on other data planes are decided one by one, in row order.
         plans.push({ blocked: true });
         const one = new Set<number>(otherRows);
-        for (const identity of named) for (const row of rowsOfIdentity.get(identity) ?? []) one.add(row);
+        for (const n of namedNumbers) for (const row of rowsOfIdentity[n]!) one.add(row);
         for (let where = 0; where < signatures.whereCount; where += 1) {
           if (!signatures.blockedEverywhere(where)) for (const row of rowsOfWhere[where]!) one.add(row);
         }
@@ -676,7 +652,7 @@ export async function forEachMatrixColumn(simulator: AccessSimulator, emit: (col
       }
       groupOfRow[OUTSIDE] = plans.push({ outside: true }) - 1;
       groupOfRow[INGRESS] = plans.push({ ingress: true }) - 1;
-      namedMark.fill(0);
+      for (const n of namedNumbers) namedMark[n] = 0;
 
       // The callers whose own sidecar blocks the request to every destination pod are decided
       // before any token is read, once for all token variants. Each one's reason is its own
@@ -719,12 +695,12 @@ export async function forEachMatrixColumn(simulator: AccessSimulator, emit: (col
         const c = 'row' in plan ? await cell(sources[plan.row]!, clients[plan.row]!, variant)
           : 'outside' in plan ? await cell('outside', { kind: 'plain', label: 'outside' }, variant)
             : await ingressCell(simulator, to, port.port, variant, options.everyCaller);
-        return { outcome: c.outcome, cell: c, reason: () => c.reason };
+        return cellGroup(c);
       };
       for (const variant of variants) {
         const groups: ColumnGroup[] = [];
         for (const plan of plans) groups.push(await decide(plan, variant));
-        await put(new DecidedColumn(to, port.port, variant, rows, false, { groupOfRow, groups }));
+        await put(new DecidedColumn(to, port.port, variant, rows, groupOfRow, groups));
       }
     }
   }
@@ -749,12 +725,11 @@ function* externalColumns(simulator: AccessSimulator, sources: readonly string[]
     }
   }
   for (const { host, port } of [...columns.values()].sort((a, b) => `${a.host}:${a.port}`.localeCompare(`${b.host}:${b.port}`))) {
-    const column = new DecidedColumn(host, port, undefined, sources, true);
-    for (const [row, source] of sources.entries()) {
+    const cells = sources.map((source) => {
       const verdict = simulator.checkExternal({ workload: source }, host, port);
-      column.putCell(row, { from: source, to: host, external: true, port, outcome: verdict.outcome, reason: verdict.reason });
-    }
-    yield column;
+      return cellGroup({ from: source, to: host, external: true, port, outcome: verdict.outcome, reason: verdict.reason });
+    });
+    yield new DecidedColumn(host, port, undefined, sources, Int32Array.from(cells, (_, row) => row), cells, true);
   }
 }
 

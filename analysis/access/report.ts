@@ -34,10 +34,9 @@ export class MatrixWriter {
   private count = 0;
   private egress = false;
   private readonly columns = new Map<string, number>();
-  /** Per caller, by its number in the grid: its name, and one byte per column (the outcome's code). */
-  private readonly grid: string[] = [];
-  private readonly cells: Uint8Array[] = [];
+  /** Each caller's number in the grid, in order of first appearance, and per number one byte per column (the outcome's code). */
   private readonly rowNumbers = new Map<string, number>();
+  private readonly cells: Uint8Array[] = [];
   /** The grid rows of a column's callers, per callers array (columns share them). */
   private readonly gridRows = new WeakMap<readonly string[], number[]>();
 
@@ -89,13 +88,12 @@ export class MatrixWriter {
     return index;
   }
 
-  /** The grid row of a caller, by its place in `rows` (created, in order of first appearance, when new). */
+  /** The grid row of a caller (a new one, after the others, the first time). */
   private rowOf(from: string): number {
     let row = this.rowNumbers.get(from);
     if (row === undefined) {
       row = this.rowNumbers.size;
       this.rowNumbers.set(from, row);
-      this.grid.push(from);
       this.cells.push(new Uint8Array(16));
     }
     return row;
@@ -140,7 +138,7 @@ export class MatrixWriter {
     };
     if (this.format === 'markdown') {
       yield `| from | ${columns.join(' | ')} |\n|---|${columns.map(() => '---').join('|')}|`;
-      for (const [number, from] of this.grid.entries()) {
+      for (const [from, number] of this.rowNumbers) {
         const row = this.cells[number]!;
         const parts = [`\n| ${from} |`];
         for (let index = 0; index < columns.length; index += 1) {
@@ -157,7 +155,7 @@ export class MatrixWriter {
     for (const [index, name] of columns.entries()) {
       const allowed: string[] = [];
       const refused: string[] = [];
-      for (const [number, from] of this.grid.entries()) {
+      for (const [from, number] of this.rowNumbers) {
         const row = this.cells[number]!;
         const v = value(row, index);
         if (v === 'allow') allowed.push(from);

@@ -415,7 +415,7 @@ export class AccessSimulator {
     const where = `${host}:${port}`;
     const gatewayName = `${route.gateway.namespace}/${route.gateway.name}`;
     const gatewayHost = `${route.serviceName}.${route.serviceNamespace}.svc.cluster.local`;
-    const service = this.model.services.find((s) => s.name === route.serviceName && s.namespace === route.serviceNamespace);
+    const service = this.model.service(route.serviceNamespace, route.serviceName);
     const servicePort = service?.ports.find((p) => p.port === route.port);
     // The gateway's pods are rarely in the manifests (Helm installs them): the Service's target
     // port when the Service is there, else the Service port (Istio's Helm gateway chart listens on it).
@@ -665,16 +665,17 @@ export class AccessSimulator {
    */
   public sidecarOutbound(client: Client, target: Target, addressing: Addressing): { result: HopResult } | { passthrough?: string } {
     if (client.kind !== 'mesh' || !client.workload || client.gateway || client.ambient) return {};
-    if (!this.sidecarMisses(client, client.workload, target, addressing)) return {};
     const scope = this.scopeOf(client.workload);
     const service = target.service;
     let why: string;
     if (addressing === 'workload' || !service || !target.servicePort) {
       why = `${client.label} dials the pod IP of ${target.where}, which is no host in its registry`;
+    } else if (!this.registryMisses(scope, client.namespace, target, serviceHost(service))) {
+      return {};
     } else if (!serviceExportedTo(service.object, client.namespace)) {
       why = `Service ${service.namespace}/${service.name} is not exported to namespace ${client.namespace}`;
     } else {
-      why = `Sidecar ${scope.sidecar!.namespace}/${scope.sidecar!.name} of ${client.label} does not import ${service.name}.${service.namespace}.svc.cluster.local`;
+      why = `Sidecar ${scope.sidecar!.namespace}/${scope.sidecar!.name} of ${client.label} does not import ${serviceHost(service)}`;
     }
     if (scope.mode === 'REGISTRY_ONLY') {
       return { result: { outcome: 'blocked', reason: `${target.where}: ${why}; outboundTrafficPolicy REGISTRY_ONLY (${scope.modeFrom}): blocked by the caller's sidecar (${target.http ? '502' : 'connection closed'})`, workload: target.where, appHeaders: {} } };
@@ -699,21 +700,19 @@ export class AccessSimulator {
    * caller's namespace and scope for every destination, so nothing here is worked out twice.
    */
   public scopeBlocks(scope: SidecarScope, namespace: string, target: Target, fqdn: string): boolean {
-    if (scope.mode !== 'REGISTRY_ONLY') return false;
+    return scope.mode === 'REGISTRY_ONLY' && this.registryMisses(scope, namespace, target, fqdn);
+  }
+
+  /**
+   * Whether the Service is missing from the registry of a sidecar in `namespace` with `scope`:
+   * not exported to the namespace, or not imported by its Sidecar. A target without a Service
+   * port is no registry host at all.
+   */
+  private registryMisses(scope: SidecarScope, namespace: string, target: Target, fqdn: string): boolean {
     const service = target.service;
     if (!service || !target.servicePort) return true;
     return !serviceExportedTo(service.object, namespace) || !sidecarImports(scope.sidecar, service.namespace, fqdn, target.servicePort.port);
   }
-
-  /** Whether the host is missing from the caller's registry (Service exportTo, Sidecar egress hosts). */
-  private sidecarMisses(client: Extract<Client, { kind: 'mesh' }>, workload: Workload, target: Target, addressing: Addressing): boolean {
-    const service = target.service;
-    if (addressing === 'workload' || !service || !target.servicePort) return true;
-    return !serviceExportedTo(service.object, client.namespace)
-      || !sidecarImports(this.scopeOf(workload).sidecar, service.namespace, serviceHost(service), target.servicePort.port);
-  }
-
-
 
   /** Step 5, the JWT stage, which depends on the token and the target only (never on the client). */
   public async jwtStage(target: Target, request: HttpRequest, assumeValidToken = false): Promise<JwtVerdict | undefined> {
