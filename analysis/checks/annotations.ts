@@ -9,8 +9,10 @@ import { ISTIO_ANNOTATIONS } from '../istio-annotations.js';
 import type { MeshModel, MeshObject } from '../model.js';
 import { Check, issue, ref } from './check.js';
 
+/** Kinds with a pod template, whose own annotations do not reach their pods. */
+const POD_CONTROLLERS = ['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job', 'CronJob'];
 /** Kinds whose own annotations are checked (istioctl's list, with every pod controller). */
-const ANNOTATED_KINDS = ['Namespace', 'Service', 'Pod', 'Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job', 'CronJob'];
+const ANNOTATED_KINDS = ['Namespace', 'Service', 'Pod', ...POD_CONTROLLERS];
 
 /**
  * Annotations Istio itself writes (the injector's status, the gateway controller's version, the
@@ -23,9 +25,13 @@ const DRY_RUN = 'istio.io/dry-run';
 /** The injection annotation on a pod or pod template has its own check (ZT604). */
 const INJECT = 'sidecar.istio.io/inject';
 
-/** An annotation in Istio's domain (`*istio.io/…`), or the Ingress class Istio documents. */
+/**
+ * An annotation in Istio's domain (a prefix ending in `istio.io`, or a prefix-less name that does,
+ * as istioctl reads it: istio:pkg/config/analysis/analyzers/annotations istioAnnotation), or the
+ * Ingress class Istio documents.
+ */
 function isIstioAnnotation(name: string): boolean {
-  return name === 'kubernetes.io/ingress.class' || (name.includes('/') && name.split('/')[0]!.endsWith('istio.io'));
+  return name === 'kubernetes.io/ingress.class' || name.split('/')[0]!.endsWith('istio.io');
 }
 
 /** One place annotations are written: an object's metadata, or a controller's pod template. */
@@ -41,7 +47,8 @@ function* sites(m: MeshModel): Generator<Site> {
 
 function* istioAnnotations(m: MeshModel): Generator<{ site: Site; name: string; value: string }> {
   for (const site of sites(m)) {
-    for (const [name, value] of Object.entries(site.annotations).sort(([a], [b]) => (a < b ? -1 : 1))) {
+    // In the object's order: the analyzer sorts the findings.
+    for (const [name, value] of Object.entries(site.annotations)) {
       if (isIstioAnnotation(name) && !WRITTEN_BY_ISTIO.has(name)) yield { site, name, value };
     }
   }
@@ -50,7 +57,8 @@ function* istioAnnotations(m: MeshModel): Generator<{ site: Site; name: string; 
 const uint = (bits: number) => (v: string) => /^\d+$/.test(v) && Number(v) < 2 ** bits ? undefined : `not an unsigned ${bits}-bit integer`;
 const port = uint(16);
 const portList = (v: string) => (v.trim() === '' || v.split(',').every((p) => port(p.trim()) === undefined) ? undefined : 'not a comma-separated list of ports');
-const cidrList = (v: string) => (v === '' || v.split(',').every(isIpOrCidr) ? undefined : 'not a comma-separated list of CIDRs');
+/** The injector parses each entry as a prefix (Go's netip.ParsePrefix): a bare address is refused. */
+const cidrList = (v: string) => (v === '' || v.split(',').every((c) => c.includes('/') && isIpOrCidr(c)) ? undefined : 'not a comma-separated list of CIDRs');
 /** Kubernetes resource quantities (`500m`, `1Gi`, `2.5`, `1e3`). */
 const quantity = (v: string) => (/^[+-]?(\d+(\.\d*)?|\.\d+)(([KMGTPE]i)|[numkMGTPE]|[eE][+-]?\d+)?$/.test(v) ? undefined : 'not a Kubernetes resource quantity (e.g. 100m, 128Mi)');
 
@@ -70,7 +78,8 @@ const VALUE_CHECKS: ReadonlyMap<string, (value: string) => string | undefined> =
   ['proxy.istio.io/config', (v: string) => {
     try {
       const config: unknown = parse(v);
-      return config === null || (typeof config === 'object' && !Array.isArray(config)) ? undefined : 'not a ProxyConfig map';
+      // An empty value parses to null: no settings, which the injector accepts.
+      return typeof config === 'object' && !Array.isArray(config) ? undefined : 'not a ProxyConfig map';
     } catch {
       return 'not valid YAML';
     }
@@ -80,6 +89,11 @@ const VALUE_CHECKS: ReadonlyMap<string, (value: string) => string | undefined> =
   ['sidecar.istio.io/proxyCPULimit', quantity],
   ['sidecar.istio.io/proxyMemoryLimit', quantity],
 ]);
+
+/** `A`, `A or B`, `A, B or C`. */
+function oneOf(kinds: readonly string[]): string {
+  return kinds.length > 1 ? `${kinds.slice(0, -1).join(', ')} or ${kinds[kinds.length - 1]}` : kinds[0]!;
+}
 
 /** Names of Istio annotations close to `name` (same domain, same name ignoring case): likely meant. */
 function suggestion(name: string): string {
@@ -108,9 +122,9 @@ export const ANNOTATION_CHECKS: readonly Check[] = [
       for (const { site, name } of istioAnnotations(m)) {
         const known = ISTIO_ANNOTATIONS.get(name);
         if (!known || name === DRY_RUN || known.resources.includes('Any') || known.resources.includes(site.kind)) continue;
-        const onTemplate = known.resources.includes('Pod') && site.kind !== 'Pod' && site.object.kind !== 'Pod' && site.object.kind !== 'Namespace' && site.object.kind !== 'Service';
+        const onTemplate = known.resources.includes('Pod') && POD_CONTROLLERS.includes(site.kind);
         yield issue(site.object, `${site.where} has annotation "${name}", which applies to ${known.resources.join(', ')} only: here it is ignored.`,
-          onTemplate ? `move it to the pod template (spec.template.metadata.annotations).` : `put it on the ${known.resources.join(' or ')} it is meant for, or remove it.`);
+          onTemplate ? `move it to the pod template (spec.template.metadata.annotations).` : `put it on the ${oneOf(known.resources)} it is meant for, or remove it.`);
       }
     },
   },
