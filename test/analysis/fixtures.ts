@@ -74,12 +74,12 @@ export function analyzeYaml(yaml: string, options: AnalyzeOptions = {}): Finding
 export const codesOf = (findings: readonly Finding[]) => [...new Set(findings.map((f) => f.code))].sort();
 
 /** The analyzer's findings; a check that throws (ZT009, "check failed") fails the test instead of staying silent. */
-export function analyzedStrictly(yaml: string): Finding[] {
-  const findings = analyzeYaml(yaml);
+export function analyzedStrictly(yaml: string, options: AnalyzeOptions = {}): Finding[] {
+  const findings = analyzeYaml(yaml, options);
   expect(findings.filter((f) => f.code === 'ZT009').map((f) => f.message)).toEqual([]);
   return findings;
 }
 
 /** The findings of one code, as what a reader of the report sees. */
-export const foundIn = (yaml: string, code: string) => analyzedStrictly(yaml).filter((f) => f.code === code)
+export const foundIn = (yaml: string, code: string, options: AnalyzeOptions = {}) => analyzedStrictly(yaml, options).filter((f) => f.code === code)
   .map((f) => ({ severity: f.severity, object: `${f.kind} ${f.namespace === null ? '' : `${f.namespace}/`}${f.name}`, message: f.message, fix: f.fix }));
