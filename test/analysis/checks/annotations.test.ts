@@ -158,7 +158,7 @@ describe('ZT903: a value the sidecar injector rejects', () => {
     ['traffic.sidecar.istio.io/includeOutboundIPRanges', ['*', '', '0.0.0.0/0'], ['10.1.2.3', '* ']],
     ['proxy.istio.io/config', ['', '{}', 'concurrency: 2'], ['just a string', '42', '[concurrency]']],
     // Kubernetes quantities: a sign, a fraction on either side, a binary or decimal suffix, an exponent.
-    ['sidecar.istio.io/proxyCPU', ['+500m', '0.25', '.5', '2.', '1e-3', '1E12', '128Mi', '1k'], ['1.5.2', 'm', '5 m', '1e', '1ki', '-']],
+    ['sidecar.istio.io/proxyCPU', ['+500m', '0.25', '.5', '.25', '2.', '1e-3', '1E12', '128Mi', '1k'], ['1.5.2', 'm', '5 m', '1e', '1ki', '-']],
   ])('%s: accepts %j, rejects %j', (name, good, bad) => {
     const values = (vs: string[]) => vs.map((v) => on('ZT903', cart(`${name}: ${JSON.stringify(v)}`)).length);
     expect(values(good)).toEqual(good.map(() => 0));
