@@ -634,15 +634,20 @@ function remembered<K extends object, T>(cache: WeakMap<K, T>, key: K, work: () 
   return answer;
 }
 
-/** Host matching with one leading `*` wildcard, as in ServiceEntry and Gateway hosts. */
+/**
+ * Whether two hosts overlap, either with one leading `*` wildcard, as in ServiceEntry, Gateway
+ * and VirtualService hosts: equal names, or a wildcard whose suffix ends the other host; two
+ * wildcards overlap when either one's suffix ends the other's, so `*.example.com` and
+ * `*.shop.example.com` overlap whichever is the pattern (istio:pkg/config/host/name.go `Matches`).
+ */
 export function hostMatches(pattern: string, host: string): boolean {
   return lowerCaseHostMatches(pattern.toLowerCase(), host.toLowerCase());
 }
 
 /** `hostMatches` for a pattern and host already in lower case (asked in bulk by the access matrix). */
 export function lowerCaseHostMatches(p: string, h: string): boolean {
-  if (p === '*' || h === '*') return true;
-  if (p.startsWith('*')) return h.endsWith(p.slice(1)) || (h.startsWith('*') && h.slice(1).endsWith(p.slice(1)));
-  if (h.startsWith('*')) return p.endsWith(h.slice(1));
+  // `*` alone has the empty suffix, which ends every host.
+  if (p.startsWith('*') && h.endsWith(p.slice(1))) return true;
+  if (h.startsWith('*') && p.endsWith(h.slice(1))) return true;
   return p === h;
 }

@@ -1,6 +1,7 @@
 // The query layer the checks (and the access simulator) share.
 import { MeshModel, parseManifests } from '../../analysis/index.js';
-import { app, type AppOptions, BASE, istio, join, ns } from './fixtures.js';
+import { hostMatches } from '../../analysis/model.js';
+import { app, type AppOptions, BASE, foundIn, istio, join, ns } from './fixtures.js';
 
 const model = (yaml: string) => new MeshModel(parseManifests(yaml, 'm.yaml').objects);
 const workload = (m: MeshModel, namespace: string, name: string) => m.workloads.find((w) => w.namespace === namespace && w.name === name)!;
@@ -294,5 +295,33 @@ describe('service accounts and per-namespace lists', () => {
     expect(m.requestAuthenticationsFor(workload(m, 'istio-system', 'gw')).map((p) => p.name)).toEqual(['jwt-mesh']);
     expect(m.authorizationPoliciesFor(workload(m, 'shop', 'api')).map((p) => p.name)).toEqual(['first', 'mesh', 'last']);
     expect(m.requestAuthenticationsFor(workload(m, 'shop', 'api')).map((p) => p.name)).toEqual(['jwt-a', 'jwt-mesh', 'jwt-b']);
+  });
+});
+
+describe('host overlap (istio:pkg/config/host/name.go Matches), whichever host is the pattern', () => {
+  test.each([
+    ['api.example.com', 'api.example.com', true],
+    ['api.example.com', 'web.example.com', false],
+    ['API.Example.com', 'api.example.COM', true],
+    ['*.example.com', 'api.example.com', true],
+    ['*.example.com', 'a.b.example.com', true],
+    ['*.example.com', 'example.com', false],
+    ['*.example.com', 'api.example.org', false],
+    ['*', 'api.example.com', true],
+    ['*', '*.example.com', true],
+    ['*.example.com', '*.shop.example.com', true],
+    ['*.example.com', '*.example.com', true],
+    ['*.example.com', '*.example.org', false],
+    ['*.shop.example.com', 'shop.example.com', false],
+  ])('%s and %s: %s', (a, b, overlap) => {
+    expect(hostMatches(a, b)).toBe(overlap);
+    expect(hostMatches(b, a)).toBe(overlap);
+  });
+
+  test('a VirtualService for *.example.com binds to a Gateway server for *.shop.example.com: Istio serves the overlap, no ZT412', () => {
+    const gateway = istio('Gateway', 'shop', 'gw', '{selector: {istio: ingressgateway}, servers: [{port: {number: 80, name: http, protocol: HTTP}, hosts: ["shop/*.shop.example.com"]}]}');
+    const vs = (hosts: string) => istio('VirtualService', 'shop', 'routes', `{hosts: ${hosts}, gateways: [shop/gw], http: [{route: [{destination: {host: api.shop.svc.cluster.local, port: {number: 80}}}]}]}`);
+    expect(foundIn(join(BASE, gateway, vs('["*.example.com"]')), 'ZT412')).toEqual([]);
+    expect(foundIn(join(BASE, gateway, vs('["*.example.org"]')), 'ZT412')).toHaveLength(1);
   });
 });
