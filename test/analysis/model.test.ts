@@ -1,6 +1,6 @@
 // The query layer the checks (and the access simulator) share.
 import { MeshModel, parseManifests } from '../../analysis/index.js';
-import { hostMatches } from '../../analysis/model.js';
+import { exportedTo, exportedTogether, gatewayPods, gatewayRef, hostMatches, kubernetesServiceOf, serverHostAdmits } from '../../analysis/model.js';
 import { app, type AppOptions, BASE, foundIn, istio, join, ns } from './fixtures.js';
 
 const model = (yaml: string) => new MeshModel(parseManifests(yaml, 'm.yaml').objects);
@@ -323,5 +323,286 @@ describe('host overlap (istio:pkg/config/host/name.go Matches), whichever host i
     const vs = (hosts: string) => istio('VirtualService', 'shop', 'routes', `{hosts: ${hosts}, gateways: [shop/gw], http: [{route: [{destination: {host: api.shop.svc.cluster.local, port: {number: 80}}}]}]}`);
     expect(foundIn(join(BASE, gateway, vs('["*.example.com"]')), 'ZT412')).toEqual([]);
     expect(foundIn(join(BASE, gateway, vs('["*.example.org"]')), 'ZT412')).toHaveLength(1);
+  });
+});
+
+describe('Services: ports, the workloads they select, the ports a workload receives on', () => {
+  test('a Service port needs a number; targetPort is a number, a container port name or the port; TCP unless stated; no selector or an empty one selects nothing', () => {
+    const m = model(`apiVersion: v1
+kind: Service
+metadata: {name: api, namespace: shop}
+spec:
+  selector: {}
+  ports:
+  - {name: http, port: 80, targetPort: 8080, appProtocol: http}
+  - {port: 53, targetPort: dns, protocol: UDP}
+  - {port: 9090}
+  - {name: no-number}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: db, namespace: shop}
+spec: {type: NodePort, selector: {app: db}, ports: [{name: tcp, port: 3306}]}
+`);
+    const api = m.service('shop', 'api')!;
+    expect(api).toMatchObject({ namespace: 'shop', name: 'api', selector: undefined, type: 'ClusterIP' });
+    expect(api.ports).toEqual([
+      { name: 'http', port: 80, targetPort: 8080, protocol: 'TCP', appProtocol: 'http', protocolClass: 'http' },
+      { port: 53, targetPort: 'dns', protocol: 'UDP', protocolClass: 'udp' },
+      { port: 9090, targetPort: undefined, protocol: 'TCP', protocolClass: 'unknown' },
+    ]);
+    expect(m.service('shop', 'db')).toMatchObject({ selector: { app: 'db' }, type: 'NodePort' });
+    expect(m.service('shop', 'web')).toBeUndefined();
+    expect(m.service('other', 'db')).toBeUndefined();
+  });
+
+  test('a Service defined twice is the last definition (what kubectl apply leaves); the same name in two namespaces is two Services', () => {
+    const m = model(join(app('shop', 'api'), app('web', 'api'), app('shop', 'api', { servicePort: 8000 })));
+    expect(m.services.map((s) => `${s.namespace}/${s.name}:${s.ports[0]!.port}`)).toEqual(['web/api:80', 'shop/api:8000']);
+    expect(m.service('shop', 'api')!.ports[0]!.port).toBe(8000);
+    expect(m.ofKind('Service')).toHaveLength(3);
+  });
+
+  test('Services select the pods of their namespace whose labels include the selector; a selectorless Service none', () => {
+    const m = model(join(app('shop', 'api', { podLabels: 'tier: backend' }), app('shop', 'web'), app('other', 'api'),
+      'apiVersion: v1\nkind: Service\nmetadata: {name: backend, namespace: shop}\nspec: {selector: {tier: backend}, ports: [{port: 80}]}\n',
+      'apiVersion: v1\nkind: Service\nmetadata: {name: external, namespace: shop}\nspec: {ports: [{port: 80}]}\n'));
+    const api = workload(m, 'shop', 'api');
+    expect(m.servicesOf(api).map((s) => s.name)).toEqual(['api', 'backend']);
+    expect(m.servicesOf(workload(m, 'other', 'api')).map((s) => `${s.namespace}/${s.name}`)).toEqual(['other/api']);
+    expect(m.workloadsOf(m.service('shop', 'api')!).map((w) => `${w.namespace}/${w.name}`)).toEqual(['shop/api']);
+    expect(m.workloadsOf(m.service('shop', 'backend')!).map((w) => w.name)).toEqual(['api']);
+    expect(m.workloadsOf(m.service('shop', 'external')!)).toEqual([]);
+  });
+
+  test('inbound ports: container ports and the ports Services target (named ones looked up), in numeric order', () => {
+    const m = model(join(app('shop', 'api', { port: 9000, portName: 'grpc', service: false }),
+      'apiVersion: v1\nkind: Service\nmetadata: {name: api, namespace: shop}\nspec: {selector: {app: api}, ports: [{name: grpc, port: 80, targetPort: grpc}, {name: http-admin, port: 10000}, {name: http-gone, port: 81, targetPort: missing}]}\n'));
+    const w = workload(m, 'shop', 'api');
+    const [named, bare, missing] = m.service('shop', 'api')!.ports;
+    expect([m.targetPort(named!, w), m.targetPort(bare!, w), m.targetPort(missing!, w)]).toEqual([9000, 10000, undefined]);
+    expect(m.inboundPorts(w)).toEqual([9000, 10000]);
+    // gRPC is HTTP/2 to the sidecar.
+    expect(m.portProtocol(w, 9000)).toBe('http');
+    expect(m.portProtocol(w, 10000)).toBe('http');
+  });
+
+  test('two Services that disagree on a port\'s protocol leave it unknown (sniffed); agreeing ones keep it', () => {
+    const svc = (name: string, portName: string) => `apiVersion: v1\nkind: Service\nmetadata: {name: ${name}, namespace: shop}\nspec: {selector: {app: api}, ports: [{name: ${portName}, port: 80, targetPort: 8080}]}\n`;
+    const disagree = model(join(app('shop', 'api'), svc('raw', 'tcp-raw')));
+    expect(disagree.portProtocol(workload(disagree, 'shop', 'api'), 8080)).toBe('unknown');
+    const agree = model(join(app('shop', 'api'), svc('web', 'http-web')));
+    expect(agree.portProtocol(workload(agree, 'shop', 'api'), 8080)).toBe('http');
+  });
+});
+
+describe('host resolution: what a host names, seen from a namespace', () => {
+  const m = model(join(app('shop', 'api'), app('shop', 'private'), app('web', 'front'),
+    'apiVersion: v1\nkind: Service\nmetadata: {name: private, namespace: shop, annotations: {networking.istio.io/exportTo: " ., web-admin "}}\nspec: {selector: {app: private}, ports: [{name: http, port: 80, targetPort: 8080}]}\n',
+    istio('ServiceEntry', 'ext', 'partner', '{hosts: [api.partner.example], exportTo: ["."], ports: [{number: 443, name: tls, protocol: TLS}], resolution: DNS}'),
+    istio('ServiceEntry', 'ext', 'cdn', '{hosts: ["*.cdn.example"], ports: [{number: 443, name: tls, protocol: TLS}], resolution: NONE}')));
+
+  test('a wildcard names no single Service', () => {
+    expect(m.resolveHost('*.shop.svc.cluster.local', 'shop')).toEqual({ wildcard: true });
+  });
+
+  test('Services by short name in the asking namespace or by FQDN, where exported', () => {
+    expect(m.resolveHost('api', 'shop').service?.namespace).toBe('shop');
+    expect(m.resolveHost('api.shop.svc', 'web').service?.name).toBe('api');
+    expect(m.resolveHost('api.web.svc.cluster.local', 'web')).toEqual({});
+    // exportTo ". , web-admin" (spaces trimmed): the own namespace and web-admin only.
+    expect(m.resolveHost('private', 'shop').service?.name).toBe('private');
+    expect(m.resolveHost('private.shop.svc.cluster.local', 'web-admin').service?.name).toBe('private');
+    expect(m.resolveHost('private.shop.svc.cluster.local', 'web')).toEqual({});
+  });
+
+  test('ServiceEntries by host, wildcard hosts included, where exported', () => {
+    expect(m.resolveHost('api.partner.example', 'ext').serviceEntry?.name).toBe('partner');
+    expect(m.resolveHost('api.partner.example', 'shop')).toEqual({});
+    expect(m.resolveHost('img.cdn.example', 'shop').serviceEntry?.name).toBe('cdn');
+    expect(m.resolveHost('www.example.org', 'shop')).toEqual({});
+  });
+
+  test.each([
+    ['api', 'shop', { name: 'api', namespace: 'shop' }],
+    ['api.web.svc', 'shop', { name: 'api', namespace: 'web' }],
+    ['api.web.svc.cluster.local', 'shop', { name: 'api', namespace: 'web' }],
+    ['api.web', 'shop', undefined],
+    ['api.web.svcx', 'shop', undefined],
+    ['www.example.com', 'shop', undefined],
+    ['*.web.svc.cluster.local', 'shop', undefined],
+    ['*', 'shop', undefined],
+  ])('the Kubernetes Service of host %s from %s', (host, namespace, expected) => {
+    expect(kubernetesServiceOf(host, namespace)).toEqual(expected);
+    expect(m.namespaceOfHost(host, namespace)).toBe(expected?.namespace);
+  });
+});
+
+describe('policy selection', () => {
+  const m = model(join(app('shop', 'api'), app('shop', 'web'), app('web', 'front'), app('istio-system', 'gw'),
+    istio('AuthorizationPolicy', 'istio-system', 'mesh-wide', '{action: DENY, rules: [{from: [{source: {notNamespaces: [shop, web]}}]}]}'),
+    istio('AuthorizationPolicy', 'shop', 'ns-wide', '{selector: {}}'),
+    istio('AuthorizationPolicy', 'shop', 'api-only', '{selector: {matchLabels: {app: api}}}'),
+    istio('AuthorizationPolicy', 'shop', 'single-ref', '{targetRef: {kind: Service, name: api}}'),
+    istio('AuthorizationPolicy', 'shop', 'dry', '{}', 'istio.io/dry-run: "true"'),
+    istio('AuthorizationPolicy', 'shop', 'dry-1', '{}', 'istio.io/dry-run: "1"'),
+    istio('AuthorizationPolicy', 'shop', 'not-dry', '{}', 'istio.io/dry-run: "false"'),
+    istio('AuthorizationPolicy', 'shop', 'not-a-bool', '{}', 'istio.io/dry-run: "yes"'),
+    istio('RequestAuthentication', 'shop', 'jwt-api', '{selector: {matchLabels: {app: api}}}'),
+    istio('RequestAuthentication', 'web', 'jwt-web', '{}')));
+  const policy = (name: string) => m.objects.find((o) => o.name === name)!;
+  const names = (ws: readonly { namespace: string; name: string }[]) => ws.map((w) => `${w.namespace}/${w.name}`).sort();
+
+  test('how a policy selects: targetRef(s), labels, or all (no selector, empty selector)', () => {
+    expect(m.selection(policy('single-ref'))).toEqual({ mode: 'targetRefs' });
+    expect(m.selection(policy('api-only'))).toEqual({ mode: 'labels', labels: { app: 'api' } });
+    expect(m.selection(policy('ns-wide'))).toEqual({ mode: 'all' });
+    expect(m.selection(policy('mesh-wide'))).toEqual({ mode: 'all' });
+  });
+
+  test('a root-namespace policy without selector selects every workload of the mesh; others their namespace\'s', () => {
+    expect(names(m.selectedWorkloads(policy('mesh-wide')))).toEqual(['istio-system/gw', 'shop/api', 'shop/web', 'web/front']);
+    expect(names(m.selectedWorkloads(policy('ns-wide')))).toEqual(['shop/api', 'shop/web']);
+    expect(names(m.selectedWorkloads(policy('api-only')))).toEqual(['shop/api']);
+    expect(m.selectedWorkloads(policy('single-ref'))).toEqual([]);
+    expect(m.applies(policy('mesh-wide'), workload(m, 'web', 'front'))).toBe(true);
+    expect(m.applies(policy('ns-wide'), workload(m, 'web', 'front'))).toBe(false);
+    expect(m.applies(policy('single-ref'), workload(m, 'shop', 'api'))).toBe(false);
+    expect(m.applies(policy('api-only'), workload(m, 'shop', 'web'))).toBe(false);
+  });
+
+  test('dry-run policies (istio.io/dry-run a Go true) are logged, not enforced: not among a workload\'s policies', () => {
+    expect([m.isDryRun(policy('dry')), m.isDryRun(policy('dry-1')), m.isDryRun(policy('not-dry')), m.isDryRun(policy('not-a-bool')), m.isDryRun(policy('ns-wide'))])
+      .toEqual([true, true, false, false, false]);
+    expect(m.authorizationPoliciesFor(workload(m, 'shop', 'api')).map((p) => p.name)).toEqual(['mesh-wide', 'ns-wide', 'api-only', 'not-dry', 'not-a-bool']);
+    expect(m.authorizationPoliciesFor(workload(m, 'shop', 'web')).map((p) => p.name)).toEqual(['mesh-wide', 'ns-wide', 'not-dry', 'not-a-bool']);
+  });
+
+  test('RequestAuthentications by the same selection rules', () => {
+    expect(m.requestAuthenticationsFor(workload(m, 'shop', 'api')).map((p) => p.name)).toEqual(['jwt-api']);
+    expect(m.requestAuthenticationsFor(workload(m, 'shop', 'web'))).toEqual([]);
+    expect(m.requestAuthenticationsFor(workload(m, 'web', 'front')).map((p) => p.name)).toEqual(['jwt-web']);
+  });
+
+  test('answers are copies: a caller that changes one does not change the next answer', () => {
+    const w = workload(m, 'shop', 'api');
+    for (const list of [m.selectedWorkloads(policy('ns-wide')), m.authorizationPoliciesFor(w), m.requestAuthenticationsFor(w), m.servicesOf(w), m.workloadsIn('shop')]) list.length = 0;
+    expect(m.selectedWorkloads(policy('ns-wide'))).toHaveLength(2);
+    expect(m.authorizationPoliciesFor(w)).toHaveLength(5);
+    expect(m.requestAuthenticationsFor(w)).toHaveLength(1);
+    expect(m.servicesOf(w)).toHaveLength(1);
+    expect(m.workloadsIn('shop')).toHaveLength(2);
+  });
+});
+
+describe('PeerAuthentication scopes and the effective mode', () => {
+  const pa = (namespace: string, name: string, spec: string) => istio('PeerAuthentication', namespace, name, spec);
+
+  test.each([
+    ['istio-system', '{mtls: {mode: STRICT}}', 'mesh'],
+    ['istio-system', '{selector: {matchLabels: {}}, mtls: {mode: STRICT}}', 'mesh'],
+    ['istio-system', '{selector: {matchLabels: {app: api}}, mtls: {mode: STRICT}}', 'ignored'],
+    ['shop', '{mtls: {mode: STRICT}}', 'namespace'],
+    ['shop', '{selector: {matchLabels: {app: api}}, mtls: {mode: STRICT}}', 'workload'],
+    ['shop', '{targetRefs: [{kind: Service, name: api}], mtls: {mode: STRICT}}', 'ignored'],
+  ])('in %s, %s: %s', (namespace, spec, scope) => {
+    const m = model(pa(namespace, 'p', spec));
+    expect(m.peerAuthenticationScope(m.ofKind('PeerAuthentication')[0]!)).toBe(scope);
+  });
+
+  test('mesh-level UNSET is PERMISSIVE; the namespace-level policy is not taken from workload-level ones', () => {
+    const m = model(join(app('shop', 'api'), pa('istio-system', 'default', '{mtls: {mode: UNSET}}'),
+      pa('shop', 'a-workload', '{selector: {matchLabels: {app: web}}, mtls: {mode: DISABLE}}'), pa('shop', 'default', '{mtls: {mode: STRICT}}')));
+    expect(m.namespaceMtls('other')).toMatchObject({ mode: 'PERMISSIVE', scope: 'default' });
+    expect(m.namespaceMtls('shop')).toMatchObject({ mode: 'STRICT', scope: 'namespace' });
+    expect(m.namespaceMtls('shop').decidedBy?.name).toBe('default');
+    expect(m.effectiveMtls(workload(m, 'shop', 'api'))).toMatchObject({ mode: 'STRICT', scope: 'namespace' });
+  });
+
+  test('the root namespace takes the mesh-level mode; a workload policy without mtls keeps the namespace mode', () => {
+    const m = model(join(app('istio-system', 'gw'), app('shop', 'api'), pa('istio-system', 'default', '{mtls: {mode: STRICT}}'),
+      pa('shop', 'ports-only', '{selector: {matchLabels: {app: api}}, portLevelMtls: {"9090": {mode: DISABLE}}}')));
+    expect(m.namespaceMtls('istio-system')).toMatchObject({ mode: 'STRICT', scope: 'mesh' });
+    expect(m.effectiveMtls(workload(m, 'istio-system', 'gw'))).toMatchObject({ mode: 'STRICT', scope: 'mesh' });
+    expect(m.effectiveMtls(workload(m, 'shop', 'api'))).toMatchObject({ mode: 'STRICT', scope: 'mesh' });
+    expect(m.effectiveMtls(workload(m, 'shop', 'api'), 8080)).toMatchObject({ mode: 'STRICT', scope: 'mesh' });
+    expect(m.effectiveMtls(workload(m, 'shop', 'api'), 9090)).toMatchObject({ mode: 'DISABLE', scope: 'port' });
+  });
+
+  test('a port-level UNSET inherits the workload mode', () => {
+    const m = model(join(app('shop', 'api'), pa('shop', 'api', '{selector: {matchLabels: {app: api}}, mtls: {mode: PERMISSIVE}, portLevelMtls: {"8080": {mode: UNSET}}}')));
+    expect(m.effectiveMtls(workload(m, 'shop', 'api'), 8080)).toMatchObject({ mode: 'PERMISSIVE', scope: 'workload' });
+  });
+
+  // Istio keeps the oldest of several policies at one scope; creation times are unknown offline
+  // (ZT204 reports the conflict), so the model answers the same whatever the input order: the first by name.
+  test.each([false, true])('several policies at one scope: the first by name decides, whatever the input order (reversed: %s)', (reversed) => {
+    const docs = [pa('istio-system', 'b-mesh', '{mtls: {mode: DISABLE}}'), pa('istio-system', 'a-mesh', '{mtls: {mode: STRICT}}'),
+      pa('shop', 'b-ns', '{mtls: {mode: DISABLE}}'), pa('shop', 'a-ns', '{mtls: {mode: PERMISSIVE}}'),
+      pa('web', 'b-api', '{selector: {matchLabels: {app: api}}, mtls: {mode: DISABLE}}'), pa('web', 'a-api', '{selector: {matchLabels: {app: api}}, mtls: {mode: STRICT}}')];
+    const m = model(join(app('web', 'api'), ...(reversed ? docs.reverse() : docs)));
+    expect(m.namespaceMtls('other')).toMatchObject({ mode: 'STRICT', scope: 'mesh' });
+    expect(m.namespaceMtls('shop')).toMatchObject({ mode: 'PERMISSIVE', scope: 'namespace' });
+    expect(m.effectiveMtls(workload(m, 'web', 'api'))).toMatchObject({ mode: 'STRICT', scope: 'workload' });
+    expect(m.effectiveMtls(workload(m, 'web', 'api')).decidedBy?.name).toBe('a-api');
+    expect(m.workloadPeerAuthentications(workload(m, 'web', 'api')).map((p) => p.name).sort()).toEqual(['a-api', 'b-api']);
+  });
+});
+
+describe('gateway references, server hosts, gateway pods, exportTo', () => {
+  test.each([
+    ['istio-system/ingress', { namespace: 'istio-system', name: 'ingress' }],
+    ['ingress', { namespace: 'shop', name: 'ingress' }],
+    ['ingress.istio-system.svc.cluster.local', { namespace: 'istio-system', name: 'ingress' }],
+  ])('VirtualService gateways entry %s, from shop', (entry, expected) => {
+    expect(gatewayRef(entry, 'shop')).toEqual(expected);
+  });
+
+  test.each([
+    ['api.example.com', 'shop', true],
+    ['api.example.com', 'web', true],
+    ['*/api.example.com', 'web', true],
+    ['./api.example.com', 'gw-ns', true],
+    ['./api.example.com', 'shop', false],
+    ['shop/api.example.com', 'shop', true],
+    ['shop/api.example.com', 'web', false],
+    ['shop/*.example.com', 'shop', true],
+    ['shop/www.example.com', 'shop', false],
+  ])('a server host %s exposes api.example.com to a VirtualService in %s: %s', (serverHost, vsNamespace, admitted) => {
+    expect(serverHostAdmits(serverHost, 'gw-ns', vsNamespace, 'api.example.com')).toBe(admitted);
+  });
+
+  test('a gateway\'s pods: an injected workload of the gateway\'s namespace, labels and identity', () => {
+    const labels = { istio: 'ingressgateway' };
+    const w = gatewayPods('istio-system', 'ingress', 'ingress-sa', labels);
+    expect(w).toMatchObject({ namespace: 'istio-system', name: 'ingress', serviceAccount: 'ingress-sa', podLabels: labels, sidecar: true, ambient: false, hostNetwork: false });
+    expect(w.object).toMatchObject({ kind: 'Deployment', namespace: 'istio-system', name: 'ingress' });
+    expect(w.podLabels).not.toBe(labels);
+  });
+
+  test.each([
+    [[], 'shop', true],
+    [['*'], 'web', true],
+    [['.'], 'shop', true],
+    [['.'], 'web', false],
+    [['web'], 'web', true],
+    [['web'], 'shop', false],
+    [['~'], 'shop', false],
+  ])('exportTo %j of an object in shop: visible in %s: %s', (list, namespace, visible) => {
+    expect(exportedTo(list, 'shop', namespace)).toBe(visible);
+  });
+
+  test.each([
+    [[], 'shop', [], 'web', true],
+    [['*'], 'shop', ['web'], 'web', true],
+    [['.'], 'shop', ['.'], 'web', false],
+    [['.'], 'shop', ['.'], 'shop', true],
+    [['admin'], 'shop', ['admin'], 'web', true],
+    [['shop'], 'x', ['.'], 'shop', true],
+    [['.'], 'shop', ['web'], 'x', false],
+    [['~'], 'shop', [], 'web', false],
+  ])('exportTo %j in %s and %j in %s are seen together somewhere: %s', (a, aOwner, b, bOwner, together) => {
+    expect(exportedTogether(a, aOwner, b, bOwner)).toBe(together);
+    expect(exportedTogether(b, bOwner, a, aOwner)).toBe(together);
   });
 });
