@@ -443,7 +443,10 @@ export class MeshModel {
    * (istio:pilot/pkg/model/policyattachment.go ShouldAttachPolicy).
    */
   public selection(o: MeshObject): Selection {
-    if (o.spec.targetRef !== undefined || o.spec.targetRefs !== undefined) return { mode: 'targetRefs' };
+    // Istio counts the references (`GetTargetRefs`): `targetRefs: []` or a null `targetRef` is
+    // none, and the selector decides; anything else there makes sidecars ignore the policy.
+    const refers = (v: unknown) => (Array.isArray(v) ? v.length > 0 : v !== undefined && v !== null);
+    if (refers(o.spec.targetRef) || refers(o.spec.targetRefs)) return { mode: 'targetRefs' };
     const labels = labelMap(rec(o.spec.selector)?.matchLabels);
     return labels && Object.keys(labels).length > 0 ? { mode: 'labels', labels } : { mode: 'all' };
   }

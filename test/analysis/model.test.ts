@@ -460,6 +460,17 @@ describe('policy selection', () => {
     expect(m.selection(policy('mesh-wide'))).toEqual({ mode: 'all' });
   });
 
+  test('an empty targetRefs list or a null targetRef is no reference: the selector decides (istio:pilot/pkg/model/policyattachment.go GetTargetRefs)', () => {
+    const refs = model(join(app('shop', 'api'), app('shop', 'web'),
+      istio('AuthorizationPolicy', 'shop', 'deny-all', '{targetRefs: [], action: DENY, rules: [{}]}'),
+      istio('AuthorizationPolicy', 'shop', 'deny-api', '{targetRef: null, selector: {matchLabels: {app: api}}, action: DENY, rules: [{}]}'),
+      istio('RequestAuthentication', 'shop', 'jwt', '{targetRefs: [], jwtRules: [{issuer: "https://issuer.example"}]}')));
+    expect(refs.selection(refs.objects.find((o) => o.name === 'deny-all')!)).toEqual({ mode: 'all' });
+    expect(refs.authorizationPoliciesFor(workload(refs, 'shop', 'api')).map((p) => p.name)).toEqual(['deny-all', 'deny-api']);
+    expect(refs.authorizationPoliciesFor(workload(refs, 'shop', 'web')).map((p) => p.name)).toEqual(['deny-all']);
+    expect(refs.requestAuthenticationsFor(workload(refs, 'shop', 'web')).map((p) => p.name)).toEqual(['jwt']);
+  });
+
   test('a root-namespace policy without selector selects every workload of the mesh; others their namespace\'s', () => {
     expect(names(m.selectedWorkloads(policy('mesh-wide')))).toEqual(['istio-system/gw', 'shop/api', 'shop/web', 'web/front']);
     expect(names(m.selectedWorkloads(policy('ns-wide')))).toEqual(['shop/api', 'shop/web']);
