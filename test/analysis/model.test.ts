@@ -206,6 +206,20 @@ describe('workloads: which objects run pods, and what their pods are', () => {
     expect(workload(m, 'shop', 'job')).toMatchObject({ podLabels: { app: 'job' }, serviceAccount: 'runner', sidecar: true });
   });
 
+  test('a workload whose pod template is missing or malformed still counts, with no pod facts (manifests are read defensively)', () => {
+    const m = model(join(ns('shop'),
+      'apiVersion: batch/v1\nkind: CronJob\nmetadata: {name: no-job-template, namespace: shop}\nspec: {schedule: "0 * * * *"}\n',
+      'apiVersion: batch/v1\nkind: CronJob\nmetadata: {name: no-job-spec, namespace: shop}\nspec: {jobTemplate: {}}\n',
+      'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: no-template, namespace: shop}\nspec: {replicas: 1}\n',
+      'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: odd, namespace: shop}\nspec: {template: {metadata: {labels: [a]}, spec: {containers: [{name: c, ports: 8080, securityContext: 1}], securityContext: []}}}\n'));
+    expect(m.workloads.map((w) => [w.name, w.podLabels, w.serviceAccount, w.containerPorts, w.runAsUsers, w.sidecar])).toEqual([
+      ['no-job-template', {}, 'default', [], [], true],
+      ['no-job-spec', {}, 'default', [], [], true],
+      ['no-template', {}, 'default', [], [], true],
+      ['odd', {}, 'default', [], [], true],
+    ]);
+  });
+
   test('identity: serviceAccountName, else the deprecated serviceAccount, else default', () => {
     const deployment = (name: string, spec: string) => `apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: ${name}, namespace: shop}\nspec: {template: {metadata: {labels: {app: ${name}}}, spec: ${spec}}}\n`;
     const m = model(join(ns('shop'), deployment('both', '{serviceAccountName: new, serviceAccount: old, containers: []}'),
@@ -302,6 +316,7 @@ describe('host overlap (istio:pkg/config/host/name.go Matches), whichever host i
   test.each([
     ['api.example.com', 'api.example.com', true],
     ['api.example.com', 'web.example.com', false],
+    ['a.example.com', 'b.example.com', false],
     ['API.Example.com', 'api.example.COM', true],
     ['*.example.com', 'api.example.com', true],
     ['*.example.com', 'a.b.example.com', true],
@@ -377,11 +392,11 @@ spec: {type: NodePort, selector: {app: db}, ports: [{name: tcp, port: 3306}]}
 
   test('inbound ports: container ports and the ports Services target (named ones looked up), in numeric order', () => {
     const m = model(join(app('shop', 'api', { port: 9000, portName: 'grpc', service: false }),
-      'apiVersion: v1\nkind: Service\nmetadata: {name: api, namespace: shop}\nspec: {selector: {app: api}, ports: [{name: grpc, port: 80, targetPort: grpc}, {name: http-admin, port: 10000}, {name: http-gone, port: 81, targetPort: missing}]}\n'));
+      'apiVersion: v1\nkind: Service\nmetadata: {name: api, namespace: shop}\nspec: {selector: {app: api}, ports: [{name: grpc, port: 80, targetPort: grpc}, {name: http-admin, port: 10000}, {name: http-gone, port: 81, targetPort: missing}, {name: http-metrics, port: 8000}]}\n'));
     const w = workload(m, 'shop', 'api');
     const [named, bare, missing] = m.service('shop', 'api')!.ports;
     expect([m.targetPort(named!, w), m.targetPort(bare!, w), m.targetPort(missing!, w)]).toEqual([9000, 10000, undefined]);
-    expect(m.inboundPorts(w)).toEqual([9000, 10000]);
+    expect(m.inboundPorts(w)).toEqual([8000, 9000, 10000]);
     // gRPC is HTTP/2 to the sidecar.
     expect(m.portProtocol(w, 9000)).toBe('http');
     expect(m.portProtocol(w, 10000)).toBe('http');
@@ -428,6 +443,7 @@ describe('host resolution: what a host names, seen from a namespace', () => {
     ['api.web.svc', 'shop', { name: 'api', namespace: 'web' }],
     ['api.web.svc.cluster.local', 'shop', { name: 'api', namespace: 'web' }],
     ['api.web', 'shop', undefined],
+    ['v1.api.web.svc.cluster.local', 'shop', undefined],
     ['api.web.svcx', 'shop', undefined],
     ['www.example.com', 'shop', undefined],
     ['*.web.svc.cluster.local', 'shop', undefined],
@@ -586,8 +602,11 @@ describe('gateway references, server hosts, gateway pods, exportTo', () => {
   test('a gateway\'s pods: an injected workload of the gateway\'s namespace, labels and identity', () => {
     const labels = { istio: 'ingressgateway' };
     const w = gatewayPods('istio-system', 'ingress', 'ingress-sa', labels);
-    expect(w).toMatchObject({ namespace: 'istio-system', name: 'ingress', serviceAccount: 'ingress-sa', podLabels: labels, sidecar: true, ambient: false, hostNetwork: false });
-    expect(w.object).toMatchObject({ kind: 'Deployment', namespace: 'istio-system', name: 'ingress' });
+    expect(w).toEqual({
+      object: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'ingress', namespace: 'istio-system', labels, annotations: {}, spec: {}, raw: {} },
+      namespace: 'istio-system', name: 'ingress', podLabels: labels, podAnnotations: {}, serviceAccount: 'ingress-sa',
+      containerPorts: [], runAsUsers: [], hostNetwork: false, sidecar: true, ambient: false,
+    });
     expect(w.podLabels).not.toBe(labels);
   });
 
