@@ -304,12 +304,12 @@ export class MeshModel {
     return this.workloadsIn(namespace).filter((w) => w.serviceAccount === serviceAccount);
   }
 
-  /** Objects of one kind in one namespace, in input order. */
+  /** Objects of one kind in one namespace, in input order, each once: its last definition (as `services`). */
   public ofKindIn(kind: string, namespace: string): readonly MeshObject[] {
     let index = this.byKindAndNamespace.get(kind);
     if (!index) {
       index = new Map();
-      for (const o of this.ofKind(kind)) if (o.namespace !== undefined) addTo(index, o.namespace, o);
+      for (const o of lastDefinitions(this.ofKind(kind))) if (o.namespace !== undefined) addTo(index, o.namespace, o);
       this.byKindAndNamespace.set(kind, index);
     }
     return index.get(namespace) ?? [];

@@ -297,6 +297,28 @@ describe('service accounts and per-namespace lists', () => {
     expect(m.serviceAccountsIn('none')).toEqual([]);
   });
 
+  // kubectl apply leaves the last definition of an object defined twice (ZT003 reports the duplicate).
+  test('a policy defined twice counts once, as its last definition', () => {
+    const m = model(join(app('shop', 'api'), app('shop', 'web'),
+      istio('PeerAuthentication', 'shop', 'default', '{mtls: {mode: STRICT}}'),
+      istio('PeerAuthentication', 'shop', 'api', '{selector: {matchLabels: {app: api}}, mtls: {mode: STRICT}}'),
+      istio('AuthorizationPolicy', 'shop', 'gate', '{selector: {matchLabels: {app: api}}}'),
+      istio('RequestAuthentication', 'shop', 'jwt', '{selector: {matchLabels: {app: api}}}'),
+      istio('PeerAuthentication', 'shop', 'default', '{mtls: {mode: PERMISSIVE}}'),
+      istio('PeerAuthentication', 'shop', 'api', '{selector: {matchLabels: {app: web}}, mtls: {mode: DISABLE}}'),
+      istio('AuthorizationPolicy', 'shop', 'gate', '{selector: {matchLabels: {app: web}}, action: DENY, rules: [{}]}'),
+      istio('RequestAuthentication', 'shop', 'jwt', '{selector: {matchLabels: {app: web}}}')));
+    const [api, web] = [workload(m, 'shop', 'api'), workload(m, 'shop', 'web')];
+    expect(m.namespaceMtls('shop')).toMatchObject({ mode: 'PERMISSIVE', scope: 'namespace' });
+    expect(m.effectiveMtls(api)).toMatchObject({ mode: 'PERMISSIVE', scope: 'namespace' });
+    expect(m.effectiveMtls(web)).toMatchObject({ mode: 'DISABLE', scope: 'workload' });
+    expect(m.authorizationPoliciesFor(api)).toEqual([]);
+    expect(m.authorizationPoliciesFor(web).map((p) => p.spec.action)).toEqual(['DENY']);
+    expect(m.requestAuthenticationsFor(api)).toEqual([]);
+    expect(m.requestAuthenticationsFor(web)).toHaveLength(1);
+    expect(m.ofKind('PeerAuthentication')).toHaveLength(4);
+  });
+
   test('a workload of the root namespace gets each of its namespace\'s policies once, all in input order', () => {
     const m = model(join(app('istio-system', 'gw'), app('shop', 'api'),
       istio('AuthorizationPolicy', 'shop', 'first', '{}'),
