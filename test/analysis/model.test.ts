@@ -417,8 +417,9 @@ spec: {type: NodePort, selector: {app: db}, ports: [{name: tcp, port: 3306}]}
       'apiVersion: v1\nkind: Service\nmetadata: {name: api, namespace: shop}\nspec: {selector: {app: api}, ports: [{name: grpc, port: 80, targetPort: grpc}, {name: http-admin, port: 10000}, {name: http-gone, port: 81, targetPort: missing}, {name: http-metrics, port: 8000}]}\n'));
     const w = workload(m, 'shop', 'api');
     const [named, bare, missing] = m.service('shop', 'api')!.ports;
-    expect([m.targetPort(named!, w), m.targetPort(bare!, w), m.targetPort(missing!, w)]).toEqual([9000, 10000, undefined]);
-    expect(m.inboundPorts(w)).toEqual([8000, 9000, 10000]);
+    expect([m.targetPort(named!, w), m.targetPort(bare!, w), m.targetPort(missing!, w)]).toStrictEqual([9000, 10000, undefined]);
+    // Strictly: toEqual would take a list with an undefined port for this one.
+    expect(m.inboundPorts(w)).toStrictEqual([8000, 9000, 10000]);
     // gRPC is HTTP/2 to the sidecar.
     expect(m.portProtocol(w, 9000)).toBe('http');
     expect(m.portProtocol(w, 10000)).toBe('http');
@@ -436,7 +437,7 @@ spec: {type: NodePort, selector: {app: db}, ports: [{name: tcp, port: 3306}]}
 describe('host resolution: what a host names, seen from a namespace', () => {
   const m = model(join(app('shop', 'api'), app('shop', 'private'), app('web', 'front'),
     'apiVersion: v1\nkind: Service\nmetadata: {name: private, namespace: shop, annotations: {networking.istio.io/exportTo: " ., web-admin "}}\nspec: {selector: {app: private}, ports: [{name: http, port: 80, targetPort: 8080}]}\n',
-    istio('ServiceEntry', 'ext', 'partner', '{hosts: [api.partner.example], exportTo: ["."], ports: [{number: 443, name: tls, protocol: TLS}], resolution: DNS}'),
+    istio('ServiceEntry', 'ext', 'partner', '{hosts: [api.partner.example, www.partner.example], exportTo: ["."], ports: [{number: 443, name: tls, protocol: TLS}], resolution: DNS}'),
     istio('ServiceEntry', 'ext', 'cdn', '{hosts: ["*.cdn.example"], ports: [{number: 443, name: tls, protocol: TLS}], resolution: NONE}')));
 
   test('a wildcard names no single Service', () => {
@@ -455,6 +456,7 @@ describe('host resolution: what a host names, seen from a namespace', () => {
 
   test('ServiceEntries by host, wildcard hosts included, where exported', () => {
     expect(m.resolveHost('api.partner.example', 'ext').serviceEntry?.name).toBe('partner');
+    expect(m.resolveHost('www.partner.example', 'ext').serviceEntry?.name).toBe('partner');
     expect(m.resolveHost('api.partner.example', 'shop')).toEqual({});
     expect(m.resolveHost('img.cdn.example', 'shop').serviceEntry?.name).toBe('cdn');
     expect(m.resolveHost('www.example.org', 'shop')).toEqual({});
@@ -576,6 +578,11 @@ describe('PeerAuthentication scopes and the effective mode', () => {
     expect(m.effectiveMtls(workload(m, 'shop', 'api'))).toMatchObject({ mode: 'STRICT', scope: 'mesh' });
     expect(m.effectiveMtls(workload(m, 'shop', 'api'), 8080)).toMatchObject({ mode: 'STRICT', scope: 'mesh' });
     expect(m.effectiveMtls(workload(m, 'shop', 'api'), 9090)).toMatchObject({ mode: 'DISABLE', scope: 'port' });
+  });
+
+  test('a workload policy without port-level modes decides every port', () => {
+    const m = model(join(app('shop', 'api'), pa('shop', 'api', '{selector: {matchLabels: {app: api}}, mtls: {mode: DISABLE}}')));
+    expect(m.effectiveMtls(workload(m, 'shop', 'api'), 8080)).toMatchObject({ mode: 'DISABLE', scope: 'workload' });
   });
 
   test('a port-level UNSET inherits the workload mode', () => {
