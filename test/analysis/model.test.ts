@@ -212,7 +212,8 @@ describe('workloads: which objects run pods, and what their pods are', () => {
       'apiVersion: batch/v1\nkind: CronJob\nmetadata: {name: no-job-spec, namespace: shop}\nspec: {jobTemplate: {}}\n',
       'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: no-template, namespace: shop}\nspec: {replicas: 1}\n',
       'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: odd, namespace: shop}\nspec: {template: {metadata: {labels: [a]}, spec: {containers: [{name: c, ports: 8080, securityContext: 1}], securityContext: []}}}\n'));
-    expect(m.workloads.map((w) => [w.name, w.podLabels, w.serviceAccount, w.containerPorts, w.runAsUsers, w.sidecar])).toEqual([
+    // Strictly: toEqual would take a list of undefined users or ports for an empty one.
+    expect(m.workloads.map((w) => [w.name, { ...w.podLabels }, w.serviceAccount, w.containerPorts, w.runAsUsers, w.sidecar])).toStrictEqual([
       ['no-job-template', {}, 'default', [], [], true],
       ['no-job-spec', {}, 'default', [], [], true],
       ['no-template', {}, 'default', [], [], true],
@@ -228,6 +229,7 @@ describe('workloads: which objects run pods, and what their pods are', () => {
     expect(m.workloadsWithIdentity('shop', 'old').map((w) => w.name)).toEqual(['old']);
     expect(m.workloadsWithIdentity('shop', 'default').map((w) => w.name)).toEqual(['none']);
     expect(m.workloadsWithIdentity('other', 'default')).toEqual([]);
+    expect(m.workloadsIn('other')).toStrictEqual([]);
   });
 
   test('container ports of every container, TCP unless stated, entries without a port number skipped; run-as users of pod and containers', () => {
@@ -245,7 +247,7 @@ spec:
 `));
     const w = workload(m, 'shop', 'dns');
     expect(w.containerPorts).toEqual([{ containerPort: 53, name: 'dns', protocol: 'UDP' }, { containerPort: 8080, protocol: 'TCP' }]);
-    expect(w.runAsUsers).toEqual([1000, 1337]);
+    expect(w.runAsUsers).toStrictEqual([1000, 1337]);
     expect(w.hostNetwork).toBe(false);
   });
 
