@@ -304,12 +304,12 @@ export class MeshModel {
     return this.workloadsIn(namespace).filter((w) => w.serviceAccount === serviceAccount);
   }
 
-  /** Objects of one kind in one namespace, in input order. */
+  /** Objects of one kind in one namespace, in input order, each once: its last definition (as `services`). */
   public ofKindIn(kind: string, namespace: string): readonly MeshObject[] {
     let index = this.byKindAndNamespace.get(kind);
     if (!index) {
       index = new Map();
-      for (const o of this.ofKind(kind)) if (o.namespace !== undefined) addTo(index, o.namespace, o);
+      for (const o of lastDefinitions(this.ofKind(kind))) if (o.namespace !== undefined) addTo(index, o.namespace, o);
       this.byKindAndNamespace.set(kind, index);
     }
     return index.get(namespace) ?? [];
@@ -443,7 +443,10 @@ export class MeshModel {
    * (istio:pilot/pkg/model/policyattachment.go ShouldAttachPolicy).
    */
   public selection(o: MeshObject): Selection {
-    if (o.spec.targetRef !== undefined || o.spec.targetRefs !== undefined) return { mode: 'targetRefs' };
+    // Istio counts the references (`GetTargetRefs`): `targetRefs: []` or a null `targetRef` is
+    // none, and the selector decides; anything else there makes sidecars ignore the policy.
+    const refers = (v: unknown) => (Array.isArray(v) ? v.length > 0 : v !== undefined && v !== null);
+    if (refers(o.spec.targetRef) || refers(o.spec.targetRefs)) return { mode: 'targetRefs' };
     const labels = labelMap(rec(o.spec.selector)?.matchLabels);
     return labels && Object.keys(labels).length > 0 ? { mode: 'labels', labels } : { mode: 'all' };
   }
@@ -634,15 +637,20 @@ function remembered<K extends object, T>(cache: WeakMap<K, T>, key: K, work: () 
   return answer;
 }
 
-/** Host matching with one leading `*` wildcard, as in ServiceEntry and Gateway hosts. */
+/**
+ * Whether two hosts overlap, either with one leading `*` wildcard, as in ServiceEntry, Gateway
+ * and VirtualService hosts: equal names, or a wildcard whose suffix ends the other host; two
+ * wildcards overlap when either one's suffix ends the other's, so `*.example.com` and
+ * `*.shop.example.com` overlap whichever is the pattern (istio:pkg/config/host/name.go `Matches`).
+ */
 export function hostMatches(pattern: string, host: string): boolean {
   return lowerCaseHostMatches(pattern.toLowerCase(), host.toLowerCase());
 }
 
 /** `hostMatches` for a pattern and host already in lower case (asked in bulk by the access matrix). */
 export function lowerCaseHostMatches(p: string, h: string): boolean {
-  if (p === '*' || h === '*') return true;
-  if (p.startsWith('*')) return h.endsWith(p.slice(1)) || (h.startsWith('*') && h.slice(1).endsWith(p.slice(1)));
-  if (h.startsWith('*')) return p.endsWith(h.slice(1));
+  // `*` alone has the empty suffix, which ends every host.
+  if (p.startsWith('*') && h.endsWith(p.slice(1))) return true;
+  if (h.startsWith('*') && p.endsWith(h.slice(1))) return true;
   return p === h;
 }
