@@ -5,9 +5,14 @@
 // near-identical manifest is clean; these pin the branches a mutation run found untested (issue 21).
 import { TELEMETRY_CHECKS, WORKLOAD_CHECKS } from '../../../analysis/checks/workloads.js';
 import type { AnalyzeOptions } from '../../../analysis/index.js';
-import { analyzeYaml, app, BASE, foundIn, istio, join, ns } from '../fixtures.js';
+import { analyzedStrictly, analyzeYaml, app, BASE, foundIn, istio, join, ns } from '../fixtures.js';
 
-const on = (code: string, ...docs: string[]) => foundIn(join(BASE, ...docs), code);
+/** The findings of `code` on BASE plus the given documents, which must load cleanly (a typo in a case would make it vacuous). */
+function on(code: string, ...docs: string[]) {
+  const yaml = join(BASE, ...docs);
+  expect(analyzedStrictly(yaml).filter((f) => /^ZT00\d$/.test(f.code)).map((f) => `${f.code} ${f.message}`)).toEqual([]);
+  return foundIn(yaml, code);
+}
 const messages = (code: string, ...docs: string[]) => on(code, ...docs).map((f) => f.message);
 const objects = (code: string, ...docs: string[]) => on(code, ...docs).map((f) => f.object);
 /** A Service in shop with the given spec (flow YAML). */
