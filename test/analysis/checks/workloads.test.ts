@@ -122,6 +122,8 @@ describe('ZT504: Services that give one container port different protocols', () 
   test('a named targetPort is resolved to its container port; one that names no port is left out', () => {
     expect(objects('ZT504', service('api-raw', '{selector: {app: api}, ports: [{name: tcp-raw, port: 9000, targetPort: http}, {name: tcp-y, port: 9001, targetPort: nothing}]}'))).toEqual(['Deployment shop/api']);
     expect(objects('ZT504', service('api-raw', '{selector: {app: api}, ports: [{name: tcp-y, port: 9001, targetPort: nothing}]}'))).toEqual([]);
+    // Two ports that reach no container port are not one port.
+    expect(objects('ZT504', service('api-raw', '{selector: {app: api}, ports: [{name: tcp-y, port: 9001, targetPort: nothing}, {name: http-z, port: 9002, targetPort: none}]}'))).toEqual([]);
   });
 
   test('a workload in an undeclared namespace (sidecar unknown) is judged', () => {
@@ -166,6 +168,11 @@ describe('ZT506: an ExternalName Service port without a usable protocol', () => 
       'Service shop/bank is an ExternalName Service whose port 8443 ("web") does not name a protocol Istio can use for the external host.',
       'Service shop/bank is an ExternalName Service whose port 8444 does not name a protocol Istio can use for the external host.',
     ]);
+  });
+
+  test('an appProtocol Istio does not know is left to ZT502', () => {
+    expect(messages('ZT506', bank('[{name: web, appProtocol: foo, port: 8443}]'))).toEqual([]);
+    expect(objects('ZT502', bank('[{name: web, appProtocol: foo, port: 8443}]'))).toEqual(['Service shop/bank']);
   });
 
   test('only ExternalName Services', () => {
@@ -409,6 +416,10 @@ describe('ZT607: a policy or Sidecar that nothing enforces', () => {
     expect(messages('ZT607', PLAIN_CART, twin('shop', 'cart', 'cart2'), allowOn('cart'))).toEqual([]);
   });
 
+  test('a policy that selects no workload is ZT606\'s', () => {
+    expect(objects('ZT607', allowOn('nothing'), pa('shop', 'nothing'))).toEqual([]);
+  });
+
   test('PeerAuthentication and RequestAuthentication too; namespace-wide and targetRefs policies are not judged', () => {
     expect(objects('ZT607', PLAIN_CART, pa('shop', 'cart'), ra('shop', 'cart'))).toEqual(['PeerAuthentication shop/pa', 'RequestAuthentication shop/ra']);
     const plainNs = [ns('plain', 'istio-injection: disabled'), app('plain', 'a')];
@@ -535,6 +546,8 @@ describe('ZT703: several Sidecars that select one workload', () => {
 
   test('disjoint selectors, a namespace-wide Sidecar, another namespace\'s or the root namespace\'s Sidecar do not count', () => {
     expect(objects('ZT703', onApi('a'), onApi('b', 'app: web'), sidecar('wide', '{egress: [{hosts: ["./*"]}]}'), onApi('c', 'app: api', 'other'), onApi('d', 'app: api', 'istio-system'))).toEqual([]);
+    // Root-namespace Sidecars with a selector are ZT702's, even on a workload of the root namespace.
+    expect(objects('ZT703', app('istio-system', 'gw'), onApi('a', 'app: gw', 'istio-system'), onApi('b', 'app: gw', 'istio-system'))).toEqual([]);
     // A selector with fewer labels selects the workload too.
     expect(objects('ZT703', onApi('a'), onApi('b', 'app: api, version: v1'), twin('shop', 'api', 'api-v1', 'version: v1'))).toEqual(['Sidecar shop/a', 'Sidecar shop/b']);
   });
