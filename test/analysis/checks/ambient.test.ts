@@ -117,6 +117,10 @@ describe('ZT712, ZT713: a selector DENY with L7 fields on ambient workloads', ()
     expect(objects('ZT713', AMBIENT(), onApi('both', `action: DENY, ${dead}`))).toEqual(['AuthorizationPolicy amb/both']);
   });
 
+  test('a rule that never fires for a reason other than L7 fields is not ZT712\'s (trustDomains: ZT114)', () => {
+    expect(messages('ZT712', AMBIENT(), onApi('td', 'action: DENY, rules: [{from: [{source: {trustDomains: ["example.org"]}}]}]'))).toEqual([]);
+  });
+
   test('a namespace-wide DENY names every ambient workload it reaches', () => {
     expect(messages('ZT713', AMBIENT(), ap('no-post', '{action: DENY, rules: [{to: [{operation: {ports: ["8080"], methods: [POST]}}]}]}'))).toEqual([
       'AuthorizationPolicy amb/no-post applies at ztunnel to the ambient workload(s) amb/api and amb/web; ztunnel leaves out the L7 attributes of rules[0] (methods) and denies on the rest, so it refuses more than written (every request matching its L4 conditions).',
@@ -164,8 +168,10 @@ describe('ZT714: targetRefs to a Service that no waypoint serves', () => {
       message: 'AuthorizationPolicy amb/get-only targets Service amb/apii, which is not in namespace amb (a targetRefs policy must live in its target\'s namespace): it applies nowhere.',
       fix: 'name an existing Service of namespace amb, or move the policy to the target\'s namespace.',
     }]);
-    // The Service of the same name elsewhere is not it.
-    expect(objects('ZT714', AMBIENT(USE_WAYPOINT), WAYPOINT, targetService('x', 'rules: [{}]', 'shop'))).toEqual(['AuthorizationPolicy shop/x']);
+    // The Service of the same name in another namespace (bound to a waypoint there) is not it.
+    expect(messages('ZT714', AMBIENT(USE_WAYPOINT), WAYPOINT, ns('front'), targetService('x', 'rules: [{}]', 'front'))).toEqual([
+      'AuthorizationPolicy front/x targets Service front/api, which is not in namespace front (a targetRefs policy must live in its target\'s namespace): it applies nowhere.',
+    ]);
     expect(messages('ZT714', targetService('x', 'rules: [{}]', 'ghost'))).toEqual([]);
     // A namespace known only by a Service of its own is in the input.
     expect(objects('ZT714', targetService('x', 'rules: [{}]', 'ghost').replace('name: api}', 'name: other}'), `apiVersion: v1\nkind: Service\nmetadata: {name: api, namespace: ghost}\nspec: {ports: [{port: 80}]}\n`)).toEqual(['AuthorizationPolicy ghost/x']);
@@ -259,7 +265,7 @@ describe('ZT716: an L4 ALLOW behind a waypoint that omits the waypoint\'s identi
   });
 
   test('the waypoint admitted on every port the Service targets, by any ALLOW, is enough; on some ports only, the others are named', () => {
-    const twoPorts = app('amb', 'api').replace('ports: [{name: http, port: 80, targetPort: 8080}]', 'ports: [{name: http, port: 80, targetPort: 8080}, {name: http-admin, port: 81, targetPort: 9090}, {name: http-x, port: 82, targetPort: nothing}]');
+    const twoPorts = app('amb', 'api').replace('ports: [{name: http, port: 80, targetPort: 8080}]', 'ports: [{name: http-admin, port: 81, targetPort: 9090}, {name: http, port: 80, targetPort: 8080}, {name: http-x, port: 82, targetPort: nothing}]');
     expect(twoPorts).toContain('targetPort: 9090');
     const yaml = [ns('amb', `istio.io/dataplane-mode: ambient, ${USE_WAYPOINT}`), twoPorts, WAYPOINT, L4_WEB];
     expect(messages('ZT716', ...yaml, onApi('wp-8080', `rules: [{from: [{source: {principals: [${WAYPOINT_PRINCIPAL}]}}], to: [{operation: {ports: ["8080"]}}]}]`))).toEqual([
@@ -323,6 +329,7 @@ describe('ZT717: targetRefs that attach to no waypoint or gateway', () => {
       fix: 'name an existing Gateway of namespace shop, or move the policy to the Gateway\'s namespace.',
     }]);
     expect(objects('ZT717', AMBIENT(), WAYPOINT, toGateway('waypoint'))).toEqual([]);
+    expect(objects('ZT717', AMBIENT(), WAYPOINT, toGateway('waypoint2'))).toEqual(['AuthorizationPolicy amb/x']);
     // An Istio Gateway of that name is not one.
     expect(objects('ZT717', AMBIENT(), istio('Gateway', 'amb', 'waypoint', '{selector: {istio: ingressgateway}, servers: []}'), toGateway('waypoint'))).toEqual(['AuthorizationPolicy amb/x']);
     // A namespace the input does not show may hold it.
@@ -358,6 +365,7 @@ describe('ZT718: a waypoint L7 policy without a require-waypoint L4 policy', () 
     // A DENY at ztunnel does not close the bypass.
     expect(objects('ZT718', AMBIENT(USE_WAYPOINT), WAYPOINT, L7, onApi('deny', `action: DENY, rules: [{from: [{source: {principals: [${WEB}]}}]}]`))).toEqual(['Service amb/api']);
     expect(objects('ZT718', AMBIENT(), WAYPOINT, L7)).toEqual([]);
+    expect(objects('ZT718', AMBIENT(USE_WAYPOINT), WAYPOINT)).toEqual([]);
     expect(objects('ZT718', ns('amb', `istio-injection: enabled, ${USE_WAYPOINT}`), app('amb', 'api'), WAYPOINT, L7)).toEqual([]);
   });
 });
