@@ -54,6 +54,9 @@ describe('ZT501: a Service port of meshed pods without a protocol', () => {
       'Service shop/cart port 81 declares no protocol (name prefix or appProtocol), so Istio sniffs it: HTTP policy may not apply as intended, and server-first protocols break.',
     ]);
     expect(messages('ZT501', service('cart', '{selector: {app: api}, ports: [{name: web, appProtocol: http, port: 81, targetPort: 8080}, {name: grpc-x, port: 82, targetPort: 8080}]}'))).toEqual([]);
+    // An appProtocol Istio does not know is ZT502's.
+    const unknown = service('cart', '{selector: {app: api}, ports: [{name: web, appProtocol: foo, port: 81, targetPort: 8080}]}');
+    expect([messages('ZT501', unknown), objects('ZT502', unknown)]).toEqual([[], ['Service shop/cart']]);
   });
 
   test('only Services with a pod that has a sidecar: pods outside the mesh have no listener to sniff', () => {
@@ -93,6 +96,15 @@ describe('ZT503: a Service targetPort no container declares', () => {
     ]);
   });
 
+  test('any one declared container port will do, among several', () => {
+    const twoPorts = app('shop', 'cart').replace('ports: [{containerPort: 8080, name: http}]', 'ports: [{containerPort: 9000, name: metrics}, {containerPort: 8080, name: http}]');
+    expect(twoPorts).toContain('containerPort: 9000');
+    expect(messages('ZT503', twoPorts)).toEqual([]);
+    expect(messages('ZT503', twoPorts.replace('targetPort: 8080', 'targetPort: 9090'))).toEqual([
+      'Service shop/cart port 80 targets port 9090, which Deployment shop/cart does not declare (it has 9000 "metrics" and 8080 "http"); port-based policy and mTLS settings keyed on it will not line up.',
+    ]);
+  });
+
   test('a container port without a name is listed by number; a pod that declares no port is not judged', () => {
     const unnamed = app('shop', 'cart').replace(', name: http}]}]}', '}]}]}').replace('targetPort: 8080', 'targetPort: 9090');
     expect(messages('ZT503', unnamed)).toEqual([
@@ -124,6 +136,11 @@ describe('ZT504: Services that give one container port different protocols', () 
     expect(objects('ZT504', service('api-raw', '{selector: {app: api}, ports: [{name: tcp-y, port: 9001, targetPort: nothing}]}'))).toEqual([]);
     // Two ports that reach no container port are not one port.
     expect(objects('ZT504', service('api-raw', '{selector: {app: api}, ports: [{name: tcp-y, port: 9001, targetPort: nothing}, {name: http-z, port: 9002, targetPort: none}]}'))).toEqual([]);
+  });
+
+  test('only for workloads in the mesh: without a proxy no listener reads the protocol', () => {
+    const plainApi = BASE.replace(app('shop', 'api'), app('shop', 'api', { podLabels: 'sidecar.istio.io/inject: "false"' }));
+    expect(foundIn(join(plainApi, raw), 'ZT504')).toEqual([]);
   });
 
   test('a workload in an undeclared namespace (sidecar unknown) is judged', () => {
