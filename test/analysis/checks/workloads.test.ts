@@ -9,9 +9,9 @@ import { analyzedStrictly, analyzeYaml, app, BASE, foundIn, istio, join, ns } fr
 
 /** The findings of `code` on BASE plus the given documents, which must load cleanly (a typo in a case would make it vacuous). */
 function on(code: string, ...docs: string[]) {
-  const yaml = join(BASE, ...docs);
-  expect(analyzedStrictly(yaml).filter((f) => /^ZT00\d$/.test(f.code)).map((f) => `${f.code} ${f.message}`)).toEqual([]);
-  return foundIn(yaml, code);
+  const findings = analyzedStrictly(join(BASE, ...docs));
+  expect(findings.filter((f) => /^ZT00\d$/.test(f.code)).map((f) => `${f.code} ${f.message}`)).toEqual([]);
+  return findings.filter((f) => f.code === code).map((f) => ({ severity: f.severity, object: `${f.kind} ${f.namespace === null ? '' : `${f.namespace}/`}${f.name}`, message: f.message, fix: f.fix }));
 }
 const messages = (code: string, ...docs: string[]) => on(code, ...docs).map((f) => f.message);
 const objects = (code: string, ...docs: string[]) => on(code, ...docs).map((f) => f.object);
