@@ -66,6 +66,17 @@ describe('ZT711: L7 fields in a selector ALLOW on ambient workloads', () => {
     expect(fix([ns('amb', 'istio.io/dataplane-mode: ambient'), app('amb', 'api'), app('amb', 'web').replace('kind: Service\nmetadata: {name: web, namespace: amb}', 'kind: Service\nmetadata: {name: web, namespace: amb, labels: {istio.io/use-waypoint: waypoint}}'), WAYPOINT])).toEqual(['bind ']);
   });
 
+  test('one bound Service among the pods\' Services, or one workload with a waypoint among those named, is enough to only move the conditions', () => {
+    const admin = `apiVersion: v1\nkind: Service\nmetadata: {name: api-admin, namespace: amb}\nspec: {selector: {app: api}, ports: [{name: http, port: 81, targetPort: 8080}]}\n`;
+    const bound = app('amb', 'api').replace('kind: Service\nmetadata: {name: api, namespace: amb}', 'kind: Service\nmetadata: {name: api, namespace: amb, labels: {istio.io/use-waypoint: waypoint}}');
+    const l7 = 'rules: [{to: [{operation: {methods: [GET]}}]}]';
+    expect(on('ZT711', ns('amb', 'istio.io/dataplane-mode: ambient'), bound, admin, WAYPOINT, onApi('l7', l7)).map((f) => f.fix.slice(0, 5))).toEqual(['move ']);
+    // A namespace-wide ALLOW on api (behind the waypoint) and web (not).
+    expect(on('ZT711', ns('amb', 'istio.io/dataplane-mode: ambient'), bound, app('amb', 'web'), WAYPOINT, ap('l7', `{${l7}}`)).map((f) => [f.message.split(',')[0], f.fix.slice(0, 5)])).toEqual([
+      ['AuthorizationPolicy amb/l7 applies at ztunnel to the ambient workload(s) amb/api and amb/web', 'move '],
+    ]);
+  });
+
   test('only ambient workloads are named; sidecar workloads enforce L7 themselves', () => {
     const rootPolicy = ap('l7', `${ON_API}rules: [{to: [{operation: {methods: [GET]}}]}]}`, 'istio-system');
     expect(messages('ZT711', AMBIENT(), rootPolicy)).toEqual([
