@@ -214,6 +214,10 @@ describe('ZT715: an istio.io/use-waypoint label that does not bind', () => {
   test('no label, "none", a bound waypoint, or a waypoint namespace the input does not show: no finding', () => {
     expect(messages('ZT715', AMBIENT(), AMBIENT('istio.io/use-waypoint: none').replaceAll('amb', 'opt'), AMBIENT(USE_WAYPOINT).replaceAll('amb', 'ok'), waypoint('ok'))).toEqual([]);
     expect(messages('ZT715', AMBIENT(`${USE_WAYPOINT}, istio.io/use-waypoint-namespace: elsewhere`))).toEqual([]);
+    // A namespace the input shows only by its Gateways is in the input: the waypoint is missing there.
+    expect(messages('ZT715', AMBIENT(`${USE_WAYPOINT}, istio.io/use-waypoint-namespace: edge`), waypoint('edge', 'istio.io/waypoint-for: service', '[{name: mesh, port: 15008, protocol: HBONE}]', 'other'))).toEqual([
+      'Namespace amb is labelled istio.io/use-waypoint=waypoint, but there is no waypoint edge/waypoint (a Gateway of class istio-waypoint): its traffic goes direct, so no L7 policy is enforced.',
+    ]);
   });
 
   test('a Service with its own label that does not bind; one that only inherits the namespace\'s is reported on the Namespace', () => {
@@ -231,8 +235,9 @@ describe('ZT715: an istio.io/use-waypoint label that does not bind', () => {
     // Its own "none", or its own label to a bound waypoint.
     expect(objects('ZT715', AMBIENT('istio.io/use-waypoint: wp').replace(app('amb', 'api'), labelled('istio.io/use-waypoint: none')), WAYPOINT)).toEqual(['Namespace amb']);
     expect(objects('ZT715', ns('amb', 'istio.io/dataplane-mode: ambient'), labelled(USE_WAYPOINT), WAYPOINT)).toEqual([]);
-    // A waypoint in a namespace the input does not show may well exist.
+    // A waypoint in a namespace the input does not show may well exist; one whose Gateways the input shows has none of that name.
     expect(objects('ZT715', ns('amb', 'istio.io/dataplane-mode: ambient'), labelled('istio.io/use-waypoint: wp, istio.io/use-waypoint-namespace: elsewhere'))).toEqual([]);
+    expect(objects('ZT715', ns('amb', 'istio.io/dataplane-mode: ambient'), labelled('istio.io/use-waypoint: wp, istio.io/use-waypoint-namespace: edge'), waypoint('edge'))).toEqual(['Service amb/api']);
   });
 
   test('a Service under a namespace waypoint for workloads only: reported on the Service, the fix names no waypoint', () => {
@@ -259,6 +264,7 @@ describe('ZT715: an istio.io/use-waypoint label that does not bind', () => {
     expect(objects('ZT715', ns('amb', `istio.io/dataplane-mode: ambient, ${USE_WAYPOINT}`), app('amb', 'api', { service: false }), WAYPOINT)).toEqual([]);
     expect(objects('ZT715', ns('amb', 'istio.io/dataplane-mode: ambient'), pods('istio.io/use-waypoint: none'), app('amb', 'wl', { podLabels: 'istio.io/use-waypoint: waypoint', service: false }), waypoint('amb', 'istio.io/waypoint-for: all'))).toEqual([]);
     expect(objects('ZT715', ns('amb', 'istio.io/dataplane-mode: ambient'), pods('istio.io/use-waypoint: wp, istio.io/use-waypoint-namespace: elsewhere'))).toEqual([]);
+    expect(objects('ZT715', ns('amb', 'istio.io/dataplane-mode: ambient'), pods('istio.io/use-waypoint: wp, istio.io/use-waypoint-namespace: edge'), waypoint('edge'))).toEqual(['Deployment amb/api']);
     expect(objects('ZT715', ns('amb', 'istio.io/dataplane-mode: ambient'), pods('istio.io/use-waypoint: wp'))).toEqual(['Deployment amb/api']);
   });
 });
@@ -286,6 +292,8 @@ describe('ZT716: an L4 ALLOW behind a waypoint that omits the waypoint\'s identi
       'Deployment amb/api is ambient and behind waypoint amb/waypoint, which calls it as cluster.local/ns/amb/sa/waypoint; no rule of its L4 ALLOW policies (amb/api-l4) admits that identity on port(s) 8080, 9090, so ztunnel closes every request that goes through the waypoint.',
     ]);
     expect(messages('ZT716', ...yaml, onApi('wp', `rules: [{from: [{source: {principals: [${WAYPOINT_PRINCIPAL}]}}]}]`))).toEqual([]);
+    // One rule of a policy is enough.
+    expect(messages('ZT716', ns('amb', `istio.io/dataplane-mode: ambient, ${USE_WAYPOINT}`), app('amb', 'api'), WAYPOINT, onApi('api-l4', `rules: [{from: [{source: {principals: [${WEB}]}}]}, {from: [{source: {principals: [${WAYPOINT_PRINCIPAL}]}}]}]`))).toEqual([]);
   });
 
   test('the waypoint\'s ServiceAccount can be renamed by annotation', () => {
@@ -340,6 +348,7 @@ describe('ZT717: targetRefs that attach to no waypoint or gateway', () => {
       fix: 'name an existing Gateway of namespace shop, or move the policy to the Gateway\'s namespace.',
     }]);
     expect(objects('ZT717', AMBIENT(), WAYPOINT, toGateway('waypoint'))).toEqual([]);
+    expect(objects('ZT717', AMBIENT(), waypoint('amb', 'istio.io/waypoint-for: service', '[{name: mesh, port: 15008, protocol: HBONE}]', 'other'), WAYPOINT, toGateway('waypoint'))).toEqual([]);
     expect(objects('ZT717', AMBIENT(), WAYPOINT, toGateway('waypoint2'))).toEqual(['AuthorizationPolicy amb/x']);
     // An Istio Gateway of that name is not one.
     expect(objects('ZT717', AMBIENT(), istio('Gateway', 'amb', 'waypoint', '{selector: {istio: ingressgateway}, servers: []}'), toGateway('waypoint'))).toEqual(['AuthorizationPolicy amb/x']);
