@@ -1,7 +1,7 @@
 import type { MeshModel, MeshObject, Workload } from '../model.js';
 import { actionOf } from '../policy.js';
 import { listing } from '../values.js';
-import { targetRefsOf, unboundText, USE_WAYPOINT, USE_WAYPOINT_NAMESPACE, WAYPOINT_CLASS, Waypoint, waypointsOf } from '../waypoints.js';
+import { targetRefsOf, unboundText, USE_WAYPOINT, USE_WAYPOINT_NAMESPACE, WAYPOINT_CLASS, WAYPOINT_FOR, Waypoint, waypointsOf } from '../waypoints.js';
 import { l7FieldsByRule, neverFires, toZtunnelPolicy, ztunnelPoliciesFor, ztunnelRuleMatches } from '../ztunnel.js';
 import { Check, issue, ref } from './check.js';
 
@@ -122,7 +122,10 @@ export const AMBIENT_CHECKS: readonly Check[] = [
         if (binding.bound || binding.reason.kind === 'unlabelled' || binding.reason.kind === 'opted-out') continue;
         if (own === undefined && binding.reason.kind !== 'UnsupportedTrafficType') continue; // reported on the Namespace
         if (binding.reason.kind === 'WaypointIsNotReady' && !m.covers(binding.reason.ref.split('/')[0]!, ['Gateway'])) continue;
-        yield issue(o, `${ref(o)} does not bind to a waypoint (${unboundText(binding.reason)}): its traffic goes direct, so no L7 policy is enforced.`, fixFor(o.labels[USE_WAYPOINT_NAMESPACE] ?? o.namespace ?? 'default', own ?? ''));
+        const fix = binding.reason.kind === 'UnsupportedTrafficType'
+          ? `let waypoint ${binding.reason.waypoint.namespace}/${binding.reason.waypoint.name} serve Services (${WAYPOINT_FOR}: service or all), or label ${ref(o)} ${USE_WAYPOINT} with a waypoint that does (${WAYPOINT_DOC}).`
+          : fixFor(o.labels[USE_WAYPOINT_NAMESPACE] ?? o.namespace ?? 'default', own ?? '');
+        yield issue(o, `${ref(o)} does not bind to a waypoint (${unboundText(binding.reason)}): its traffic goes direct, so no L7 policy is enforced.`, fix);
       }
       // Pods with their own label (an inherited service-only waypoint is silently none for pods: by design).
       for (const w of m.workloads) {
@@ -217,5 +220,5 @@ function refProblem(m: MeshModel, waypoint: Waypoint | undefined, ns: string, na
 }
 
 function fixFor(ns: string, name: string): string {
-  return `declare the waypoint ${ns}/${name || '<name>'} (Gateway of class ${WAYPOINT_CLASS}, one HBONE listener on 15008, istio.io/waypoint-for matching the traffic, allowedRoutes admitting the bound namespaces), or correct the label (${WAYPOINT_DOC}).`;
+  return `declare the waypoint ${ns}/${name} (Gateway of class ${WAYPOINT_CLASS}, one HBONE listener on 15008, istio.io/waypoint-for matching the traffic, allowedRoutes admitting the bound namespaces), or correct the label (${WAYPOINT_DOC}).`;
 }

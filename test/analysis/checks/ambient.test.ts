@@ -240,11 +240,11 @@ describe('ZT715: an istio.io/use-waypoint label that does not bind', () => {
     expect(objects('ZT715', ns('amb', 'istio.io/dataplane-mode: ambient'), labelled('istio.io/use-waypoint: wp, istio.io/use-waypoint-namespace: edge'), waypoint('edge'))).toEqual(['Service amb/api']);
   });
 
-  test('a Service under a namespace waypoint for workloads only: reported on the Service, the fix names no waypoint', () => {
+  test('a Service under a namespace waypoint for workloads only: reported on the Service, the fix names that waypoint', () => {
     expect(on('ZT715', AMBIENT(USE_WAYPOINT), waypoint('amb', 'istio.io/waypoint-for: workload'))).toEqual(['api', 'web'].map((s) => ({
       severity: 'error', object: `Service amb/${s}`,
       message: `Service amb/${s} does not bind to a waypoint (UnsupportedTrafficType: waypoint amb/waypoint is for workload traffic (istio.io/waypoint-for), not service traffic of Service amb/${s}): its traffic goes direct, so no L7 policy is enforced.`,
-      fix: fix('amb/<name>'),
+      fix: `let waypoint amb/waypoint serve Services (istio.io/waypoint-for: service or all), or label Service amb/${s} istio.io/use-waypoint with a waypoint that does (https://istio.io/latest/docs/ambient/usage/waypoint/).`,
     })));
   });
 
