@@ -89,10 +89,14 @@ export const INGRESS_CHECKS: readonly Check[] = [
           if (name) portNames.set(name, (portNames.get(name) ?? 0) + 1);
           if ((protocol === 'HTTPS' || protocol === 'TLS') && !tls) problems.push(`servers[${i}] is ${protocol} without a tls block`);
           if (protocol === 'HTTP' && tls && Object.keys(tls).some((k) => k !== 'httpsRedirect')) problems.push(`servers[${i}] is plain HTTP but sets tls fields other than httpsRedirect`);
+          // SIMPLE and MUTUAL terminate TLS with the gateway's own certificate; a tls block without a
+          // mode is PASSTHROUGH, the enum's zero value, which needs none (istio:pkg/config/validation
+          // validateTLSOptions). credentialNames is a list of Secret names (an RSA and an ECDSA
+          // certificate), standing for credentialName (istio.io, Gateway reference: ServerTLSSettings).
           const mode = str(tls?.mode);
-          if ((protocol === 'HTTPS' || protocol === 'TLS') && (mode === 'SIMPLE' || mode === 'MUTUAL' || mode === undefined)
-            && !str(tls?.credentialName) && !str(tls?.serverCertificate) && !recs(tls?.credentialNames).length && tls) {
-            problems.push(`servers[${i}] terminates TLS (${mode ?? 'SIMPLE'}) without credentialName or serverCertificate`);
+          if ((protocol === 'HTTPS' || protocol === 'TLS') && (mode === 'SIMPLE' || mode === 'MUTUAL')
+            && !str(tls?.credentialName) && !str(tls?.serverCertificate) && !strs(tls?.credentialNames).length) {
+            problems.push(`servers[${i}] terminates TLS (${mode}) without credentialName or serverCertificate`);
           }
         });
         for (const [name, n] of portNames) if (n > 1) problems.push(`port name "${name}" is used by ${n} servers; port names must be unique`);
@@ -264,7 +268,7 @@ export const INGRESS_CHECKS: readonly Check[] = [
         const { namespace, name } = gatewayRef(entry, vs.namespace ?? 'default');
         if (gws.some((g) => g.name === name && g.namespace === namespace)) continue;
         if (!m.covers(namespace, ['Gateway'])) continue; // the Gateway may be in the cluster, outside the input
-        yield issue(vs, `${ref(vs)} binds to gateway "${entry}", but there is no Gateway ${namespace}/${name}${entry.includes('/') ? '' : ` (a bare name means the VirtualService's namespace, ${vs.namespace})`}; its routes are not served there.`,
+        yield issue(vs, `${ref(vs)} binds to gateway "${entry}", but there is no Gateway ${namespace}/${name}${entry.includes('/') || entry.includes('.') ? '' : ` (a bare name means the VirtualService's namespace, ${vs.namespace})`}; its routes are not served there.`,
           'name an existing Gateway as "<namespace>/<name>".');
       }
     },
