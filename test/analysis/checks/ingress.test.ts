@@ -519,3 +519,285 @@ describe('ZT413: a route destination that is no Service or ServiceEntry', () => 
     expect(on('ZT413', ns('edge'), routeTo('"*.example.org"', ', exportTo: [".", edge]'))).toEqual([]);
   });
 });
+
+describe('ZT414: a route destination port that is missing or not a port of the Service', () => {
+  const TWO_PORTS = app('shop', 'cart', { servicePort: 80 }).replace('ports: [{name: http, port: 80, targetPort: 8080}]', 'ports: [{name: http, port: 80, targetPort: 8080}, {name: grpc, port: 9090, targetPort: 9090}]');
+  const routeTo = (destination: string) => vs(`{hosts: [api.example.com], http: [{route: [{destination: ${destination}}]}]}`);
+
+  test('no port to a Service with several: error, listing its ports', () => {
+    expect(found(join(BASE, TWO_PORTS, routeTo('{host: cart}')), 'ZT414')).toEqual([{
+      severity: 'error', object: 'VirtualService shop/routes',
+      message: 'VirtualService shop/routes http[0].route[0]: destination shop/cart exposes ports 80, 9090, and the route names none, so Istio cannot tell which to use.',
+      fix: 'set destination.port.number to one of 80, 9090.',
+    }]);
+    expect(on('ZT414', TWO_PORTS, routeTo('{host: cart, port: {number: 9090}}'))).toEqual([]);
+    expect(on('ZT414', routeTo('{host: api}'))).toEqual([]);
+  });
+
+  test('a port the Service does not have (the container port, typically)', () => {
+    expect(found(join(BASE, TWO_PORTS, routeTo('{host: cart.shop.svc.cluster.local, port: {number: 8080}}')), 'ZT414')).toEqual([{
+      severity: 'error', object: 'VirtualService shop/routes',
+      message: 'VirtualService shop/routes http[0].route[0]: destination port 8080 is not a port of Service shop/cart (80, 9090); routes name the Service port, not the container port.',
+      fix: 'use the Service port: 80 or 9090.',
+    }]);
+    const portless = 'apiVersion: v1\nkind: Service\nmetadata: {name: headless, namespace: shop}\nspec: {clusterIP: None, selector: {app: api}}\n';
+    expect(on('ZT414', portless, routeTo('{host: headless, port: {number: 8080}}'))).toEqual([
+      'VirtualService shop/routes http[0].route[0]: destination port 8080 is not a port of Service shop/headless (none); routes name the Service port, not the container port.',
+    ]);
+  });
+
+  test('hosts that are no Service (ServiceEntries, unknown names) are ZT413\'s or nobody\'s business', () => {
+    const se = istio('ServiceEntry', 'shop', 'ext', '{hosts: [api.example.org], ports: [{number: 443, name: tls, protocol: TLS}, {number: 80, name: http, protocol: HTTP}], resolution: DNS}');
+    expect(on('ZT414', se, routeTo('{host: api.example.org, port: {number: 8443}}'))).toEqual([]);
+    expect(on('ZT414', routeTo('{host: cart, port: {number: 8443}}'))).toEqual([]);
+    expect(on('ZT414', routeTo('{port: {number: 8443}}'))).toEqual([]);
+  });
+});
+
+describe('ZT415: a route to a subset no DestinationRule defines', () => {
+  const dr = (host: string, subsets = '[{name: v1, labels: {version: v1}}]', namespace = 'shop', extra = '') => istio('DestinationRule', namespace, `dr-${namespace}`, `{host: ${host}, subsets: ${subsets}${extra}}`);
+  const routeTo = (host: string, subset = 'v2', namespace = 'shop') => vs(`{hosts: [api.example.com], http: [{route: [{destination: {host: ${host}, subset: ${subset}}}]}]}`, 'routes', namespace);
+
+  test('the finding: error, on the VirtualService, naming subset and host', () => {
+    expect(found(join(BASE, dr('api'), routeTo('api')), 'ZT415')).toEqual([{
+      severity: 'error', object: 'VirtualService shop/routes',
+      message: 'VirtualService shop/routes http[0].route[0]: subset "v2" of "api" is defined by no DestinationRule; requests routed there get 503.',
+      fix: 'define subset "v2" (with the pods\' labels) in a DestinationRule for the host, or route without a subset.',
+    }]);
+  });
+
+  test('the DestinationRule\'s host by its short or full name, from another namespace, is the same host', () => {
+    expect(on('ZT415', dr('api'), routeTo('api', 'v1'))).toEqual([]);
+    expect(on('ZT415', dr('api.shop.svc.cluster.local'), routeTo('api', 'v1'))).toEqual([]);
+    expect(on('ZT415', ns('edge'), dr('api.shop.svc.cluster.local', undefined, 'edge'), routeTo('api', 'v1'))).toEqual([]);
+    expect(on('ZT415', ns('edge'), dr('api.shop.svc.cluster.local'), routeTo('api.shop.svc.cluster.local', 'v1', 'edge'))).toEqual([]);
+    // A short name in another namespace is another host.
+    expect(on('ZT415', ns('edge'), dr('api', undefined, 'edge'), routeTo('api', 'v1'))).toHaveLength(1);
+    // A DestinationRule for another host does not count.
+    expect(on('ZT415', dr('web'), routeTo('api', 'v1'))).toHaveLength(1);
+  });
+
+  test('hosts that are no Service: the DestinationRule must name the same host', () => {
+    const se = istio('ServiceEntry', 'shop', 'ext', '{hosts: [api.example.org], ports: [{number: 443, name: tls, protocol: TLS}], resolution: DNS}');
+    expect(on('ZT415', se, dr('api.example.org'), routeTo('api.example.org', 'v1'))).toEqual([]);
+    expect(on('ZT415', se, dr('www.example.org'), routeTo('api.example.org', 'v1'))).toHaveLength(1);
+    expect(on('ZT415', dr('reviews'), routeTo('reviews', 'v1'))).toEqual([]);
+    expect(on('ZT415', dr('reviews.shop.svc.cluster.local'), routeTo('reviews', 'v1'))).toEqual([]);
+  });
+
+  test('only a DestinationRule exported to the route\'s namespace applies', () => {
+    expect(on('ZT415', ns('edge'), dr('api.shop.svc.cluster.local', undefined, 'shop', ', exportTo: ["."]'), routeTo('api.shop.svc.cluster.local', 'v1', 'edge'))).toHaveLength(1);
+    expect(on('ZT415', ns('edge'), dr('api.shop.svc.cluster.local', undefined, 'shop', ', exportTo: [".", edge]'), routeTo('api.shop.svc.cluster.local', 'v1', 'edge'))).toEqual([]);
+  });
+
+  test('routes without a subset or host are not judged, nor hosts whose namespace the input does not hold', () => {
+    expect(on('ZT415', vs('{hosts: [api.example.com], http: [{route: [{destination: {host: api}}, {destination: {subset: v1}}]}]}'))).toEqual([]);
+    expect(on('ZT415', routeTo('reviews.bookinfo.svc.cluster.local', 'v1'))).toEqual([]);
+    // The namespace holds a DestinationRule: its DestinationRules are in the input.
+    expect(on('ZT415', dr('other', undefined, 'bookinfo'), routeTo('reviews.bookinfo.svc.cluster.local', 'v1'))).toHaveLength(1);
+  });
+});
+
+describe('ZT416: a VirtualService the validating webhook rejects', () => {
+  const rejected = (problem: string) => `VirtualService shop/routes: ${problem}. Istio rejects the VirtualService, so its routes do not exist.`;
+
+  test('the finding: error, one per problem', () => {
+    expect(found(join(BASE, vs('{hosts: [api, api, web, web, web]}')), 'ZT416')).toEqual([
+      { severity: 'error', object: 'VirtualService shop/routes', message: rejected('hosts "api", "web" appear more than once'), fix: 'correct it as the VirtualService reference describes; `istioctl validate -f` shows the same error.' },
+      { severity: 'error', object: 'VirtualService shop/routes', message: rejected('it has no http, tcp or tls routes'), fix: 'correct it as the VirtualService reference describes; `istioctl validate -f` shows the same error.' },
+    ]);
+  });
+
+  test('one route of any kind is enough', () => {
+    expect(on('ZT416', vs('{hosts: [api], tcp: [{route: [{destination: {host: db}}]}]}'))).toEqual([]);
+    expect(on('ZT416', vs('{hosts: [api], tls: [{match: [{sniHosts: [api]}], route: [{destination: {host: api}}]}]}'))).toEqual([]);
+  });
+
+  test('host "*" only on a VirtualService bound to gateways alone', () => {
+    const star = (gateways: string) => on('ZT416', gateway(`[${HTTPS('"*"')}]`), vs(`{hosts: ["*"]${gateways}, ${ROUTE_API}}`));
+    expect(star('')).toEqual([rejected('host "*" is not allowed on a VirtualService bound to sidecars (mesh)')]);
+    expect(star(', gateways: [gw, mesh]')).toEqual([rejected('host "*" is not allowed on a VirtualService bound to sidecars (mesh)')]);
+    expect(star(', gateways: [gw]')).toEqual([]);
+  });
+
+  test('a delegate (no hosts) names no gateways and routes HTTP only', () => {
+    expect(on('ZT416', vs(`{${ROUTE_API}}`))).toEqual([]);
+    expect(on('ZT416', vs(`{gateways: [shop/gw], ${ROUTE_API}}`))).toEqual([rejected('it has no hosts, so it is a delegate, and a delegate must name no gateways')]);
+    const noHttp = rejected('it has no hosts, so it is a delegate, and a delegate may route HTTP only (no tcp or tls routes)');
+    expect(on('ZT416', vs('{tcp: [{route: [{destination: {host: db}}]}]}'))).toEqual([noHttp]);
+    expect(on('ZT416', vs('{tls: [{match: [{sniHosts: [api]}], route: [{destination: {host: api}}]}]}'))).toEqual([noHttp]);
+  });
+});
+
+describe('ZT417: routing on JWT claims where no token is validated', () => {
+  const CLAIM_ROUTE = 'http: [{match: [{headers: {"@request.auth.claims.group": {exact: admin}}}, {headers: {"@request.auth.claims.group": {exact: ops}, x-team: {exact: a}}}], route: [{destination: {host: api.shop.svc.cluster.local, port: {number: 80}}}]}]';
+  const claims = (gateways: string) => vs(`{hosts: [api.example.com]${gateways}, ${CLAIM_ROUTE}}`);
+  const raOn = (namespace: string, selector: string) => istio('RequestAuthentication', namespace, 'jwt', `{${selector}jwtRules: [{issuer: "https://idp.example.com"}]}`);
+  const GW = gateway(`[${HTTPS()}]`);
+  const unvalidated = 'VirtualService shop/routes routes on "@request.auth.claims.group" at Gateway shop/gw, but no RequestAuthentication selects its gateway pods {"istio":"ingressgateway"}, so no claims are known there and the routes never match.';
+
+  test('at a Gateway without a RequestAuthentication on its pods: error, naming the selector to use', () => {
+    expect(found(join(BASE, GW, GATEWAY_POD, claims(', gateways: [gw]')), 'ZT417')).toEqual([{
+      severity: 'error', object: 'VirtualService shop/routes', message: unvalidated,
+      fix: 'add a RequestAuthentication in istio-system (or the gateway pods\' namespace) with selector.matchLabels {"istio":"ingressgateway"}.',
+    }]);
+  });
+
+  test('on a VirtualService bound to sidecars: Istio rejects it', () => {
+    const rejected = 'VirtualService shop/routes routes on "@request.auth.claims.group", but JWT claim routing only works on gateway-bound VirtualServices (gateways set, without "mesh"); Istio rejects it.';
+    expect(found(join(BASE, claims('')), 'ZT417')).toEqual([{
+      severity: 'error', object: 'VirtualService shop/routes', message: rejected,
+      fix: 'move the claim-based route to a VirtualService bound to the ingress Gateway only.',
+    }]);
+    expect(on('ZT417', GW, claims(', gateways: [gw, mesh]'))).toEqual([rejected]);
+  });
+
+  test('a RequestAuthentication that selects the gateway pods, in the root namespace or the pods\', validates the token', () => {
+    const validated = (...docs: string[]) => on('ZT417', GW, GATEWAY_POD, claims(', gateways: [gw]'), ...docs);
+    expect(validated(raOn('istio-system', 'selector: {matchLabels: {istio: ingressgateway}}, '))).toEqual([]);
+    // Mesh-wide, in the root namespace.
+    expect(validated(raOn('istio-system', ''))).toEqual([]);
+    // Where the gateway pods run.
+    expect(on('ZT417', GW, GATEWAY_POD.replaceAll('istio-system', 'edge'), claims(', gateways: [gw]'), raOn('edge', ''))).toEqual([]);
+    // Not: another namespace, other labels, or a selector the gateway's does not imply.
+    expect(validated(raOn('shop', ''))).toEqual([unvalidated]);
+    expect(validated(raOn('istio-system', 'selector: {matchLabels: {istio: egressgateway}}, '))).toEqual([unvalidated]);
+    expect(validated(raOn('istio-system', 'selector: {matchLabels: {istio: ingressgateway, app: edge}}, '))).toEqual([unvalidated]);
+    expect(validated(raOn('istio-system', 'targetRefs: [{kind: Gateway, group: gateway.networking.k8s.io, name: gw}], '))).toEqual([unvalidated]);
+  });
+
+  test('no claim headers, or a Gateway that is not in the input: nothing to say', () => {
+    expect(on('ZT417', GW, vs(`{hosts: [api.example.com], gateways: [gw], http: [{match: [{headers: {x-group: {exact: admin}}}], route: [{destination: {host: api}}]}]}`))).toEqual([]);
+    expect(on('ZT417', claims(', gateways: [istio-system/ingress]'))).toEqual([]);
+  });
+});
+
+describe('ZT418: two VirtualServices for one host bound to sidecars', () => {
+  const SECOND = (hosts: string, extra = '', namespace = 'shop') => istio('VirtualService', namespace, 'more', `{hosts: ${hosts}${extra}, ${ROUTE_API}}`);
+  const both = (a: string, b: string, host: string) => `VirtualService ${a} and VirtualService ${b} both route host "${host}" for sidecars (mesh); Istio applies only one of them, and which is undefined.`;
+
+  test('the finding: error, on each of them, with the host by its full name', () => {
+    const FIX = 'merge the routes into one VirtualService per host, or use delegation (a root VirtualService with http[].delegate).';
+    expect(found(join(BASE, vs(`{hosts: [api, api], ${ROUTE_API}}`), SECOND('[api.shop.svc.cluster.local]')), 'ZT418')).toEqual([
+      { severity: 'error', object: 'VirtualService shop/more', message: both('shop/more', 'shop/routes', 'api.shop.svc.cluster.local'), fix: FIX },
+      { severity: 'error', object: 'VirtualService shop/routes', message: both('shop/routes', 'shop/more', 'api.shop.svc.cluster.local'), fix: FIX },
+    ]);
+  });
+
+  test('a VirtualService bound to gateways alone, or one for another host, does not conflict', () => {
+    expect(on('ZT418', vs(`{hosts: [api], ${ROUTE_API}}`), SECOND('[api]', ', gateways: [shop/gw]'))).toEqual([]);
+    expect(on('ZT418', vs(`{hosts: [api], ${ROUTE_API}}`), SECOND('[api]', ', gateways: [shop/gw, mesh]'))).toHaveLength(2);
+    expect(on('ZT418', vs(`{hosts: [api], ${ROUTE_API}}`), SECOND('[web]'))).toEqual([]);
+    // The same short name in two namespaces is two hosts.
+    expect(on('ZT418', ns('edge'), vs(`{hosts: [api], ${ROUTE_API}}`), SECOND('[api]', '', 'edge'))).toEqual([]);
+  });
+
+  test('only where both are visible', () => {
+    const a = vs(`{hosts: [api.shop.svc.cluster.local], exportTo: ["."], ${ROUTE_API}}`);
+    expect(on('ZT418', ns('edge'), a, SECOND('[api.shop.svc.cluster.local]', ', exportTo: ["."]', 'edge'))).toEqual([]);
+    expect(on('ZT418', ns('edge'), a, SECOND('[api.shop.svc.cluster.local]', ', exportTo: [shop]', 'edge'))).toEqual([both('edge/more', 'shop/routes', 'api.shop.svc.cluster.local'), both('shop/routes', 'edge/more', 'api.shop.svc.cluster.local')]);
+  });
+});
+
+describe('ZT419: a route rule or match that can never be used', () => {
+  const rules = (kind: string, list: string) => vs(`{hosts: [api.shop.svc.cluster.local], ${kind}: ${list}}`);
+  const dead = (problem: string) => `VirtualService shop/routes ${problem}, so it never applies.`;
+  const TO_API = 'route: [{destination: {host: api}}]';
+
+  test('the finding: warning, on the VirtualService, naming the rules (by name where they have one)', () => {
+    expect(found(join(BASE, rules('http', `[{name: all, ${TO_API}}, {match: [{uri: {prefix: /admin}}], ${TO_API}}]`)), 'ZT419')).toEqual([{
+      severity: 'warning', object: 'VirtualService shop/routes',
+      message: dead('http[1] comes after http[0] ("all"), which has no match and takes every request'),
+      fix: 'reorder the rules (most specific first) or remove the dead one.',
+    }]);
+  });
+
+  test('every rule after one without a match, each naming the last such rule before it', () => {
+    expect(on('ZT419', rules('http', `[{${TO_API}}, {name: second, ${TO_API}}, {${TO_API}}, {match: [{uri: {exact: /}}], ${TO_API}}]`))).toEqual([
+      dead('http[1] ("second") comes after http[0], which has no match and takes every request'),
+      dead('http[2] comes after http[1] ("second"), which has no match and takes every request'),
+      dead('http[3] comes after http[2], which has no match and takes every request'),
+    ]);
+    // The rule without a match last: fine.
+    expect(on('ZT419', rules('http', `[{match: [{uri: {exact: /}}], ${TO_API}}, {${TO_API}}]`))).toEqual([]);
+  });
+
+  test('a match an earlier rule has (its name and key order aside) is ineffective; a rule of only such matches is dead', () => {
+    const list = `[{name: first, match: [{name: a, uri: {exact: /a}, method: {exact: GET}}, {uri: {exact: /b}}], ${TO_API}},`
+      + ` {match: [{method: {exact: GET}, uri: {exact: /a}, name: again}, {uri: {exact: /c}}], ${TO_API}},`
+      + ` {match: [{uri: {exact: /b}}, {uri: {exact: /c}}], ${TO_API}}]`;
+    expect(on('ZT419', rules('http', list))).toEqual([
+      dead('http[1] match[0] repeats a match of http[0] ("first")'),
+      dead('http[2] match[0] repeats a match of http[0] ("first")'),
+      dead('http[2] match[1] repeats a match of http[1]'),
+      dead('http[2]: every match is used by earlier rules'),
+    ].sort());
+    // Different values, or the same values in a different list order, are different matches.
+    expect(on('ZT419', rules('http', `[{match: [{uri: {exact: /a}}], ${TO_API}}, {match: [{uri: {exact: /a}, method: {exact: GET}}], ${TO_API}}]`))).toEqual([]);
+    expect(on('ZT419', rules('tcp', '[{match: [{destinationSubnets: [10.0.0.0/8, 10.1.0.0/16]}], route: [{destination: {host: db}}]}, {match: [{destinationSubnets: [10.1.0.0/16, 10.0.0.0/8]}], route: [{destination: {host: db}}]}]'))).toEqual([]);
+  });
+
+  test('a prefix an earlier match covers, with the same other conditions or fewer', () => {
+    expect(on('ZT419', rules('http', `[{name: api, match: [{uri: {prefix: /api}, headers: {x-v: {exact: "2"}}}], ${TO_API}}, {match: [{uri: {prefix: /api/v2}, headers: {x-v: {exact: "2"}}, method: {exact: GET}}], ${TO_API}}]`))).toEqual([
+      dead('http[1] match[0] (prefix "/api/v2") is covered by http[0] ("api") match[0] (prefix "/api" and the same conditions)'),
+    ]);
+    expect(on('ZT419', rules('http', `[{match: [{uri: {prefix: /}}, {uri: {prefix: /api}}], ${TO_API}}]`))).toEqual([
+      dead('http[0] match[1] (prefix "/api") is covered by match[0] of the same rule (prefix "/")'),
+    ]);
+    // An earlier match with a condition this one lacks, or sets otherwise, does not cover it.
+    expect(on('ZT419', rules('http', `[{match: [{uri: {prefix: /api}, headers: {x-v: {exact: "2"}}}], ${TO_API}}, {match: [{uri: {prefix: /api/v2}}], ${TO_API}}]`))).toEqual([]);
+    expect(on('ZT419', rules('http', `[{match: [{uri: {prefix: /api}, method: {exact: POST}}], ${TO_API}}, {match: [{uri: {prefix: /api/v2}, method: {exact: GET}}], ${TO_API}}]`))).toEqual([]);
+    // Other prefixes, and exact paths, are not covered.
+    expect(on('ZT419', rules('http', `[{match: [{uri: {prefix: /api/v2}}], ${TO_API}}, {match: [{uri: {prefix: /api}}, {uri: {exact: /api/v2/x}}], ${TO_API}}]`))).toEqual([]);
+  });
+
+  test('tcp and tls rules: catch-alls and repeated matches, no prefixes', () => {
+    const DB = 'route: [{destination: {host: db}}]';
+    expect(on('ZT419', rules('tcp', `[{${DB}}, {match: [{port: 3306}], ${DB}}]`))).toEqual([dead('tcp[1] comes after tcp[0], which has no match and takes every request')]);
+    expect(on('ZT419', rules('tls', `[{match: [{sniHosts: [a.example.com]}], ${DB}}, {match: [{sniHosts: [a.example.com]}], ${DB}}]`))).toEqual([
+      dead('tls[1] match[0] repeats a match of tls[0]'), dead('tls[1]: every match is used by earlier rules'),
+    ]);
+  });
+});
+
+describe('ZT420: a gateway route that bypasses the mesh\'s version routing', () => {
+  const SPLIT = vs('{hosts: [api.shop.svc.cluster.local], http: [{route: [{destination: {host: api, subset: v1}, weight: 90}, {destination: {host: api, subset: v2}, weight: 10}]}]}', 'split');
+  const edge = (destination: string, gateways = '[shop/gw]') => vs(`{hosts: [api.example.com], gateways: ${gateways}, http: [{route: [{destination: {host: web}}]}, {route: [{destination: {host: web}}, {destination: ${destination}}]}]}`, 'edge');
+  const bypass = (host: string, splitters: string, verb = 'routes') => `VirtualService shop/edge http[1].route[1] sends gateway traffic to "${host}" without a subset, while ${splitters} ${verb} that host by subset for the mesh: a gateway applies only its own VirtualServices, so requests from the gateway reach every version.`;
+
+  test('the finding: warning, on the gateway\'s VirtualService, naming the route and the splitting VirtualService', () => {
+    expect(found(join(BASE, SPLIT, edge('{host: api.shop.svc.cluster.local}')), 'ZT420')).toEqual([{
+      severity: 'warning', object: 'VirtualService shop/edge', message: bypass('api.shop.svc.cluster.local', 'VirtualService shop/split'),
+      fix: 'name the subset (or the same weights) in the gateway\'s route, or bind the mesh VirtualService to the gateway too (gateways: [mesh, <gateway>]).',
+    }]);
+  });
+
+  test('the same Service by its short name; several splitting VirtualServices', () => {
+    const split2 = SPLIT.replace('name: split', 'name: split2').replace('{hosts: [api.shop.svc.cluster.local]', '{hosts: [api], exportTo: ["."]');
+    expect(on('ZT420', SPLIT, split2, edge('{host: api}'))).toEqual([bypass('api', 'VirtualService shop/split and VirtualService shop/split2', 'route')]);
+  });
+
+  test('hosts that are no Service: the same name, qualified alike', () => {
+    const se = istio('ServiceEntry', 'shop', 'ext', '{hosts: [api.example.org], ports: [{number: 443, name: tls, protocol: TLS}], resolution: DNS}');
+    const splitExt = (host: string) => vs(`{hosts: [api.example.org], http: [{route: [{destination: {host: ${host}, subset: v1}}]}]}`, 'split');
+    expect(on('ZT420', se, splitExt('api.example.org'), edge('{host: api.example.org}'))).toHaveLength(1);
+    expect(on('ZT420', se, splitExt('www.example.org'), edge('{host: api.example.org}'))).toEqual([]);
+    expect(on('ZT420', splitExt('reviews'), edge('{host: reviews.shop.svc.cluster.local}'))).toHaveLength(1);
+  });
+
+  test('no finding where the gateway route names a subset, the split is for another host, or there is no split', () => {
+    expect(on('ZT420', SPLIT, edge('{host: api, subset: v1}'))).toEqual([]);
+    expect(on('ZT420', SPLIT, edge('{host: web}'))).toEqual([]);
+    expect(on('ZT420', SPLIT.replaceAll(', subset: v1', '').replaceAll(', subset: v2', ''), edge('{host: api}'))).toEqual([]);
+    // A split that is itself bound to the gateway acts on gateway traffic.
+    expect(on('ZT420', SPLIT.replace('{hosts: [api.shop.svc.cluster.local]', '{hosts: [api.shop.svc.cluster.local], gateways: [shop/gw]'), edge('{host: api}'))).toEqual([]);
+  });
+
+  test('only VirtualServices bound to a gateway, and only their http routes', () => {
+    expect(on('ZT420', SPLIT, edge('{host: api}', '[mesh]'))).toEqual([]);
+    expect(on('ZT420', SPLIT, edge('{host: api}', '[mesh, shop/gw]'))).toHaveLength(1);
+    expect(on('ZT420', SPLIT, vs('{hosts: [api.example.com], gateways: [shop/gw], tcp: [{route: [{destination: {host: api}}]}]}', 'edge'))).toEqual([]);
+    // A route entry without a destination or host is skipped.
+    expect(on('ZT420', SPLIT, vs('{hosts: [api.example.com], gateways: [shop/gw], http: [{route: [{weight: 100}, {destination: {port: {number: 80}}}]}]}', 'edge'))).toEqual([]);
+  });
+});
