@@ -400,6 +400,9 @@ describe('ZT411: a VirtualService bound to a Gateway that does not exist', () =>
   test('gateways of http match blocks too; not judged where the input holds nothing of the Gateway\'s namespace', () => {
     expect(on('ZT411', vs('{hosts: [api.example.com], gateways: [mesh], http: [{match: [{gateways: [shop/edge]}], route: [{destination: {host: api}}]}]}'))).toEqual([missing('shop/edge', 'shop/edge')]);
     expect(on('ZT411', vs(`{hosts: [api.example.com], gateways: [istio-system/ingress], ${ROUTE_API}}`))).toEqual([]);
+    // A Gateway there shows the input holds that namespace's Gateways.
+    expect(on('ZT411', gateway(`[${HTTPS()}]`, 'other', undefined, 'istio-system'), vs(`{hosts: [api.example.com], gateways: [istio-system/ingress], ${ROUTE_API}}`)))
+      .toEqual([missing('istio-system/ingress', 'istio-system/ingress')]);
   });
 });
 
@@ -433,6 +436,7 @@ describe('ZT412: VirtualService hosts that none of its Gateway\'s hosts admit', 
 
   test('one host of the VirtualService in the Gateway is enough; every Gateway it names is judged', () => {
     expect(bind('"shop/api.example.com"', '[www.example.com, api.example.com]')).toEqual([]);
+    expect(bind('"shop/www.example.com", "shop/api.example.com"')).toEqual([]);
     const two = join(BASE, gateway(`[${HTTPS()}]`), gateway(`[${HTTPS('"shop/www.example.com"')}]`, 'gw2'), vs(`{hosts: [api.example.com], gateways: [mesh, gw, shop/gw2, gw3], ${ROUTE_API}}`));
     expect(messages(two, 'ZT412')).toEqual([unbound('"api.example.com"', 'shop/gw2', '"shop/www.example.com"')]);
   });
@@ -573,6 +577,8 @@ describe('ZT415: a route to a subset no DestinationRule defines', () => {
     expect(on('ZT415', ns('edge'), dr('api.shop.svc.cluster.local'), routeTo('api.shop.svc.cluster.local', 'v1', 'edge'))).toEqual([]);
     // A short name in another namespace is another host.
     expect(on('ZT415', ns('edge'), dr('api', undefined, 'edge'), routeTo('api', 'v1'))).toHaveLength(1);
+    // Any of its subsets.
+    expect(on('ZT415', dr('api', '[{name: v1, labels: {version: v1}}, {name: v2, labels: {version: v2}}]'), routeTo('api', 'v2'))).toEqual([]);
     // A DestinationRule for another host does not count.
     expect(on('ZT415', dr('web'), routeTo('api', 'v1'))).toHaveLength(1);
   });
@@ -669,6 +675,7 @@ describe('ZT417: routing on JWT claims where no token is validated', () => {
   test('no claim headers, or a Gateway that is not in the input: nothing to say', () => {
     expect(on('ZT417', GW, vs(`{hosts: [api.example.com], gateways: [gw], http: [{match: [{headers: {x-group: {exact: admin}}}], route: [{destination: {host: api}}]}]}`))).toEqual([]);
     expect(on('ZT417', claims(', gateways: [istio-system/ingress]'))).toEqual([]);
+    expect(on('ZT417', GW, GATEWAY_POD, gateway(`[${HTTPS()}]`, 'gw2', undefined, 'istio-system'), claims(', gateways: [shop/gw2, istio-system/gw]'))).toEqual([]);
   });
 });
 
@@ -789,6 +796,8 @@ describe('ZT420: a gateway route that bypasses the mesh\'s version routing', () 
     expect(on('ZT420', SPLIT, edge('{host: api, subset: v1}'))).toEqual([]);
     expect(on('ZT420', SPLIT, edge('{host: web}'))).toEqual([]);
     expect(on('ZT420', SPLIT.replaceAll(', subset: v1', '').replaceAll(', subset: v2', ''), edge('{host: api}'))).toEqual([]);
+    // A VirtualService bound to the gateway and the mesh that splits the host itself: the gateway applies it.
+    expect(on('ZT420', vs('{hosts: [api.example.com], gateways: [mesh, shop/gw], http: [{route: [{destination: {host: api, subset: v1}}]}, {route: [{destination: {host: api}}]}]}', 'edge'))).toEqual([]);
     // A split that is itself bound to the gateway acts on gateway traffic.
     expect(on('ZT420', SPLIT.replace('{hosts: [api.shop.svc.cluster.local]', '{hosts: [api.shop.svc.cluster.local], gateways: [shop/gw]'), edge('{host: api}'))).toEqual([]);
   });
