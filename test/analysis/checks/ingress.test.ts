@@ -84,27 +84,72 @@ describe('ZT402: a Gateway the validating webhook rejects', () => {
     expect(on('ZT402', twice.replace('{number: 8443, name: https,', '{number: 8443, name: https-www,'))).toEqual([]);
   });
 
-  test('HTTPS and TLS servers need a tls block; a plain HTTP server may carry httpsRedirect only', () => {
+  test('HTTPS and TLS servers need a tls block', () => {
     expect(on('ZT402', gateway(`[{port: {number: 443, name: https, protocol: HTTPS}, hosts: ["*"]}]`))).toEqual([rejected('servers[0] is HTTPS without a tls block')]);
     expect(on('ZT402', gateway(`[{port: {number: 443, name: tls, protocol: tls}, hosts: ["*"]}]`))).toEqual([rejected('servers[0] is TLS without a tls block')]);
-    expect(on('ZT402', gateway(`[${HTTP('"*"', ', tls: {httpsRedirect: true}')}]`))).toEqual([]);
-    expect(on('ZT402', gateway(`[${HTTP('"*"', ', tls: {httpsRedirect: true, mode: SIMPLE}')}]`))).toEqual([rejected('servers[0] is plain HTTP but sets tls fields other than httpsRedirect')]);
   });
 
-  test('a server that terminates TLS needs a certificate: credentialName, credentialNames or serverCertificate', () => {
-    const terminating = (tls: string) => on('ZT402', gateway(`[${HTTPS('"*"', tls)}]`));
-    expect(terminating('{mode: SIMPLE}')).toEqual([rejected('servers[0] terminates TLS (SIMPLE) without credentialName or serverCertificate')]);
-    expect(terminating('{mode: MUTUAL}')).toEqual([rejected('servers[0] terminates TLS (MUTUAL) without credentialName or serverCertificate')]);
+  test('a plain HTTP server\'s tls block may only redirect: no terminating mode, no certificate files', () => {
+    const plain = (tls: string, protocol = 'HTTP') => on('ZT402', gateway(`[{port: {number: 80, name: http, protocol: ${protocol}}, hosts: ["*"], tls: ${tls}}]`));
+    expect(plain('{httpsRedirect: true}')).toEqual([]);
+    // The mode passes TLS through (the default): a credentialName or TLS versions are ignored, not rejected.
+    expect(plain('{httpsRedirect: true, credentialName: api-tls, minProtocolVersion: TLSV1_2}')).toEqual([]);
+    expect(plain('{mode: AUTO_PASSTHROUGH}')).toEqual([]);
+    expect(plain('{httpsRedirect: true, mode: SIMPLE, credentialName: api-tls}')).toEqual([
+      rejected('servers[0] is plain HTTP, where a tls block may only redirect (httpsRedirect), but it sets mode SIMPLE'),
+    ]);
+    expect(plain('{httpsRedirect: true, serverCertificate: /etc/certs/cert.pem, privateKey: /etc/certs/key.pem}')).toEqual([
+      rejected('servers[0] is plain HTTP, where a tls block may only redirect (httpsRedirect), but it sets serverCertificate and privateKey'),
+    ]);
+    expect(plain('{caCertificates: /etc/certs/ca.pem}', 'GRPC')).toEqual([
+      rejected('servers[0] is plain GRPC, where a tls block may only redirect (httpsRedirect), but it sets caCertificates'),
+    ]);
+    expect(plain('{mode: ISTIO_MUTUAL}', 'http2')).toEqual([
+      rejected('servers[0] is plain HTTP2, where a tls block may only redirect (httpsRedirect), but it sets mode ISTIO_MUTUAL'),
+    ]);
+  });
+
+  test('other protocols may carry no tls block at all', () => {
+    const tcp = (protocol: string, tls = '{mode: PASSTHROUGH}') => on('ZT402', gateway(`[{port: {number: 9000, name: tcp, protocol: ${protocol}}, hosts: ["*"], tls: ${tls}}]`));
+    expect(tcp('TCP')).toEqual([rejected('servers[0] is TCP but has a tls block; only HTTPS and TLS servers terminate TLS')]);
+    expect(tcp('mongo')).toEqual([rejected('servers[0] is MONGO but has a tls block; only HTTPS and TLS servers terminate TLS')]);
+    expect(on('ZT402', gateway('[{port: {number: 9000, name: tcp, protocol: TCP}, hosts: ["*"]}]'))).toEqual([]);
+  });
+});
+
+describe('ZT402: a Gateway server that terminates TLS needs a certificate', () => {
+  const rejected = (problem: string) => `Gateway shop/gw: ${problem}. Istio rejects the Gateway, so nothing is exposed.`;
+  const terminating = (tls: string, protocol = 'HTTPS') => on('ZT402', gateway(`[${HTTPS('"*"', tls, `{number: 443, name: https, protocol: ${protocol}}`)}]`));
+  const NO_CERT = (mode: string) => rejected(`servers[0] terminates TLS (${mode}) without credentialName, or serverCertificate and privateKey`);
+  const NO_CA = (mode: string) => rejected(`servers[0] asks for client certificates (${mode}) without credentialName or caCertificates`);
+  const FILES = 'serverCertificate: /etc/certs/cert.pem, privateKey: /etc/certs/key.pem';
+
+  test('a Secret: credentialName, or credentialNames', () => {
+    expect(terminating('{mode: SIMPLE}')).toEqual([NO_CERT('SIMPLE')]);
+    expect(terminating('{mode: SIMPLE}', 'TLS')).toEqual([NO_CERT('SIMPLE')]);
     expect(terminating('{mode: SIMPLE, credentialName: api-tls}')).toEqual([]);
     expect(terminating('{mode: SIMPLE, credentialNames: [api-rsa, api-ecdsa]}')).toEqual([]);
-    expect(terminating('{mode: MUTUAL, serverCertificate: /etc/certs/cert.pem, privateKey: /etc/certs/key.pem, caCertificates: /etc/certs/ca.pem}')).toEqual([]);
-    // Modes that do not terminate TLS with a certificate of the gateway's own; without a mode it is PASSTHROUGH.
+    expect(terminating('{mode: MUTUAL, credentialName: api-tls}')).toEqual([]);
+    expect(terminating('{mode: OPTIONAL_MUTUAL, credentialNames: [api-tls]}')).toEqual([]);
+  });
+
+  test('or files: the certificate with its key, and for client certificates the CA bundle', () => {
+    expect(terminating(`{mode: SIMPLE, ${FILES}}`)).toEqual([]);
+    expect(terminating('{mode: SIMPLE, serverCertificate: /etc/certs/cert.pem}')).toEqual([NO_CERT('SIMPLE')]);
+    expect(terminating('{mode: SIMPLE, privateKey: /etc/certs/key.pem}')).toEqual([NO_CERT('SIMPLE')]);
+    expect(terminating(`{mode: MUTUAL, ${FILES}, caCertificates: /etc/certs/ca.pem}`)).toEqual([]);
+    expect(terminating(`{mode: MUTUAL, ${FILES}}`)).toEqual([NO_CA('MUTUAL')]);
+    expect(terminating('{mode: OPTIONAL_MUTUAL}')).toEqual([NO_CA('OPTIONAL_MUTUAL'), NO_CERT('OPTIONAL_MUTUAL')]);
+    // tlsCertificates: each entry a certificate and its key.
+    expect(terminating(`{mode: SIMPLE, tlsCertificates: [{${FILES}}, {serverCertificate: /etc/certs/ec.pem, privateKey: /etc/certs/ec-key.pem}]}`)).toEqual([]);
+    expect(terminating(`{mode: SIMPLE, tlsCertificates: [{${FILES}}, {serverCertificate: /etc/certs/ec.pem}]}`)).toEqual([NO_CERT('SIMPLE')]);
+  });
+
+  test('modes that use no certificate of the gateway\'s own; without a mode it is PASSTHROUGH', () => {
     expect(terminating('{mode: PASSTHROUGH}')).toEqual([]);
     expect(terminating('{minProtocolVersion: TLSV1_2}')).toEqual([]);
     expect(terminating('{mode: ISTIO_MUTUAL}')).toEqual([]);
     expect(terminating('{mode: AUTO_PASSTHROUGH}')).toEqual([]);
-    expect(on('ZT402', gateway('[{port: {number: 443, name: tls, protocol: TLS}, hosts: ["*"], tls: {mode: SIMPLE}}]')))
-      .toEqual([rejected('servers[0] terminates TLS (SIMPLE) without credentialName or serverCertificate')]);
   });
 });
 
