@@ -327,6 +327,17 @@ describe('ZT408: the gateway\'s TLS Secret holds no usable certificate', () => {
     expect(problem(tls(`  tls.crt: ${b64(EXPIRED_CERT)}\n  tls.key: ${b64('key')}`, 'data'))).toEqual([refused('holds a certificate that expired on 2001-01-01T00:00:00.000Z')]);
   });
 
+  test('a certificate is valid from its notBefore through its notAfter, both included (RFC 5280, 4.1.2.5)', () => {
+    for (const instant of ['2000-01-01T00:00:00Z', '2001-01-01T00:00:00Z']) {
+      jest.useFakeTimers({ now: new Date(instant), doNotFake: ['nextTick', 'setImmediate'] });
+      try {
+        expect(problem(tls(PAIR(EXPIRED_CERT)))).toEqual([]);
+      } finally {
+        jest.useRealTimers();
+      }
+    }
+  });
+
   test('a certificate not valid yet', () => {
     jest.useFakeTimers({ now: new Date('1999-06-01T00:00:00Z'), doNotFake: ['nextTick', 'setImmediate'] });
     try {
@@ -342,6 +353,7 @@ describe('ZT408: the gateway\'s TLS Secret holds no usable certificate', () => {
     expect(problem(secret('api-tls', 'istio-system'))).toEqual([refused('has neither tls.crt and tls.key nor cert and key (it has no entries)')]);
     expect(problem(tls('  tls.crt: ""\n  tls.key: ""'))).toEqual([refused('has the certificate and key entries, but empty')]);
     expect(problem(tls('  cert: ""\n  key: y'))).toEqual([refused('has the certificate and key entries, but empty')]);
+    expect(problem(tls('  tls.crt: ""\n  tls.key: ""', 'data'))).toEqual([refused('has the certificate and key entries, but empty')]);
     expect(problem(tls('  tls.crt: not a certificate\n  tls.key: y'))).toEqual([refused('holds no PEM certificate')]);
     expect(problem(tls('  tls.crt: "-----BEGIN CERTIFICATE-----\\nAAAA\\n-----END CERTIFICATE-----"\n  tls.key: y'))).toEqual([refused('holds a certificate that does not parse')]);
   });
@@ -472,7 +484,15 @@ describe('ZT412: VirtualService hosts that none of its Gateway\'s hosts admit', 
     expect(bind('"shop/api.example.com"', undefined, 'edge')).toEqual([]);
   });
 
+  test('"mesh" means the sidecars, even beside a Gateway of that name; a Gateway is found by namespace and name', () => {
+    expect(on('ZT412', gateway(`[${HTTPS('"shop/www.example.com"')}]`, 'mesh'), vs(`{hosts: [api.example.com], gateways: [mesh], ${ROUTE_API}}`))).toEqual([]);
+    expect(on('ZT412', ns('edge'), gateway(`[${HTTPS()}]`), gateway(`[${HTTPS('"shop/www.example.com"')}]`, 'gw', undefined, 'edge'), vs(`{hosts: [api.example.com], gateways: [edge/gw], ${ROUTE_API}}`)))
+      .toEqual([unbound('"api.example.com"', 'edge/gw', '"shop/www.example.com"')]);
+  });
+
   test('wildcards on either side', () => {
+    // A server host for another namespace admits nothing here, not even for host "*".
+    expect(bind('"edge/api.example.com"', '["*"]')).toEqual([unbound('"*"', 'shop/gw', '"edge/api.example.com"')]);
     expect(bind('"shop/*.example.com"')).toEqual([]);
     expect(bind('"shop/*"', '[api.example.org]')).toEqual([]);
     expect(bind('"shop/api.example.com"', '["*.example.com"]')).toEqual([]);
@@ -565,6 +585,7 @@ describe('ZT413: a route destination that is no Service or ServiceEntry', () => 
     const se = (exportTo: string) => istio('ServiceEntry', 'shop', 'ext', `{hosts: [api.example.org], exportTo: ${exportTo}, ports: [{number: 443, name: tls, protocol: TLS}], resolution: DNS}`);
     expect(on('ZT413', ns('edge'), se('[".", edge]'), routeTo('api.example.org', ', exportTo: [".", edge]'))).toEqual([]);
     expect(on('ZT413', ns('edge'), se('["."]'), routeTo('api.example.org', ', exportTo: [".", edge]'))).toHaveLength(1);
+    expect(on('ZT413', ns('edge'), se('[shop, edge]'), routeTo('api.example.org', ', exportTo: [".", edge]'))).toEqual([]);
     expect(on('ZT413', ns('edge'), routeTo('"*.example.org"', ', exportTo: [".", edge]'))).toEqual([]);
   });
 });
@@ -622,7 +643,11 @@ describe('ZT415: a route to a subset no DestinationRule defines', () => {
     expect(on('ZT415', ns('edge'), dr('api.shop.svc.cluster.local'), routeTo('api.shop.svc.cluster.local', 'v1', 'edge'))).toEqual([]);
     // A short name in another namespace is another host.
     expect(on('ZT415', ns('edge'), dr('api', undefined, 'edge'), routeTo('api', 'v1'))).toHaveLength(1);
-    // Any of its subsets.
+    // Any DestinationRule, any of its subsets.
+    expect(on('ZT415', dr('web', undefined, 'edge'), ns('edge'), dr('api'), routeTo('api', 'v1'))).toEqual([]);
+    expect(on('ZT415', dr('api', undefined, 'shop', ', exportTo: ["."]'), routeTo('api', 'v1'))).toEqual([]);
+    // The short name is the Service of the route's namespace, not another namespace's of that name.
+    expect(on('ZT415', app('default', 'api'), dr('api'), routeTo('api', 'v1'))).toEqual([]);
     expect(on('ZT415', dr('api', '[{name: v1, labels: {version: v1}}, {name: v2, labels: {version: v2}}]'), routeTo('api', 'v2'))).toEqual([]);
     // A DestinationRule for another host does not count.
     expect(on('ZT415', dr('web'), routeTo('api', 'v1'))).toHaveLength(1);
@@ -829,7 +854,15 @@ describe('ZT420: a gateway route that bypasses the mesh\'s version routing', () 
     expect(on('ZT420', SPLIT, split2, edge('{host: api}'))).toEqual([bypass('api', 'VirtualService shop/split and VirtualService shop/split2', 'route')]);
   });
 
+  test('the short name is the Service of the VirtualService\'s namespace', () => {
+    expect(on('ZT420', app('default', 'api'), SPLIT, edge('{host: api}'))).toEqual([bypass('api', 'VirtualService shop/split')]);
+    // A split that routes some destinations by subset and others not still splits.
+    const mixed = vs('{hosts: [api.shop.svc.cluster.local], http: [{route: [{destination: {host: web}}]}, {route: [{destination: {host: api, subset: v1}}]}]}', 'split');
+    expect(on('ZT420', mixed, edge('{host: api}'))).toEqual([bypass('api', 'VirtualService shop/split')]);
+  });
+
   test('hosts that are no Service: the same name, qualified alike', () => {
+    expect(on('ZT420', vs('{hosts: [reviews.shop.svc.cluster.local], http: [{route: [{destination: {host: reviews.shop.svc.cluster.local, subset: v1}}]}]}', 'split'), edge('{host: reviews}'))).toHaveLength(1);
     const se = istio('ServiceEntry', 'shop', 'ext', '{hosts: [api.example.org], ports: [{number: 443, name: tls, protocol: TLS}], resolution: DNS}');
     const splitExt = (host: string) => vs(`{hosts: [api.example.org], http: [{route: [{destination: {host: ${host}, subset: v1}}]}]}`, 'split');
     expect(on('ZT420', se, splitExt('api.example.org'), edge('{host: api.example.org}'))).toHaveLength(1);
