@@ -95,6 +95,12 @@ describe('ZT402: a Gateway the validating webhook rejects', () => {
     // The mode passes TLS through (the default): a credentialName or TLS versions are ignored, not rejected.
     expect(plain('{httpsRedirect: true, credentialName: api-tls, minProtocolVersion: TLSV1_2}')).toEqual([]);
     expect(plain('{mode: AUTO_PASSTHROUGH}')).toEqual([]);
+    expect(plain('{mode: PASSTHROUGH, httpsRedirect: true}')).toEqual([]);
+    for (const protocol of ['HTTP', 'HTTP2', 'HTTP_PROXY', 'GRPC', 'GRPC-WEB']) {
+      expect(plain('{mode: SIMPLE, credentialName: api-tls}', protocol)).toEqual([
+        rejected(`servers[0] is plain ${protocol}, where a tls block may only redirect (httpsRedirect), but it sets mode SIMPLE`),
+      ]);
+    }
     expect(plain('{httpsRedirect: true, mode: SIMPLE, credentialName: api-tls}')).toEqual([
       rejected('servers[0] is plain HTTP, where a tls block may only redirect (httpsRedirect), but it sets mode SIMPLE'),
     ]);
@@ -112,7 +118,9 @@ describe('ZT402: a Gateway the validating webhook rejects', () => {
   test('other protocols may carry no tls block at all', () => {
     const tcp = (protocol: string, tls = '{mode: PASSTHROUGH}') => on('ZT402', gateway(`[{port: {number: 9000, name: tcp, protocol: ${protocol}}, hosts: ["*"], tls: ${tls}}]`));
     expect(tcp('TCP')).toEqual([rejected('servers[0] is TCP but has a tls block; only HTTPS and TLS servers terminate TLS')]);
-    expect(tcp('mongo')).toEqual([rejected('servers[0] is MONGO but has a tls block; only HTTPS and TLS servers terminate TLS')]);
+    for (const protocol of ['mongo', 'UDP', 'REDIS', 'MYSQL']) {
+      expect(tcp(protocol)).toEqual([rejected(`servers[0] is ${protocol.toUpperCase()} but has a tls block; only HTTPS and TLS servers terminate TLS`)]);
+    }
     expect(on('ZT402', gateway('[{port: {number: 9000, name: tcp, protocol: TCP}, hosts: ["*"]}]'))).toEqual([]);
   });
 });
@@ -181,6 +189,7 @@ describe('ZT404: plain HTTP without a redirect to HTTPS', () => {
   test('httpsRedirect: true exempts a server; false or another protocol does not count', () => {
     expect(on('ZT404', gateway(`[${HTTP('"*"', ', tls: {httpsRedirect: true}')}]`))).toEqual([]);
     expect(on('ZT404', gateway(`[${HTTP('"*"', ', tls: {httpsRedirect: false}')}]`))).toEqual([plain('port 80')]);
+    expect(on('ZT404', gateway('[{port: {name: http, protocol: HTTP}, hosts: ["*"]}]'))).toEqual([plain('port ?')]);
     expect(on('ZT404', gateway(`[${HTTPS()}, {port: {number: 9000, name: tcp, protocol: TCP}, hosts: ["*"]}]`))).toEqual([]);
   });
 
@@ -233,6 +242,13 @@ describe('ZT405: the credentialName Secret is not where the gateway pods run', (
     ]);
   });
 
+  test('judged where the input holds the Secrets of one of the pods\' namespaces', () => {
+    const pods = [GATEWAY_POD, app('edge', 'ingressgateway', { podLabels: 'istio: ingressgateway', service: false })];
+    expect(on('ZT405', GW, ...pods, secret('other-tls', 'istio-system'))).toEqual([
+      'Gateway shop/gw uses credentialName "api-tls", but no such Secret is in istio-system and edge, where its gateway pods run and istiod looks it up: TLS on this server fails.',
+    ]);
+  });
+
   test('servers without credentialName, or with an SDS URL, are not judged', () => {
     expect(on('ZT405', gateway(`[${HTTP('"*"', ', tls: {httpsRedirect: true}')}, ${HTTPS('"*"', '{mode: PASSTHROUGH}', '{number: 443, name: tls, protocol: TLS}')}]`), GATEWAY_POD, secret('other-tls', 'istio-system'))).toEqual([]);
     expect(on('ZT405', gateway(`[${HTTPS('"*"', '{mode: SIMPLE, credentialName: "kubernetes://api-tls"}')}]`), GATEWAY_POD, secret('other-tls', 'istio-system'))).toEqual([]);
@@ -267,6 +283,8 @@ describe('ZT406: two Gateways of the same pods serve one port and host', () => {
   test('servers without a port number are not compared', () => {
     const noPort = `{port: {name: https, protocol: HTTPS}, hosts: ["*"], tls: {mode: SIMPLE, credentialName: api-tls}}`;
     expect(on('ZT406', gateway(`[${noPort}]`), gateway(`[${noPort}]`, 'gw2'))).toEqual([]);
+    expect(on('ZT406', gateway('[{hosts: ["*"]}]'), gateway('[{hosts: ["*"]}]', 'gw2'))).toEqual([]);
+    expect(on('ZT406', gateway(`[${HTTPS('"*"')}]`), gateway('[{hosts: ["*"]}]', 'gw2'))).toEqual([]);
   });
 });
 
@@ -402,7 +420,13 @@ describe('ZT409: a Gateway port the gateway Service does not expose', () => {
     expect(on('ZT409', ...two, gateway(`[${HTTP()}]`))).toEqual([]);
   });
 
+  test('a Service in front of some of the gateway\'s pods is judged', () => {
+    const other = app('edge', 'ingressgateway', { podLabels: 'istio: ingressgateway', service: false });
+    expect(on('ZT409', POD, other, service('ingress', '[{name: http, port: 80}]'), gateway(`[${HTTPS()}]`))).toEqual([unexposed(443, 'Service istio-system/ingress', 'does', '80')]);
+  });
+
   test('not judged without a Service in front of the pods, nor for a server without a port number', () => {
+    expect(on('ZT409', POD, service('ingress', '[{name: http, port: 80}]'), gateway('[{hosts: ["*"]}]'))).toEqual([]);
     expect(on('ZT409', POD, gateway(`[${HTTPS()}]`))).toEqual([]);
     expect(on('ZT409', POD, service('ingress', '[{name: http, port: 80}]').replace('{istio: ingressgateway}', '{istio: other}'), gateway(`[${HTTPS()}]`))).toEqual([]);
     expect(on('ZT409', POD, service('ingress', '[{name: http, port: 80}]'), gateway('[{port: {name: https, protocol: HTTPS}, hosts: ["*"], tls: {mode: PASSTHROUGH}}]'))).toEqual([]);
@@ -563,6 +587,11 @@ describe('ZT413: a route destination that is no Service or ServiceEntry', () => 
     // A ServiceEntry there says nothing of its Services.
     expect(on('ZT413', istio('ServiceEntry', 'bookinfo', 'ext', '{hosts: [api.example.org], ports: [{number: 443, name: tls, protocol: TLS}], resolution: DNS}'), routeTo('reviews.bookinfo.svc.cluster.local'))).toEqual([]);
     expect(on('ZT413', ns('bookinfo'), routeTo('reviews.bookinfo.svc.cluster.local'))).toHaveLength(1);
+    // A Service there shows its Services are in the input.
+    expect(on('ZT413', app('bookinfo', 'details'), routeTo('reviews.bookinfo.svc.cluster.local'))).toHaveLength(1);
+    // An external host from a namespace that holds only ServiceEntries: they are in the input.
+    const egressSe = istio('ServiceEntry', 'egress', 'other', '{hosts: [www.example.org], ports: [{number: 443, name: tls, protocol: TLS}], resolution: DNS}');
+    expect(on('ZT413', egressSe, routeTo('api.example.org', '', 'egress'))).toHaveLength(1);
     // An external host is judged where the route is: shop holds ServiceEntries or is declared.
     expect(on('ZT413', routeTo('api.example.org'))).toHaveLength(1);
     expect(on('ZT413', ns('edge').replace('edge', 'other'), routeTo('api.example.org', '', 'edge'))).toEqual([]);
