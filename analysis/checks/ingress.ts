@@ -33,6 +33,9 @@ function qualifiedHost(host: string, namespace: string): string {
   return host.includes('.') || host.includes('*') ? host : `${host}.${namespace}.svc.cluster.local`;
 }
 const servers = (g: MeshObject) => recs(g.spec.servers);
+/** Server protocols of the HTTP family, and the others that are neither HTTP nor TLS (istio:pkg/config/protocol). */
+const PLAIN_HTTP = ['HTTP', 'HTTP2', 'HTTP_PROXY', 'GRPC', 'GRPC-WEB'];
+const NOT_HTTP = ['TCP', 'UDP', 'MONGO', 'REDIS', 'MYSQL'];
 
 /** Every gateway a VS names, top level and in http match blocks. */
 function gatewayEntries(vs: MeshObject): string[] {
@@ -87,12 +90,33 @@ export const INGRESS_CHECKS: readonly Check[] = [
           if (!protocol) problems.push(`servers[${i}].port has no protocol`);
           const name = str(port.name);
           if (name) portNames.set(name, (portNames.get(name) ?? 0) + 1);
-          if ((protocol === 'HTTPS' || protocol === 'TLS') && !tls) problems.push(`servers[${i}] is ${protocol} without a tls block`);
-          if (protocol === 'HTTP' && tls && Object.keys(tls).some((k) => k !== 'httpsRedirect')) problems.push(`servers[${i}] is plain HTTP but sets tls fields other than httpsRedirect`);
+          const terminating = protocol === 'HTTPS' || protocol === 'TLS';
+          if (terminating && !tls) problems.push(`servers[${i}] is ${protocol} without a tls block`);
           const mode = str(tls?.mode);
-          if ((protocol === 'HTTPS' || protocol === 'TLS') && (mode === 'SIMPLE' || mode === 'MUTUAL' || mode === undefined)
-            && !str(tls?.credentialName) && !str(tls?.serverCertificate) && !recs(tls?.credentialNames).length && tls) {
-            problems.push(`servers[${i}] terminates TLS (${mode ?? 'SIMPLE'}) without credentialName or serverCertificate`);
+          if (tls && !terminating) {
+            // Only HTTPS and TLS servers terminate TLS. A plain HTTP server may carry a tls block to
+            // redirect, in a mode that passes TLS through and without certificate files; other
+            // protocols may carry none (istio:pkg/config/validation validateServer,
+            // istio:pkg/config/gateway IsPassThroughServer).
+            const passing = mode === undefined || mode === 'PASSTHROUGH' || mode === 'AUTO_PASSTHROUGH';
+            const files = ['serverCertificate', 'privateKey', 'caCertificates'].filter((k) => str(tls[k]));
+            if (PLAIN_HTTP.includes(protocol) && (!passing || files.length > 0)) {
+              problems.push(`servers[${i}] is plain ${protocol}, where a tls block may only redirect (httpsRedirect), but it sets ${passing ? listing(files) : `mode ${mode}`}`);
+            } else if (NOT_HTTP.includes(protocol)) {
+              problems.push(`servers[${i}] is ${protocol} but has a tls block; only HTTPS and TLS servers terminate TLS`);
+            }
+          }
+          // SIMPLE, MUTUAL and OPTIONAL_MUTUAL terminate TLS with the gateway's own certificate: a
+          // Secret (credentialName, or credentialNames for an RSA and an ECDSA one), or files, each
+          // certificate with its key, and for client certificates a CA bundle. A tls block without a
+          // mode is PASSTHROUGH, the enum's zero value, which needs none (istio:pkg/config/validation
+          // validateTLSOptions; istio.io, Gateway reference: ServerTLSSettings).
+          if ((mode === 'SIMPLE' || mode === 'MUTUAL' || mode === 'OPTIONAL_MUTUAL') && !str(tls?.credentialName) && !strs(tls?.credentialNames).length) {
+            const pairs = recs(tls?.tlsCertificates);
+            if ((pairs.length > 0 ? pairs : [tls!]).some((c) => !str(c.serverCertificate) || !str(c.privateKey))) {
+              problems.push(`servers[${i}] terminates TLS (${mode}) without credentialName, or serverCertificate and privateKey`);
+            }
+            if (mode !== 'SIMPLE' && !str(tls?.caCertificates)) problems.push(`servers[${i}] asks for client certificates (${mode}) without credentialName or caCertificates`);
           }
         });
         for (const [name, n] of portNames) if (n > 1) problems.push(`port name "${name}" is used by ${n} servers; port names must be unique`);
@@ -264,7 +288,7 @@ export const INGRESS_CHECKS: readonly Check[] = [
         const { namespace, name } = gatewayRef(entry, vs.namespace ?? 'default');
         if (gws.some((g) => g.name === name && g.namespace === namespace)) continue;
         if (!m.covers(namespace, ['Gateway'])) continue; // the Gateway may be in the cluster, outside the input
-        yield issue(vs, `${ref(vs)} binds to gateway "${entry}", but there is no Gateway ${namespace}/${name}${entry.includes('/') ? '' : ` (a bare name means the VirtualService's namespace, ${vs.namespace})`}; its routes are not served there.`,
+        yield issue(vs, `${ref(vs)} binds to gateway "${entry}", but there is no Gateway ${namespace}/${name}${entry.includes('/') || entry.includes('.') ? '' : ` (a bare name means the VirtualService's namespace, ${vs.namespace})`}; its routes are not served there.`,
           'name an existing Gateway as "<namespace>/<name>".');
       }
     },
