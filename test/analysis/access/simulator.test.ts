@@ -1,0 +1,311 @@
+import { AccessRequest, AccessRequestError, AccessSimulator, Client, Outcome, SimulatorOptions, symbolicValidToken } from '../../../analysis/access/simulator.js';
+import { MeshModel } from '../../../analysis/model.js';
+import type { Manifest } from '../../../manifests/index.js';
+
+/**
+ * The simulator's request pipeline (analysis/access/simulator.ts) where the other suites leave it
+ * unexercised: the public answers the access matrix builds on (callerScoped, sidecarBlocks,
+ * symbolicValidToken), request defaults, usage errors, and the transport and RBAC stages' corner
+ * cases (ISTIO.md §0, §2, §8, §11.2). Each case states the verdict Istio gives.
+ */
+
+const ns = (name: string, injected = true): Manifest => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name, ...(injected ? { labels: { 'istio-injection': 'enabled' } } : {}) } });
+interface PortSpec { readonly name: string; readonly port: number; readonly targetPort?: number }
+function app(namespace: string, name: string, ports: PortSpec[] = [], labels: Record<string, string> = { app: name }): Manifest[] {
+  return [
+    { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name, namespace } },
+    {
+      apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name, namespace },
+      spec: { selector: { matchLabels: labels }, template: { metadata: { labels }, spec: { serviceAccountName: name, containers: [{ name, image: `example/${name}:1`, ports: ports.map((p) => ({ containerPort: p.targetPort ?? p.port })) }] } } },
+    },
+    ...(ports.length > 0 ? [{ apiVersion: 'v1', kind: 'Service', metadata: { name, namespace }, spec: { selector: labels, ports } } as Manifest] : []),
+  ];
+}
+const istio = (kind: string, namespace: string, name: string, spec: Record<string, unknown>, annotations?: Record<string, string>): Manifest => ({
+  apiVersion: ['AuthorizationPolicy', 'PeerAuthentication', 'RequestAuthentication'].includes(kind) ? 'security.istio.io/v1' : 'networking.istio.io/v1',
+  kind, metadata: { name, namespace, ...(annotations ? { annotations } : {}) }, spec,
+});
+const onHttpbin = { selector: { matchLabels: { app: 'httpbin' } } };
+const policy = (name: string, spec: Record<string, unknown>) => istio('AuthorizationPolicy', 'foo', name, { ...onHttpbin, ...spec });
+
+/** foo and bar injected, legacy not; httpbin in foo on Service port 8000 → container port 8080; tcp-echo on 9000. */
+const base: Manifest[] = [
+  ns('istio-system'), ns('foo'), ns('bar'), ns('legacy', false),
+  ...app('foo', 'httpbin', [{ name: 'http', port: 8000, targetPort: 8080 }]),
+  ...app('foo', 'tcp-echo', [{ name: 'tcp', port: 9000 }]),
+  ...app('foo', 'sleep'), ...app('bar', 'sleep'), ...app('legacy', 'sleep'),
+];
+
+const simulate = (manifests: readonly Manifest[], options: SimulatorOptions = {}) =>
+  new AccessSimulator(new MeshModel(manifests.map((manifest) => ({ manifest }))), options);
+const from = (ref: string): AccessRequest['from'] => (ref === 'outside' ? { outside: true } : ref === 'ingress' ? { ingress: true } : { workload: ref });
+const get = (source: string, extra: Partial<AccessRequest> = {}): AccessRequest => ({ from: from(source), to: 'foo/httpbin', port: 8000, ...extra });
+async function outcome(sim: AccessSimulator, request: AccessRequest): Promise<Outcome> {
+  return (await sim.check(request)).outcome;
+}
+
+// ---- what the access matrix asks of the simulator ----------------------------------------------
+
+describe('callerScoped: whether callers can differ in more than their identity', () => {
+  test('false for Istio policies alone; true with a NetworkPolicy, a Sidecar, REGISTRY_ONLY or a Service exportTo', () => {
+    expect(simulate(base).callerScoped).toBe(false);
+    expect(simulate([...base, policy('p', { action: 'ALLOW', rules: [{}] })]).callerScoped).toBe(false);
+    expect(simulate([...base, { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'd', namespace: 'foo' }, spec: { podSelector: {} } }]).callerScoped).toBe(true);
+    expect(simulate([...base, istio('Sidecar', 'bar', 'default', { egress: [{ hosts: ['./*'] }] })]).callerScoped).toBe(true);
+    expect(simulate(base, { outboundTrafficPolicy: 'REGISTRY_ONLY' }).callerScoped).toBe(true);
+    expect(simulate(base, { outboundTrafficPolicy: 'ALLOW_ANY' }).callerScoped).toBe(false);
+    const exported = base.map((m) => (m.kind === 'Service' && m.metadata.name === 'httpbin' ? { ...m, metadata: { ...m.metadata, annotations: { 'networking.istio.io/exportTo': '.' } } } : m));
+    expect(simulate(exported).callerScoped).toBe(true);
+  });
+});
+
+describe('sidecarBlocks: the caller\'s own sidecar refuses exactly when sidecarOutbound says blocked', () => {
+  const onlyOwn = istio('Sidecar', 'bar', 'default', { egress: [{ hosts: ['./*'] }] });
+  const hidden = base.map((m) => (m.kind === 'Service' && m.metadata.name === 'httpbin' ? { ...m, metadata: { ...m.metadata, annotations: { 'networking.istio.io/exportTo': '.' } } } : m));
+  // Blocked: only sidecar callers are scoped; under REGISTRY_ONLY a pod IP is in no registry.
+  const cases: [string, readonly Manifest[], SimulatorOptions, string[]][] = [
+    ['default scope, ALLOW_ANY', base, {}, []],
+    ['default scope, REGISTRY_ONLY', base, { outboundTrafficPolicy: 'REGISTRY_ONLY' }, ['foo/sleep workload', 'bar/sleep workload']],
+    ['Sidecar importing only its namespace, ALLOW_ANY', [...base, onlyOwn], {}, []],
+    ['Sidecar importing only its namespace, REGISTRY_ONLY', [...base, onlyOwn], { outboundTrafficPolicy: 'REGISTRY_ONLY' }, ['foo/sleep workload', 'bar/sleep service', 'bar/sleep workload']],
+    ['Service exported to its namespace only, REGISTRY_ONLY', hidden, { outboundTrafficPolicy: 'REGISTRY_ONLY' }, ['foo/sleep workload', 'bar/sleep service', 'bar/sleep workload']],
+  ];
+  test.each(cases)('%s', (_name, manifests, options, expected) => {
+    const sim = simulate(manifests, options);
+    const { service, port } = sim.target('foo/httpbin', 8000);
+    const [target] = sim.targetsOf(service, port);
+    const callers: Client[] = [sim.meshClient('foo/sleep'), sim.meshClient('bar/sleep'), sim.meshClient('legacy/sleep'), sim.gatewayClient(), { kind: 'plain', label: 'outside' }];
+    const blocked: string[] = [];
+    for (const client of callers) {
+      for (const addressing of ['service', 'workload'] as const) {
+        const outbound = sim.sidecarOutbound(client, target!, addressing);
+        const refused = 'result' in outbound && outbound.result.outcome === 'blocked';
+        expect(sim.sidecarBlocks(client, target!, addressing)).toBe(refused);
+        if (refused) blocked.push(`${client.label} ${addressing}`);
+      }
+    }
+    expect(blocked).toEqual(expected);
+  });
+});
+
+describe('symbolicValidToken: the valid token the matrix assumes where it has no signing key', () => {
+  const ISSUER = 'https://issuer.example.com';
+  const requestAuth = (rule: Record<string, unknown> = {}) => istio('RequestAuthentication', 'foo', 'jwt', { ...onHttpbin, jwtRules: [{ issuer: ISSUER, jwksUri: 'https://issuer.example.com/jwks', ...rule }] });
+  const assumed = async (manifests: readonly Manifest[], extra: Partial<AccessRequest> = {}) => (await simulate(manifests).check(get('foo/sleep', extra), { assumeValidToken: true })).outcome;
+
+  test('none without a RequestAuthentication: the request then carries no principal', async () => {
+    const sim = simulate(base);
+    const { service, port } = sim.target('foo/httpbin', 8000);
+    expect(symbolicValidToken(sim.targetsOf(service, port)[0]!)).toBeUndefined();
+    expect(await assumed([...base, policy('p', { action: 'ALLOW', rules: [{ from: [{ source: { requestPrincipals: ['*'] } }] }] })])).toBe('deny-403');
+  });
+
+  test('its principal is the issuer\'s, its audiences the rule\'s, and it satisfies the ALLOW rules\' claim conditions', async () => {
+    const requireIssuer = policy('p', { action: 'ALLOW', rules: [{ from: [{ source: { requestPrincipals: [`${ISSUER}/*`] } }] }] });
+    expect(await assumed([...base, requestAuth(), requireIssuer])).toBe('allow');
+    const requireOther = policy('p', { action: 'ALLOW', rules: [{ from: [{ source: { requestPrincipals: ['https://other.example.com/*'] } }] }] });
+    expect(await assumed([...base, requestAuth(), requireOther])).toBe('deny-403');
+
+    const audience = policy('p', { action: 'ALLOW', rules: [{ when: [{ key: 'request.auth.audiences', values: ['api'] }] }] });
+    expect(await assumed([...base, requestAuth({ audiences: ['api'] }), audience])).toBe('allow');
+    expect(await assumed([...base, requestAuth(), audience])).toBe('deny-403');
+
+    const nested = policy('p', { action: 'ALLOW', rules: [{ when: [{ key: 'request.auth.claims[org][team]', values: ['payments'] }, { key: 'request.auth.claims[org][region]', values: ['eu'] }] }] });
+    expect(await assumed([...base, requestAuth(), nested])).toBe('allow');
+    const top = policy('p', { action: 'ALLOW', rules: [{ when: [{ key: 'request.auth.claims[groups]', values: ['admin', 'ops'] }] }] });
+    expect(await assumed([...base, requestAuth(), top])).toBe('allow');
+  });
+
+  test('the claims it carries: nested maps, one value per condition, wildcard values and non-claim keys skipped', () => {
+    const sim = simulate([...base, requestAuth({ audiences: ['a', 'b'], forwardOriginalToken: true }), policy('p', {
+      action: 'ALLOW', rules: [{ when: [
+        { key: 'request.auth.claims[org][team]', values: ['payments', 'other'] },
+        { key: 'request.auth.claims[org][region]', values: ['eu'] },
+        { key: 'request.auth.claims[role]', values: ['adm*'] },
+        { key: 'request.headers[x-a]', values: ['1'] },
+      ] }],
+    })]);
+    const { service, port } = sim.target('foo/httpbin', 8000);
+    const verdict = symbolicValidToken(sim.targetsOf(service, port)[0]!);
+    expect(verdict).toMatchObject({ kind: 'valid', principal: `${ISSUER}/matrix-user`, forwarded: true });
+    expect(verdict?.kind === 'valid' && { ...verdict.claims, org: { ...(verdict.claims.org as object) } }).toEqual({
+      iss: ISSUER, sub: 'matrix-user', aud: ['a', 'b'], org: { team: ['payments'], region: ['eu'] },
+    });
+  });
+});
+
+// ---- request defaults and usage errors ---------------------------------------------------------
+
+describe('a request\'s defaults', () => {
+  test('GET on / with the Service\'s FQDN and port as Host', async () => {
+    const sim = simulate([...base, policy('p', { action: 'ALLOW', rules: [{ to: [{ operation: { methods: ['GET'], paths: ['/'], hosts: ['httpbin.foo.svc.cluster.local:8000'] } }] }] })]);
+    expect(await outcome(sim, get('foo/sleep'))).toBe('allow');
+    expect(await outcome(sim, get('foo/sleep', { method: 'POST' }))).toBe('deny-403');
+    expect(await outcome(sim, get('foo/sleep', { path: '/x' }))).toBe('deny-403');
+    expect(await outcome(sim, get('foo/sleep', { headers: { Host: 'other' } }))).toBe('deny-403');
+  });
+
+  test('header names are case-insensitive and a token goes in as `Authorization: Bearer`', async () => {
+    const sim = simulate([...base, policy('p', { action: 'ALLOW', rules: [{ when: [{ key: 'request.headers[x-team]', values: ['a'] }, { key: 'request.headers[authorization]', values: ['Bearer t'] }] }] })]);
+    expect(await outcome(sim, get('foo/sleep', { headers: { 'X-Team': 'a' }, token: 't' }))).toBe('allow');
+    expect(await outcome(sim, get('foo/sleep', { headers: { 'X-Team': 'a' } }))).toBe('deny-403');
+  });
+});
+
+describe('usage errors', () => {
+  const sim = simulate(base);
+  test('the destination: both or neither of to and toHost; an unknown Service, port or caller', async () => {
+    await expect(sim.check({ from: from('foo/sleep'), to: 'foo/httpbin', toHost: 'example.com', port: 443 })).rejects.toThrow(/not both/);
+    await expect(sim.check({ from: from('foo/sleep'), port: 8000 })).rejects.toThrow(AccessRequestError);
+    await expect(sim.check(get('foo/sleep', { to: 'foo/nothing' }))).rejects.toThrow(/known: foo\/httpbin, foo\/tcp-echo/);
+    await expect(sim.check(get('foo/sleep', { to: 'httpbin' }))).rejects.toThrow(AccessRequestError);
+    await expect(sim.check(get('foo/sleep', { port: 80 }))).rejects.toThrow(/no port 80 \(ports: 8000\)/);
+    await expect(sim.check(get('foo/nobody'))).rejects.toThrow(/not a workload.*known: bar\/sleep, foo\/httpbin, foo\/sleep, foo\/tcp-echo, legacy\/sleep/);
+    await expect(sim.check(get('ingress', { addressing: 'workload', to: 'foo/httpbin', port: 8080 }))).rejects.toThrow(/ingress gateway calls Services only/);
+    await expect(sim.check(get('foo/sleep', { addressing: 'workload', to: 'foo/nothing', port: 8080 }))).rejects.toThrow(/neither a workload nor a Service with pods/);
+  });
+});
+
+// ---- one hop to a Service ------------------------------------------------------------------------
+
+describe('one hop: every pod behind the Service is asked', () => {
+  /** Service foo/web selects two Deployments, web-a and web-b (own service accounts); `locked` gets label tier=locked. */
+  const web = (locked: 'web-a' | 'web-b'): Manifest[] => [
+    ...['web-a', 'web-b'].flatMap((name) => app('foo', name, [], { app: 'web', ...(name === locked ? { tier: 'locked' } : {}) })),
+    { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: 'foo' }, spec: { selector: { app: 'web' }, ports: [{ name: 'http', port: 80, targetPort: 8080 }] } },
+    istio('AuthorizationPolicy', 'foo', 'locked', { selector: { matchLabels: { tier: 'locked' } } }),
+  ];
+
+  test('pods that disagree: the refusal is reported, whichever pod it is (nothing looks more open than it is)', async () => {
+    for (const locked of ['web-a', 'web-b'] as const) {
+      const verdict = await simulate([...base, ...web(locked)]).check({ from: from('foo/sleep'), to: 'foo/web', port: 80 });
+      expect(verdict.outcome).toBe('deny-403');
+      expect(verdict.reason).toContain(`foo/${locked}:8080`);
+    }
+    // Dialled by pod IP, the Service's pods are asked the same way.
+    for (const locked of ['web-a', 'web-b'] as const) {
+      expect(await outcome(simulate([...base, ...web(locked)]), { from: from('foo/sleep'), to: 'foo/web', port: 8080, addressing: 'workload' })).toBe('deny-403');
+    }
+  });
+
+  test('a Service that selects no pod: no route (503)', async () => {
+    const empty: Manifest = { apiVersion: 'v1', kind: 'Service', metadata: { name: 'empty', namespace: 'foo' }, spec: { selector: { app: 'none' }, ports: [{ name: 'http', port: 80 }] } };
+    const verdict = await simulate([...base, empty]).check({ from: from('foo/sleep'), to: 'foo/empty', port: 80 });
+    expect(verdict).toEqual({ outcome: 'no-route', reason: expect.stringContaining('selects no workload (503') });
+  });
+
+  test('a client speaking its own TLS or raw TCP on an HTTP port gets TCP semantics at the sidecar (ISTIO.md §1.9)', async () => {
+    const sim = simulate([...base, policy('get', { action: 'ALLOW', rules: [{ to: [{ operation: { methods: ['GET'] } }] }] })]);
+    expect(await outcome(sim, get('foo/sleep'))).toBe('allow');
+    expect(await outcome(sim, get('foo/sleep', { scheme: 'http' }))).toBe('allow');
+    // The ALLOW rule with methods is dropped on TCP: the policy allows nothing and the connection is closed.
+    expect(await outcome(sim, get('foo/sleep', { scheme: 'https' }))).toBe('reset');
+    expect(await outcome(sim, get('foo/sleep', { scheme: 'tcp' }))).toBe('reset');
+  });
+
+  test('a port name with an unknown prefix is sniffed: HTTP traffic gets HTTP semantics', async () => {
+    const sniffed: Manifest[] = [...app('foo', 'api', [{ name: 'web', port: 8000 }])];
+    const allowGet = istio('AuthorizationPolicy', 'foo', 'get', { selector: { matchLabels: { app: 'api' } }, action: 'ALLOW', rules: [{ to: [{ operation: { methods: ['GET'] } }] }] });
+    const sim = simulate([...base, ...sniffed, allowGet]);
+    expect(await outcome(sim, { from: from('foo/sleep'), to: 'foo/api', port: 8000 })).toBe('allow');
+    expect(await outcome(sim, { from: from('foo/sleep'), to: 'foo/api', port: 8000, method: 'POST' })).toBe('deny-403');
+  });
+});
+
+describe('the ingress gateway as a caller', () => {
+  const route = [
+    istio('Gateway', 'istio-system', 'gw', { selector: { istio: 'ingressgateway' }, servers: [{ port: { number: 80, name: 'http', protocol: 'HTTP' }, hosts: ['*'] }] }),
+    istio('VirtualService', 'foo', 'httpbin', { hosts: ['*'], gateways: ['istio-system/gw'], http: [{ route: [{ destination: { host: 'httpbin.foo.svc.cluster.local', port: { number: 8000 } } }] }] }),
+  ];
+
+  test('no Sidecar resource scopes it: a mesh-wide REGISTRY_ONLY Sidecar importing only its own namespace does not block it', async () => {
+    const everywhere = istio('Sidecar', 'istio-system', 'default', { egress: [{ hosts: ['~/*'] }], outboundTrafficPolicy: { mode: 'REGISTRY_ONLY' } });
+    const sim = simulate([...base, ...route, everywhere]);
+    expect(await outcome(sim, get('ingress'))).toBe('allow');
+    expect(await outcome(sim, get('foo/sleep'))).toBe('blocked');
+  });
+
+  test('it calls with mTLS and its own identity, istio-ingressgateway in the root namespace by default', async () => {
+    const strict = istio('PeerAuthentication', 'foo', 'default', { mtls: { mode: 'STRICT' } });
+    const byGateway = policy('gw', { action: 'ALLOW', rules: [{ from: [{ source: { principals: ['cluster.local/ns/istio-system/sa/istio-ingressgateway'] } }] }] });
+    expect(await outcome(simulate([...base, ...route, strict, byGateway]), get('ingress'))).toBe('allow');
+    expect(await outcome(simulate([...base, ...route, strict, byGateway]), get('foo/sleep'))).toBe('deny-403');
+    const custom = { ingressGateway: { namespace: 'gateways', serviceAccount: 'edge', labels: { istio: 'ingressgateway' } } };
+    expect(await outcome(simulate([...base, ...route, strict, byGateway], custom), get('ingress'))).toBe('deny-403');
+  });
+});
+
+describe('external hosts: the wire port', () => {
+  test('a ServiceEntry targetPort is the port NetworkPolicy egress must admit', async () => {
+    const se = istio('ServiceEntry', 'bar', 'api', { hosts: ['api.example.com'], ports: [{ number: 443, name: 'tls', protocol: 'TLS', targetPort: 8443 }], resolution: 'DNS' });
+    const egressOn = (port: number): Manifest => ({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'out', namespace: 'bar' }, spec: { podSelector: {}, policyTypes: ['Egress'], egress: [{ to: [{ ipBlock: { cidr: '0.0.0.0/0' } }], ports: [{ port }] }] } });
+    const request: AccessRequest = { from: from('bar/sleep'), toHost: 'api.example.com', port: 443 };
+    expect(await outcome(simulate([...base, se, egressOn(8443)]), request)).toBe('allow');
+    expect(await outcome(simulate([...base, se, egressOn(443)]), request)).toBe('dropped');
+  });
+});
+
+// ---- transport: what the reasons must say --------------------------------------------------------
+
+describe('transport reasons name what decided', () => {
+  const strictFoo = istio('PeerAuthentication', 'foo', 'default', { mtls: { mode: 'STRICT' } });
+
+  test('an mTLS refusal names the server sidecar and the PeerAuthentication that set the mode', async () => {
+    const byPa = await simulate([...base, strictFoo]).check(get('legacy/sleep'));
+    expect(byPa.outcome).toBe('reset');
+    expect(byPa.reason).toMatch(/^sidecar foo\/httpbin:8080: plaintext from legacy\/sleep \(no sidecar\) against mTLS STRICT \(PeerAuthentication foo\/default\)/);
+    const disable = istio('PeerAuthentication', 'foo', 'default', { mtls: { mode: 'DISABLE' } });
+    const mutual = istio('DestinationRule', 'foo', 'dr', { host: 'httpbin.foo.svc.cluster.local', trafficPolicy: { tls: { mode: 'ISTIO_MUTUAL' } } });
+    const handshake = await simulate([...base, disable, mutual]).check(get('foo/sleep'));
+    expect(handshake.outcome).toBe('reset');
+    expect(handshake.reason).toMatch(/^sidecar foo\/httpbin:8080: DestinationRule foo\/dr sets tls.mode ISTIO_MUTUAL against mTLS DISABLE \(PeerAuthentication foo\/default\)/);
+    const meshDefault = await simulate(base, {}).check(get('legacy/sleep'));
+    expect(meshDefault.outcome).toBe('allow');
+  });
+
+  test('a pod without a sidecar enforces nothing; a namespace missing from the manifests is assumed not injected, and the reason says so', async () => {
+    const stray = app('elsewhere', 'httpbin', [{ name: 'http', port: 8000 }]);
+    const unknown = await simulate([...base, ...stray, istio('AuthorizationPolicy', 'elsewhere', 'deny', {})]).check({ from: from('foo/sleep'), to: 'elsewhere/httpbin', port: 8000 });
+    expect(unknown.outcome).toBe('allow');
+    expect(unknown.reason).toContain('no sidecar (namespace elsewhere is not in the manifests: assumed not injected), so Istio enforces nothing');
+    const legacy = await simulate([...base, ...app('legacy', 'httpbin', [{ name: 'http', port: 8000 }])]).check({ from: from('foo/sleep'), to: 'legacy/httpbin', port: 8000 });
+    expect(legacy.outcome).toBe('allow');
+    expect(legacy.reason).not.toContain('assumed not injected');
+  });
+
+  test('NetworkPolicy: a drop names the isolated pod and its caller; an admitting rule is named in the allowed reason', async () => {
+    const isolate: Manifest = { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'in', namespace: 'foo' }, spec: { podSelector: { matchLabels: { app: 'httpbin' } }, policyTypes: ['Ingress'] } };
+    const dropped = await simulate([...base, isolate]).check(get('bar/sleep'));
+    expect(dropped.outcome).toBe('dropped');
+    expect(dropped.reason).toMatch(/^foo\/httpbin:8080: dropped by NetworkPolicy foo\/in: ingress of foo\/httpbin \(from bar\/sleep\) is isolated/);
+    const admit: Manifest = { ...isolate, spec: { ...isolate.spec as object, ingress: [{ ports: [{ port: 8080 }] }] } };
+    const allowed = await simulate([...base, admit]).check(get('bar/sleep'));
+    expect(allowed.outcome).toBe('allow');
+    expect(allowed.reason).toContain('auto mTLS from bar/sleep; NetworkPolicy foo/in ingress[0] admits 8080/TCP');
+  });
+
+  test('the caller\'s sidecar: a Service not exported to it, and a TCP port, are named in the blocked reason', async () => {
+    const hidden = base.map((m) => (m.kind === 'Service' ? { ...m, metadata: { ...m.metadata, annotations: { 'networking.istio.io/exportTo': '.' } } } : m));
+    const sim = simulate(hidden, { outboundTrafficPolicy: 'REGISTRY_ONLY' });
+    const http = await sim.check(get('bar/sleep'));
+    expect(http.outcome).toBe('blocked');
+    expect(http.reason).toContain('Service foo/httpbin is not exported to namespace bar; outboundTrafficPolicy REGISTRY_ONLY (the mesh\'s outboundTrafficPolicy): blocked by the caller\'s sidecar (502)');
+    const tcp = await sim.check({ from: from('bar/sleep'), to: 'foo/tcp-echo', port: 9000 });
+    expect(tcp.outcome).toBe('blocked');
+    expect(tcp.reason).toContain('(connection closed)');
+    const passthrough = await simulate(hidden).check(get('bar/sleep'));
+    expect(passthrough.outcome).toBe('allow');
+    expect(passthrough.reason).toContain('plaintext passthrough from bar/sleep, no identity (Service foo/httpbin is not exported to namespace bar; outboundTrafficPolicy ALLOW_ANY');
+  });
+
+  test('a caller without a pod (a stand-in) is not judged by NetworkPolicy; its identity still counts', async () => {
+    const denyAll: Manifest = { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'in', namespace: 'foo' }, spec: { podSelector: {}, policyTypes: ['Ingress'] } };
+    const byIdentity = policy('p', { action: 'ALLOW', rules: [{ from: [{ source: { principals: ['cluster.local/ns/bar/sa/sleep'] } }] }] });
+    const sim = simulate([...base, denyAll, byIdentity]);
+    const { service, port } = sim.target('foo/httpbin', 8000);
+    const request = { method: 'GET', path: '/', host: 'httpbin.foo.svc.cluster.local:8000', headers: {} };
+    expect((await sim.hop({ kind: 'mesh', label: 'bar/*', namespace: 'bar', serviceAccount: 'sleep' }, service, port, request)).outcome).toBe('allow');
+    expect((await sim.hop({ kind: 'mesh', label: 'bar/*', namespace: 'bar', serviceAccount: 'other' }, service, port, request)).outcome).toBe('deny-403');
+    expect((await sim.hop(sim.meshClient('bar/sleep'), service, port, request)).outcome).toBe('dropped');
+  });
+});
