@@ -716,7 +716,10 @@ export class AccessSimulator {
 
   /** Step 5, the JWT stage, which depends on the token and the target only (never on the client). */
   public async jwtStage(target: Target, request: HttpRequest, assumeValidToken = false): Promise<JwtVerdict | undefined> {
-    const preflight = request.method === 'OPTIONS' && request.headers.origin !== undefined && request.headers['access-control-request-method'] !== undefined;
+    // A CORS preflight skips it: OPTIONS with Origin and Access-Control-Request-Method both
+    // non-empty (envoy:source/extensions/filters/http/jwt_authn/filter.cc isCorsPreflightRequest);
+    // an empty header makes it an ordinary request whose token is checked.
+    const preflight = request.method === 'OPTIONS' && !!request.headers.origin && !!request.headers['access-control-request-method'];
     if (!target.http || target.jwtRules.length === 0 || preflight) return undefined;
     if (assumeValidToken) return symbolicValidToken(target);
     return this.jwt.evaluate({ headers: request.headers, path: request.path }, target.jwtRules);
