@@ -9,7 +9,7 @@ import { gatewayApiIngressTo, gatewayApiRequest, GatewayApiFeatures, gatewayName
 import { isMeshExternal, outboundPolicy, serviceEntriesFor, serviceExportedTo, serviceHost, sidecarImports } from '../egress.js';
 import { destinationRuleTls, egressGatewayPods, EgressGatewayRoute, meshRouteToEgressGateway, serverIsHttp, serverTlsMode } from '../egress-gateway.js';
 import type { OutboundTrafficPolicy, MeshObject } from '../model.js';
-import { gatewayPods } from '../model.js';
+import { gatewayPods, hostMatches } from '../model.js';
 import { Direction, explainAllows, networkPolicies, Peer, podPeer, portOn, PortProtocol } from '../network-policy.js';
 import type { EmptySelectorReading } from '../ztunnel.js';
 import { Addressing, AmbientPath, Scheme } from './ambient.js';
@@ -378,7 +378,10 @@ export class AccessSimulator {
     } else {
       const scope = this.scopeOf(workload);
       const entries = serviceEntriesFor(this.model, host, port, workload.namespace);
-      const routed = entries.find((se) => strs(se.spec.hosts).some((h) => sidecarImports(scope.sidecar, se.namespace ?? 'default', h, port)));
+      // Each host of a ServiceEntry is a registry service of its own, imported by its name
+      // (istio:pilot/pkg/serviceregistry/serviceentry/conversion.go makes one per host): only the
+      // hosts that match the one asked for count, not the entry's other hosts.
+      const routed = entries.find((se) => strs(se.spec.hosts).some((h) => hostMatches(h, host) && sidecarImports(scope.sidecar, se.namespace ?? 'default', h, port)));
       if (routed) {
         const sePort = recs(routed.spec.ports).find((p) => Number(p.number) === port);
         const target = Number(sePort?.targetPort);

@@ -309,3 +309,71 @@ describe('transport reasons name what decided', () => {
     expect((await sim.hop(sim.meshClient('bar/sleep'), service, port, request)).outcome).toBe('dropped');
   });
 });
+
+// ---- the JWT stage and RBAC ----------------------------------------------------------------------
+
+describe('the JWT stage and RBAC', () => {
+  const ISSUER = 'https://issuer.example.com';
+  const requestAuth = (selector: Record<string, string>) => istio('RequestAuthentication', 'foo', 'jwt', { selector: { matchLabels: selector }, jwtRules: [{ issuer: ISSUER, jwksUri: 'https://issuer.example.com/jwks' }] });
+
+  test('a TCP port has no JWT stage: a bad token is never 401 there (ISTIO.md §0)', async () => {
+    const sim = simulate([...base, requestAuth({ app: 'tcp-echo' }), requestAuth({ app: 'httpbin' })]);
+    expect(await outcome(sim, { from: from('foo/sleep'), to: 'foo/tcp-echo', port: 9000, token: 'invalid.token' })).toBe('allow');
+    expect(await outcome(sim, get('foo/sleep', { token: 'invalid.token' }))).toBe('deny-401');
+    // An HTTP port spoken to as raw TCP: no HTTP, so no token either.
+    expect(await outcome(sim, get('foo/sleep', { token: 'invalid.token', scheme: 'tcp' }))).toBe('allow');
+  });
+
+  test('the deciding rule is named as Envoy names it: ns[<ns>]-policy[<name>]-rule[<index>]', async () => {
+    const rules = [{ to: [{ operation: { paths: ['/a'] } }] }, { to: [{ operation: { paths: ['/b'] } }] }];
+    const sim = simulate([...base, policy('deny-some', { action: 'DENY', rules }), policy('allow-some', { action: 'ALLOW', rules: [...rules].reverse() })]);
+    const denied = await sim.check(get('foo/sleep', { path: '/b' }));
+    expect(denied).toEqual({ outcome: 'deny-403', reason: expect.stringMatching(/^sidecar foo\/httpbin:8080: denied \(403\) by ns\[foo\]-policy\[deny-some\]-rule\[1\] \(auto mTLS from foo\/sleep\)$/) });
+    const other = simulate([...base, policy('allow-some', { action: 'ALLOW', rules })]);
+    expect((await other.check(get('foo/sleep', { path: '/b' }))).reason).toContain('allowed by ns[foo]-policy[allow-some]-rule[1]');
+    const tcp = simulate([...base, istio('AuthorizationPolicy', 'foo', 'deny-tcp', { selector: { matchLabels: { app: 'tcp-echo' } }, action: 'DENY', rules: [{ from: [{ source: { namespaces: ['foo'] } }] }] })]);
+    const closed = await tcp.check({ from: from('foo/sleep'), to: 'foo/tcp-echo', port: 9000 });
+    expect(closed).toEqual({ outcome: 'reset', reason: expect.stringContaining('closed by policy by ns[foo]-policy[deny-tcp]-rule[0]') });
+  });
+
+  test('no ALLOW rule matches: the reason lists the policies and the identities the request carried', async () => {
+    const byPeer = policy('only-bar', { action: 'ALLOW', rules: [{ from: [{ source: { namespaces: ['bar'] } }] }] });
+    const mtls = await simulate([...base, byPeer]).check(get('foo/sleep'));
+    expect(mtls.outcome).toBe('deny-403');
+    expect(mtls.reason).toContain('denied (403): no rule of ns[foo]-policy[only-bar] matches (auto mTLS from foo/sleep; peer cluster.local/ns/foo/sa/sleep; no request principal)');
+    const plain = await simulate([...base, byPeer]).check(get('legacy/sleep'));
+    expect(plain.reason).toContain('no peer identity; no request principal');
+    const tcp = await simulate([...base, istio('AuthorizationPolicy', 'foo', 'only-bar', { selector: { matchLabels: { app: 'tcp-echo' } }, action: 'ALLOW', rules: [{ from: [{ source: { namespaces: ['bar'] } }] }] })])
+      .check({ from: from('foo/sleep'), to: 'foo/tcp-echo', port: 9000 });
+    expect(tcp).toEqual({ outcome: 'reset', reason: expect.stringContaining('closed by policy: no rule of ns[foo]-policy[only-bar] matches') });
+  });
+
+  test('a symbolic valid token is named as its request principal when no rule matches', async () => {
+    const sim = simulate([...base, istio('RequestAuthentication', 'foo', 'jwt', { ...onHttpbin, jwtRules: [{ issuer: ISSUER, jwksUri: 'https://issuer.example.com/jwks' }] }),
+      policy('p', { action: 'ALLOW', rules: [{ from: [{ source: { requestPrincipals: ['https://other.example.com/*'] } }] }] })]);
+    const verdict = await sim.check(get('foo/sleep'), { assumeValidToken: true });
+    expect(verdict.outcome).toBe('deny-403');
+    expect(verdict.reason).toContain(`request principal ${ISSUER}/matrix-user`);
+  });
+});
+
+describe('external hosts: the caller\'s Sidecar must import the host asked for', () => {
+  // Each ServiceEntry host is a service of its own in the registry; a Sidecar imports them by
+  // name (https://istio.io/latest/docs/reference/config/networking/sidecar/ IstioEgressListener.hosts).
+  const twoHosts = istio('ServiceEntry', 'bar', 'apis', { hosts: ['api.stripe.com', 'api.example.com'], ports: [{ number: 443, name: 'tls', protocol: 'TLS' }], resolution: 'DNS' });
+  const importing = (host: string) => istio('Sidecar', 'bar', 'default', { egress: [{ hosts: [`./${host}`] }], outboundTrafficPolicy: { mode: 'REGISTRY_ONLY' } });
+  const request: AccessRequest = { from: from('bar/sleep'), toHost: 'api.stripe.com', port: 443 };
+
+  test('a ServiceEntry with two hosts: importing the other one does not import this one', async () => {
+    expect(await outcome(simulate([...base, twoHosts, importing('api.stripe.com')]), request)).toBe('allow');
+    const other = await simulate([...base, twoHosts, importing('api.example.com')]).check(request);
+    expect(other.outcome).toBe('blocked');
+    expect(other.reason).toContain('Sidecar bar/default does not import api.stripe.com (ServiceEntry bar/apis)');
+  });
+
+  test('a wildcard ServiceEntry host is imported by a Sidecar host that covers it', async () => {
+    const wildcard = istio('ServiceEntry', 'bar', 'stripe', { hosts: ['*.stripe.com', 'api.example.com'], ports: [{ number: 443, name: 'tls', protocol: 'TLS' }], resolution: 'NONE' });
+    expect(await outcome(simulate([...base, wildcard, importing('*.stripe.com')]), request)).toBe('allow');
+    expect(await outcome(simulate([...base, wildcard, importing('api.example.com')]), request)).toBe('blocked');
+  });
+});
