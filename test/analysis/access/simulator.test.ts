@@ -293,6 +293,8 @@ describe('transport reasons name what decided', () => {
     const tcp = await sim.check({ from: from('bar/sleep'), to: 'foo/tcp-echo', port: 9000 });
     expect(tcp.outcome).toBe('blocked');
     expect(tcp.reason).toContain('(connection closed)');
+    const bySidecar = await simulate([...hidden, istio('Sidecar', 'bar', 'default', { outboundTrafficPolicy: { mode: 'REGISTRY_ONLY' } })]).check(get('bar/sleep'));
+    expect(bySidecar.reason).toContain('outboundTrafficPolicy REGISTRY_ONLY (Sidecar bar/default)');
     const passthrough = await simulate(hidden).check(get('bar/sleep'));
     expect(passthrough.outcome).toBe('allow');
     expect(passthrough.reason).toContain('plaintext passthrough from bar/sleep, no identity (Service foo/httpbin is not exported to namespace bar; outboundTrafficPolicy ALLOW_ANY');
