@@ -1,5 +1,6 @@
 import { AccessRequest, AccessRequestError, AccessSimulator, Client, Outcome, SimulatorOptions, symbolicValidToken } from '../../../analysis/access/simulator.js';
 import { MeshModel } from '../../../analysis/model.js';
+import { testIssuer } from './tokens.js';
 import type { Manifest } from '../../../manifests/index.js';
 
 /**
@@ -85,6 +86,18 @@ describe('sidecarBlocks: the caller\'s own sidecar refuses exactly when sidecarO
       }
     }
     expect(blocked).toEqual(expected);
+    // A target without a Service port (a pod as `prepare` gives it) is no registry host, however addressed.
+    const pod = sim.prepare(target!.workload, 8080, true, 'foo/httpbin:8080');
+    for (const client of callers) {
+      for (const addressing of ['service', 'workload'] as const) {
+        const outbound = sim.sidecarOutbound(client, pod, addressing);
+        expect(sim.sidecarBlocks(client, pod, addressing)).toBe('result' in outbound && outbound.result.outcome === 'blocked');
+      }
+    }
+    if (options.outboundTrafficPolicy === 'REGISTRY_ONLY') {
+      const outbound = sim.sidecarOutbound(sim.meshClient('foo/sleep'), pod, 'service');
+      expect('result' in outbound && outbound.result.reason).toContain('foo/sleep dials the pod IP of foo/httpbin:8080, which is no host in its registry');
+    }
   });
 });
 
@@ -188,6 +201,18 @@ describe('one hop: every pod behind the Service is asked', () => {
     }
   });
 
+  test('dialled by pod IP, the container port\'s protocol decides: HTTP semantics on an HTTP port, TCP on a TCP one', async () => {
+    const getOnly = { action: 'ALLOW', rules: [{ to: [{ operation: { methods: ['GET'] } }] }] };
+    const sim = simulate([...base, policy('get', getOnly), istio('AuthorizationPolicy', 'foo', 'get-tcp', { selector: { matchLabels: { app: 'tcp-echo' } }, ...getOnly })]);
+    expect(await outcome(sim, { from: from('foo/sleep'), to: 'foo/httpbin', port: 8080, addressing: 'workload' })).toBe('allow');
+    expect(await outcome(sim, { from: from('foo/sleep'), to: 'foo/httpbin', port: 8080, addressing: 'workload', method: 'POST' })).toBe('deny-403');
+    expect(await outcome(sim, { from: from('foo/sleep'), to: 'foo/tcp-echo', port: 9000, addressing: 'workload' })).toBe('reset');
+    // A port no Service declares: the inbound passthrough chains sniff, so HTTP is read as HTTP (ISTIO.md §1.9).
+    const onSleep = simulate([...base, istio('AuthorizationPolicy', 'bar', 'get', { selector: { matchLabels: { app: 'sleep' } }, ...getOnly })]);
+    expect(await outcome(onSleep, { from: from('foo/sleep'), to: 'bar/sleep', port: 7000, addressing: 'workload' })).toBe('allow');
+    expect(await outcome(onSleep, { from: from('foo/sleep'), to: 'bar/sleep', port: 7000, addressing: 'workload', method: 'POST' })).toBe('deny-403');
+  });
+
   test('a Service that selects no pod: no route (503)', async () => {
     const empty: Manifest = { apiVersion: 'v1', kind: 'Service', metadata: { name: 'empty', namespace: 'foo' }, spec: { selector: { app: 'none' }, ports: [{ name: 'http', port: 80 }] } };
     const verdict = await simulate([...base, empty]).check({ from: from('foo/sleep'), to: 'foo/empty', port: 80 });
@@ -270,7 +295,7 @@ describe('transport reasons name what decided', () => {
     expect(unknown.reason).toContain('no sidecar (namespace elsewhere is not in the manifests: assumed not injected), so Istio enforces nothing');
     const legacy = await simulate([...base, ...app('legacy', 'httpbin', [{ name: 'http', port: 8000 }])]).check({ from: from('foo/sleep'), to: 'legacy/httpbin', port: 8000 });
     expect(legacy.outcome).toBe('allow');
-    expect(legacy.reason).not.toContain('assumed not injected');
+    expect(legacy.reason).toContain('legacy/httpbin:8000: no sidecar, so Istio enforces nothing');
   });
 
   test('NetworkPolicy: a drop names the isolated pod and its caller; an admitting rule is named in the allowed reason', async () => {
@@ -298,6 +323,31 @@ describe('transport reasons name what decided', () => {
     const passthrough = await simulate(hidden).check(get('bar/sleep'));
     expect(passthrough.outcome).toBe('allow');
     expect(passthrough.reason).toContain('plaintext passthrough from bar/sleep, no identity (Service foo/httpbin is not exported to namespace bar; outboundTrafficPolicy ALLOW_ANY');
+  });
+
+  test('NetworkPolicy notes: none when nothing isolates the pods, both sides when both are isolated', async () => {
+    const netpol = (namespace: string, name: string, spec: Record<string, unknown>): Manifest => ({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name, namespace }, spec });
+    const elsewhere = netpol('legacy', 'in', { podSelector: {}, policyTypes: ['Ingress'] });
+    const open = await simulate([...base, elsewhere]).check(get('bar/sleep'));
+    expect(open.reason).toMatch(/\(auto mTLS from bar\/sleep\)$/);
+    const out = netpol('bar', 'out', { podSelector: {}, policyTypes: ['Egress'], egress: [{ ports: [{ port: 8080 }] }] });
+    const into = netpol('foo', 'in', { podSelector: { matchLabels: { app: 'httpbin' } }, policyTypes: ['Ingress'], ingress: [{ ports: [{ port: 8080 }] }] });
+    const both = await simulate([...base, out, into]).check(get('bar/sleep'));
+    expect(both.outcome).toBe('allow');
+    expect(both.reason).toContain('(auto mTLS from bar/sleep; NetworkPolicy bar/out egress[0] admits 8080/TCP; NetworkPolicy foo/in ingress[0] admits 8080/TCP)');
+  });
+
+  test('only a sidecar that knows the host applies its DestinationRule: a plain client and a passthrough send plaintext', async () => {
+    const legacyHttpbin = app('legacy', 'httpbin', [{ name: 'http', port: 8000 }]);
+    const mutual = (namespace: string) => istio('DestinationRule', namespace, 'dr', { host: 'httpbin.legacy.svc.cluster.local', trafficPolicy: { tls: { mode: 'ISTIO_MUTUAL' } } });
+    const toLegacy = { to: 'legacy/httpbin', port: 8000 };
+    // The sidecar that knows the host sends Istio mTLS, which a pod without a sidecar cannot terminate.
+    expect(await outcome(simulate([...base, ...legacyHttpbin, mutual('legacy')]), get('bar/sleep', toLegacy))).toBe('reset');
+    expect(await outcome(simulate([...base, ...legacyHttpbin, mutual('legacy')]), get('legacy/sleep', toLegacy))).toBe('allow');
+    const onlyOwn = istio('Sidecar', 'bar', 'default', { egress: [{ hosts: ['./*'] }] });
+    const passthrough = await simulate([...base, ...legacyHttpbin, mutual('bar'), onlyOwn]).check(get('bar/sleep', toLegacy));
+    expect(passthrough.outcome).toBe('allow');
+    expect(passthrough.reason).toContain('plaintext passthrough from bar/sleep');
   });
 
   test('a caller without a pod (a stand-in) is not judged by NetworkPolicy; its identity still counts', async () => {
@@ -348,6 +398,19 @@ describe('the JWT stage and RBAC', () => {
     const tcp = await simulate([...base, istio('AuthorizationPolicy', 'foo', 'only-bar', { selector: { matchLabels: { app: 'tcp-echo' } }, action: 'ALLOW', rules: [{ from: [{ source: { namespaces: ['bar'] } }] }] })])
       .check({ from: from('foo/sleep'), to: 'foo/tcp-echo', port: 9000 });
     expect(tcp).toEqual({ outcome: 'reset', reason: expect.stringContaining('closed by policy: no rule of ns[foo]-policy[only-bar] matches') });
+  });
+
+  test('a signed token without sub is named iss/ (Istio\'s request.auth.principal); only CUSTOM policies add the not-simulated note', async () => {
+    const issuer = await testIssuer(ISSUER);
+    const jwks = { 'https://issuer.example.com/jwks': issuer.jwks };
+    const ra = istio('RequestAuthentication', 'foo', 'jwt', { ...onHttpbin, jwtRules: [{ issuer: ISSUER, jwksUri: 'https://issuer.example.com/jwks' }] });
+    const requireSub = policy('p', { action: 'ALLOW', rules: [{ from: [{ source: { requestPrincipals: [`${ISSUER}/*`] } }] }] });
+    const noSub = await simulate([...base, ra, requireSub], { jwks }).check(get('foo/sleep', { token: await issuer.sign({}) }));
+    expect(noSub.outcome).toBe('deny-403');
+    expect(noSub.reason).toMatch(/; request principal https:\/\/issuer\.example\.com\/\)$/);
+    const allowed = await simulate([...base, ra, requireSub], { jwks }).check(get('foo/sleep', { token: await issuer.sign({ sub: 'alice' }) }));
+    expect(allowed.outcome).toBe('allow');
+    expect(allowed.reason).not.toContain('CUSTOM');
   });
 
   test('a symbolic valid token is named as its request principal when no rule matches', async () => {
