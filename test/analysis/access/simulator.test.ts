@@ -413,6 +413,38 @@ describe('the JWT stage and RBAC', () => {
     expect(allowed.reason).not.toContain('CUSTOM');
   });
 
+  test('a token where no RequestAuthentication applies is ignored, however malformed', async () => {
+    expect(await outcome(simulate(base), get('foo/sleep', { token: 'invalid.token' }))).toBe('allow');
+    expect(await outcome(simulate([...base, requestAuth({ app: 'tcp-echo' })]), get('foo/sleep', { token: 'invalid.token' }))).toBe('allow');
+  });
+
+  test('what the app receives with a symbolic valid token: Authorization removed unless forwardOriginalToken', async () => {
+    for (const forward of [false, true]) {
+      const sim = simulate([...base, istio('RequestAuthentication', 'foo', 'jwt', { ...onHttpbin, jwtRules: [{ issuer: ISSUER, jwksUri: 'https://issuer.example.com/jwks', forwardOriginalToken: forward }] })]);
+      const { service, port } = sim.target('foo/httpbin', 8000);
+      const request = { method: 'GET', path: '/', host: 'httpbin.foo.svc.cluster.local:8000', headers: { authorization: 'Bearer x', 'x-keep': '1' } };
+      const hop = await sim.hop(sim.meshClient('foo/sleep'), service, port, request, true);
+      expect(hop.outcome).toBe('allow');
+      expect(hop.appHeaders).toEqual(forward ? request.headers : { 'x-keep': '1' });
+    }
+  });
+
+  test('a claim condition with notValues only: the symbolic token carries no such claim and passes it', async () => {
+    const sim = simulate([...base, istio('RequestAuthentication', 'foo', 'jwt', { ...onHttpbin, jwtRules: [{ issuer: ISSUER, jwksUri: 'https://issuer.example.com/jwks' }] }),
+      policy('p', { action: 'ALLOW', rules: [{ from: [{ source: { requestPrincipals: ['*'] } }], when: [{ key: 'request.auth.claims[groups]', notValues: ['banned'] }] }] })]);
+    expect((await sim.check(get('foo/sleep'), { assumeValidToken: true })).outcome).toBe('allow');
+    expect((await sim.check(get('foo/sleep'))).outcome).toBe('deny-403');
+  });
+
+  test('several CUSTOM or ALLOW policies are all named in the reason', async () => {
+    const custom = (name: string) => policy(name, { action: 'CUSTOM', provider: { name: 'opa' }, rules: [{}] });
+    const allow = (name: string) => policy(name, { action: 'ALLOW', rules: [{ from: [{ source: { namespaces: ['bar'] } }] }] });
+    const verdict = await simulate([...base, custom('ext-a'), custom('ext-b'), allow('only-bar'), allow('also-bar')]).check(get('foo/sleep'));
+    expect(verdict.outcome).toBe('deny-403');
+    expect(verdict.reason).toContain('no rule of ns[foo]-policy[only-bar], ns[foo]-policy[also-bar] matches');
+    expect(verdict.reason).toContain('(CUSTOM policies ns[foo]-policy[ext-a], ns[foo]-policy[ext-b] not simulated: assumed to allow)');
+  });
+
   test('a symbolic valid token is named as its request principal when no rule matches', async () => {
     const sim = simulate([...base, istio('RequestAuthentication', 'foo', 'jwt', { ...onHttpbin, jwtRules: [{ issuer: ISSUER, jwksUri: 'https://issuer.example.com/jwks' }] }),
       policy('p', { action: 'ALLOW', rules: [{ from: [{ source: { requestPrincipals: ['https://other.example.com/*'] } }] }] })]);
