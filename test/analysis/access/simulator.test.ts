@@ -250,6 +250,18 @@ describe('the ingress gateway as a caller', () => {
     expect(await outcome(sim, get('foo/sleep'))).toBe('blocked');
   });
 
+  test('its own policies come first, on HTTP: a refusal there ends the request at the gateway', async () => {
+    const onGateway = (spec: Record<string, unknown>) => istio('AuthorizationPolicy', 'istio-system', 'edge', { selector: { matchLabels: { istio: 'ingressgateway' } }, ...spec });
+    const publicOnly = onGateway({ action: 'ALLOW', rules: [{ to: [{ operation: { paths: ['/public*'] } }] }] });
+    const sim = simulate([...base, ...route, publicOnly]);
+    expect(await outcome(sim, get('ingress', { path: '/public/x' }))).toBe('allow');
+    const refused = await sim.check(get('ingress', { path: '/private' }));
+    expect(refused.outcome).toBe('deny-403');
+    expect(refused.reason).toMatch(/^at the ingress gateway: ingress gateway istio-system\/istio-ingressgateway: denied \(403\): no rule of ns\[istio-system\]-policy\[edge\]/);
+    // The service behind it would allow: the refusal is the gateway's alone.
+    expect(await outcome(sim, get('foo/sleep', { path: '/private' }))).toBe('allow');
+  });
+
   test('it calls with mTLS and its own identity, istio-ingressgateway in the root namespace by default', async () => {
     const strict = istio('PeerAuthentication', 'foo', 'default', { mtls: { mode: 'STRICT' } });
     const byGateway = policy('gw', { action: 'ALLOW', rules: [{ from: [{ source: { principals: ['cluster.local/ns/istio-system/sa/istio-ingressgateway'] } }] }] });
