@@ -9,7 +9,7 @@ import { gatewayApiIngressTo, gatewayApiRequest, GatewayApiFeatures, gatewayName
 import { isMeshExternal, outboundPolicy, serviceEntriesFor, serviceExportedTo, serviceHost, sidecarImports } from '../egress.js';
 import { destinationRuleTls, egressGatewayPods, EgressGatewayRoute, meshRouteToEgressGateway, serverIsHttp, serverTlsMode } from '../egress-gateway.js';
 import type { OutboundTrafficPolicy, MeshObject } from '../model.js';
-import { gatewayPods } from '../model.js';
+import { gatewayPods, hostMatches } from '../model.js';
 import { Direction, explainAllows, networkPolicies, Peer, podPeer, portOn, PortProtocol } from '../network-policy.js';
 import type { EmptySelectorReading } from '../ztunnel.js';
 import { Addressing, AmbientPath, Scheme } from './ambient.js';
@@ -378,7 +378,10 @@ export class AccessSimulator {
     } else {
       const scope = this.scopeOf(workload);
       const entries = serviceEntriesFor(this.model, host, port, workload.namespace);
-      const routed = entries.find((se) => strs(se.spec.hosts).some((h) => sidecarImports(scope.sidecar, se.namespace ?? 'default', h, port)));
+      // Each host of a ServiceEntry is a registry service of its own, imported by its name
+      // (istio:pilot/pkg/serviceregistry/serviceentry/conversion.go makes one per host): only the
+      // hosts that match the one asked for count, not the entry's other hosts.
+      const routed = entries.find((se) => strs(se.spec.hosts).some((h) => hostMatches(h, host) && sidecarImports(scope.sidecar, se.namespace ?? 'default', h, port)));
       if (routed) {
         const sePort = recs(routed.spec.ports).find((p) => Number(p.number) === port);
         const target = Number(sePort?.targetPort);
@@ -716,7 +719,10 @@ export class AccessSimulator {
 
   /** Step 5, the JWT stage, which depends on the token and the target only (never on the client). */
   public async jwtStage(target: Target, request: HttpRequest, assumeValidToken = false): Promise<JwtVerdict | undefined> {
-    const preflight = request.method === 'OPTIONS' && request.headers.origin !== undefined && request.headers['access-control-request-method'] !== undefined;
+    // A CORS preflight skips it: OPTIONS with Origin and Access-Control-Request-Method both
+    // non-empty (envoy:source/extensions/filters/http/jwt_authn/filter.cc isCorsPreflightRequest);
+    // an empty header makes it an ordinary request whose token is checked.
+    const preflight = request.method === 'OPTIONS' && !!request.headers.origin && !!request.headers['access-control-request-method'];
     if (!target.http || target.jwtRules.length === 0 || preflight) return undefined;
     if (assumeValidToken) return symbolicValidToken(target);
     return this.jwt.evaluate({ headers: request.headers, path: request.path }, target.jwtRules);

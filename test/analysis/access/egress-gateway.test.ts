@@ -96,6 +96,13 @@ describe('through the egress gateway', () => {
     expect(v.reason).toContain('no peer identity');
   });
 
+  test('Istio mTLS from the sidecar to a server that does not terminate it (PASSTHROUGH) fails the handshake', async () => {
+    const passthrough = edit(manifests, 'Gateway', 'egress-api-stripe-com-443', (g) => ({ ...g, spec: { ...g.spec, servers: [{ ...g.spec.servers[0], tls: { mode: 'PASSTHROUGH' } }] } }));
+    const v = await toHost(passthrough, 'shop/api', 'api.stripe.com', 443);
+    expect(v.outcome).toBe('reset');
+    expect(v.reason).toContain('does not terminate Istio mTLS (tls.mode PASSTHROUGH)');
+  });
+
   test('a Gateway without a server for the host: no route at the gateway', async () => {
     const other = edit(manifests, 'Gateway', 'egress-api-stripe-com-443', (g) => ({ ...g, spec: { ...g.spec, servers: [{ ...g.spec.servers[0], hosts: ['istio-system/other.example.com'] }] } }));
     expect((await toHost(other, 'shop/api', 'api.stripe.com', 443)).outcome).toBe('no-route');

@@ -391,6 +391,19 @@ describe('§3 RequestAuthentication: token locations and outcomes', () => {
   test('the JWT stage is skipped for CORS preflights, RBAC is not', async () => {
     const preflight = get('foo/sleep', { method: 'OPTIONS', token: 'invalid.token', headers: { origin: 'https://x', 'access-control-request-method': 'GET' } });
     expect(await outcome(sim(), preflight)).toBe('deny-403');
+    expect(await outcome(sim({}, false), preflight)).toBe('allow');
+  });
+
+  // Envoy's isCorsPreflightRequest (jwt_authn filter.cc): the method OPTIONS and both headers
+  // present and non-empty; anything else has its token checked.
+  test('a preflight is OPTIONS with a non-empty Origin and Access-Control-Request-Method; other requests have the token checked (401)', async () => {
+    const cors = { origin: 'https://x', 'access-control-request-method': 'GET' };
+    const bad = (method: string, headers: Record<string, string>) => get('foo/sleep', { method, token: 'invalid.token', headers });
+    expect(await outcome(sim({}, false), bad('GET', cors))).toBe('deny-401');
+    expect(await outcome(sim({}, false), bad('OPTIONS', { origin: 'https://x' }))).toBe('deny-401');
+    expect(await outcome(sim({}, false), bad('OPTIONS', { 'access-control-request-method': 'GET' }))).toBe('deny-401');
+    expect(await outcome(sim({}, false), bad('OPTIONS', { ...cors, origin: '' }))).toBe('deny-401');
+    expect(await outcome(sim({}, false), bad('OPTIONS', { ...cors, 'access-control-request-method': '' }))).toBe('deny-401');
   });
 
   // Without forwardOriginalToken Envoy removes the token from the header it was read from
