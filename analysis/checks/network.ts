@@ -183,7 +183,7 @@ export const NETWORK_CHECKS: readonly Check[] = [
       for (const [ns, ws] of byNamespace(fallback)) {
         const why = m.outboundTrafficPolicyStated ? 'the mesh\'s outboundTrafficPolicy is ALLOW_ANY' : 'other Sidecars of the input set REGISTRY_ONLY, but here the mesh default applies (ALLOW_ANY unless meshConfig says otherwise; state it with --outbound-traffic-policy)';
         for (const o of namespaceTargets(m, ns, ws)) {
-          yield issue(o, `${o.kind === 'Namespace' ? `Namespace ${ns}` : ref(o)}: ${listing(ws.map(wref))} ${ws.length > 1 ? 'have' : 'has'} no Sidecar setting an outbound traffic policy, and ${why}: ${ws.length > 1 ? 'their proxies pass' : 'its proxy passes'} traffic to unknown hosts straight through.`,
+          yield issue(o, `${ref(o)}: ${listing(ws.map(wref))} ${ws.length > 1 ? 'have' : 'has'} no Sidecar setting an outbound traffic policy, and ${why}: ${ws.length > 1 ? 'their proxies pass' : 'its proxy passes'} traffic to unknown hosts straight through.`,
             `add a Sidecar to namespace ${ns} with outboundTrafficPolicy.mode REGISTRY_ONLY (or set it mesh-wide in meshConfig), declare external hosts with ServiceEntries, and add ${NETPOL_EGRESS_FIX}.`);
         }
       }
@@ -203,7 +203,7 @@ export const NETWORK_CHECKS: readonly Check[] = [
       const message = (subject: string, ws: readonly Workload[]) => `${subject} ${listing(ws.map(wref))} to REGISTRY_ONLY, but no NetworkPolicy isolates ${ws.length > 1 ? 'their' : 'its'} egress: REGISTRY_ONLY is not a firewall, and an application that bypasses its sidecar (its own UID 1337, a pod without injection, hostNetwork, excluded ports or CIDRs) reaches any address.`;
       for (const [sidecar, ws] of bySidecar) yield issue(sidecar, message(`${ref(sidecar)} restricts`, ws), `add ${NETPOL_EGRESS_FIX}.`);
       for (const [ns, ws] of byNamespace(byMesh)) {
-        for (const o of namespaceTargets(m, ns, ws)) yield issue(o, message(`${o.kind === 'Namespace' ? `Namespace ${ns}` : ref(o)}: the mesh's outboundTrafficPolicy restricts`, ws), `add ${NETPOL_EGRESS_FIX}.`);
+        for (const o of namespaceTargets(m, ns, ws)) yield issue(o, message(`${ref(o)}: the mesh's outboundTrafficPolicy restricts`, ws), `add ${NETPOL_EGRESS_FIX}.`);
       }
     },
   },

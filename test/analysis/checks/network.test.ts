@@ -14,7 +14,7 @@ const grantApi = (source: string, extra = '') => ap('x', `{selector: {matchLabel
 const GRANT_WEB_API = grantApi(`{principals: ["${WEB}"]}`);
 /** api's ingress admits only pods labelled app=gateway. */
 const API_INGRESS = np('api-ingress', '{podSelector: {matchLabels: {app: api}}, ingress: [{from: [{podSelector: {matchLabels: {app: gateway}}}]}]}');
-const objects = (yaml: string, code: string) => foundIn(yaml, code).map((f) => f.object);
+const objects = (yaml: string, code: string, options: Parameters<typeof foundIn>[2] = {}) => foundIn(yaml, code, options).map((f) => f.object);
 
 test('each network check has a title and the network area', () => {
   expect(NETWORK_CHECKS.map((c) => c.code)).toEqual(['ZT751', 'ZT752', 'ZT753', 'ZT754', 'ZT755', 'ZT756']);
@@ -44,6 +44,14 @@ describe('ZT751: a sidecar cut off from istiod or DNS', () => {
       .toEqual([message(DNS, true)]);
   });
 
+  test('one reachable istiod of several is enough', () => {
+    const istiod = (name: string, rev: string) => `apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: ${name}, namespace: istio-system}\nspec:\n  selector: {matchLabels: {app: istiod, istio.io/rev: ${rev}}}\n  template:\n    metadata: {labels: {app: istiod, istio.io/rev: ${rev}}}\n    spec: {containers: [{name: discovery, image: "istio/pilot:1", ports: [{containerPort: 15012, name: grpc-xds}]}]}\n`;
+    const istiods = join(ns('istio-system', 'istio-injection: disabled'), istiod('istiod', 'stable'), istiod('istiod-canary', 'canary'));
+    const toCanary = (labels: string) => join(BASE, istiods, np('api-egress', `{podSelector: {matchLabels: {app: api}}, policyTypes: [Egress], egress: [{to: [{namespaceSelector: {}}], ports: [{protocol: UDP, port: 53}]}, {to: [{namespaceSelector: {}, podSelector: {matchLabels: {${labels}}}}], ports: [{protocol: TCP, port: 15012}]}]}`));
+    expect(foundIn(toCanary('istio.io/rev: canary'), 'ZT751')).toEqual([]);
+    expect(objects(toCanary('istio.io/rev: none'), 'ZT751')).toEqual(['Deployment shop/api']);
+  });
+
   test('not for pods without a sidecar, nor for pods no egress policy isolates', () => {
     const uninjected = join(BASE.replace('istio-injection: enabled', 'istio-injection: disabled'), np('api-egress', '{podSelector: {matchLabels: {app: api}}, policyTypes: [Egress]}'));
     expect(foundIn(uninjected, 'ZT751')).toEqual([]);
@@ -64,9 +72,29 @@ describe('ZT752: a grant that a NetworkPolicy makes unreachable', () => {
   test('several ports, and both sides\' policies when both drop', () => {
     const yaml = join(BASE, ap('x', `{selector: {matchLabels: {app: api}}, rules: [{from: [{source: {principals: ["${WEB}"]}}], to: [{operation: {ports: ["8080", "9090"]}}]}]}`), API_INGRESS,
       np('web-egress', `{podSelector: {matchLabels: {app: web}}, policyTypes: [Egress], egress: [{to: [{podSelector: {matchLabels: {app: db}}}]}, ${MESH_EGRESS}]}`));
-    expect(foundIn(yaml, 'ZT752').map((f) => f.message)).toEqual([expect.stringContaining(
+    expect(foundIn(yaml, 'ZT752').map((f) => [f.message, f.fix])).toEqual([[expect.stringContaining(
       'access to Deployment shop/api on ports 8080, 9090, but the ingress rules of NetworkPolicy shop/api-ingress (isolating Deployment shop/api) and the egress rules of NetworkPolicy shop/web-egress (isolating the callers) admit none',
+    ), 'allow the callers\' pods to shop/api on 8080, 9090 in the NetworkPolicies (ingress of the destination, egress of the callers), or remove the grant.']]);
+  });
+
+  test('names only the side that drops: a policy that admits the connection is not blamed', () => {
+    const apiAdmitsWeb = np('api-ingress', '{podSelector: {matchLabels: {app: api}}, ingress: [{from: [{podSelector: {matchLabels: {app: web}}}]}]}');
+    const webToDbOnly = np('web-egress', `{podSelector: {matchLabels: {app: web}}, policyTypes: [Egress], egress: [{to: [{podSelector: {matchLabels: {app: db}}}]}, ${MESH_EGRESS}]}`);
+    expect(foundIn(join(BASE, GRANT_WEB_API, apiAdmitsWeb, webToDbOnly), 'ZT752').map((f) => f.message)).toEqual([expect.stringContaining(
+      'on port 8080, but the egress rules of NetworkPolicy shop/web-egress (isolating the callers) admit none',
     )]);
+    const webToApi = np('web-egress', `{podSelector: {matchLabels: {app: web}}, policyTypes: [Egress], egress: [{to: [{podSelector: {matchLabels: {app: api}}}]}, ${MESH_EGRESS}]}`);
+    expect(foundIn(join(BASE, GRANT_WEB_API, API_INGRESS, webToApi), 'ZT752').map((f) => f.message)).toEqual([expect.stringContaining(
+      'on port 8080, but the ingress rules of NetworkPolicy shop/api-ingress (isolating Deployment shop/api) admit none',
+    )]);
+  });
+
+  test('a UDP container port is judged as UDP', () => {
+    const dns = join(BASE, app('shop', 'dns', { port: 5353, portName: 'udp-dns' }).replace('ports: [{containerPort: 5353, name: udp-dns}]', 'ports: [{containerPort: 9153, name: metrics}, {containerPort: 5353, name: udp-dns, protocol: UDP}]'));
+    const grant = ap('x', `{selector: {matchLabels: {app: dns}}, rules: [{from: [{source: {principals: ["${WEB}"]}}], to: [{operation: {ports: ["5353"]}}]}]}`);
+    const admits = (protocol: string) => np('dns-ingress', `{podSelector: {matchLabels: {app: dns}}, ingress: [{from: [{podSelector: {matchLabels: {app: web}}}], ports: [{protocol: ${protocol}, port: 5353}]}]}`);
+    expect(foundIn(join(dns, grant, admits('UDP')), 'ZT752')).toEqual([]);
+    expect(objects(join(dns, grant, admits('TCP')), 'ZT752')).toEqual(['AuthorizationPolicy shop/x']);
   });
 
   test('only when every caller is cut off on every port: one open path keeps the grant alive', () => {
@@ -96,6 +124,7 @@ describe('ZT752: a grant that a NetworkPolicy makes unreachable', () => {
     ['a dry-run policy', ap('x', `{selector: {matchLabels: {app: api}}, rules: [{from: [{source: {principals: ["${WEB}"]}}]}]}`, 'istio.io/dry-run: "true"')],
     ['a principal of a foreign trust domain', grantApi('{principals: ["other.example/ns/shop/sa/web"]}')],
     ['a principal wildcard', grantApi('{principals: ["cluster.local/ns/shop/sa/*"]}')],
+    ['a principal list with a wildcard', grantApi(`{principals: ["${WEB}", "cluster.local/ns/shop/sa/*"]}`)],
     ['a namespace wildcard', grantApi('{namespaces: ["sh*"]}')],
     ['a namespace list with a wildcard', grantApi('{namespaces: [shop, "ed*"]}')],
     ['a source by service account only', grantApi('{serviceAccounts: [web]}')],
@@ -148,6 +177,13 @@ describe('ZT753: a grant the caller\'s Sidecar egress scope makes unreachable', 
     expect(objects(join(BASE, ns('edge'), edgeWeb, grant, sidecar), 'ZT753')).toEqual(['AuthorizationPolicy shop/x']);
   });
 
+  test('one imported Service of the destination is enough', () => {
+    const second = 'apiVersion: v1\nkind: Service\nmetadata: {name: api-v2, namespace: shop}\nspec: {selector: {app: api}, ports: [{name: http, port: 80, targetPort: 8080}]}\n';
+    expect(foundIn(join(BASE, second, GRANT_WEB_API, sidecarWeb('egress: [{hosts: ["./api-v2.shop.svc.cluster.local"]}]')), 'ZT753')).toEqual([]);
+    expect(foundIn(join(BASE, second, GRANT_WEB_API, sidecarWeb('egress: [{hosts: ["./db.shop.svc.cluster.local"]}]')), 'ZT753').map((f) => f.message))
+      .toEqual([expect.stringContaining('whose egress hosts do not import api.shop.svc.cluster.local and api-v2.shop.svc.cluster.local:')]);
+  });
+
   test('not when the Sidecar imports the host, nor for a destination without a Service', () => {
     expect(foundIn(join(BASE, GRANT_WEB_API, sidecarWeb('egress: [{hosts: ["./api.shop.svc.cluster.local"]}]')), 'ZT753')).toEqual([]);
     const headless = BASE.replace(app('shop', 'api'), app('shop', 'api', { service: false }));
@@ -183,6 +219,23 @@ describe('ZT755: sidecars with ALLOW_ANY egress', () => {
     }]);
   });
 
+  test('only workloads with a sidecar are listed', () => {
+    const yaml = join(BASE.replace(app('shop', 'db', { port: 3306, portName: 'tcp-mysql' }), app('shop', 'db', { port: 3306, portName: 'tcp-mysql', podLabels: 'sidecar.istio.io/inject: "false"' })),
+      istio('Sidecar', 'shop', 'default', '{outboundTrafficPolicy: {mode: ALLOW_ANY}}'));
+    expect(foundIn(yaml, 'ZT755').map((f) => f.message)).toEqual([expect.stringContaining('ALLOW_ANY for Deployment shop/api and Deployment shop/web:')]);
+  });
+
+  test('workloads under a Sidecar that sets ALLOW_ANY are reported on it only, not again with their namespace', () => {
+    const yaml = join(BASE, ns('edge'), app('edge', 'proxy'), istio('Sidecar', 'shop', 'default', '{outboundTrafficPolicy: {mode: ALLOW_ANY}}'),
+      istio('Sidecar', 'edge', 'default', '{outboundTrafficPolicy: {mode: REGISTRY_ONLY}}'));
+    expect(objects(yaml, 'ZT755')).toEqual(['Sidecar shop/default']);
+  });
+
+  test('a stated REGISTRY_ONLY mesh is not reported', () => {
+    expect(foundIn(BASE, 'ZT755', { outboundTrafficPolicy: 'REGISTRY_ONLY' })).toEqual([]);
+    expect(objects(BASE, 'ZT755', { outboundTrafficPolicy: 'ALLOW_ANY' })).toEqual(['Namespace shop']);
+  });
+
   const EDGE = join(ns('edge'), app('edge', 'proxy'));
   const RESTRICTED_SHOP = istio('Sidecar', 'shop', 'default', '{outboundTrafficPolicy: {mode: REGISTRY_ONLY}}');
 
@@ -202,7 +255,9 @@ describe('ZT755: sidecars with ALLOW_ANY egress', () => {
 
   test('on each workload when the Namespace is not in the input', () => {
     const injectedPods = join(app('edge', 'proxy', { podLabels: 'sidecar.istio.io/inject: "true"' }), app('edge', 'relay', { podLabels: 'sidecar.istio.io/inject: "true"' }));
-    expect(objects(join(BASE, injectedPods, RESTRICTED_SHOP), 'ZT755')).toEqual(['Deployment edge/proxy', 'Deployment edge/relay']);
+    expect(foundIn(join(BASE, injectedPods, RESTRICTED_SHOP), 'ZT755').map((f) => [f.object, f.message.split(':')[0]])).toEqual([
+      ['Deployment edge/proxy', 'Deployment edge/proxy'], ['Deployment edge/relay', 'Deployment edge/relay'],
+    ]);
   });
 
   test('the unstated default alone is not judged: nothing in the input asks for egress control', () => {
@@ -230,6 +285,12 @@ describe('ZT756: REGISTRY_ONLY egress without an egress NetworkPolicy', () => {
       .toEqual([expect.stringContaining('restricts Deployment shop/web and Deployment shop/db to REGISTRY_ONLY')]);
     const everyPod = np('egress', `{podSelector: {}, policyTypes: [Egress], egress: [${MESH_EGRESS}]}`);
     expect(foundIn(join(BASE, RESTRICTED_SHOP, everyPod), 'ZT756')).toEqual([]);
+  });
+
+  test('on each workload when the Namespace is not in the input', () => {
+    const pod = app('edge', 'proxy', { podLabels: 'sidecar.istio.io/inject: "true"' });
+    expect(foundIn(join(BASE, pod), 'ZT756', { outboundTrafficPolicy: 'REGISTRY_ONLY' }).filter((f) => f.object.startsWith('Deployment')).map((f) => f.message))
+      .toEqual([`Deployment edge/proxy: the mesh's outboundTrafficPolicy restricts Deployment edge/proxy to REGISTRY_ONLY, but no NetworkPolicy isolates its egress: ${bypass}`]);
   });
 
   test('not under ALLOW_ANY, nor for pods without a sidecar', () => {
