@@ -85,6 +85,21 @@ describe('routing on a Gateway API gateway', () => {
     expect((await sim.check({ from: { ingress: true }, to: 'shop/cart', port: 80, path: '/api' })).outcome).toBe('no-route');
   });
 
+  test('no route: the Gateway API gateway\'s reason, and the Istio Gateways\' too when there are some', async () => {
+    const onlyGatewayApi = await simulator(routes).check({ from: { ingress: true }, to: 'shop/cart', port: 80, path: '/api' });
+    expect([onlyGatewayApi.outcome, onlyGatewayApi.reason]).toEqual(['no-route', 'no Gateway API gateway routes GET /api to shop/cart:80 (404)']);
+    const istioGateway = { apiVersion: 'networking.istio.io/v1', kind: 'Gateway', metadata: { name: 'legacy', namespace: 'edge' }, spec: { selector: { istio: 'ingressgateway' }, servers: [{ port: { number: 80, name: 'http', protocol: 'HTTP' }, hosts: ['*/legacy.example.com'] }] } };
+    const both = await simulator([...routes, istioGateway]).check({ from: { ingress: true }, to: 'shop/cart', port: 80, path: '/api' });
+    expect([both.outcome, both.reason]).toEqual(['no-route', 'the ingress gateway routes GET /api to no port of shop/cart:80 (404); no Gateway API gateway routes GET /api to shop/cart:80 (404)']);
+  });
+
+  test('the {"ingress": true} form routes on the client\'s headers when it gives them', async () => {
+    const sim = simulator(routes);
+    // Only the rule that asks for x-web: 1 leads /api/items to web; without the header, api takes it.
+    expect((await sim.check({ from: { ingress: true }, to: 'edge/web', port: 80, path: '/api/items', headers: { 'x-web': '1' } })).outcome).toBe('allow');
+    expect((await sim.check({ from: { ingress: true }, to: 'edge/web', port: 80, path: '/api/items' })).outcome).toBe('no-route');
+  });
+
   test('a request without a Host header to a gateway with one named host uses it; an unknown gateway name is a usage error', async () => {
     const sim = simulator(routes);
     expect((await sim.check({ from: { outside: true }, to: 'edge/public-istio', port: 443, path: '/api' })).outcome).toBe('allow');
