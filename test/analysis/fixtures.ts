@@ -80,6 +80,15 @@ export function analyzedStrictly(yaml: string, options: AnalyzeOptions = {}): Fi
   return findings;
 }
 
+/** A finding as what a reader of the report sees. */
+const asSeen = (f: Finding) => ({ severity: f.severity, object: `${f.kind} ${f.namespace === null ? '' : `${f.namespace}/`}${f.name}`, message: f.message, fix: f.fix });
+
 /** The findings of one code, as what a reader of the report sees. */
-export const foundIn = (yaml: string, code: string, options: AnalyzeOptions = {}) => analyzedStrictly(yaml, options).filter((f) => f.code === code)
-  .map((f) => ({ severity: f.severity, object: `${f.kind} ${f.namespace === null ? '' : `${f.namespace}/`}${f.name}`, message: f.message, fix: f.fix }));
+export const foundIn = (yaml: string, code: string, options: AnalyzeOptions = {}) => analyzedStrictly(yaml, options).filter((f) => f.code === code).map(asSeen);
+
+/** `foundIn` for a manifest that must load cleanly (no ZT00x finding): a typo in a case would make it vacuous. */
+export function foundInClean(yaml: string, code: string): ReturnType<typeof asSeen>[] {
+  const findings = analyzedStrictly(yaml);
+  expect(findings.filter((f) => /^ZT00\d$/.test(f.code)).map((f) => `${f.code} ${f.message}`)).toEqual([]);
+  return findings.filter((f) => f.code === code).map(asSeen);
+}
