@@ -197,7 +197,10 @@ export const AUTHORIZATION_CHECKS: readonly Check[] = [
         if (actionOf(ap) !== 'DENY') continue;
         for (const rule of rulesOf(ap)) {
           const fields = httpOnlyFields(rule);
-          const scoped = rule.operations.some((o) => o.ports !== undefined || o.notPorts !== undefined) || whenValues(rule, (k) => k === 'destination.port').length > 0;
+          // Each operation is matched on its own: one without ports loses its HTTP fields on a TCP
+          // port and then matches any request, so every operation has to name ports.
+          const scoped = (rule.operations.length > 0 && rule.operations.every((o) => o.ports !== undefined || o.notPorts !== undefined))
+            || whenValues(rule, (k) => k === 'destination.port').length > 0;
           if (fields.length > 0 && !scoped) {
             yield issue(ap, `${ref(ap)} ${at(rule)} denies by ${listing(fields)} without naming ports. On TCP ports Istio drops those conditions and keeps the rest, so the rule denies all TCP traffic to the selected workloads.`,
               'scope the rule to the HTTP ports it is meant for with to.operation.ports (container ports).');

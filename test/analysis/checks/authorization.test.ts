@@ -280,6 +280,14 @@ describe('ZT108: DENY rules with only HTTP fields and no ports', () => {
     expect(deny('{from: [{source: {namespaces: [shop]}}]}')).toEqual([]);
     expect(on('ZT108', onApi('[{to: [{operation: {paths: ["/admin"]}}]}]'))).toEqual([]);
   });
+
+  test('every operation has to name ports: one without them matches any TCP request once its HTTP fields are dropped', () => {
+    const deny = (rule: string) => on('ZT108', ap('x', `${ON_API}action: DENY, rules: [${rule}]}`));
+    expect(deny('{to: [{operation: {paths: ["/admin"], ports: ["8080"]}}, {operation: {methods: [DELETE]}}]}')).toEqual([expect.stringContaining('denies by paths and methods without naming ports')]);
+    expect(deny('{to: [{operation: {paths: ["/admin"], ports: ["8080"]}}, {operation: {methods: [DELETE], ports: ["8080"]}}]}')).toEqual([]);
+    // HTTP fields in the source only, with no operation: nothing names a port.
+    expect(deny('{from: [{source: {requestPrincipals: ["*"]}}]}')).toEqual([expect.stringContaining('denies by requestPrincipals without naming ports')]);
+  });
 });
 
 describe('ZT109: token conditions on a workload without RequestAuthentication', () => {
