@@ -313,6 +313,16 @@ describe('ZT109: token conditions on a workload without RequestAuthentication', 
 });
 
 describe('ZT110: grants that can never match without mTLS', () => {
+  test('not for rules that ask for no identity, nor for a workload without ports under STRICT', () => {
+    const disabledApi = pa('api', '{selector: {matchLabels: {app: api}}, mtls: {mode: DISABLE}}');
+    expect(on('ZT110', disabledApi, onApi('[{to: [{operation: {paths: ["/x"]}}]}]'))).toEqual([]);
+    expect(on('ZT110', disabledApi, onApi(`[{from: [{source: {principals: [${WEB}]}}]}]`))).toEqual([expect.stringContaining('has mTLS mode DISABLE')]);
+    const noPorts = 'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: job, namespace: shop}\nspec: {selector: {matchLabels: {app: job}}, template: {metadata: {labels: {app: job}}, spec: {containers: [{name: app, image: "example/job:1"}]}}}\n';
+    const grant = ap('x', `{selector: {matchLabels: {app: job}}, rules: [{from: [{source: {principals: [${WEB}]}}]}]}`);
+    expect(on('ZT110', noPorts, grant)).toEqual([]);
+    expect(on('ZT110', noPorts, grant, pa('job', '{selector: {matchLabels: {app: job}}, mtls: {mode: DISABLE}}'))).toEqual([expect.stringContaining('workload shop/job has mTLS mode DISABLE')]);
+  });
+
   test('callee DISABLE: names the identity fields and the workload', () => {
     expect(found(join(BASE, pa('api', `${ON_API}mtls: {mode: DISABLE}}`), onApi(`[{from: [{source: {principals: [${WEB}], namespaces: [shop]}}]}]`)), 'ZT110')).toEqual([{
       severity: 'error', object: 'AuthorizationPolicy shop/x',
@@ -394,6 +404,10 @@ describe('ZT112: negative matches in an ALLOW policy', () => {
     }]);
   });
 
+  test('the fields in alphabetical order, whatever order the policy writes them in', () => {
+    expect(on('ZT112', onApi('[{to: [{operation: {notPaths: ["/a"], notMethods: [DELETE]}}]}]'))).toEqual([expect.stringContaining('allows by negative match (notMethods and notPaths)')]);
+  });
+
   test('not in DENY policies, nor for fields merely starting with "not"', () => {
     expect(on('ZT112', ap('x', `${ON_API}action: DENY, rules: [{to: [{operation: {notPaths: ["/a"], ports: ["8080"]}}]}]}`))).toEqual([]);
     expect(on('ZT112', onApi(`[{from: [{source: {principals: [${WEB}], nothing: [a]}}]}]`))).toEqual([]);
@@ -401,6 +415,11 @@ describe('ZT112: negative matches in an ALLOW policy', () => {
 });
 
 describe('ZT113: empty from or to lists', () => {
+  test('a null rule is read without failing', () => {
+    expect(found(join(BASE, onApi('[null, {to: []}]')), 'ZT009')).toEqual([]);
+    expect(on('ZT113', onApi('[null, {to: []}]'))).toEqual([expect.stringContaining('rules[1] has an empty to: []')]);
+  });
+
   test('each combination says what it matches and what to remove', () => {
     const rule = (r: string) => found(join(BASE, onApi(`[${r}]`)), 'ZT113');
     expect(rule('{from: [], to: [{operation: {paths: ["/a"]}}]}')).toEqual([{
