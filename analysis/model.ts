@@ -488,7 +488,6 @@ export class MeshModel {
     return [...remembered(this.requestAuthenticationsCache, w, () => this.ofKindAround('RequestAuthentication', w).filter((r) => this.applies(r, w)))];
   }
 
-
   // ---- mTLS ----------------------------------------------------------------------------------
 
   /**

@@ -386,17 +386,18 @@ export class MeshWorkload extends Construct implements ICaller {
           ? 'use endUser: "required" (the named caller, with a token); token holders outside the mesh come in through the ingress.'
           : 'grant mesh callers (a workload, a namespace, Callers.anyAuthenticatedWorkload()), or serve anonymous callers from a workload without L7 grants.');
     }
+    const anyWorkload = caller.kind === 'any-authenticated-workload';
     const sidecarNamespaces = caller.kind === 'workloads'
       ? this.workloadsOf(caller).filter((w) => w.hasSidecar && !w.namespace.dataplane.isAmbient).map((w) => w.namespace.name)
       : caller.kind === 'namespaces'
         ? caller.namespaces.filter((n) => this.namespace.mesh.namespaceNamed(n)?.dataplane.isAmbient === false)
         // Every workload of the mesh: the sidecar pods among them would be refused as well.
-        : caller.kind === 'any-authenticated-workload' ? this.namespace.mesh.sidecarNamespaceNames() : [];
+        : anyWorkload ? this.namespace.mesh.sidecarNamespaceNames() : [];
     if (sidecarNamespaces.length > 0) {
-      const who = caller.kind === 'any-authenticated-workload' ? `${caller.description} includes the sidecar pods of namespace "${sidecarNamespaces[0]}"` : `${caller.description} runs sidecars (namespace "${sidecarNamespaces[0]}")`;
+      const who = anyWorkload ? `${caller.description} includes the sidecar pods of namespace "${sidecarNamespaces[0]}"` : `${caller.description} runs sidecars (namespace "${sidecarNamespaces[0]}")`;
       throw new ZeroTrustConfigError(this.self, field,
         `${context}${who}, and sidecars send requests straight to the pods, never through ${waypoint} (https://github.com/istio/istio/issues/51445); ztunnel admits only the waypoint, so its requests would be refused.`,
-        caller.kind === 'any-authenticated-workload'
+        anyWorkload
           ? `move namespace "${sidecarNamespaces[0]}" to ambient too (dataplane: Dataplane.AMBIENT), grant the ambient namespaces by name, or keep this workload's grants L4 (identity and port) so no waypoint is needed.`
           : `move namespace "${sidecarNamespaces[0]}" to ambient too (dataplane: Dataplane.AMBIENT), or keep this workload's grants L4 (identity and port) so no waypoint is needed.`);
     }

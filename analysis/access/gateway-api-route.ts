@@ -7,7 +7,7 @@ import {
   attachParent, BackendRef, backendProblem, backendRefsOf, deployedGateway, GATEWAY_API_GROUP, hostnameMatches, httpRoutes,
   ingressGateways, Listener, listenersOf, listenerTlsProblem, parentRefsOf,
 } from '../gateway-api.js';
-import { re2FullMatch } from './ingress-route.js';
+import { re2FullMatch, type RequestTests } from './ingress-route.js';
 import { jwtRulesOf } from './jwt.js';
 import type { AccessRequest, AccessSimulator, Client, HopResult, HttpRequest, PreparedPolicy, Target } from './simulator.js';
 import { AccessRequestError } from './simulator.js';
@@ -348,7 +348,7 @@ export function gatewayApiPathsTo(sim: AccessSimulator, service: { namespace: st
  * How HTTPRoutes test a request's method and path, one test per rule match (see
  * `ingressRouteTests`): for the access matrix's probes.
  */
-export function gatewayApiRouteTests(model: MeshModel): { readonly methods: ((method: string) => boolean)[]; readonly paths: ((path: string) => boolean)[] } {
+export function gatewayApiRouteTests(model: MeshModel): RequestTests {
   const methods: ((method: string) => boolean)[] = [];
   const paths: ((path: string) => boolean)[] = [];
   const empty: HttpRequest = { method: '', path: '/', host: '', headers: {} };

@@ -205,12 +205,18 @@ export function ingressPathsTo(model: MeshModel, gatewayLabels: Readonly<Record<
   return found.size > 0 ? [...found.values()] : [{ method: 'GET', path: '/' }];
 }
 
+/** Tests of a request's method and path, each answering for one field of a policy or route (the access matrix's probe classes). */
+export interface RequestTests {
+  readonly methods: readonly ((method: string) => boolean)[];
+  readonly paths: readonly ((path: string) => boolean)[];
+}
+
 /**
  * How the ingress gateway's VirtualService routes test a request's method and path, one test per
  * route match entry: two methods (paths) every test answers alike are routed alike, whatever the
  * other half of the request (`matchRequest` ANDs its fields). For the access matrix's probes.
  */
-export function ingressRouteTests(model: MeshModel): { readonly methods: ((method: string) => boolean)[]; readonly paths: ((path: string) => boolean)[] } {
+export function ingressRouteTests(model: MeshModel): RequestTests {
   const methods: ((method: string) => boolean)[] = [];
   const paths: ((path: string) => boolean)[] = [];
   for (const vs of model.ofKind('VirtualService')) {

@@ -4,7 +4,7 @@ import type { MeshModel, Workload } from '../model.js';
 import { rulesOf } from '../policy.js';
 import { explainAllows, ingressPeerView, networkPolicies, podPeer, portOn, PortProtocol } from '../network-policy.js';
 import type { JwtVerdict } from './jwt.js';
-import { ingressPathsTo, ingressRouteTests, routeThroughIngress } from './ingress-route.js';
+import { ingressPathsTo, ingressRouteTests, RequestTests, routeThroughIngress } from './ingress-route.js';
 import { gatewayApiPathsTo, gatewayApiRouteTests } from './gateway-api-route.js';
 import { matchPath, matchString } from './match.js';
 import { AccessSimulator, Client, HopResult, HttpRequest, Outcome, SidecarScope, symbolicValidToken, Target } from './simulator.js';
@@ -60,7 +60,7 @@ const FEW_PROBES = 64;
  * reason included. `moreTests` adds what else reads the method and path (the ingress gateway's
  * routes and policies).
  */
-function probes(target: Target, waypoint?: Target, moreTests?: () => ProbeTests, every = false): { readonly list: readonly { method: string; path: string }[]; readonly labelled: boolean } {
+function probes(target: Target, waypoint?: Target, moreTests?: () => RequestTests, every = false): { readonly list: readonly { method: string; path: string }[]; readonly labelled: boolean } {
   const methods = new Set(['GET']);
   const paths = new Set(['/']);
   const operations: Record<string, unknown>[] = [];
@@ -82,14 +82,8 @@ function probes(target: Target, waypoint?: Target, moreTests?: () => ProbeTests,
   return { list: keptMethods.flatMap((method) => keptPaths.map((path) => ({ method, path }))), labelled };
 }
 
-/** Tests of a request's method and path, each answering for one field of a policy or route. */
-interface ProbeTests {
-  readonly methods: readonly ((method: string) => boolean)[];
-  readonly paths: readonly ((path: string) => boolean)[];
-}
-
 /** Per AuthorizationPolicy operation: does any of its `methods`, `notMethods`, `paths`, `notPaths` match? */
-function operationTests(operations: readonly Record<string, unknown>[]): ProbeTests {
+function operationTests(operations: readonly Record<string, unknown>[]): RequestTests {
   const methods: ((method: string) => boolean)[] = [];
   const paths: ((path: string) => boolean)[] = [];
   for (const o of operations) {
@@ -127,7 +121,7 @@ function firstAndLastOfEachClass(values: readonly string[], tests: readonly ((va
  * policies: its routes (VirtualService and HTTPRoute matches) and the gateway's own policies (every
  * AuthorizationPolicy's operations, a superset: finer classes are as exact).
  */
-function ingressTests(model: MeshModel): ProbeTests {
+function ingressTests(model: MeshModel): RequestTests {
   const routes = ingressRouteTests(model);
   const gatewayApi = gatewayApiRouteTests(model);
   const policies = operationTests(model.ofKind('AuthorizationPolicy').flatMap((ap) => rulesOf(ap).flatMap((rule) => rule.operations)));
@@ -758,7 +752,7 @@ async function ingressCell(simulator: AccessSimulator, to: string, portNumber: n
     if (await attempt(method, path)) return { ...base, ...last };
   }
   if (last.outcome === 'no-route') return { ...base, ...last };
-  let tests: ProbeTests | undefined;
+  let tests: RequestTests | undefined;
   const moreTests = () => (tests ??= ingressTests(simulator.model));
   for (const { method, path } of simulator.targetsOf(service, port).flatMap((t) => probes(t, simulator.ambient.serviceWaypointStage(t), moreTests, everyProbe).list)) {
     if (tried.has(`${method} ${path}`)) continue;
