@@ -3,7 +3,7 @@
 // BASE. The table in test/analysis/checks.test.ts shows that each fires and a near-identical
 // manifest is clean; these pin the branches a mutation run found untested (issue 21).
 import { AUTHORIZATION_CHECKS } from '../../../analysis/checks/authorization.js';
-import { analyzeYaml, app, BASE, GATEWAY_POD, istio, join, ns } from '../fixtures.js';
+import { app, BASE, foundIn as found, GATEWAY_POD, istio, join, ns } from '../fixtures.js';
 
 const ap = (name: string, spec: string, annotations?: string, namespace = 'shop') => istio('AuthorizationPolicy', namespace, name, spec, annotations);
 const pa = (name: string, spec: string, namespace = 'shop') => istio('PeerAuthentication', namespace, name, spec);
@@ -13,8 +13,6 @@ const ON_DB = '{selector: {matchLabels: {app: db}}, ';
 /** An ALLOW on api with the given rules. */
 const onApi = (rules: string, name = 'x') => ap(name, `${ON_API}rules: ${rules}}`);
 
-const found = (yaml: string, code: string) => analyzeYaml(yaml).filter((f) => f.code === code)
-  .map((f) => ({ severity: f.severity, object: `${f.kind} ${f.namespace}/${f.name}`, message: f.message, fix: f.fix }));
 const messages = (yaml: string, code: string) => found(yaml, code).map((f) => f.message);
 /** The messages of `code` on BASE plus the given documents. */
 const on = (code: string, ...docs: string[]) => messages(join(BASE, ...docs), code);

@@ -3,8 +3,7 @@
 // test/analysis/checks.test.ts shows that each fires and a near-identical manifest is clean; these
 // pin the branches a mutation run found untested (issue 21).
 import { MTLS_CHECKS } from '../../../analysis/checks/mtls.js';
-import { app, BASE, istio, join, ns } from '../fixtures.js';
-import { analyzeYaml } from '../fixtures.js';
+import { analyzeYaml, app, BASE, foundIn as found, istio, join, ns } from '../fixtures.js';
 
 const pa = (name: string, spec: string, namespace = 'shop') => istio('PeerAuthentication', namespace, name, spec);
 const dr = (name: string, spec: string, namespace = 'shop') => istio('DestinationRule', namespace, name, spec);
@@ -16,8 +15,6 @@ const NO_MESH_PA = BASE.replace('name: default, namespace: istio-system}', 'name
 const PLAIN_DB = BASE.replace(app('shop', 'db', { port: 3306, portName: 'tcp-mysql' }), app('shop', 'db', { port: 3306, portName: 'tcp-mysql', podLabels: 'sidecar.istio.io/inject: "false"' }));
 
 /** The findings of one code, as what a reader of the report sees. */
-const found = (yaml: string, code: string) => analyzeYaml(yaml).filter((f) => f.code === code)
-  .map((f) => ({ severity: f.severity, object: `${f.kind} ${f.namespace}/${f.name}`, message: f.message, fix: f.fix }));
 const messages = (yaml: string, code: string) => found(yaml, code).map((f) => f.message);
 
 test('each mTLS check has a title (named when it fails, ZT009) and the mtls area', () => {
@@ -30,7 +27,7 @@ test('each mTLS check has a title (named when it fails, ZT009) and the mtls area
 describe('ZT202: injected workloads with no PeerAuthentication at mesh or namespace level', () => {
   test('names the namespace, its injected workloads and the root namespace to put the policy in', () => {
     expect(found(NO_MESH_PA, 'ZT202')).toEqual([{
-      severity: 'error', object: 'Namespace null/shop',
+      severity: 'error', object: 'Namespace shop',
       message: 'Namespace shop: no PeerAuthentication applies at mesh or namespace level, so its workloads (api, web and db) run in Istio\'s default PERMISSIVE mode and accept plaintext.',
       fix: 'add a mesh-wide PeerAuthentication (namespace istio-system, no selector) or one in shop with mtls.mode STRICT; if it lives in another repository, analyze both together.',
     }]);
@@ -62,7 +59,7 @@ describe('ZT202: injected workloads with no PeerAuthentication at mesh or namesp
   test('without a Namespace object in the input, the first uncovered workload carries the finding', () => {
     const yaml = join(NO_MESH_PA, app('ops', 'tool', { podLabels: 'sidecar.istio.io/inject: "true"' }));
     expect(found(yaml, 'ZT202').map((f) => [f.object, f.message.slice(0, 30)])).toEqual([
-      ['Namespace null/shop', 'Namespace shop: no PeerAuthent'],
+      ['Namespace shop', 'Namespace shop: no PeerAuthent'],
       ['Deployment ops/tool', 'Namespace ops: no PeerAuthenti'],
     ]);
   });
