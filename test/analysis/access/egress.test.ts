@@ -13,7 +13,7 @@ import type { Manifest } from '../../../manifests/index.js';
  */
 
 const ns = (name: string, labels: Record<string, string> = { 'istio-injection': 'enabled' }): Manifest => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels } });
-interface PortSpec { readonly name: string; readonly port: number; readonly targetPort?: number | string }
+interface PortSpec { readonly name: string; readonly port: number; readonly targetPort?: number | string; readonly protocol?: string }
 function app(namespace: string, name: string, ports: PortSpec[] = [], containerPorts: { name?: string; containerPort: number }[] = []): Manifest[] {
   return [
     { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name, namespace } },
@@ -116,7 +116,40 @@ describe('NetworkPolicy ingress', () => {
     ];
     const fromGateway = admitHttpbin([{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'istio-system' } }, podSelector: { matchLabels: { istio: 'ingressgateway' } } }]);
     expect(await outcome([...route, denyAll('foo'), fromGateway], toHttpbin('ingress'))).toBe('allow');
-    expect(await outcome([...route, denyAll('foo')], toHttpbin('ingress'))).toBe('dropped');
+    const closed = await verdict([...route, denyAll('foo')], toHttpbin('ingress'));
+    expect(closed.outcome).toBe('dropped');
+    expect(closed.reason).toContain('ingress of foo/httpbin (from ingress gateway istio-system/istio-ingressgateway) is isolated');
+  });
+
+  test('an outside client with an address matches the ipBlocks that cover it', async () => {
+    const fromDocumentationRange = netpol('foo', 'partners', { podSelector: {}, ingress: [{ from: [{ ipBlock: { cidr: '203.0.113.0/24' } }] }] });
+    expect(await outcome([denyAll('foo'), fromDocumentationRange], { from: { outside: true, ip: '203.0.113.7' }, to: 'foo/httpbin', port: 8000 })).toBe('allow');
+    const other = await verdict([denyAll('foo'), fromDocumentationRange], { from: { outside: true, ip: '198.51.100.1' }, to: 'foo/httpbin', port: 8000 });
+    expect(other.outcome).toBe('dropped');
+    expect(other.reason).toContain('ingress of foo/httpbin (from outside (198.51.100.1)) is isolated');
+    // Without an address the outside client is any address: only a rule for every address admits it.
+    expect(await outcome([denyAll('foo'), fromDocumentationRange], toHttpbin('outside'))).toBe('dropped');
+  });
+
+  test('a UDP Service port needs a UDP rule', async () => {
+    const dns = app('foo', 'dns', [{ name: 'dns', port: 53, protocol: 'UDP' }]);
+    const toDns: AccessRequest = { from: from('bar/sleep'), to: 'foo/dns', port: 53 };
+    const udp = netpol('foo', 'dns-in', { podSelector: { matchLabels: { app: 'dns' } }, ingress: [{ ports: [{ port: 53, protocol: 'UDP' }] }] });
+    const tcp = netpol('foo', 'dns-in', { podSelector: { matchLabels: { app: 'dns' } }, ingress: [{ ports: [{ port: 53 }] }] });
+    const admitted = await verdict([...dns, denyAll('foo'), udp], toDns);
+    expect(admitted.outcome).toBe('allow');
+    expect(admitted.reason).toContain('NetworkPolicy foo/dns-in ingress[0] admits 53/UDP');
+    expect(await outcome([...dns, denyAll('foo'), tcp], toDns)).toBe('dropped');
+  });
+
+  test('a drop names every isolating policy, the caller as the pod it is, and the rules only a pod IP could satisfy', async () => {
+    const fromOther = netpol('foo', 'other', { podSelector: {}, ingress: [{ from: [{ podSelector: { matchLabels: { app: 'other' } } }] }] });
+    expect((await verdict([denyAll('foo'), fromOther], toHttpbin('legacy/sleep'))).reason).toBe('foo/httpbin:8080: dropped by NetworkPolicy foo/default-deny, foo/other: '
+      + 'ingress of foo/httpbin (from legacy/sleep) is isolated and no ingress rule allows 8080/TCP (the connection times out)');
+    const podRange = netpol('foo', 'pod-range', { podSelector: {}, ingress: [{ from: [{ ipBlock: { cidr: '10.0.0.0/8' } }] }, { from: [{ ipBlock: { cidr: '192.168.0.0/16' } }] }] });
+    expect((await verdict([denyAll('foo'), podRange], toHttpbin('bar/sleep'))).reason).toBe('foo/httpbin:8080: dropped by NetworkPolicy foo/default-deny, foo/pod-range: '
+      + 'ingress of foo/httpbin (from bar/sleep) is isolated and no ingress rule allows 8080/TCP (the connection times out); '
+      + 'foo/pod-range ingress[0], foo/pod-range ingress[1] would admit it only if an ipBlock covered the pod\'s IP, which the manifests do not give (not counted)');
   });
 });
 
@@ -241,7 +274,22 @@ describe('external hosts (toHost)', () => {
 
   test('usage errors: toHost with to, or from the outside client', async () => {
     await expect(simulate(base).check({ ...stripeRequest, to: 'foo/httpbin' })).rejects.toThrow(AccessRequestError);
-    await expect(simulate(base).check({ ...stripeRequest, from: { outside: true } })).rejects.toThrow(AccessRequestError);
+    await expect(simulate(base).check({ ...stripeRequest, from: { outside: true } })).rejects.toThrow(/"toHost" needs a workload as "from"/);
+  });
+
+  test('the reason says who let the call out, or what dropped it', async () => {
+    const restricted = { outboundTrafficPolicy: 'REGISTRY_ONLY' } as const;
+    expect((await verdict([], { ...stripeRequest, from: { workload: 'legacy/sleep' } }, restricted)).reason)
+      .toBe('api.stripe.com:443: legacy/sleep (no sidecar): Istio does not control its egress');
+    const internal = istio('ServiceEntry', 'bar', 'stripe', { hosts: ['api.stripe.com'], ports: [{ number: 443, name: 'tls', protocol: 'TLS' }], location: 'MESH_INTERNAL' });
+    expect((await verdict([internal], stripeRequest, restricted)).reason)
+      .toBe('api.stripe.com:443: ServiceEntry bar/stripe (MESH_INTERNAL) is imported by the default scope of bar/sleep');
+    expect((await verdict([stripe, denyAll('bar', ['Egress'])], stripeRequest)).reason)
+      .toBe('api.stripe.com:443: dropped by NetworkPolicy bar/default-deny: egress of bar/sleep (to external host api.stripe.com) is isolated and no egress rule allows 443/TCP (the connection times out)');
+    const second = istio('ServiceEntry', 'bar', 'stripe-too', { hosts: ['*.stripe.com'], ports: [{ number: 443, name: 'tls', protocol: 'TLS' }] });
+    const elsewhere = istio('Sidecar', 'bar', 'default', { egress: [{ hosts: ['foo/*'] }], outboundTrafficPolicy: { mode: 'REGISTRY_ONLY' } });
+    expect((await verdict([stripe, second, elsewhere], stripeRequest)).reason)
+      .toContain('Sidecar bar/default does not import api.stripe.com (ServiceEntry bar/stripe, bar/stripe-too)');
   });
 
   test('a chain may end with a hop from the last service to an external host', async () => {

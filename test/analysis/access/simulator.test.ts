@@ -280,6 +280,25 @@ describe('external hosts: the wire port', () => {
     expect(await outcome(simulate([...base, se, egressOn(8443)]), request)).toBe('allow');
     expect(await outcome(simulate([...base, se, egressOn(443)]), request)).toBe('dropped');
   });
+
+  test('the targetPort is the one of the ServiceEntry port asked for; 0 (unset in the API) or none leaves the port', async () => {
+    const egressOn = (port: number): Manifest => ({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'out', namespace: 'bar' }, spec: { podSelector: {}, policyTypes: ['Egress'], egress: [{ to: [{ ipBlock: { cidr: '0.0.0.0/0' } }], ports: [{ port }] }] } });
+    const request: AccessRequest = { from: from('bar/sleep'), toHost: 'api.example.com', port: 443 };
+    const twoPorts = istio('ServiceEntry', 'bar', 'api', {
+      hosts: ['api.example.com'], resolution: 'DNS',
+      ports: [{ number: 80, name: 'http', protocol: 'HTTP', targetPort: 8080 }, { number: 443, name: 'tls', protocol: 'TLS', targetPort: 8443 }],
+    });
+    expect(await outcome(simulate([...base, twoPorts, egressOn(8443)]), request)).toBe('allow');
+    expect(await outcome(simulate([...base, twoPorts, egressOn(8080)]), request)).toBe('dropped');
+    const unset = istio('ServiceEntry', 'bar', 'api', { hosts: ['api.example.com'], ports: [{ number: 443, name: 'tls', protocol: 'TLS', targetPort: 0 }], resolution: 'DNS' });
+    expect(await outcome(simulate([...base, unset, egressOn(443)]), request)).toBe('allow');
+    // A ServiceEntry without ports matches every port (analysis/egress.ts serviceEntriesFor): the port is the wire port.
+    const portless = istio('ServiceEntry', 'bar', 'api', { hosts: ['api.example.com'], resolution: 'DNS' });
+    const sidecar = istio('Sidecar', 'bar', 'default', { egress: [{ hosts: ['./*'] }], outboundTrafficPolicy: { mode: 'REGISTRY_ONLY' } });
+    const open = await simulate([...base, portless, sidecar, egressOn(443)]).check(request);
+    expect(open.outcome).toBe('allow');
+    expect(open.reason).toBe('api.example.com:443: ServiceEntry bar/api is imported by Sidecar bar/default of bar/sleep; NetworkPolicy bar/out egress[0] admits 443/TCP');
+  });
 });
 
 // ---- transport: what the reasons must say --------------------------------------------------------
