@@ -177,7 +177,9 @@ describe('waypoint paths and bypasses (§9.5, §9.8)', () => {
 
   test('an ambient client meets the waypoint; a sidecar client and pod-IP addressing bypass it', async () => {
     const sim = simulate(base);
-    expect(await outcome(sim, post({ workload: 'foo/curl' }))).toBe('deny-403');
+    const ambient = await sim.check(post({ workload: 'foo/curl' }));
+    expect(ambient.outcome).toBe('deny-403');
+    expect(ambient.reason).toContain('HBONE from foo/curl (ambient) (ztunnel) as cluster.local/ns/foo/sa/curl');
     const sidecar = await sim.check(post({ workload: 'legacy/sleep' }));
     expect(sidecar.outcome).toBe('allow');
     expect(sidecar.reason).toMatch(/BYPASS\(sidecar client/);

@@ -100,6 +100,13 @@ describe('routing on a Gateway API gateway', () => {
     expect((await sim.check({ from: { ingress: true }, to: 'edge/web', port: 80, path: '/api/items' })).outcome).toBe('no-route');
   });
 
+  test('a request without a path asks for `/`', async () => {
+    const root = route('edge', 'root', { rules: [{ matches: [{ path: { type: 'Exact', value: '/' } }], backendRefs: [backend('web')] }] });
+    const verdict = await simulator([gateway(), openGateway, root]).check({ from: { outside: true }, to: 'edge/public-istio', port: 443, headers: { host: 'shop.example.com' } });
+    expect(verdict.outcome).toBe('allow');
+    expect(verdict.reason).toContain('edge/web:80');
+  });
+
   test('a request without a Host header to a gateway with one named host uses it; an unknown gateway name is a usage error', async () => {
     const sim = simulator(routes);
     expect((await sim.check({ from: { outside: true }, to: 'edge/public-istio', port: 443, path: '/api' })).outcome).toBe('allow');

@@ -177,6 +177,23 @@ describe('usage errors', () => {
     await expect(sim.check(get('ingress', { addressing: 'workload', to: 'foo/httpbin', port: 8080 }))).rejects.toThrow(/ingress gateway calls Services only/);
     await expect(sim.check(get('foo/sleep', { addressing: 'workload', to: 'foo/nothing', port: 8080 }))).rejects.toThrow(/neither a workload nor a Service with pods/);
   });
+
+  test('the errors say what is missing and list what exists, sorted', async () => {
+    await expect(sim.check({ from: from('foo/sleep'), port: 8000 })).rejects.toMatchObject({ name: 'AccessRequestError', message: expect.stringMatching(/^give the destination as "to"/) });
+    await expect(sim.check(get('foo/sleep', { port: 80 }))).rejects.toThrow(/^Service foo\/httpbin has no port 80 \(ports: 8000\)\.$/);
+    // A Service defined twice: the last definition counts, and the error says so.
+    const again: Manifest = { apiVersion: 'v1', kind: 'Service', metadata: { name: 'httpbin', namespace: 'foo' }, spec: { selector: { app: 'httpbin' }, ports: [{ name: 'http', port: 8000, targetPort: 8080 }, { name: 'grpc', port: 9090 }] } };
+    await expect(simulate([...base, again]).check(get('foo/sleep', { port: 80 }))).rejects.toThrow(/no port 80 \(ports: 8000, 9090\) \(it is defined more than once; the last definition counts/);
+    const portless: Manifest = { apiVersion: 'v1', kind: 'Service', metadata: { name: 'headless', namespace: 'foo' }, spec: { clusterIP: 'None', selector: { app: 'httpbin' } } };
+    await expect(simulate([...base, portless]).check(get('foo/sleep', { to: 'foo/headless' }))).rejects.toThrow(/no port 8000 \(ports: none\)\.$/);
+    // Known names sorted, whatever the manifests' order.
+    await expect(simulate([...base, ...app('bar', 'api', [{ name: 'http', port: 80 }])]).check(get('foo/sleep', { to: 'foo/nothing' }))).rejects.toThrow(/\(known: bar\/api, foo\/httpbin, foo\/tcp-echo\)/);
+    await expect(simulate([ns('foo')]).check(get('foo/sleep'))).rejects.toThrow(/\(known: none\)/);
+    const serviceOnly = base.filter((m) => m.kind === 'Namespace' || (m.kind === 'Service' && m.metadata.name === 'httpbin'));
+    await expect(simulate(serviceOnly).check(get('foo/sleep'))).rejects.toThrow(/"foo\/sleep" is not a workload.*\(known: none\)/);
+    // Dialled by pod IP, a Service is looked up in the namespace named: bar has no httpbin.
+    await expect(sim.check(get('foo/sleep', { addressing: 'workload', to: 'bar/httpbin', port: 8080 }))).rejects.toThrow(/"bar\/httpbin" is neither a workload nor a Service/);
+  });
 });
 
 // ---- one hop to a Service ------------------------------------------------------------------------
@@ -211,6 +228,22 @@ describe('one hop: every pod behind the Service is asked', () => {
     const onSleep = simulate([...base, istio('AuthorizationPolicy', 'bar', 'get', { selector: { matchLabels: { app: 'sleep' } }, ...getOnly })]);
     expect(await outcome(onSleep, { from: from('foo/sleep'), to: 'bar/sleep', port: 7000, addressing: 'workload' })).toBe('allow');
     expect(await outcome(onSleep, { from: from('foo/sleep'), to: 'bar/sleep', port: 7000, addressing: 'workload', method: 'POST' })).toBe('deny-403');
+    // An explicit TLS scheme hides HTTP from the proxies: the method-only rule is dropped (TCP semantics).
+    expect(await outcome(sim, { from: from('foo/sleep'), to: 'foo/httpbin', port: 8080, addressing: 'workload', scheme: 'https' })).toBe('reset');
+  });
+
+  test('dialled by pod IP, a request without a path asks for `/`; the pods of a Service are reported in name order', async () => {
+    const rootOnly = policy('root', { action: 'ALLOW', rules: [{ to: [{ operation: { paths: ['/'] } }] }] });
+    const sim = simulate([...base, rootOnly]);
+    expect(await outcome(sim, { from: from('foo/sleep'), to: 'foo/httpbin', port: 8080, addressing: 'workload' })).toBe('allow');
+    expect(await outcome(sim, { from: from('foo/sleep'), to: 'foo/httpbin', port: 8080, addressing: 'workload', path: '/x' })).toBe('deny-403');
+    // web-b comes first in the manifests; both allow, and the first pod by name speaks for them.
+    const pods = [...app('foo', 'web-b', [], { app: 'web' }), ...app('foo', 'web-a', [], { app: 'web' }),
+      { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: 'foo' }, spec: { selector: { app: 'web' }, ports: [{ name: 'http', port: 80, targetPort: 8080 }] } } as Manifest];
+    const both = await simulate([...base, ...pods]).check({ from: from('foo/sleep'), to: 'foo/web', port: 8080, addressing: 'workload' });
+    expect(both.outcome).toBe('allow');
+    expect(both.reason).toContain('foo/web-a:8080');
+    expect(both.reason).not.toContain('web-b');
   });
 
   test('a Service that selects no pod: no route (503)', async () => {
@@ -269,6 +302,9 @@ describe('the ingress gateway as a caller', () => {
     expect(await outcome(simulate([...base, ...route, strict, byGateway]), get('foo/sleep'))).toBe('deny-403');
     const custom = { ingressGateway: { namespace: 'gateways', serviceAccount: 'edge', labels: { istio: 'ingressgateway' } } };
     expect(await outcome(simulate([...base, ...route, strict, byGateway], custom), get('ingress'))).toBe('deny-403');
+    // Its default pods carry both labels of Istio's chart, app and istio: a Gateway may select either.
+    const byApp = istio('Gateway', 'istio-system', 'gw', { selector: { app: 'istio-ingressgateway' }, servers: [{ port: { number: 80, name: 'http', protocol: 'HTTP' }, hosts: ['*'] }] });
+    expect(await outcome(simulate([...base, byApp, route[1]!]), get('ingress'))).toBe('allow');
   });
 });
 
