@@ -184,6 +184,8 @@ describe('usage errors', () => {
     // A Service defined twice: the last definition counts, and the error says so.
     const again: Manifest = { apiVersion: 'v1', kind: 'Service', metadata: { name: 'httpbin', namespace: 'foo' }, spec: { selector: { app: 'httpbin' }, ports: [{ name: 'http', port: 8000, targetPort: 8080 }, { name: 'grpc', port: 9090 }] } };
     await expect(simulate([...base, again]).check(get('foo/sleep', { port: 80 }))).rejects.toThrow(/no port 80 \(ports: 8000, 9090\) \(it is defined more than once; the last definition counts/);
+    // A Service of the same name in another namespace is another Service.
+    await expect(simulate([...base, ...app('bar', 'httpbin', [{ name: 'http', port: 8000 }])]).check(get('foo/sleep', { port: 80 }))).rejects.toThrow(/\(ports: 8000\)\.$/);
     const portless: Manifest = { apiVersion: 'v1', kind: 'Service', metadata: { name: 'headless', namespace: 'foo' }, spec: { clusterIP: 'None', selector: { app: 'httpbin' } } };
     await expect(simulate([...base, portless]).check(get('foo/sleep', { to: 'foo/headless' }))).rejects.toThrow(/no port 8000 \(ports: none\)\.$/);
     // Known names sorted, whatever the manifests' order.
