@@ -190,14 +190,16 @@ export class MeshModel {
       addTo(this.byKind, o.kind, o);
       this.positions.set(o, i);
     }
+    for (const [kind, list] of this.byKind) this.byKind.set(kind, lastDefinitions(list));
     this.namespaces = new Map(this.ofKind('Namespace').map((n) => [n.name, n]));
-    this.services = lastDefinitions(this.ofKind('Service')).map((o) => this.toService(o));
-    this.workloads = this.objects.filter((o) => WORKLOAD_KINDS.has(o.kind)).map((o) => this.toWorkload(o));
+    this.services = this.ofKind('Service').map((o) => this.toService(o));
+    this.workloads = lastDefinitions(this.objects.filter((o) => WORKLOAD_KINDS.has(o.kind))).map((o) => this.toWorkload(o));
   }
 
   /**
-   * Objects of one kind, in input order. A Service defined twice is in the list twice; `services`
-   * holds only its last definition.
+   * Objects of one kind, in input order, each once: of an object defined more than once (same
+   * API group, kind, namespace and name), its last definition, the one `kubectl apply` leaves in
+   * the cluster (ZT003 reports the duplicate). `objects` holds every definition.
    */
   public ofKind(kind: string): readonly MeshObject[] {
     return this.byKind.get(kind) ?? [];
@@ -309,7 +311,7 @@ export class MeshModel {
     let index = this.byKindAndNamespace.get(kind);
     if (!index) {
       index = new Map();
-      for (const o of lastDefinitions(this.ofKind(kind))) if (o.namespace !== undefined) addTo(index, o.namespace, o);
+      for (const o of this.ofKind(kind)) if (o.namespace !== undefined) addTo(index, o.namespace, o);
       this.byKindAndNamespace.set(kind, index);
     }
     return index.get(namespace) ?? [];
@@ -544,11 +546,15 @@ export class MeshModel {
   }
 }
 
-/** The objects without those a later object of the same namespace and name replaces. */
+/**
+ * The objects without those a later definition of the same object replaces. An object is its API
+ * group, kind, namespace and name: an Istio Gateway and a Gateway API Gateway may share a name.
+ */
 function lastDefinitions(objects: readonly MeshObject[]): MeshObject[] {
+  const key = (o: MeshObject) => `${o.apiVersion.includes('/') ? o.apiVersion.split('/')[0] : ''}/${o.kind}/${o.namespace ?? ''}/${o.name}`;
   const last = new Map<string, MeshObject>();
-  for (const o of objects) last.set(`${o.namespace ?? ''}/${o.name}`, o);
-  return objects.filter((o) => last.get(`${o.namespace ?? ''}/${o.name}`) === o);
+  for (const o of objects) last.set(key(o), o);
+  return objects.filter((o) => last.get(key(o)) === o);
 }
 
 /**

@@ -320,7 +320,7 @@ export class AccessSimulator {
     const port = service.ports.find((p) => p.port === portNumber);
     if (!port) {
       const defined = service.object.file ? ` as defined in ${service.object.file}` : '';
-      const twice = this.model.ofKind('Service').filter((s) => s.namespace === service.namespace && s.name === service.name).length > 1
+      const twice = this.model.objects.filter((s) => s.kind === 'Service' && s.namespace === service.namespace && s.name === service.name).length > 1
         ? ' (it is defined more than once; the last definition counts, as kubectl apply leaves it, see ZT003)' : '';
       throw new AccessRequestError(`Service ${to}${defined} has no port ${portNumber} (ports: ${service.ports.map((p) => p.port).join(', ') || 'none'})${twice}.`);
     }

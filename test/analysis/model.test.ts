@@ -318,7 +318,8 @@ describe('service accounts and per-namespace lists', () => {
     expect(m.authorizationPoliciesFor(web).map((p) => p.spec.action)).toEqual(['DENY']);
     expect(m.requestAuthenticationsFor(api)).toEqual([]);
     expect(m.requestAuthenticationsFor(web)).toHaveLength(1);
-    expect(m.ofKind('PeerAuthentication')).toHaveLength(4);
+    expect(m.ofKind('PeerAuthentication')).toHaveLength(2);
+    expect(m.objects.filter((o) => o.kind === 'PeerAuthentication')).toHaveLength(4);
   });
 
   test('a workload of the root namespace gets each of its namespace\'s policies once, all in input order', () => {
@@ -399,7 +400,18 @@ spec: {type: NodePort, selector: {app: db}, ports: [{name: tcp, port: 3306}]}
     const m = model(join(app('shop', 'api'), app('web', 'api'), app('shop', 'api', { servicePort: 8000 })));
     expect(m.services.map((s) => `${s.namespace}/${s.name}:${s.ports[0]!.port}`)).toEqual(['web/api:80', 'shop/api:8000']);
     expect(m.service('shop', 'api')!.ports[0]!.port).toBe(8000);
-    expect(m.ofKind('Service')).toHaveLength(3);
+    expect(m.ofKind('Service')).toHaveLength(2);
+    expect(m.objects.filter((o) => o.kind === 'Service')).toHaveLength(3);
+  });
+
+  test('any object defined twice is its last definition: a Deployment is one workload, a Gateway of each API two objects', () => {
+    const m = model(join(app('shop', 'api'), app('shop', 'api', { podLabels: 'tier: backend' }),
+      'apiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata: {name: public, namespace: shop}\nspec: {selector: {istio: ingressgateway}, servers: []}\n',
+      'apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: public, namespace: shop}\nspec: {gatewayClassName: istio, listeners: []}\n',
+      'apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: public, namespace: shop}\nspec: {gatewayClassName: istio-waypoint, listeners: []}\n'));
+    expect(m.workloads.filter((w) => w.name === 'api').map((w) => w.podLabels.tier)).toEqual(['backend']);
+    expect(m.ofKind('Gateway').map((g) => `${g.apiVersion} ${g.spec.gatewayClassName ?? 'selector'}`)).toEqual(['networking.istio.io/v1 selector', 'gateway.networking.k8s.io/v1 istio-waypoint']);
+    expect(m.ofKindIn('Gateway', 'shop')).toHaveLength(2);
   });
 
   test('Services select the pods of their namespace whose labels include the selector; a selectorless Service none', () => {

@@ -188,6 +188,13 @@ describe('waypoint paths and bypasses (§9.5, §9.8)', () => {
     expect(direct.outcome).toBe('allow');
   });
 
+  test('a waypoint policy defined twice is its last definition, as kubectl apply leaves it', async () => {
+    const headOnly = policy('foo', 'get-only', { ...onService('httpbin'), action: 'ALLOW', rules: [{ to: [{ operation: { methods: ['HEAD'] } }] }] });
+    const sim = simulate([...base, headOnly]);
+    expect(await outcome(sim, post({ workload: 'foo/curl' }, { method: 'HEAD' }))).toBe('allow');
+    expect(await outcome(sim, post({ workload: 'foo/curl' }, { method: 'GET' }))).toBe('deny-403');
+  });
+
   test('a require-waypoint L4 policy closes both bypasses', async () => {
     const require = policy('foo', 'require-waypoint', { selector: { matchLabels: { app: 'httpbin' } }, action: 'ALLOW', rules: [{ from: [{ source: { principals: ['cluster.local/ns/foo/sa/waypoint'] } }] }] });
     const sim = simulate([...base, require]);
