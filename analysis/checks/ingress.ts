@@ -111,7 +111,7 @@ export const INGRESS_CHECKS: readonly Check[] = [
           // certificate with its key, and for client certificates a CA bundle. A tls block without a
           // mode is PASSTHROUGH, the enum's zero value, which needs none (istio:pkg/config/validation
           // validateTLSOptions; istio.io, Gateway reference: ServerTLSSettings).
-          if ((mode === 'SIMPLE' || mode === 'MUTUAL' || mode === 'OPTIONAL_MUTUAL') && !str(tls?.credentialName) && !strs(tls?.credentialNames).length) {
+          if ((mode === 'SIMPLE' || mode === 'MUTUAL' || mode === 'OPTIONAL_MUTUAL') && secretNamesOf(tls).length === 0) {
             const pairs = recs(tls?.tlsCertificates);
             if ((pairs.length > 0 ? pairs : [tls!]).some((c) => !str(c.serverCertificate) || !str(c.privateKey))) {
               problems.push(`servers[${i}] terminates TLS (${mode}) without credentialName, or serverCertificate and privateKey`);
@@ -159,9 +159,8 @@ export const INGRESS_CHECKS: readonly Check[] = [
         const podNamespaces = [...new Set(m.workloads.filter((w) => isSubset(selector, w.podLabels)).map((w) => w.namespace))];
         // Judged only where the input holds Secrets (or the Gateway's copy shows the mistake):
         // certificates are often issued in the cluster (cert-manager) and never in Git.
-        for (const s of servers(g)) {
-          const credential = str(rec(s.tls)?.credentialName);
-          if (!credential || credential.includes('://')) continue;
+        for (const s of servers(g)) for (const credential of secretNamesOf(rec(s.tls))) {
+          if (credential.includes('://')) continue;
           const where = secrets.filter((x) => x.name === credential).map((x) => x.namespace!);
           const missing = podNamespaces.filter((ns) => !where.includes(ns));
           if (missing.length === 0) continue;
@@ -204,12 +203,12 @@ export const INGRESS_CHECKS: readonly Check[] = [
       // another host on the same certificate land on the wrong server and get 404.
       const gws = istioGateways(m);
       for (const g of gws) {
-        const mine = new Set(servers(g).map((sv) => certificateOf(rec(sv.tls))).filter((c): c is string => c !== undefined));
+        const mine = new Set(servers(g).flatMap((sv) => certificatesOf(rec(sv.tls))));
         if (mine.size === 0) continue;
         const selector = labelMap(g.spec.selector) ?? {};
         for (const other of gws) {
           if (other === g) continue;
-          const theirs = servers(other).map((sv) => certificateOf(rec(sv.tls))).filter((c): c is string => c !== undefined && mine.has(c));
+          const theirs = servers(other).flatMap((sv) => certificatesOf(rec(sv.tls))).filter((c) => mine.has(c));
           if (theirs.length === 0 || !isSubset(selector, labelMap(other.spec.selector) ?? {})) continue;
           yield issue(g, `${ref(g)} and ${ref(other)} serve the same certificate (${quoted([...new Set(theirs)])}) on the same gateway pods; clients that reuse an HTTP/2 connection across their hosts can get 404.`,
             'serve all hosts of one certificate from one Gateway, or give each Gateway its own certificate.');
@@ -227,9 +226,7 @@ export const INGRESS_CHECKS: readonly Check[] = [
       for (const g of istioGateways(m)) {
         const selector = labelMap(g.spec.selector) ?? {};
         const podNamespaces = new Set(m.workloads.filter((w) => isSubset(selector, w.podLabels)).map((w) => w.namespace));
-        for (const s of servers(g)) {
-          const credential = str(rec(s.tls)?.credentialName);
-          if (!credential) continue;
+        for (const s of servers(g)) for (const credential of secretNamesOf(rec(s.tls))) {
           for (const secret of secrets.filter((x) => x.name === credential && podNamespaces.has(x.namespace ?? 'default'))) {
             const problem = credentialProblem(secret, new Date());
             if (!problem) continue;
@@ -515,14 +512,24 @@ function exportNamespaces(o: MeshObject): string[] {
   return strs(o.spec.exportTo).filter((e) => !['.', '*', '~', o.namespace].includes(e));
 }
 
-/** A server's certificate identity: its credentialName, or its certificate and key files. */
-function certificateOf(tls: Record<string, unknown> | undefined): string | undefined {
-  if (!tls) return undefined;
-  const credential = str(tls.credentialName);
-  if (credential) return credential;
-  const cert = str(tls.serverCertificate);
-  const key = str(tls.privateKey);
-  return cert && key ? `${cert} + ${key}` : undefined;
+/**
+ * The Secrets a server reads its certificates from: `credentialNames` (an RSA and an ECDSA
+ * certificate) when set, else `credentialName` (istio:pilot/pkg/model/gateway.go reads them so).
+ */
+function secretNamesOf(tls: Record<string, unknown> | undefined): string[] {
+  const names = strs(tls?.credentialNames).filter((n) => n !== '');
+  if (names.length > 0) return names;
+  const name = str(tls?.credentialName);
+  return name ? [name] : [];
+}
+
+/** A server's certificate identities: its Secrets, or its certificate and key files. */
+function certificatesOf(tls: Record<string, unknown> | undefined): string[] {
+  const secrets = secretNamesOf(tls);
+  if (secrets.length > 0) return secrets;
+  const cert = str(tls?.serverCertificate);
+  const key = str(tls?.privateKey);
+  return cert && key ? [`${cert} + ${key}`] : [];
 }
 
 /** Dead rules and matches of one route list, in Istio's words (see ZT419). */

@@ -249,6 +249,14 @@ describe('ZT405: the credentialName Secret is not where the gateway pods run', (
     ]);
   });
 
+  test('credentialNames (an RSA and an ECDSA certificate): each Secret must be where the pods run; it replaces credentialName', () => {
+    const both = gateway(`[${HTTPS('"shop/api.example.com"', '{mode: SIMPLE, credentialName: unused-tls, credentialNames: [api-rsa, api-ecdsa]}')}]`);
+    expect(on('ZT405', both, GATEWAY_POD, secret('api-rsa', 'istio-system'))).toEqual([
+      'Gateway shop/gw uses credentialName "api-ecdsa", but no such Secret is in istio-system, where its gateway pods run and istiod looks it up: TLS on this server fails.',
+    ]);
+    expect(on('ZT405', both, GATEWAY_POD, secret('api-rsa', 'istio-system'), secret('api-ecdsa', 'istio-system'))).toEqual([]);
+  });
+
   test('servers without credentialName, or with an SDS URL, are not judged', () => {
     expect(on('ZT405', gateway(`[${HTTP('"*"', ', tls: {httpsRedirect: true}')}, ${HTTPS('"*"', '{mode: PASSTHROUGH}', '{number: 443, name: tls, protocol: TLS}')}]`), GATEWAY_POD, secret('other-tls', 'istio-system'))).toEqual([]);
     expect(on('ZT405', gateway(`[${HTTPS('"*"', '{mode: SIMPLE, credentialName: "kubernetes://api-tls"}')}]`), GATEWAY_POD, secret('other-tls', 'istio-system'))).toEqual([]);
@@ -315,6 +323,12 @@ describe('ZT407: one certificate on several Gateways of the same pods', () => {
     expect(on('ZT407', gateway(`[${HTTPS()}]`), gateway(`[${WWW}]`, 'gw2', '{istio: internalgateway}'))).toEqual([]);
   });
 
+  test('a Secret of credentialNames is a certificate of its own', () => {
+    const pair = HTTPS('"shop/www.example.com"', '{mode: SIMPLE, credentialNames: [www-rsa, api-tls]}');
+    expect(on('ZT407', gateway(`[${HTTPS()}]`), gateway(`[${pair}]`, 'gw2'))).toEqual([shared('gw', 'gw2', '"api-tls"'), shared('gw2', 'gw', '"api-tls"')]);
+    expect(on('ZT407', gateway(`[${HTTPS()}]`), gateway(`[${pair.replace('api-tls', 'www-ecdsa')}]`, 'gw2'))).toEqual([]);
+  });
+
   test('two servers of one Gateway, or Gateways with different certificates, are fine', () => {
     expect(on('ZT407', gateway(`[${HTTPS()}, ${HTTPS('"shop/www.example.com"', undefined, '{number: 8443, name: https-www, protocol: HTTPS}')}]`))).toEqual([]);
     expect(on('ZT407', gateway(`[${HTTPS()}]`), gateway(`[${HTTPS('"shop/www.example.com"', '{mode: SIMPLE, credentialName: www-tls}')}]`, 'gw2'))).toEqual([]);
@@ -374,6 +388,12 @@ describe('ZT408: the gateway\'s TLS Secret holds no usable certificate', () => {
     expect(problem(tls('  tls.crt: ""\n  tls.key: ""', 'data'))).toEqual([refused('has the certificate and key entries, but empty')]);
     expect(problem(tls('  tls.crt: not a certificate\n  tls.key: y'))).toEqual([refused('holds no PEM certificate')]);
     expect(problem(tls('  tls.crt: "-----BEGIN CERTIFICATE-----\\nAAAA\\n-----END CERTIFICATE-----"\n  tls.key: y'))).toEqual([refused('holds a certificate that does not parse')]);
+  });
+
+  test('every Secret of credentialNames is read', () => {
+    const both = gateway(`[${HTTPS('"shop/api.example.com"', '{mode: SIMPLE, credentialNames: [api-rsa, api-tls]}')}]`);
+    expect(on('ZT408', both, GATEWAY_POD, tls(PAIR(EXPIRED_CERT)))).toEqual([refused('holds a certificate that expired on 2001-01-01T00:00:00.000Z')]);
+    expect(on('ZT408', both, GATEWAY_POD, tls(PAIR(VALID_CERT)))).toEqual([]);
   });
 
   test('cert/key, when both are set, is read before tls.crt/tls.key', () => {
