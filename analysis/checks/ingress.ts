@@ -36,6 +36,8 @@ const servers = (g: MeshObject) => recs(g.spec.servers);
 /** Server protocols of the HTTP family, and the others that are neither HTTP nor TLS (istio:pkg/config/protocol). */
 const PLAIN_HTTP = ['HTTP', 'HTTP2', 'HTTP_PROXY', 'GRPC', 'GRPC-WEB'];
 const NOT_HTTP = ['TCP', 'UDP', 'MONGO', 'REDIS', 'MYSQL'];
+/** Every protocol a Gateway server may name (istio:pkg/config/protocol Parse, upper-cased). */
+const SERVER_PROTOCOLS = [...PLAIN_HTTP, 'HTTPS', 'TLS', ...NOT_HTTP];
 
 /** Every gateway a VS names, top level and in http match blocks. */
 function gatewayEntries(vs: MeshObject): string[] {
@@ -86,10 +88,15 @@ export const INGRESS_CHECKS: readonly Check[] = [
           const protocol = (str(port.protocol) ?? '').toUpperCase();
           const tls = rec(s.tls);
           if (strs(s.hosts).length === 0) problems.push(`servers[${i}] has no hosts`);
+          // istio:pkg/config/validation validateServerPort: a number that is a port, a protocol
+          // Istio parses (pkg/config/protocol Parse, any case), and a name.
           if (typeof port.number !== 'number') problems.push(`servers[${i}].port has no number`);
+          else if (!Number.isInteger(port.number) || port.number < 1 || port.number > 65535) problems.push(`servers[${i}].port.number ${port.number} is not a port (1-65535)`);
           if (!protocol) problems.push(`servers[${i}].port has no protocol`);
+          else if (!SERVER_PROTOCOLS.includes(protocol)) problems.push(`servers[${i}].port.protocol "${str(port.protocol)}" is not one Istio knows (${SERVER_PROTOCOLS.join(', ')})`);
           const name = str(port.name);
           if (name) portNames.set(name, (portNames.get(name) ?? 0) + 1);
+          else problems.push(`servers[${i}].port has no name`);
           const terminating = protocol === 'HTTPS' || protocol === 'TLS';
           if (terminating && !tls) problems.push(`servers[${i}] is ${protocol} without a tls block`);
           const mode = str(tls?.mode);

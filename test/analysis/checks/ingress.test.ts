@@ -68,14 +68,28 @@ describe('ZT402: a Gateway the validating webhook rejects', () => {
     ]);
   });
 
-  test('a server without hosts, port number or protocol', () => {
+  test('a server without hosts, port number, protocol or port name', () => {
     expect(on('ZT402', gateway(`[${HTTP('')}]`))).toEqual([rejected('servers[0] has no hosts')]);
     expect(on('ZT402', gateway('[{port: {name: http, protocol: HTTP}, hosts: ["*"]}]'))).toEqual([rejected('servers[0].port has no number')]);
     expect(on('ZT402', gateway('[{port: {number: 80, name: http}, hosts: ["*"]}]'))).toEqual([rejected('servers[0].port has no protocol')]);
+    expect(on('ZT402', gateway('[{port: {number: 80, protocol: HTTP}, hosts: ["*"]}]'))).toEqual([rejected('servers[0].port has no name')]);
     expect(on('ZT402', gateway(`[${HTTPS()}, {hosts: ["*"]}]`))).toEqual([
-      rejected('servers[1] has no hosts').replace('servers[1] has no hosts', 'servers[1].port has no number'),
+      rejected('servers[1].port has no name'),
+      rejected('servers[1].port has no number'),
       rejected('servers[1].port has no protocol'),
     ]);
+  });
+
+  test('a port number that is no port, or a protocol Istio does not know (any case is known)', () => {
+    expect(on('ZT402', gateway('[{port: {number: 0, name: http, protocol: HTTP}, hosts: ["*"]}]'))).toEqual([rejected('servers[0].port.number 0 is not a port (1-65535)')]);
+    expect(on('ZT402', gateway('[{port: {number: 65536, name: http, protocol: HTTP}, hosts: ["*"]}]'))).toEqual([rejected('servers[0].port.number 65536 is not a port (1-65535)')]);
+    expect(on('ZT402', gateway('[{port: {number: 80.5, name: http, protocol: HTTP}, hosts: ["*"]}]'))).toEqual([rejected('servers[0].port.number 80.5 is not a port (1-65535)')]);
+    expect(on('ZT402', gateway('[{port: {number: 80, name: ws, protocol: WEBSOCKET}, hosts: ["*"]}]'))).toEqual([
+      rejected('servers[0].port.protocol "WEBSOCKET" is not one Istio knows (HTTP, HTTP2, HTTP_PROXY, GRPC, GRPC-WEB, HTTPS, TLS, TCP, UDP, MONGO, REDIS, MYSQL)'),
+    ]);
+    for (const protocol of ['http', 'Http2', 'grpc-web', 'http_proxy', 'mongo', 'udp', 'MySQL', 'redis', 'tcp', 'GRPC']) {
+      expect(on('ZT402', gateway(`[{port: {number: 65535, name: p, protocol: ${protocol}}, hosts: ["*"]}]`))).toEqual([]);
+    }
   });
 
   test('port names must be unique within the Gateway', () => {
