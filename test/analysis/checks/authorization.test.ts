@@ -444,6 +444,8 @@ describe('ZT114: trust domain conditions that Istio 1.30 and older ignore', () =
       fix: 'match trust domains with principals ("<trust-domain>/ns/*" prefixes are not supported; list the principals) until the mesh runs Istio 1.31 or later.',
     }]);
     expect(on('ZT114', onApi(`[{from: [{source: {principals: [${WEB}]}}], when: [{key: source.ip, values: [10.0.0.1]}]}]`))).toEqual([]);
+    // One source of several is enough.
+    expect(on('ZT114', onApi(`[{from: [{source: {principals: [${WEB}]}}, {source: {trustDomains: [cluster.local]}}]}]`))).toEqual([expect.stringContaining('rules[0] uses trustDomains,')]);
   });
 });
 
@@ -470,6 +472,9 @@ describe('ZT115: hosts without the ":*" variant, or on sidecars', () => {
       ap('x', '{selector: {matchLabels: {istio: ingressgateway}}, rules: [{to: [{operation: {hosts: ["api.example.com:*", "api.example.com"]}}]}]}', undefined, 'istio-system'));
     expect(messages(atGateway, 'ZT115')).toEqual([]);
     expect(messages(join(BASE, ap('x', '{selector: {matchLabels: {app: none}}, rules: [{to: [{operation: {hosts: ["a:*"]}}]}]}')), 'ZT115')).toEqual([]);
+    // A Gateway without a selector makes no sidecar a gateway.
+    const unselective = istio('Gateway', 'shop', 'gw', '{servers: [{port: {number: 80, name: http, protocol: HTTP}, hosts: ["*"]}]}');
+    expect(on('ZT115', unselective, hosts('"a.example.com", "a.example.com:*"'))).toEqual([expect.stringContaining('matches hosts on sidecar workload (shop/api)')]);
   });
 });
 
@@ -487,6 +492,19 @@ describe('ZT116: a Service port instead of the container port', () => {
     expect(on('ZT116', onApi(`[{from: [{source: {principals: [${WEB}]}}], when: [{key: destination.port, notValues: ["80"]}]}]`))).toEqual([expect.stringContaining('names port 80,')]);
     expect(on('ZT116', onApi(`[{from: [{source: {principals: [${WEB}]}}], when: [{key: destination.port, values: ["80"]}]}]`))).toEqual([expect.stringContaining('names port 80,')]);
     expect(on('ZT116', onApi(`[{from: [{source: {principals: [${WEB}]}}], to: [{operation: {ports: ["9999"]}}], when: [{key: source.port, values: ["80"]}]}]`))).toEqual([]);
+  });
+
+  test('not when the pods listen on the Service port too, nor when the target port is a name the pods do not have or the port itself', () => {
+    const port80 = (workload: string) => onApi(`[{from: [{source: {principals: [${WEB}]}}], to: [{operation: {ports: ["80"]}}]}]`).replace('app: api', `app: ${workload}`);
+    // The pods listen on 80 and 8080; the Service sends 80 to 8080, but 80 is a container port as well.
+    const twoPorts = 'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: both, namespace: shop}\nspec: {selector: {matchLabels: {app: both}}, template: {metadata: {labels: {app: both}}, spec: {containers: [{name: app, image: "example/both:1", ports: [{containerPort: 80, name: plain}, {containerPort: 8080, name: http}]}]}}}\n';
+    const service = (name: string, targetPort: string) => `apiVersion: v1\nkind: Service\nmetadata: {name: ${name}, namespace: shop}\nspec: {selector: {app: ${name}}, ports: [{name: http, port: 80, targetPort: ${targetPort}}]}\n`;
+    expect(on('ZT116', twoPorts, service('both', '8080'), port80('both'))).toEqual([]);
+    // A named target port the pods do not declare: where the request arrives is unknown.
+    const unnamed = 'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: bare, namespace: shop}\nspec: {selector: {matchLabels: {app: bare}}, template: {metadata: {labels: {app: bare}}, spec: {containers: [{name: app, image: "example/bare:1"}]}}}\n';
+    expect(on('ZT116', unnamed, service('bare', 'web'), port80('bare'))).toEqual([]);
+    // Port 80 to port 80 on pods that declare no ports: the policy's port is the container port.
+    expect(on('ZT116', unnamed, service('bare', '80'), port80('bare'))).toEqual([]);
   });
 });
 
@@ -533,6 +551,13 @@ describe('ZT119: source namespaces no manifest declares or uses', () => {
   test('notNamespaces and source.namespace conditions; prefix and suffix patterns that fit a namespace', () => {
     expect(on('ZT119', onApi('[{from: [{source: {notNamespaces: [a, "", "*", "sh*", "*op", "*-team", "x*"]}}], when: [{key: source.namespace, values: [b], notValues: [c]}]}]'))).toEqual(
       ['*-team', 'a', 'b', 'c', 'x*'].map((n) => expect.stringContaining(`names namespace "${n}", which`)));
+    // Other condition keys hold no namespaces.
+    expect(on('ZT119', onApi('[{from: [{source: {namespaces: [shop]}}], when: [{key: request.headers[x-team], values: [payments]}]}]'))).toEqual([]);
+    // A prefix fits a namespace that starts with all of it, a suffix one that ends with it.
+    const teams = join(ns('payments'), ns('prod-eu'), ns('a-team'));
+    expect(on('ZT119', teams, onApi('[{from: [{source: {namespaces: ["prod-*", "*-team"]}}]}]'))).toEqual([]);
+    expect(on('ZT119', teams, onApi('[{from: [{source: {namespaces: ["pay-*", "*-teams"]}}]}]'))).toEqual(
+      ['*-teams', 'pay-*'].map((n) => expect.stringContaining(`names namespace "${n}", which`)));
   });
 });
 
@@ -551,6 +576,13 @@ describe('ZT120: principals of unknown ServiceAccounts or foreign trust domains'
       message: 'AuthorizationPolicy shop/x rules[0]: principal "cluster.local/ns/shop/sa/wbe" names ServiceAccount "wbe", which namespace "shop" does not declare (it has api, db and web); the grant matches nobody.',
       fix: 'correct the ServiceAccount name in the principal.',
     }]);
+  });
+
+  test('a waypoint\'s account counts in the waypoint\'s own namespace only', () => {
+    const waypoint = (namespace: string) => `apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: waypoint, namespace: ${namespace}, labels: {istio.io/waypoint-for: service}}\nspec: {gatewayClassName: istio-waypoint, listeners: [{name: mesh, port: 15008, protocol: HBONE}]}\n`;
+    const byWaypoint = onApi('[{from: [{source: {principals: ["cluster.local/ns/shop/sa/waypoint"]}}]}]');
+    expect(on('ZT120', waypoint('shop'), byWaypoint)).toEqual([]);
+    expect(on('ZT120', ns('edge'), waypoint('edge'), byWaypoint)).toEqual([expect.stringContaining('names ServiceAccount "waypoint", which namespace "shop" does not declare (it has api, db and web)')]);
   });
 
   test('not for the default account, a namespace with no accounts known, or an account a workload runs as', () => {
@@ -573,6 +605,11 @@ describe('ZT121: a principal several workloads run as', () => {
   test('versions of one service (one Service selects them all) are fine; a foreign trust domain is not counted', () => {
     const v2 = 'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web-v2, namespace: shop}\nspec: {selector: {matchLabels: {app: web, version: v2}}, template: {metadata: {labels: {app: web, version: v2}}, spec: {serviceAccountName: web, containers: [{name: app, image: "example/web:2", ports: [{containerPort: 8080, name: http}]}]}}}\n';
     expect(on('ZT121', v2, onApi(`[{from: [{source: {principals: [${WEB}]}}]}]`))).toEqual([]);
+    // One of them has a Service of its own as well: the shared one still makes them one service.
+    const webOnly = 'apiVersion: v1\nkind: Service\nmetadata: {name: web-v1, namespace: shop}\nspec: {selector: {app: web}, ports: [{name: http, port: 80, targetPort: 8080}]}\n'
+      .replace('{app: web}', '{app: web, version: v1}');
+    const v1 = BASE.replace(app('shop', 'web'), app('shop', 'web', { podLabels: 'version: v1' }));
+    expect(messages(join(v1, webOnly, v2, onApi(`[{from: [{source: {principals: [${WEB}]}}]}]`)), 'ZT121')).toEqual([]);
     const worker = app('shop', 'worker', { serviceAccount: 'web', service: false }).replace(/^apiVersion: v1\nkind: ServiceAccount[^]*?---\n/, '');
     expect(on('ZT121', worker, onApi('[{from: [{source: {principals: ["example.org/ns/shop/sa/web"]}}]}]'))).toEqual([]);
   });
@@ -620,6 +657,21 @@ describe('ZT123: a root-namespace allow-nothing with no ALLOW for the ingress ga
     const gw2 = istio('Gateway', 'shop', 'gw2', '{selector: {istio: ingressgateway}, servers: [{port: {number: 81, name: http, protocol: HTTP}, hosts: ["*"]}]}');
     const internal = istio('Gateway', 'shop', 'internal', '{selector: {istio: internal, app: gw}, servers: [{port: {number: 80, name: http, protocol: HTTP}, hosts: ["*"]}]}');
     expect(on('ZT123', GATEWAY_POD, GW, gw2, internal, ROOT_DENY)).toEqual([expect.stringContaining('(istio=ingressgateway)'), expect.stringContaining('(istio=internal,app=gw)')]);
+    // The same selector in another key order is one selector.
+    const reordered = istio('Gateway', 'shop', 'reordered', '{selector: {app: gw, istio: internal}, servers: [{port: {number: 82, name: http, protocol: HTTP}, hosts: ["*"]}]}');
+    expect(on('ZT123', GATEWAY_POD, internal, reordered, ROOT_DENY)).toEqual([expect.stringContaining('(app=gw,istio=internal)')]);
+  });
+
+  test('a root DENY without rules denies nothing, and a Gateway without a selector names no pods', () => {
+    expect(on('ZT123', GATEWAY_POD, GW, ap('deny-nothing', '{action: DENY}', undefined, 'istio-system'))).toEqual([]);
+    const unselective = istio('Gateway', 'shop', 'any', '{servers: [{port: {number: 80, name: http, protocol: HTTP}, hosts: ["*"]}]}');
+    expect(on('ZT123', GATEWAY_POD, unselective, ROOT_DENY)).toEqual([]);
+  });
+
+  test('gateway pods outside the root namespace are answered by an ALLOW in their own namespace', () => {
+    const edgePods = app('edge', 'ingressgateway', { podLabels: 'istio: ingressgateway', port: 8443, portName: 'https', service: false });
+    expect(on('ZT123', ns('edge'), edgePods, GW, ROOT_DENY, allowGateway('edge'))).toEqual([]);
+    expect(on('ZT123', ns('edge'), edgePods, GW, ROOT_DENY, allowGateway('shop'))).toEqual([expect.stringContaining('(istio=ingressgateway)')]);
   });
 });
 
@@ -651,6 +703,9 @@ describe('ZT124: a workload open to callers with neither identity nor token', ()
     expect(on('ZT124', permissive, onApi('[null]'))).toEqual([]);
     expect(on('ZT124', pa('default', '{mtls: {mode: PERMISSIVE}}'), ap('x', '{selector: {matchLabels: {app: none}}, rules: [{}]}'))).toEqual([expect.stringContaining('(mTLS PERMISSIVE)')]);
     expect(on('ZT124', ap('x', '{selector: {matchLabels: {app: none}}, rules: [{}]}'))).toEqual([]);
+    // A workload that declares no ports takes its workload-wide mode.
+    const portless = 'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: batch, namespace: shop}\nspec: {selector: {matchLabels: {app: batch}}, template: {metadata: {labels: {app: batch}}, spec: {containers: [{name: app, image: "example/batch:1"}]}}}\n';
+    expect(on('ZT124', portless, pa('batch', '{selector: {matchLabels: {app: batch}}, mtls: {mode: PERMISSIVE}}'), ap('x', '{selector: {matchLabels: {app: batch}}, rules: [{}]}'))).toEqual([expect.stringContaining('(mTLS PERMISSIVE)')]);
     const acknowledged = found(join(BASE, permissive, ap('x', `${ON_API}rules: [{}]}`, 'zero-trust-mesh.io/acknowledged-open-to-anyone: "public docs"')), 'ZT124');
     expect(acknowledged.map((f) => [f.severity, f.message.endsWith('Acknowledged: "public docs".')])).toEqual([['warning', true]]);
   });
