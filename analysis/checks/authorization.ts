@@ -12,7 +12,6 @@ import {
 } from '../policy.js';
 import { arr, isSubset, labelMap, listing, quoted, rec, recs, str, strs } from '../values.js';
 import { Check, issue, ref } from './check.js';
-import { waypointsOf } from '../waypoints.js';
 
 const policies = (m: MeshModel) => m.ofKind('AuthorizationPolicy');
 const ACTIONS = ['ALLOW', 'DENY', 'AUDIT', 'CUSTOM'];
@@ -415,10 +414,9 @@ export const AUTHORIZATION_CHECKS: readonly Check[] = [
             `write "${m.trustDomain}/ns/${id.namespace}/sa/${id.serviceAccount}" (or "cluster.local/…", which Istio maps to the local trust domain).`);
           continue;
         }
-        // Istio creates a waypoint's ServiceAccount (ISTIO.md §9.5) and a class-istio Gateway's
-        // (<gateway>-istio, §10.2) itself: they are not in the manifests.
-        const accounts = [...m.serviceAccountsIn(id.namespace), ...waypointsOf(m).all.filter((w) => w.namespace === id.namespace).map((w) => w.serviceAccount),
-          ...deployedServiceAccounts(m, id.namespace)];
+        // Istio creates a waypoint's ServiceAccount (ISTIO.md §9.5; `serviceAccountsIn` counts
+        // it) and a class-istio Gateway's (<gateway>-istio, §10.2) itself: they are not in the manifests.
+        const accounts = [...m.serviceAccountsIn(id.namespace), ...deployedServiceAccounts(m, id.namespace)];
         if (id.serviceAccount === 'default' || accounts.length === 0 || accounts.includes(id.serviceAccount)
           || m.workloadsWithIdentity(id.namespace, id.serviceAccount).length > 0) continue;
         yield issue(ap, `${ref(ap)} ${at(rule)}: principal "${p}" names ServiceAccount "${id.serviceAccount}", which namespace "${id.namespace}" does not declare (it has ${listing(accounts.sort())}); the grant matches nobody.`,

@@ -552,7 +552,7 @@ describe('ZT119: source namespaces no manifest declares or uses', () => {
     expect(on('ZT119', onApi('[{from: [{source: {notNamespaces: [a, "", "*", "sh*", "*op", "*-team", "x*"]}}], when: [{key: source.namespace, values: [b], notValues: [c]}]}]'))).toEqual(
       ['*-team', 'a', 'b', 'c', 'x*'].map((n) => expect.stringContaining(`names namespace "${n}", which`)));
     // Other condition keys hold no namespaces.
-    expect(on('ZT119', onApi('[{from: [{source: {namespaces: [shop]}}], when: [{key: request.headers[x-team], values: [payments]}]}]'))).toEqual([]);
+    expect(on('ZT119', onApi('[{from: [{source: {namespaces: [shop]}}], when: [{key: "request.headers[x-team]", values: [payments]}]}]'))).toEqual([]);
     // A prefix fits a namespace that starts with all of it, a suffix one that ends with it.
     const teams = join(ns('payments'), ns('prod-eu'), ns('a-team'));
     expect(on('ZT119', teams, onApi('[{from: [{source: {namespaces: ["prod-*", "*-team"]}}]}]'))).toEqual([]);
