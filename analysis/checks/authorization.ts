@@ -27,12 +27,12 @@ function enforcedOn(m: MeshModel, ap: MeshObject): Workload[] {
   return m.selectedWorkloads(ap).filter((w) => w.sidecar !== false);
 }
 
-/** Selector problems shared by the security kinds (validation.go validateWorkloadSelector). */
-export function selectorProblems(o: MeshObject, field = 'selector.matchLabels'): string[] {
-  const labels = labelMap(field === 'selector.matchLabels' ? rec(o.spec.selector)?.matchLabels : rec(o.spec.workloadSelector)?.labels) ?? {};
+/** `selector.matchLabels` problems shared by the security kinds (validation.go validateWorkloadSelector). */
+export function selectorProblems(o: MeshObject): string[] {
+  const labels = labelMap(rec(o.spec.selector)?.matchLabels) ?? {};
   return Object.entries(labels).flatMap(([k, v]) => [
-    ...(k === '' ? [`${field} has an empty key`] : []),
-    ...(k.includes('*') || v.includes('*') ? [`${field} "${k}: ${v}" contains "*"; selectors take no wildcards`] : []),
+    ...(k === '' ? ['selector.matchLabels has an empty key'] : []),
+    ...(k.includes('*') || v.includes('*') ? [`selector.matchLabels "${k}: ${v}" contains "*"; selectors take no wildcards`] : []),
   ]);
 }
 
@@ -61,7 +61,8 @@ export const AUTHORIZATION_CHECKS: readonly Check[] = [
           recs(rec(rule.raw)!.from).forEach((f, i) => { if (Object.keys(rec(f.source) ?? {}).length === 0) problems.push(`${at(rule)}.from[${i}].source is missing or empty`); });
           recs(rec(rule.raw)!.to).forEach((t, i) => { if (Object.keys(rec(t.operation) ?? {}).length === 0) problems.push(`${at(rule)}.to[${i}].operation is missing or empty`); });
           if (action === 'CUSTOM') {
-            const banned = [...IDENTITY_FIELDS.filter((f) => rule.sources.some((s) => s[f] !== undefined)),
+            // An empty list is accepted: validation.go tests `len(...) != 0`.
+            const banned = [...IDENTITY_FIELDS.filter((f) => rule.sources.some((s) => arr(s[f]).length > 0)),
               ...whenValues(rule, (k) => k.startsWith('source.principal') || k.startsWith('source.namespace') || k.startsWith('source.serviceAccount') || k.startsWith('source.trustDomain') || k.startsWith('request.auth.')).map((w) => `when ${w.key}`)];
             if (banned.length) problems.push(`${at(rule)}: action CUSTOM may not use ${listing(banned)}`);
           }

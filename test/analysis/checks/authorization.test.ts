@@ -80,6 +80,14 @@ describe('ZT101: AuthorizationPolicy structure the webhook rejects', () => {
       rejected('rules[0]: action CUSTOM may not use principals, notNamespaces, when source.principal, when source.namespace, when source.serviceAccount, when source.trustDomain and when request.auth.claims[iss]'),
     ]);
   });
+
+  // validation.go ValidateAuthorizationPolicy refuses each of these under CUSTOM when it is not empty.
+  test.each(['principals', 'notPrincipals', 'namespaces', 'notNamespaces', 'serviceAccounts', 'notServiceAccounts', 'trustDomains', 'notTrustDomains', 'requestPrincipals', 'notRequestPrincipals'])(
+    'CUSTOM may not use source.%s; an empty list is accepted', (field) => {
+      const custom = (value: string) => problems(`{action: CUSTOM, provider: {name: ext}, rules: [{from: [{source: {${field}: ${value}, ipBlocks: [10.0.0.1]}}]}]}`);
+      expect(custom('[a]')).toEqual([rejected(`rules[0]: action CUSTOM may not use ${field}`)]);
+      expect(custom('[]')).toEqual([]);
+    });
 });
 
 describe('ZT102: AuthorizationPolicy values the webhook rejects', () => {
@@ -115,6 +123,16 @@ describe('ZT102: AuthorizationPolicy values the webhook rejects', () => {
 
   test('an invalid notRemoteIpBlocks value', () => {
     expect(source('{notRemoteIpBlocks: [host]}')).toEqual([rejected('rules[0]: notRemoteIpBlocks value "host" is not an IP address or CIDR')]);
+  });
+
+  // validation.go checks every list of a source and an operation for empty values.
+  test.each(['principals', 'notPrincipals', 'namespaces', 'notNamespaces', 'serviceAccounts', 'notServiceAccounts', 'trustDomains', 'notTrustDomains',
+    'requestPrincipals', 'notRequestPrincipals', 'ipBlocks', 'notIpBlocks', 'remoteIpBlocks', 'notRemoteIpBlocks'])('an empty value in source.%s', (field) => {
+    expect(source(`{${field}: [""]}`)).toEqual([rejected(`rules[0]: ${field} contains an empty value`)]);
+  });
+
+  test.each(['hosts', 'notHosts', 'ports', 'notPorts', 'methods', 'notMethods', 'paths', 'notPaths'])('an empty value in operation.%s', (field) => {
+    expect(operation(`{${field}: [""]}`)).toEqual([rejected(`rules[0]: ${field} contains an empty value`)]);
   });
 
   test('an empty port is reported only as empty', () => {
