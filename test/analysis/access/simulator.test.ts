@@ -246,6 +246,10 @@ describe('one hop: every pod behind the Service is asked', () => {
     expect(both.outcome).toBe('allow');
     expect(both.reason).toContain('foo/web-a:8080');
     expect(both.reason).not.toContain('web-b');
+    // Through the Service as well.
+    const viaService = await simulate([...base, ...pods]).check({ from: from('foo/sleep'), to: 'foo/web', port: 80 });
+    expect(viaService.reason).toContain('foo/web-a:8080');
+    expect(viaService.reason).not.toContain('web-b');
   });
 
   test('a Service that selects no pod: no route (503)', async () => {
