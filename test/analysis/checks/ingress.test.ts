@@ -87,6 +87,7 @@ describe('ZT402: a Gateway the validating webhook rejects', () => {
     expect(on('ZT402', gateway('[{port: {number: 80, name: ws, protocol: WEBSOCKET}, hosts: ["*"]}]'))).toEqual([
       rejected('servers[0].port.protocol "WEBSOCKET" is not one Istio knows (HTTP, HTTP2, HTTP_PROXY, GRPC, GRPC-WEB, HTTPS, TLS, TCP, UDP, MONGO, REDIS, MYSQL)'),
     ]);
+    expect(on('ZT402', gateway('[{port: {number: 1, name: http, protocol: HTTP}, hosts: ["*"]}]'))).toEqual([]);
     for (const protocol of ['http', 'Http2', 'grpc-web', 'http_proxy', 'mongo', 'udp', 'MySQL', 'redis', 'tcp', 'GRPC']) {
       expect(on('ZT402', gateway(`[{port: {number: 65535, name: p, protocol: ${protocol}}, hosts: ["*"]}]`))).toEqual([]);
     }
