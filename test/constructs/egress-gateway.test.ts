@@ -127,7 +127,7 @@ describe('allowTo(ExternalHost) through the egress gateway', () => {
   test('a TCP host is refused: the gateway could not tell its destinations apart', () => {
     const { ledger } = shopAndBilling();
     expectConfigError(() => ledger.allowTo(ExternalHost.tcp('db.partner.example', 5432, { cidrs: ['203.0.113.10/32'] })),
-      'MeshWorkload "billing/ledger"', 'allowTo', /is a TCP host/);
+      'MeshWorkload "billing/ledger"', 'allowTo', /is a TCP host.*Fix: reach the host over TLS \(ExternalHost\.https\("db\.partner\.example"\)\), or define this mesh without egressGateway/);
   });
 
   test('the analyzer finds no error in the routing objects', () => {

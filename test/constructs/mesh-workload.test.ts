@@ -254,6 +254,30 @@ describe('MeshWorkload grants', () => {
     const policy = find(synth(mesh), 'AuthorizationPolicy', 'api');
     expect(policy.spec.rules).toEqual([{}]);
     expect(policy.metadata.annotations![OPEN_ACK]).toBe('permitted by stage dev (no reason given in acknowledgements.openToAnyone)');
+    // Its NetworkPolicy admits every address; any authenticated workload only pods of the cluster.
+    const PORTS = [{ protocol: 'TCP', port: 8080 }, { protocol: 'TCP', port: 15008 }];
+    expect(find(synth(mesh), 'NetworkPolicy', 'api', 'shop').spec.ingress).toEqual([{ ports: PORTS }]);
+    const { mesh: other, api: inCluster } = shop();
+    inCluster.allowFrom(Callers.anyAuthenticatedWorkload());
+    expect(find(synth(other), 'NetworkPolicy', 'api', 'shop').spec.ingress).toEqual([{ from: [{ namespaceSelector: {} }], ports: PORTS }]);
+  });
+
+  test('a namespace this mesh does not define may be granted: only the callee\'s side is written', () => {
+    for (const dataplane of [Dataplane.SIDECAR, Dataplane.AMBIENT]) {
+      const ns = newNamespace({ dataplane });
+      const api = workload(ns, 'api', { ports: [ServicePort.http(8000, { targetPort: 8080 })] });
+      api.allowFrom({ toCallerIdentity: () => ({ kind: 'namespaces', namespaces: ['legacy'], description: 'namespace legacy' }) });
+      const objects = synth(ns.mesh);
+      const [rule] = find(objects, 'NetworkPolicy', 'api', 'shop').spec.ingress;
+      expect(rule.from).toEqual([{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'legacy' } } }]);
+      expect(rule.ports).toContainEqual({ protocol: 'TCP', port: 8080 });
+      expect(findAll(objects, 'NetworkPolicy').filter((p) => p.metadata.namespace === 'legacy')).toEqual([]);
+    }
+    // An L7 grant in ambient mode goes through the waypoint; only this mesh's namespaces get an egress rule to it.
+    const ns = newNamespace({ dataplane: Dataplane.AMBIENT });
+    const api = workload(ns, 'api', { ports: [ServicePort.http(8000, { targetPort: 8080 })] });
+    api.allowFrom({ toCallerIdentity: () => ({ kind: 'namespaces', namespaces: ['legacy'], description: 'namespace legacy' }) }, { methods: ['GET'] });
+    expect(find(synth(ns.mesh), 'AuthorizationPolicy', 'api', 'shop').spec.rules).toEqual([{ from: [{ source: { namespaces: ['legacy'] } }], to: [{ operation: { methods: ['GET'] } }] }]);
   });
 });
 
@@ -559,18 +583,24 @@ describe('MeshWorkload mTLS of its own and per port', () => {
   });
 
   test('refused by stage: a weaker workload or port mode in prod needs the acknowledgement', () => {
-    expectConfigError(() => withMetrics({ stage: 'prod' }).make({ mtls: MtlsMode.PERMISSIVE }), 'MeshWorkload "shop/api"', 'mtls', /acknowledgements.nonStrictMtls/);
-    expectConfigError(() => withMetrics({ stage: 'prod' }).make({ portMtls: { 9090: MtlsMode.DISABLE } }), 'MeshWorkload "shop/api"', 'portMtls.9090', /acknowledgements.nonStrictMtls/);
+    const workloadWide = expectConfigError(() => withMetrics({ stage: 'prod' }).make({ mtls: MtlsMode.PERMISSIVE }), 'MeshWorkload "shop/api"', 'mtls', /acknowledgements.nonStrictMtls/);
+    expect(workloadWide.message).toMatch(/mode PERMISSIVE accepts plaintext, so callers without a verified identity reach this workload\./);
+    expect(workloadWide.message).toMatch(/use STRICT, or leave it unset to follow the namespace/);
+    const onePort = expectConfigError(() => withMetrics({ stage: 'prod' }).make({ portMtls: { 9090: MtlsMode.DISABLE } }), 'MeshWorkload "shop/api"', 'portMtls.9090', /acknowledgements.nonStrictMtls/);
+    expect(onePort.message).toMatch(/mode DISABLE accepts plaintext, so callers without a verified identity reach this workload on that port\./);
   });
 
   test('STRICT under a DISABLE namespace is refused: callers would send plaintext into a reset', () => {
     const disabled = () => withMetrics({}, { mtls: MtlsMode.DISABLE });
     expectConfigError(() => disabled().make({ mtls: MtlsMode.STRICT }), 'MeshWorkload "shop/api"', 'mtls', /56084.*Fix: make the namespace STRICT or PERMISSIVE/);
     expectConfigError(() => disabled().make({ portMtls: { 8000: MtlsMode.STRICT } }), 'MeshWorkload "shop/api"', 'portMtls.8000', /56084/);
+    // A port that stays DISABLE, like its namespace, is no conflict.
+    expect(disabled().make({ portMtls: { 9090: MtlsMode.DISABLE } }).mtlsOf(METRICS)).toBe(MtlsMode.DISABLE);
   });
 
   test('a port mode for a port the Service lacks, or an unknown mode, is refused', () => {
     expectConfigError(() => withMetrics().make({ portMtls: { 8080: MtlsMode.PERMISSIVE } }), 'MeshWorkload "shop/api"', 'portMtls.8080', /not a port of this workload's Service \(it has 8000, 9090\)/);
+    expectConfigError(() => withMetrics().make({ portMtls: { 9090: 'OFF' as MtlsMode } }), 'MeshWorkload "shop/api"', 'portMtls.9090', /not an mTLS mode/);
     expectConfigError(() => withMetrics().make({ mtls: 'OFF' as MtlsMode }), 'MeshWorkload "shop/api"', 'mtls', /not an mTLS mode/);
   });
 
@@ -804,7 +834,11 @@ describe('MeshWorkload mTLS in ambient mode', () => {
   test('DISABLE on the workload or a port is refused: ambient treats it as PERMISSIVE', () => {
     const ns = newNamespace({ dataplane: Dataplane.AMBIENT });
     expectConfigError(() => workload(ns, 'a', { ports: [ServicePort.http(8080)], mtls: MtlsMode.DISABLE }), 'MeshWorkload "shop/a"', 'mtls', /no effect on ambient pods/);
-    expectConfigError(() => workload(ns, 'b', { ports: [ServicePort.http(8080)], portMtls: { 8080: MtlsMode.DISABLE } }), 'MeshWorkload "shop/b"', 'portMtls.8080', /no effect on ambient pods/);
+    expectConfigError(() => workload(ns, 'b', { ports: [ServicePort.http(8080)], portMtls: { 8080: MtlsMode.DISABLE } }), 'MeshWorkload "shop/b"', 'portMtls.8080',
+      /no effect on ambient pods.*Fix: use STRICT \(or PERMISSIVE, acknowledged\), or run the workload in a sidecar namespace/);
+    // The other modes are ztunnel's own: accepted on a port.
+    const strict = workload(ns, 'c', { ports: [ServicePort.http(8080)], portMtls: { 8080: MtlsMode.STRICT } });
+    expect(strict.mtlsOf(strict.ports[0]!)).toBe(MtlsMode.STRICT);
   });
 });
 

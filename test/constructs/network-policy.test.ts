@@ -138,6 +138,7 @@ describe('allowTo(ExternalHost)', () => {
   test('refused for a workload without a sidecar: nothing would enforce the host', () => {
     const mesh = newMesh();
     const plain = new MeshWorkload(new ZeroTrustNamespace(mesh, 'legacy'), 'batch', { image: image('batch'), sidecar: false });
-    expectConfigError(() => plain.allowTo(ExternalHost.https('api.stripe.com')), 'MeshWorkload "legacy/batch"', 'allowTo', /runs without a sidecar/);
+    expectConfigError(() => plain.allowTo(ExternalHost.https('api.stripe.com')), 'MeshWorkload "legacy/batch"', 'allowTo',
+      /runs without a sidecar.*Fix: enrol the workload in the mesh \(sidecar: true\), or give it no external access/);
   });
 });
