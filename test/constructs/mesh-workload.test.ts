@@ -707,6 +707,28 @@ describe('MeshWorkload in ambient mode: each grant at the enforcement point that
     expect(find(objects, 'NetworkPolicy', 'client', 'shop').spec.egress).toContainEqual({ to: [waypointPods], ports: [{ protocol: 'TCP', port: 15008 }] });
   });
 
+  test('namespace and mesh-wide callers of an L7 grant reach the waypoint too; a bound workload without callers admits no one', () => {
+    const waypointPods = { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'shop' } }, podSelector: { matchLabels: { 'gateway.networking.k8s.io/gateway-name': 'waypoint' } } };
+    const toWaypoint = { to: [waypointPods], ports: [{ protocol: 'TCP', port: 15008 }] };
+    const frontendEgress = (grant: (api: MeshWorkload, frontend: ZeroTrustNamespace) => void) => {
+      const { mesh, ns, api } = ambientShop();
+      const frontend = new ZeroTrustNamespace(mesh, 'frontend');
+      workload(frontend, 'web');
+      grant(api, frontend);
+      return { egress: findAll(synth(mesh), 'NetworkPolicy').filter((p) => p.metadata.namespace === 'frontend').flatMap((p) => p.spec.egress ?? []), ns };
+    };
+    expect(frontendEgress((api, frontend) => api.allowFrom(frontend, { methods: ['GET'] })).egress).toContainEqual(toWaypoint);
+    expect(frontendEgress((api) => api.allowFrom(Callers.anyAuthenticatedWorkload(), { methods: ['GET'] })).egress).toContainEqual(toWaypoint);
+    // An L4 grant stays at ztunnel: the namespace reaches the pods, not the waypoint.
+    expect(frontendEgress((api, frontend) => api.allowFrom(frontend, { ports: [8000] })).egress).not.toContainEqual(toWaypoint);
+    const { mesh, ns } = ambientShop();
+    const batch = workload(ns, 'batch', { ports: [ServicePort.http(8000)], waypoint: new Waypoint(ns, 'edge') });
+    batch.allowTo(ExternalHost.https('api.stripe.com'));
+    const policy = find(synth(mesh), 'NetworkPolicy', 'batch', 'shop');
+    expect(policy.spec.ingress).toBeUndefined();
+    expect(policy.spec.policyTypes).toEqual(['Egress']);
+  });
+
   test('an L7 denial moves to the waypoint: at ztunnel its HTTP conditions are dropped and it would never fire', () => {
     const { mesh, api, client } = ambientShop();
     api.allowFrom(client);
