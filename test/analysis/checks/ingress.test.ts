@@ -270,6 +270,9 @@ describe('ZT405: the credentialName Secret is not where the gateway pods run', (
       'Gateway shop/gw uses credentialName "api-ecdsa", but no such Secret is in istio-system, where its gateway pods run and istiod looks it up: TLS on this server fails.',
     ]);
     expect(on('ZT405', both, GATEWAY_POD, secret('api-rsa', 'istio-system'), secret('api-ecdsa', 'istio-system'))).toEqual([]);
+    // An empty entry names no Secret.
+    const blank = gateway(`[${HTTPS('"shop/api.example.com"', '{mode: SIMPLE, credentialNames: ["", api-rsa]}')}]`);
+    expect(on('ZT405', blank, GATEWAY_POD, secret('api-rsa', 'istio-system'))).toEqual([]);
   });
 
   test('servers without credentialName, or with an SDS URL, are not judged', () => {
