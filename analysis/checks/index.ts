@@ -12,13 +12,16 @@ import { TELEMETRY_CHECKS, WORKLOAD_CHECKS } from './workloads.js';
 
 export type { Area, Check, Issue } from './check.js';
 
-/** Every check the analyzer runs on the mesh model, in code order. */
-export const CHECKS: readonly Check[] = [
-  ...AUTHORIZATION_CHECKS, ...MTLS_CHECKS, ...JWT_CHECKS, ...INGRESS_CHECKS, ...GATEWAY_API_CHECKS, ...WORKLOAD_CHECKS, ...TELEMETRY_CHECKS, ...ANNOTATION_CHECKS, ...NETWORK_CHECKS, ...EGRESS_GATEWAY_CHECKS, ...AMBIENT_CHECKS,
-].sort((a, b) => (a.code < b.code ? -1 : 1));
-
-const seen = new Set<string>();
-for (const c of CHECKS) {
-  if (seen.has(c.code)) throw new Error(`Duplicate analyzer check code ${c.code}`);
-  seen.add(c.code);
+/** Checks in code order; a code used twice is a programming error, refused when the module loads. */
+export function inCodeOrder(checks: readonly Check[]): Check[] {
+  const sorted = [...checks].sort((a, b) => (a.code < b.code ? -1 : 1));
+  sorted.forEach((c, i) => {
+    if (i > 0 && sorted[i - 1]!.code === c.code) throw new Error(`Duplicate analyzer check code ${c.code}`);
+  });
+  return sorted;
 }
+
+/** Every check the analyzer runs on the mesh model, in code order. */
+export const CHECKS: readonly Check[] = inCodeOrder([
+  ...AUTHORIZATION_CHECKS, ...MTLS_CHECKS, ...JWT_CHECKS, ...INGRESS_CHECKS, ...GATEWAY_API_CHECKS, ...WORKLOAD_CHECKS, ...TELEMETRY_CHECKS, ...ANNOTATION_CHECKS, ...NETWORK_CHECKS, ...EGRESS_GATEWAY_CHECKS, ...AMBIENT_CHECKS,
+]);
