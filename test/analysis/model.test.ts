@@ -412,6 +412,12 @@ spec: {type: NodePort, selector: {app: db}, ports: [{name: tcp, port: 3306}]}
     expect(m.workloads.filter((w) => w.name === 'api').map((w) => w.podLabels.tier)).toEqual(['backend']);
     expect(m.ofKind('Gateway').map((g) => `${g.apiVersion} ${g.spec.gatewayClassName ?? 'selector'}`)).toEqual(['networking.istio.io/v1 selector', 'gateway.networking.k8s.io/v1 istio-waypoint']);
     expect(m.ofKindIn('Gateway', 'shop')).toHaveLength(2);
+    // Another version of the same group is the same object; another group whose name starts alike is not.
+    const versions = model(join(
+      'apiVersion: networking.istio.io/v1beta1\nkind: Gateway\nmetadata: {name: public, namespace: shop}\nspec: {selector: {istio: old}}\n',
+      'apiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata: {name: public, namespace: shop}\nspec: {selector: {istio: new}}\n',
+      'apiVersion: networking.example.com/v1\nkind: Gateway\nmetadata: {name: public, namespace: shop}\nspec: {}\n'));
+    expect(versions.ofKind('Gateway').map((g) => `${g.apiVersion} ${JSON.stringify(g.spec)}`)).toEqual(['networking.istio.io/v1 {"selector":{"istio":"new"}}', 'networking.example.com/v1 {}']);
   });
 
   test('Services select the pods of their namespace whose labels include the selector; a selectorless Service none', () => {
