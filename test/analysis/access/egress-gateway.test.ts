@@ -43,6 +43,13 @@ function edit(manifests: readonly Manifest[], kind: string, name: string, change
   return out;
 }
 
+/** The manifests with the first server of one Gateway changed. */
+const editServer = (manifests: readonly Manifest[], gateway: string, change: (server: any) => any): Manifest[] =>
+  edit(manifests, 'Gateway', gateway, (g) => ({ ...g, spec: { ...g.spec, servers: [change(g.spec.servers[0])] } }));
+/** The Gateway for api.stripe.com:443 serving another host instead. */
+const stripeServerElsewhere = (manifests: readonly Manifest[]) =>
+  editServer(manifests, 'egress-api-stripe-com-443', (server) => ({ ...server, hosts: ['istio-system/other.example.com'] }));
+
 describe('through the egress gateway', () => {
   const manifests = egressMesh();
 
@@ -87,25 +94,22 @@ describe('through the egress gateway', () => {
   });
 
   test('a PASSTHROUGH server never sees the caller: a policy by principal denies everyone (ISTIO.md §11.4)', async () => {
-    const passthrough = edit(
-      edit(manifests, 'DestinationRule', 'istio-egressgateway-egress-routes', () => undefined),
-      'Gateway', 'egress-api-stripe-com-443', (g) => ({ ...g, spec: { ...g.spec, servers: [{ ...g.spec.servers[0], tls: { mode: 'PASSTHROUGH' } }] } }),
-    );
+    const passthrough = editServer(edit(manifests, 'DestinationRule', 'istio-egressgateway-egress-routes', () => undefined),
+      'egress-api-stripe-com-443', (server) => ({ ...server, tls: { mode: 'PASSTHROUGH' } }));
     const v = await toHost(passthrough, 'shop/api', 'api.stripe.com', 443);
     expect(v.outcome).toBe('reset');
     expect(v.reason).toContain('auto mTLS sends plaintext to gateway pods (they carry no security.istio.io/tlsMode label); the gateway sees no peer identity');
   });
 
   test('Istio mTLS from the sidecar to a server that does not terminate it (PASSTHROUGH) fails the handshake', async () => {
-    const passthrough = edit(manifests, 'Gateway', 'egress-api-stripe-com-443', (g) => ({ ...g, spec: { ...g.spec, servers: [{ ...g.spec.servers[0], tls: { mode: 'PASSTHROUGH' } }] } }));
+    const passthrough = editServer(manifests, 'egress-api-stripe-com-443', (server) => ({ ...server, tls: { mode: 'PASSTHROUGH' } }));
     const v = await toHost(passthrough, 'shop/api', 'api.stripe.com', 443);
     expect(v.outcome).toBe('reset');
     expect(v.reason).toContain('does not terminate Istio mTLS (tls.mode PASSTHROUGH)');
   });
 
   test('a Gateway without a server for the host: no route at the gateway', async () => {
-    const other = edit(manifests, 'Gateway', 'egress-api-stripe-com-443', (g) => ({ ...g, spec: { ...g.spec, servers: [{ ...g.spec.servers[0], hosts: ['istio-system/other.example.com'] }] } }));
-    expect((await toHost(other, 'shop/api', 'api.stripe.com', 443)).outcome).toBe('no-route');
+    expect((await toHost(stripeServerElsewhere(manifests), 'shop/api', 'api.stripe.com', 443)).outcome).toBe('no-route');
   });
 
   test('the reason walks the hops: the caller\'s scope, the route, the transport and the wire, the gateway\'s policy', async () => {
@@ -115,21 +119,19 @@ describe('through the egress gateway', () => {
       + 'at the egress gateway istio-system/egress-api-stripe-com-443: allowed by ns[istio-system]-policy[egress-api-stripe-com-443]-rule[0] '
       + '(DestinationRule istio-system/istio-egressgateway-egress-routes subset api-stripe-com-443 sets tls.mode ISTIO_MUTUAL; NetworkPolicy shop/api egress[0] admits 443/TCP); '
       + 'the gateway\'s own connection to api.stripe.com is not simulated');
-    const other = edit(manifests, 'Gateway', 'egress-api-stripe-com-443', (g) => ({ ...g, spec: { ...g.spec, servers: [{ ...g.spec.servers[0], hosts: ['istio-system/other.example.com'] }] } }));
-    expect((await toHost(other, 'shop/api', 'api.stripe.com', 443)).reason).toMatch(
+    expect((await toHost(stripeServerElsewhere(manifests), 'shop/api', 'api.stripe.com', 443)).reason).toMatch(
       /^api\.stripe\.com:443: .*\(subset api-stripe-com-443\); NetworkPolicy shop\/api egress\[0\] admits 443\/TCP; Gateway istio-system\/egress-api-stripe-com-443 has no server for api\.stripe\.com on port 443, so the gateway has no route for it/);
   });
 
   test('the wire notes: none without NetworkPolicy on the path, each admitting rule when both ends are isolated', async () => {
-    const noServer = (ms: readonly Manifest[]) => edit(ms, 'Gateway', 'egress-api-stripe-com-443', (g) => ({ ...g, spec: { ...g.spec, servers: [{ ...g.spec.servers[0], hosts: ['istio-system/other.example.com'] }] } }));
     const open = manifests.filter((m) => m.kind !== 'NetworkPolicy');
     expect((await toHost(open, 'shop/api', 'api.stripe.com', 443)).reason).toContain('sets tls.mode ISTIO_MUTUAL); the gateway\'s own connection');
-    expect((await toHost(noServer(open), 'shop/api', 'api.stripe.com', 443)).reason).toContain('(subset api-stripe-com-443); Gateway istio-system/egress-api-stripe-com-443 has no server');
+    expect((await toHost(stripeServerElsewhere(open), 'shop/api', 'api.stripe.com', 443)).reason).toContain('(subset api-stripe-com-443); Gateway istio-system/egress-api-stripe-com-443 has no server');
     const gatewayIngress: Manifest = {
       apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'egress-in', namespace: 'istio-system' },
       spec: { podSelector: { matchLabels: { istio: 'egressgateway' } }, policyTypes: ['Ingress'], ingress: [{ ports: [{ port: 443 }] }] },
     };
-    expect((await toHost(noServer([...manifests, gatewayIngress]), 'shop/api', 'api.stripe.com', 443)).reason)
+    expect((await toHost(stripeServerElsewhere([...manifests, gatewayIngress]), 'shop/api', 'api.stripe.com', 443)).reason)
       .toContain('; NetworkPolicy shop/api egress[0] admits 443/TCP; NetworkPolicy istio-system/egress-in ingress[0] admits 443/TCP; Gateway');
     // A route to the gateway's Service without a subset names none.
     const noSubset = edit(manifests, 'VirtualService', 'egress-api-stripe-com-443', (vs) => ({
@@ -142,7 +144,7 @@ describe('through the egress gateway', () => {
     // A handshake failure, not the gateway policy's 403: the request never reaches the policy.
     const noRule = edit(manifests, 'DestinationRule', 'istio-egressgateway-egress-routes', () => undefined);
     expect((await toHost(noRule, 'shop/web', 'status.partner.example', 80)).outcome).toBe('reset');
-    const plainServer = edit(manifests, 'Gateway', 'egress-status-partner-example-80', (g) => ({ ...g, spec: { ...g.spec, servers: [{ ...g.spec.servers[0], tls: undefined }] } }));
+    const plainServer = editServer(manifests, 'egress-status-partner-example-80', (server) => ({ ...server, tls: undefined }));
     const v = await toHost(plainServer, 'shop/web', 'status.partner.example', 80);
     expect(v.outcome).toBe('reset');
     expect(v.reason).toContain('server does not terminate Istio mTLS (tls.mode none)');

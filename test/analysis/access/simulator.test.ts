@@ -315,17 +315,17 @@ describe('the ingress gateway as a caller', () => {
 });
 
 describe('external hosts: the wire port', () => {
+  /** bar's egress to any address on one port. */
+  const egressOn = (port: number): Manifest => ({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'out', namespace: 'bar' }, spec: { podSelector: {}, policyTypes: ['Egress'], egress: [{ to: [{ ipBlock: { cidr: '0.0.0.0/0' } }], ports: [{ port }] }] } });
+  const request: AccessRequest = { from: from('bar/sleep'), toHost: 'api.example.com', port: 443 };
+
   test('a ServiceEntry targetPort is the port NetworkPolicy egress must admit', async () => {
     const se = istio('ServiceEntry', 'bar', 'api', { hosts: ['api.example.com'], ports: [{ number: 443, name: 'tls', protocol: 'TLS', targetPort: 8443 }], resolution: 'DNS' });
-    const egressOn = (port: number): Manifest => ({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'out', namespace: 'bar' }, spec: { podSelector: {}, policyTypes: ['Egress'], egress: [{ to: [{ ipBlock: { cidr: '0.0.0.0/0' } }], ports: [{ port }] }] } });
-    const request: AccessRequest = { from: from('bar/sleep'), toHost: 'api.example.com', port: 443 };
     expect(await outcome(simulate([...base, se, egressOn(8443)]), request)).toBe('allow');
     expect(await outcome(simulate([...base, se, egressOn(443)]), request)).toBe('dropped');
   });
 
   test('the targetPort is the one of the ServiceEntry port asked for; 0 (unset in the API) or none leaves the port', async () => {
-    const egressOn = (port: number): Manifest => ({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'out', namespace: 'bar' }, spec: { podSelector: {}, policyTypes: ['Egress'], egress: [{ to: [{ ipBlock: { cidr: '0.0.0.0/0' } }], ports: [{ port }] }] } });
-    const request: AccessRequest = { from: from('bar/sleep'), toHost: 'api.example.com', port: 443 };
     const twoPorts = istio('ServiceEntry', 'bar', 'api', {
       hosts: ['api.example.com'], resolution: 'DNS',
       ports: [{ number: 80, name: 'http', protocol: 'HTTP', targetPort: 8080 }, { number: 443, name: 'tls', protocol: 'TLS', targetPort: 8443 }],
