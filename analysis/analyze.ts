@@ -5,6 +5,7 @@ import { compareFindings, Finding, Severity } from './finding.js';
 import { acknowledgementAnnotation } from './istio.js';
 import { append, INPUT_CODES, loadPaths, SourcedManifest, validateManifests } from './load.js';
 import { MeshModel, MeshOptions } from './model.js';
+import { apiGroupOf } from './values.js';
 
 /** meshConfig settings the manifests do not carry. */
 export type AnalyzeOptions = MeshOptions;
@@ -83,7 +84,7 @@ function inputChecks(objects: readonly SourcedManifest[]): Finding[] {
   const seen = new Map<string, SourcedManifest>();
   for (const o of objects) {
     const m = o.manifest;
-    const group = m.apiVersion.includes('/') ? m.apiVersion.split('/')[0]! : '';
+    const group = apiGroupOf(m.apiVersion);
     const namespace = m.metadata.namespace ?? null;
     const file = o.file ? { file: o.file } : {};
     const key = `${group}/${m.kind}/${namespace ?? ''}/${m.metadata.name}`;

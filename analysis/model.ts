@@ -1,6 +1,6 @@
 import type { SourcedManifest } from './load.js';
 import { DEFAULT_ROOT_NAMESPACE, DEFAULT_TRUST_DOMAIN, parseGoBool, ProtocolClass, servicePortProtocol } from './istio.js';
-import { addTo, int, isSubset, labelMap, rec, recs, str, strs } from './values.js';
+import { addTo, apiGroupOf, int, isSubset, labelMap, rec, recs, str, strs } from './values.js';
 
 /**
  * The mesh as the manifests describe it: typed views of the objects and the queries Istio's
@@ -551,7 +551,7 @@ export class MeshModel {
  * group, kind, namespace and name: an Istio Gateway and a Gateway API Gateway may share a name.
  */
 function lastDefinitions(objects: readonly MeshObject[]): MeshObject[] {
-  const key = (o: MeshObject) => `${o.apiVersion.includes('/') ? o.apiVersion.split('/')[0] : ''}/${o.kind}/${o.namespace ?? ''}/${o.name}`;
+  const key = (o: MeshObject) => `${apiGroupOf(o.apiVersion)}/${o.kind}/${o.namespace ?? ''}/${o.name}`;
   const last = new Map<string, MeshObject>();
   for (const o of objects) last.set(key(o), o);
   return objects.filter((o) => last.get(key(o)) === o);

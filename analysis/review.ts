@@ -11,7 +11,7 @@ import { compareFindings, type Finding } from './finding.js';
 import { AnalysisInputError, append, helmChartFinding, parseManifests, readInputFile, type SourcedManifest, walkYamlFiles } from './load.js';
 import { MeshModel } from './model.js';
 import { rulesOf } from './policy.js';
-import { rec } from './values.js';
+import { apiGroupOf, rec } from './values.js';
 
 /**
  * What a pull request changes in a synthesized mesh, per environment: who may now reach whom (and
@@ -123,12 +123,8 @@ export interface ObjectDiff {
   readonly modified: readonly ObjectRef[];
 }
 
-function groupOf(apiVersion: string): string {
-  return apiVersion.includes('/') ? apiVersion.split('/')[0]! : '';
-}
-
 function objectKey(m: Manifest): string {
-  return JSON.stringify([groupOf(m.apiVersion), m.kind, m.metadata.namespace ?? '', m.metadata.name]);
+  return JSON.stringify([apiGroupOf(m.apiVersion), m.kind, m.metadata.namespace ?? '', m.metadata.name]);
 }
 
 function refOf(m: Manifest): ObjectRef {

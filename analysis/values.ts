@@ -82,10 +82,15 @@ export function addTo<K, V>(map: Map<K, V[]>, key: K, value: V): void {
   else map.set(key, [value]);
 }
 
-/** `a, b and c` for messages. */
-export function listing(items: readonly string[]): string {
+/** `a, b and c` (or `a, b or c`) for messages. */
+export function listing(items: readonly string[], conjunction: 'and' | 'or' = 'and'): string {
   if (items.length <= 1) return items.join('');
-  return `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
+  return `${items.slice(0, -1).join(', ')} ${conjunction} ${items[items.length - 1]}`;
+}
+
+/** The API group of an `apiVersion` (`networking.istio.io/v1` → `networking.istio.io`; `v1` → the core group, `''`). */
+export function apiGroupOf(apiVersion: string): string {
+  return apiVersion.includes('/') ? apiVersion.split('/')[0]! : '';
 }
 
 /** `"a", "b"` for messages. */

@@ -7,6 +7,7 @@ import { parse } from 'yaml';
 import { isIpOrCidr, parseGoBool } from '../istio.js';
 import { ISTIO_ANNOTATIONS } from '../istio-annotations.js';
 import type { MeshModel, MeshObject } from '../model.js';
+import { listing } from '../values.js';
 import { Check, issue, ref } from './check.js';
 
 /** Kinds with a pod template, whose own annotations do not reach their pods. */
@@ -90,11 +91,6 @@ const VALUE_CHECKS: ReadonlyMap<string, (value: string) => string | undefined> =
   ['sidecar.istio.io/proxyMemoryLimit', quantity],
 ]);
 
-/** `A`, `A or B`, `A, B or C`. */
-function oneOf(kinds: readonly string[]): string {
-  return kinds.length > 1 ? `${kinds.slice(0, -1).join(', ')} or ${kinds[kinds.length - 1]}` : kinds[0]!;
-}
-
 /** Names of Istio annotations close to `name` (same domain, same name ignoring case): likely meant. */
 function suggestion(name: string): string {
   const lower = name.toLowerCase();
@@ -124,7 +120,7 @@ export const ANNOTATION_CHECKS: readonly Check[] = [
         if (!known || name === DRY_RUN || known.resources.includes('Any') || known.resources.includes(site.kind)) continue;
         const onTemplate = known.resources.includes('Pod') && POD_CONTROLLERS.includes(site.kind);
         yield issue(site.object, `${site.where} has annotation "${name}", which applies to ${known.resources.join(', ')} only: here it is ignored.`,
-          onTemplate ? `move it to the pod template (spec.template.metadata.annotations).` : `put it on the ${oneOf(known.resources)} it is meant for, or remove it.`);
+          onTemplate ? `move it to the pod template (spec.template.metadata.annotations).` : `put it on the ${listing(known.resources, 'or')} it is meant for, or remove it.`);
       }
     },
   },
