@@ -13,6 +13,9 @@ const ON_DB = '{selector: {matchLabels: {app: db}}, ';
 /** An ALLOW on api with the given rules. */
 const onApi = (rules: string, name = 'x') => ap(name, `${ON_API}rules: ${rules}}`);
 
+/** A Deployment in shop whose container declares no ports (the default ServiceAccount). */
+const portlessDeployment = (name: string) => `apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: ${name}, namespace: shop}\nspec: {selector: {matchLabels: {app: ${name}}}, template: {metadata: {labels: {app: ${name}}}, spec: {containers: [{name: app, image: "example/${name}:1"}]}}}\n`;
+
 const messages = (yaml: string, code: string) => found(yaml, code).map((f) => f.message);
 /** The messages of `code` on BASE plus the given documents. */
 const on = (code: string, ...docs: string[]) => messages(join(BASE, ...docs), code);
@@ -274,7 +277,7 @@ describe('ZT107: ALLOW rules with HTTP-only fields on TCP ports', () => {
     expect(on('ZT107', ap('x', `${ON_DB}rules: [{from: [{source: {principals: [${WEB}]}}], to: [{operation: {ports: ["3306"]}}]}]}`))).toEqual([]);
     const plainDb = BASE.replace(app('shop', 'db', { port: 3306, portName: 'tcp-mysql' }), app('shop', 'db', { port: 3306, portName: 'tcp-mysql', podLabels: 'sidecar.istio.io/inject: "false"' }));
     expect(messages(join(plainDb, ap('x', `${ON_DB}rules: [{to: [{operation: {methods: [GET]}}]}]}`)), 'ZT107')).toEqual([]);
-    const noPorts = 'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: job, namespace: shop}\nspec: {selector: {matchLabels: {app: job}}, template: {metadata: {labels: {app: job}}, spec: {containers: [{name: app, image: "example/job:1"}]}}}\n';
+    const noPorts = portlessDeployment('job');
     expect(on('ZT107', noPorts, ap('x', '{selector: {matchLabels: {app: job}}, rules: [{to: [{operation: {methods: [GET]}}]}]}'))).toEqual([]);
   });
 });
@@ -333,7 +336,7 @@ describe('ZT110: grants that can never match without mTLS', () => {
     const disabledApi = pa('api', '{selector: {matchLabels: {app: api}}, mtls: {mode: DISABLE}}');
     expect(on('ZT110', disabledApi, onApi('[{to: [{operation: {paths: ["/x"]}}]}]'))).toEqual([]);
     expect(on('ZT110', disabledApi, onApi(`[{from: [{source: {principals: [${WEB}]}}]}]`))).toEqual([expect.stringContaining('has mTLS mode DISABLE')]);
-    const noPorts = 'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: job, namespace: shop}\nspec: {selector: {matchLabels: {app: job}}, template: {metadata: {labels: {app: job}}, spec: {containers: [{name: app, image: "example/job:1"}]}}}\n';
+    const noPorts = portlessDeployment('job');
     const grant = ap('x', `{selector: {matchLabels: {app: job}}, rules: [{from: [{source: {principals: [${WEB}]}}]}]}`);
     expect(on('ZT110', noPorts, grant)).toEqual([]);
     expect(on('ZT110', noPorts, grant, pa('job', '{selector: {matchLabels: {app: job}}, mtls: {mode: DISABLE}}'))).toEqual([expect.stringContaining('workload shop/job has mTLS mode DISABLE')]);
@@ -405,7 +408,7 @@ describe('ZT111: mTLS-only fields a plaintext request bypasses', () => {
   });
 
   test('a workload receiving on no port: its workload-wide mode decides', () => {
-    const noPorts = 'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: job, namespace: shop}\nspec: {selector: {matchLabels: {app: job}}, template: {metadata: {labels: {app: job}}, spec: {containers: [{name: app, image: "example/job:1"}]}}}\n';
+    const noPorts = portlessDeployment('job');
     expect(on('ZT111', noPorts, pa('job', '{selector: {matchLabels: {app: job}}, mtls: {mode: PERMISSIVE}}'), ap('x', '{selector: {matchLabels: {app: job}}, action: DENY, rules: [{from: [{source: {namespaces: [other]}}]}]}')))
       .toEqual([expect.stringContaining('workload shop/job accepts plaintext (mTLS PERMISSIVE)')]);
   });
@@ -519,7 +522,7 @@ describe('ZT116: a Service port instead of the container port', () => {
     const service = (name: string, targetPort: string) => `apiVersion: v1\nkind: Service\nmetadata: {name: ${name}, namespace: shop}\nspec: {selector: {app: ${name}}, ports: [{name: http, port: 80, targetPort: ${targetPort}}]}\n`;
     expect(on('ZT116', twoPorts, service('both', '8080'), port80('both'))).toEqual([]);
     // A named target port the pods do not declare: where the request arrives is unknown.
-    const unnamed = 'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: bare, namespace: shop}\nspec: {selector: {matchLabels: {app: bare}}, template: {metadata: {labels: {app: bare}}, spec: {containers: [{name: app, image: "example/bare:1"}]}}}\n';
+    const unnamed = portlessDeployment('bare');
     expect(on('ZT116', unnamed, service('bare', 'web'), port80('bare'))).toEqual([]);
     // Port 80 to port 80 on pods that declare no ports: the policy's port is the container port.
     expect(on('ZT116', unnamed, service('bare', '80'), port80('bare'))).toEqual([]);
@@ -722,7 +725,7 @@ describe('ZT124: a workload open to callers with neither identity nor token', ()
     expect(on('ZT124', pa('default', '{mtls: {mode: PERMISSIVE}}'), ap('x', '{selector: {matchLabels: {app: none}}, rules: [{}]}'))).toEqual([expect.stringContaining('(mTLS PERMISSIVE)')]);
     expect(on('ZT124', ap('x', '{selector: {matchLabels: {app: none}}, rules: [{}]}'))).toEqual([]);
     // A workload that declares no ports takes its workload-wide mode.
-    const portless = 'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: batch, namespace: shop}\nspec: {selector: {matchLabels: {app: batch}}, template: {metadata: {labels: {app: batch}}, spec: {containers: [{name: app, image: "example/batch:1"}]}}}\n';
+    const portless = portlessDeployment('batch');
     expect(on('ZT124', portless, pa('batch', '{selector: {matchLabels: {app: batch}}, mtls: {mode: PERMISSIVE}}'), ap('x', '{selector: {matchLabels: {app: batch}}, rules: [{}]}'))).toEqual([expect.stringContaining('(mTLS PERMISSIVE)')]);
     const acknowledged = found(join(BASE, permissive, ap('x', `${ON_API}rules: [{}]}`, 'zero-trust-mesh.io/acknowledged-open-to-anyone: "public docs"')), 'ZT124');
     expect(acknowledged.map((f) => [f.severity, f.message.endsWith('Acknowledged: "public docs".')])).toEqual([['warning', true]]);
